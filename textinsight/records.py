@@ -1,0 +1,148 @@
+"""Typed records that flow between stages.
+
+Records are frozen dataclasses: no anonymous dicts or DataFrames with magic columns
+travel between the ingest, pipeline, store and interface layers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+CHANNELS = ("ticket", "social", "retailer_note", "survey", "review", "chat", "email", "other")
+"""The feedback channels textinsight knows. Anything else is rejected at ingest."""
+
+UNDETERMINED = "und"
+"""Language code used when the language cannot be told with confidence."""
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One piece of customer feedback, validated and PII-redacted."""
+
+    text: str
+    channel: str
+    source_id: str
+    created_at: str | None = None
+    customer_id: str | None = None
+    store_id: str | None = None
+    language: str | None = None
+    rating: int | None = None
+    nps: int | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Customer:
+    """A customer record used to link themes to value."""
+
+    customer_id: str
+    segment: str | None = None
+    is_member: bool | None = None
+    joined_at: str | None = None
+    value: float | None = None
+    churned_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """One purchase of one customer."""
+
+    customer_id: str
+    purchased_at: str
+    amount: float | None = None
+
+
+@dataclass(frozen=True)
+class StoredFeedback:
+    """A feedback row as read back from the store, with its store id."""
+
+    id: int
+    text: str
+    text_hash: str
+    channel: str
+    source_id: str
+    language: str
+    created_at: str | None = None
+    customer_id: str | None = None
+    store_id: str | None = None
+    rating: int | None = None
+    nps: int | None = None
+
+
+@dataclass(frozen=True)
+class ThemeDescription:
+    """What describes one theme: keywords, a short label, representative quotes.
+
+    ``quote_indices`` index into the texts that were passed to the describer.
+    """
+
+    keywords: tuple[str, ...]
+    label: str
+    quote_indices: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One theme of one run, as stored and served."""
+
+    id: int
+    run_id: int
+    label: str
+    keywords: tuple[str, ...]
+    size: int
+    share: float
+    quotes: tuple[str, ...]
+    languages: dict[str, int]
+    channels: dict[str, int]
+    sentiment: float | None = None
+    x: float | None = None
+    y: float | None = None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Which theme one feedback item belongs to in one run (``theme_id`` None: unassigned)."""
+
+    feedback_id: int
+    theme_id: int | None
+    probability: float
+    sentiment: float | None = None
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What an ingest did."""
+
+    path: str
+    read: int
+    inserted: int
+    updated: int
+    unchanged: int
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+    redactions: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """One pipeline run: its parameters, counts, timings and status.
+
+    ``status`` is ``running``, ``complete`` or ``failed``; only a complete run can be
+    current, and readers only ever see complete runs.
+    """
+
+    id: int
+    status: str
+    is_current: bool
+    started_at: str
+    finished_at: str | None
+    seed: int
+    model_id: str
+    params: dict[str, Any]
+    n_feedback: int | None
+    n_themes: int | None
+    n_unassigned: int | None
+    n_embedded: int | None
+    timings: dict[str, float]
+    error: str | None = None

@@ -1,0 +1,286 @@
+"""Runs and their results: themes and assignments.
+
+A run row is created as ``running``; its themes and assignments are written in one
+transaction together with the switch to ``complete`` and ``is_current``, so readers
+only ever see complete runs and a crashed run leaves the previous one current.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sqlite_utils
+
+from textinsight.errors import NoRunError, NotFoundError
+from textinsight.records import Assignment, RunInfo, Theme
+from textinsight.store._util import dumps, loads, now_iso
+
+RUN_COLUMNS = (
+    "id, status, is_current, started_at, finished_at, seed, model_id, params, n_feedback, "
+    "n_themes, n_unassigned, n_embedded, timings, error"
+)
+THEME_COLUMNS = (
+    "theme_id, run_id, label, keywords, size, share, quotes, languages, channels, sentiment, x, y"
+)
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """One line of ``export assignments``."""
+
+    source_id: str
+    channel: str
+    language: str
+    theme_id: int | None
+    probability: float
+    sentiment: float | None
+
+
+class RunTables:
+    """Reads and writes ``runs``, ``themes`` and ``assignments``."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self._db = db
+
+    # -- writing ---------------------------------------------------------------------
+    def start(self, *, seed: int, model_id: str, params: dict[str, Any]) -> int:
+        """Record a new run as ``running`` and return its id."""
+        with self._db.atomic():
+            cursor = self._db.execute(
+                "INSERT INTO runs (status, started_at, seed, model_id, params) "
+                "VALUES ('running', ?, ?, ?, ?)",
+                [now_iso(), seed, model_id, dumps(params)],
+            )
+        return int(cursor.lastrowid or 0)
+
+    def fail(self, run_id: int, error: str) -> None:
+        """Mark a run as failed; the current run stays current."""
+        with self._db.atomic():
+            self._db.execute(
+                "UPDATE runs SET status = 'failed', finished_at = ?, error = ? WHERE id = ?",
+                [now_iso(), error[:2000], run_id],
+            )
+
+    def allocate_theme_ids(self, n: int) -> list[int]:
+        """Reserve ``n`` new theme ids, unique across all runs."""
+        with self._db.atomic():
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'next_theme_id'").fetchone()
+            first = int(row[0]) if row else 1
+            self._db.execute(
+                "INSERT INTO meta (key, value) VALUES ('next_theme_id', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [str(first + n)],
+            )
+        return list(range(first, first + n))
+
+    def complete(
+        self,
+        run_id: int,
+        *,
+        themes: Sequence[Theme],
+        centroids: np.ndarray,
+        assignments: Sequence[Assignment],
+        params: dict[str, Any],
+        timings: dict[str, float],
+        n_embedded: int,
+    ) -> None:
+        """Write a run's results and make it the current run, all in one transaction."""
+        n_unassigned = sum(1 for a in assignments if a.theme_id is None)
+        with self._db.atomic():
+            self._db.conn.executemany(
+                f"INSERT INTO themes ({THEME_COLUMNS}, centroid) VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        t.id,
+                        run_id,
+                        t.label,
+                        dumps(list(t.keywords)),
+                        t.size,
+                        t.share,
+                        dumps(list(t.quotes)),
+                        dumps(t.languages),
+                        dumps(t.channels),
+                        t.sentiment,
+                        t.x,
+                        t.y,
+                        np.asarray(c, dtype=np.float32).tobytes(),
+                    )
+                    for t, c in zip(themes, centroids, strict=True)
+                ],
+            )
+            self._db.conn.executemany(
+                "INSERT INTO assignments (run_id, feedback_id, theme_id, probability, sentiment) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(run_id, a.feedback_id, a.theme_id, a.probability, a.sentiment) for a in assignments],
+            )
+            self._db.execute("UPDATE runs SET is_current = 0 WHERE is_current = 1")
+            self._db.execute(
+                "UPDATE runs SET status = 'complete', is_current = 1, finished_at = ?, "
+                "params = ?, timings = ?, n_feedback = ?, n_themes = ?, n_unassigned = ?, "
+                "n_embedded = ? WHERE id = ?",
+                [
+                    now_iso(),
+                    dumps(params),
+                    dumps(timings),
+                    len(assignments),
+                    len(themes),
+                    n_unassigned,
+                    n_embedded,
+                    run_id,
+                ],
+            )
+
+    def add_assignments(self, run_id: int, assignments: Sequence[Assignment]) -> None:
+        """Record incremental assignments in a complete run (replacing earlier ones)."""
+        with self._db.atomic():
+            self._db.conn.executemany(
+                "INSERT OR REPLACE INTO assignments "
+                "(run_id, feedback_id, theme_id, probability, sentiment) VALUES (?, ?, ?, ?, ?)",
+                [(run_id, a.feedback_id, a.theme_id, a.probability, a.sentiment)
+                 for a in assignments],
+            )
+
+    # -- reading ---------------------------------------------------------------------
+    def current(self) -> RunInfo:
+        """The current run; raises NoRunError when there is none."""
+        row = self._db.execute(
+            f"SELECT {RUN_COLUMNS} FROM runs WHERE is_current = 1 AND status = 'complete'"
+        ).fetchone()
+        if row is None:
+            raise NoRunError()
+        return _run(row)
+
+    def get(self, run_id: int | None = None) -> RunInfo:
+        """Run ``run_id``, or the current run when ``None``."""
+        if run_id is None:
+            return self.current()
+        row = self._db.execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", [run_id]).fetchone()
+        if row is None:
+            raise NotFoundError(f"No run with id {run_id}. List runs with `textinsight runs`.")
+        return _run(row)
+
+    def list(self) -> list[RunInfo]:
+        """All runs, newest first."""
+        rows = self._db.execute(f"SELECT {RUN_COLUMNS} FROM runs ORDER BY id DESC")
+        return [_run(r) for r in rows]
+
+    def complete_run(self, run_id: int | None) -> RunInfo:
+        """Like :meth:`get`, but only a complete run is accepted."""
+        run = self.get(run_id)
+        if run.status != "complete":
+            raise NotFoundError(
+                f"Run {run.id} is {run.status}, not complete; its results are not readable. "
+                "Pick a complete run from `textinsight runs`."
+            )
+        return run
+
+    def themes(self, run_id: int) -> list[Theme]:
+        """The themes of a run, largest first."""
+        rows = self._db.execute(
+            f"SELECT {THEME_COLUMNS} FROM themes WHERE run_id = ? ORDER BY size DESC, theme_id",
+            [run_id],
+        )
+        return [_theme(r) for r in rows]
+
+    def theme(self, run_id: int, theme_id: int) -> Theme:
+        """One theme of a run; NotFoundError names the run when it is absent."""
+        row = self._db.execute(
+            f"SELECT {THEME_COLUMNS} FROM themes WHERE run_id = ? AND theme_id = ?",
+            [run_id, theme_id],
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(
+                f"No theme {theme_id} in run {run_id}. List themes with `textinsight themes`."
+            )
+        return _theme(row)
+
+    def centroids(self, run_id: int) -> tuple[list[int], np.ndarray]:
+        """The theme ids of a run and their centroid matrix (rows in the same order)."""
+        rows = self._db.execute(
+            "SELECT theme_id, centroid FROM themes WHERE run_id = ? ORDER BY theme_id", [run_id]
+        ).fetchall()
+        if not rows:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        return [r[0] for r in rows], np.vstack(
+            [np.frombuffer(r[1], dtype=np.float32) for r in rows]
+        )
+
+    def export(self, run_id: int) -> Iterator[ExportRow]:
+        """Every assignment of a run joined to its feedback, in feedback order."""
+        rows = self._db.execute(
+            "SELECT f.source_id, f.channel, f.language, a.theme_id, a.probability, a.sentiment "
+            "FROM assignments a JOIN feedback f ON f.id = a.feedback_id "
+            "WHERE a.run_id = ? ORDER BY f.id",
+            [run_id],
+        )
+        for row in rows:
+            yield ExportRow(*row)
+
+    def theme_feedback(
+        self, run_id: int, theme_id: int | None, *, limit: int, offset: int = 0
+    ) -> list[tuple[int, str, str, str, float]]:
+        """(feedback id, text, channel, language, probability) of one theme, best first."""
+        condition = "a.theme_id IS NULL" if theme_id is None else "a.theme_id = ?"
+        params: list[Any] = [run_id] + ([] if theme_id is None else [theme_id])
+        rows = self._db.execute(
+            "SELECT f.id, f.text, f.channel, f.language, a.probability FROM assignments a "
+            f"JOIN feedback f ON f.id = a.feedback_id WHERE a.run_id = ? AND {condition} "
+            "ORDER BY a.probability DESC, f.id LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+    def weekly_counts(self, run_id: int) -> dict[int, dict[str, int]]:
+        """Theme id -> {Monday of the ISO week: feedback count}, from ``created_at``."""
+        rows = self._db.execute(
+            "SELECT a.theme_id, date(f.created_at, '-6 days', 'weekday 1') AS week, count(*) "
+            "FROM assignments a JOIN feedback f ON f.id = a.feedback_id "
+            "WHERE a.run_id = ? AND a.theme_id IS NOT NULL AND f.created_at IS NOT NULL "
+            "GROUP BY a.theme_id, week ORDER BY week",
+            [run_id],
+        )
+        weekly: dict[int, dict[str, int]] = {}
+        for theme_id, week, n in rows:
+            if week is not None:
+                weekly.setdefault(theme_id, {})[week] = n
+        return weekly
+
+
+def _run(row: tuple[Any, ...]) -> RunInfo:
+    return RunInfo(
+        id=row[0],
+        status=row[1],
+        is_current=bool(row[2]),
+        started_at=row[3],
+        finished_at=row[4],
+        seed=row[5],
+        model_id=row[6],
+        params=loads(row[7], {}),
+        n_feedback=row[8],
+        n_themes=row[9],
+        n_unassigned=row[10],
+        n_embedded=row[11],
+        timings=loads(row[12], {}),
+        error=row[13],
+    )
+
+
+def _theme(row: tuple[Any, ...]) -> Theme:
+    return Theme(
+        id=row[0],
+        run_id=row[1],
+        label=row[2],
+        keywords=tuple(loads(row[3], [])),
+        size=row[4],
+        share=row[5],
+        quotes=tuple(loads(row[6], [])),
+        languages=loads(row[7], {}),
+        channels=loads(row[8], {}),
+        sentiment=row[9],
+        x=row[10],
+        y=row[11],
+    )

@@ -1,0 +1,122 @@
+"""Schema and migrations. Each migration is a SQL script applied once, in order;
+``meta.schema_version`` records how many have been applied."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the initial schema
+    """
+    CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY,
+        channel TEXT NOT NULL,
+        source_id TEXT NOT NULL,
+        text TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        row_hash TEXT NOT NULL,
+        language TEXT NOT NULL,
+        created_at TEXT,
+        customer_id TEXT,
+        store_id TEXT,
+        rating INTEGER,
+        nps INTEGER,
+        metadata TEXT,
+        ingested_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (channel, source_id)
+    );
+    CREATE INDEX feedback_customer ON feedback (customer_id);
+    CREATE INDEX feedback_created ON feedback (created_at);
+    CREATE TABLE customers (
+        customer_id TEXT PRIMARY KEY,
+        segment TEXT,
+        is_member INTEGER,
+        joined_at TEXT,
+        value REAL,
+        churned_at TEXT
+    );
+    CREATE TABLE purchases (
+        purchase_key TEXT PRIMARY KEY,
+        customer_id TEXT NOT NULL,
+        purchased_at TEXT NOT NULL,
+        amount REAL
+    );
+    CREATE INDEX purchases_customer ON purchases (customer_id, purchased_at);
+    CREATE TABLE embeddings (
+        model_id TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (model_id, text_hash)
+    ) WITHOUT ROWID;
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'failed')),
+        is_current INTEGER NOT NULL DEFAULT 0,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        seed INTEGER NOT NULL,
+        model_id TEXT NOT NULL,
+        params TEXT NOT NULL DEFAULT '{}',
+        n_feedback INTEGER,
+        n_themes INTEGER,
+        n_unassigned INTEGER,
+        n_embedded INTEGER,
+        timings TEXT NOT NULL DEFAULT '{}',
+        error TEXT
+    );
+    CREATE TABLE themes (
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        theme_id INTEGER NOT NULL,
+        label TEXT NOT NULL,
+        keywords TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        share REAL NOT NULL,
+        quotes TEXT NOT NULL,
+        languages TEXT NOT NULL,
+        channels TEXT NOT NULL,
+        sentiment REAL,
+        x REAL,
+        y REAL,
+        centroid BLOB,
+        PRIMARY KEY (run_id, theme_id)
+    );
+    CREATE TABLE assignments (
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        feedback_id INTEGER NOT NULL,
+        theme_id INTEGER,
+        probability REAL NOT NULL,
+        sentiment REAL,
+        PRIMARY KEY (run_id, feedback_id)
+    );
+    CREATE INDEX assignments_theme ON assignments (run_id, theme_id);
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Apply the migrations this database has not seen yet; return the new version.
+
+    Each migration runs in its own transaction together with the version bump, so a
+    crash mid-migration leaves the database at the previous version.
+    """
+    db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    version = int(row[0]) if row else 0
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        with db.atomic():
+            for statement in _statements(script):
+                db.execute(statement)
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [str(number)],
+            )
+        version = number
+    return version
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]

@@ -1,0 +1,255 @@
+"""Content-term tokenisation over blank spaCy pipelines, one per language.
+
+Feedback arrives in Swedish, Norwegian, Danish and English (and sometimes anything
+else). :class:`Tokenizer` turns each text into lower-cased content terms for
+keyword extraction: stop words, feedback filler ("hej", "thanks", "mvh"),
+punctuation, numbers, URLs, e-mail addresses and redaction placeholders are dropped;
+Swedish, Danish and English forms are lemmatised with spaCy's lookup tables.
+
+Only ``spacy.blank(lang)`` pipelines are used: no trained pipeline is downloaded.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import spacy
+from spacy.language import Language
+from spacy.symbols import ORTH
+from spacy.tokenizer import Tokenizer as SpacyTokenizer
+from spacy.tokens import Doc
+
+from textinsight.errors import ModelError, ValidationError
+
+REDACTION_PLACEHOLDERS = (
+    "<EMAIL>",
+    "<PHONE>",
+    "<CARD>",
+    "<IBAN>",
+    "<CPR>",
+    "<PERSONNUMMER>",
+    "<FODSELSNUMMER>",
+)
+"""Placeholders the redaction step puts in place of personal data.
+
+Any upper-case ``<NAME>`` token is treated the same way, so a placeholder added
+later is dropped too.
+"""
+
+MULTILINGUAL = "xx"
+"""spaCy code of the fallback pipeline used for ``und`` and unknown languages."""
+
+_SPACY_LANGUAGE = {"sv": "sv", "no": "nb", "nb": "nb", "nn": "nb", "da": "da", "en": "en"}
+_CORE_LANGUAGES = ("sv", "nb", "da", "en")
+
+_LOOKUP_LEMMA_LANGUAGES = frozenset({"sv", "da", "en"})
+# spacy-lookups-data ships an nb_lemma_lookup table, but it holds only 1,582 entries
+# (abbreviations mapped to themselves and 64 pronoun/determiner forms that are stop
+# words anyway); spaCy's Norwegian lemmatiser is rule-based and needs POS tags that a
+# blank pipeline does not have. Norwegian forms are therefore left as they are.
+
+# Greetings, thanks, sign-offs and politeness fillers that open or close feedback but
+# say nothing about its theme. Kept per language because they collide across
+# languages: Danish "tak" is "thanks", Swedish and Norwegian "tak" is "roof". Words
+# that double as content ("kind staff", "vänlig personal") are deliberately absent.
+# fmt: off
+FILLER_WORDS: dict[str, frozenset[str]] = {
+    "sv": frozenset({"hej", "hejsan", "hallå", "tack", "tackar", "mvh", "hälsning",
+                     "hälsningar", "snälla", "ok", "okej"}),
+    "nb": frozenset({"hei", "heisann", "hallo", "takk", "takker", "mvh", "hilsen",
+                     "hilsener", "vennligst", "ok", "okei"}),
+    "da": frozenset({"hej", "hejsa", "hallo", "tak", "mvh", "hilsen", "hilsner",
+                     "venligst", "ok", "okay"}),
+    "en": frozenset({"hi", "hello", "hey", "thanks", "thank", "thx", "regards", "cheers",
+                     "please", "pls", "ok", "okay"}),
+}
+# fmt: on
+"""Feedback filler words dropped on top of spaCy's stop words, by spaCy language."""
+
+_SENTINEL = "<redacted>"
+_PLACEHOLDER_RE = re.compile(r"<[A-Z][A-Z0-9_]*>")
+# A kept term starts with a letter, then letters or digits ("ps5"), optionally joined
+# by inner hyphens or apostrophes ("e-post"). This drops numbers and number-like
+# tokens ("12kr", "10:30"), abbreviations with periods ("t.ex."), handles, emoji.
+_TERM_RE = re.compile(r"[^\W\d_][^\W_]*(?:[-'’][^\W_]+)*")
+_MIN_CHARS = 2
+
+
+def spacy_language(language: str | None) -> str:
+    """Return the spaCy language code used for one of our language codes.
+
+    Args:
+        language: ``sv``, ``no``, ``da``, ``en`` (regional suffixes such as ``sv-SE``
+            are ignored), or anything else, ``und`` or ``None``.
+
+    Returns:
+        ``sv``, ``nb``, ``da``, ``en``, or ``xx`` (multilingual fallback).
+
+    Example:
+        >>> spacy_language("no"), spacy_language("sv-SE"), spacy_language("und")
+        ('nb', 'sv', 'xx')
+    """
+    if not language:
+        return MULTILINGUAL
+    base = re.split(r"[-_]", language.strip().lower(), maxsplit=1)[0]
+    return _SPACY_LANGUAGE.get(base, MULTILINGUAL)
+
+
+class Tokenizer:
+    """Lower-cased content terms of feedback texts, language by language.
+
+    Pipelines are created on first use of a language and cached for the process
+    (see :func:`_pipeline`), so creating a ``Tokenizer`` is free.
+
+    Args:
+        batch_size: texts per ``nlp.pipe`` batch.
+
+    Example:
+        >>> Tokenizer().tokenize(["Hej! Leveranserna var försenade."], ["sv"])
+        [['leverans', 'försenad']]
+    """
+
+    def __init__(self, batch_size: int = 1000) -> None:
+        self.batch_size = batch_size
+
+    def tokenize(self, texts: Sequence[str], languages: Sequence[str]) -> list[list[str]]:
+        """Return the content terms of each text, in order.
+
+        Args:
+            texts: the feedback texts.
+            languages: one language code per text (see :func:`spacy_language`).
+
+        Returns:
+            One list of lower-cased (lemmatised where a lookup table exists) terms
+            per text.
+
+        Raises:
+            ValidationError: ``texts`` and ``languages`` differ in length.
+        """
+        return [
+            [term for phrase in phrases for term in phrase]
+            for phrases in self.tokenize_phrases(texts, languages)
+        ]
+
+    def tokenize_phrases(
+        self, texts: Sequence[str], languages: Sequence[str]
+    ) -> list[list[list[str]]]:
+        """Like :meth:`tokenize`, with each text's terms split into phrases.
+
+        A phrase is a run of kept terms not separated by punctuation, a URL, an
+        e-mail address or a redaction placeholder (stop words in between do not
+        split it). Terms adjacent within a phrase make sensible bigrams.
+
+        Args:
+            texts: the feedback texts.
+            languages: one language code per text.
+
+        Returns:
+            For each text, its non-empty phrases, each a list of terms.
+
+        Raises:
+            ValidationError: ``texts`` and ``languages`` differ in length.
+        """
+        if len(texts) != len(languages):
+            raise ValidationError(
+                f"got {len(texts)} texts but {len(languages)} languages; pass one "
+                "language code per text (use 'und' when unknown)"
+            )
+        groups: dict[str, list[int]] = {}
+        for i, language in enumerate(languages):
+            groups.setdefault(spacy_language(language), []).append(i)
+        result: list[list[list[str]]] = [[] for _ in texts]
+        for lang in sorted(groups):
+            indices = groups[lang]
+            pipeline = _pipeline(lang)
+            prepared = (_prepare(texts[i]) for i in indices)
+            docs = pipeline.nlp.pipe(prepared, batch_size=self.batch_size)
+            for i, doc in zip(indices, docs, strict=True):
+                result[i] = list(_phrases(doc, pipeline.stop_words, pipeline.fillers))
+        return result
+
+
+@dataclass(frozen=True)
+class _Pipeline:
+    """A blank spaCy pipeline with the word lists used to filter its tokens."""
+
+    nlp: Language
+    stop_words: frozenset[str]
+    fillers: frozenset[str]
+
+
+@functools.cache
+def _pipeline(lang: str) -> _Pipeline:
+    """Return the process-wide pipeline for a spaCy language code, created once.
+
+    Shared by all :class:`Tokenizer` instances: loading the Swedish and Danish lookup
+    tables (660,305 and 553,116 forms) takes 2-4 s each, so it happens once per
+    process, not once per run.
+    """
+    nlp = spacy.blank(lang)
+    tokenizer = nlp.tokenizer
+    assert isinstance(tokenizer, SpacyTokenizer)  # a blank pipeline's default tokenizer
+    tokenizer.add_special_case(_SENTINEL, [{ORTH: _SENTINEL}])
+    if lang in _LOOKUP_LEMMA_LANGUAGES:
+        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        try:
+            nlp.initialize()
+        except (ValueError, OSError) as exc:
+            raise ModelError(
+                f"cannot load spaCy's lemma lookup table for '{lang}': {exc}. "
+                "Install the spacy-lookups-data package (a textinsight dependency)."
+            ) from exc
+    codes = _CORE_LANGUAGES if lang == MULTILINGUAL else (lang,)
+    fillers = frozenset().union(*(FILLER_WORDS[code] for code in codes))
+    stop_words = frozenset().union(*(_spacy_stop_words(code) for code in codes))
+    return _Pipeline(nlp=nlp, stop_words=stop_words | fillers, fillers=fillers)
+
+
+def _spacy_stop_words(lang: str) -> frozenset[str]:
+    """spaCy's stop words of a language, lower-cased."""
+    return frozenset(word.lower() for word in spacy.util.get_lang_class(lang).Defaults.stop_words)
+
+
+def _prepare(text: str) -> str:
+    """Replace redaction placeholders by one unsplittable sentinel and lower-case.
+
+    Lower-casing before tokenising lets the lookup lemmatiser, whose tables are keyed
+    by lower-case forms, find sentence-initial words.
+    """
+    return _PLACEHOLDER_RE.sub(f" {_SENTINEL} ", text or "").lower()
+
+
+def _phrases(doc: Doc, stop_words: frozenset[str], fillers: frozenset[str]) -> Iterator[list[str]]:
+    """Yield runs of content terms of ``doc`` split at punctuation and redactions.
+
+    Stop words are matched on the surface form only: matching lemmas too would drop
+    Swedish "varorna" (the goods), whose lemma "vara" is also the stop word "to be".
+    Filler words are matched on both ("thanked" -> "thank").
+    """
+    phrase: list[str] = []
+    for token in doc:
+        if token.is_space and "\n" not in token.text:
+            continue
+        if (
+            token.is_punct
+            or token.is_space
+            or token.like_url
+            or token.like_email
+            or token.text == _SENTINEL
+        ):
+            if phrase:
+                yield phrase
+                phrase = []
+            continue
+        text = token.text
+        if text in stop_words or token.like_num or not _TERM_RE.fullmatch(text):
+            continue
+        lemma = token.lemma_.lower() if token.lemma_ else text
+        if len(lemma) < _MIN_CHARS or lemma in fillers:
+            continue
+        phrase.append(lemma)
+    if phrase:
+        yield phrase
