@@ -44,7 +44,17 @@ def _store(ctx: click.Context) -> Store:
     return store
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Turns library errors into click errors: one ``Error: ...`` line, exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TextInsightError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), envvar="TEXTINSIGHT_DB",
               default=None, help="SQLite database file [env TEXTINSIGHT_DB; default textinsight.db]")
 @click.version_option(package_name="textinsight")
@@ -270,18 +280,9 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 
 
 def main() -> None:
-    """Console-script entry point: run the CLI, turning errors into one line."""
+    """Console-script entry point: run the CLI; even unexpected errors print one line."""
     try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except TextInsightError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(1)
+        cli.main()
     except Exception as exc:  # noqa: BLE001 - the CLI never shows a traceback by default
         if os.environ.get("TEXTINSIGHT_DEBUG"):
             raise

@@ -24,21 +24,6 @@ from spacy.tokens import Doc
 
 from textinsight.errors import ModelError, ValidationError
 
-REDACTION_PLACEHOLDERS = (
-    "<EMAIL>",
-    "<PHONE>",
-    "<CARD>",
-    "<IBAN>",
-    "<CPR>",
-    "<PERSONNUMMER>",
-    "<FODSELSNUMMER>",
-)
-"""Placeholders the redaction step puts in place of personal data.
-
-Any upper-case ``<NAME>`` token is treated the same way, so a placeholder added
-later is dropped too.
-"""
-
 MULTILINGUAL = "xx"
 """spaCy code of the fallback pipeline used for ``und`` and unknown languages."""
 
@@ -69,6 +54,10 @@ FILLER_WORDS: dict[str, frozenset[str]] = {
 # fmt: on
 """Feedback filler words dropped on top of spaCy's stop words, by spaCy language."""
 
+# Redaction placeholders (textinsight.ingest.redact.PLACEHOLDERS: "<EMAIL>", "<CPR>",
+# ...) are all upper-case words in angle brackets. Any such token is replaced by one
+# sentinel the spaCy tokenizer keeps whole (instead of "<", "email", ">"), then
+# dropped; a placeholder added later is covered too.
 _SENTINEL = "<redacted>"
 _PLACEHOLDER_RE = re.compile(r"<[A-Z][A-Z0-9_]*>")
 # A kept term starts with a letter, then letters or digits ("ps5"), optionally joined
@@ -115,12 +104,13 @@ class Tokenizer:
     def __init__(self, batch_size: int = 1000) -> None:
         self.batch_size = batch_size
 
-    def tokenize(self, texts: Sequence[str], languages: Sequence[str]) -> list[list[str]]:
+    def tokenize(self, texts: Sequence[str], languages: Sequence[str | None]) -> list[list[str]]:
         """Return the content terms of each text, in order.
 
         Args:
             texts: the feedback texts.
-            languages: one language code per text (see :func:`spacy_language`).
+            languages: one language code per text (see :func:`spacy_language`);
+                ``None`` or ``und`` use the multilingual fallback.
 
         Returns:
             One list of lower-cased (lemmatised where a lookup table exists) terms
@@ -135,7 +125,7 @@ class Tokenizer:
         ]
 
     def tokenize_phrases(
-        self, texts: Sequence[str], languages: Sequence[str]
+        self, texts: Sequence[str], languages: Sequence[str | None]
     ) -> list[list[list[str]]]:
         """Like :meth:`tokenize`, with each text's terms split into phrases.
 

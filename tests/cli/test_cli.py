@@ -1,0 +1,73 @@
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import topic_rows
+from textinsight.cli import cli
+from textinsight.config import get_settings
+
+
+@pytest.fixture
+def invoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("TEXTINSIGHT_MODEL", "hashing")
+    get_settings.cache_clear()
+    db = tmp_path / "cli.db"
+
+    def run(*args: str):
+        return CliRunner().invoke(cli, ["--db", str(db), *args])
+
+    yield run
+    get_settings.cache_clear()
+
+
+def test_full_flow(invoke, write_csv, tmp_path: Path) -> None:
+    result = invoke("ingest", str(write_csv(topic_rows())))
+    assert result.exit_code == 0, result.output
+    assert "inserted 90" in result.output
+    result = invoke("run", "--seed", "1")
+    assert result.exit_code == 0, result.output
+    assert "embedded 90 new texts" in result.output
+    assert "embedded 0 new texts" in invoke("run", "--seed", "1").output
+
+    themes = json.loads(invoke("themes", "--format", "json").output)
+    assert themes
+    for key in ("id", "label", "keywords", "size", "share", "quotes", "languages", "channels"):
+        assert key in themes[0]
+    table = invoke("themes")
+    assert table.exit_code == 0 and themes[0]["label"].split(" / ")[0] in table.output
+    csv_rows = list(csv.DictReader(io.StringIO(invoke("themes", "--format", "csv").output)))
+    assert len(csv_rows) == len(themes)
+
+    shown = json.loads(invoke("show", str(themes[0]["id"]), "--format", "json").output)
+    assert shown["id"] == themes[0]["id"]
+    assert themes[0]["label"] in invoke("show", str(themes[0]["id"])).output
+
+    exported = list(csv.DictReader(io.StringIO(invoke("export", "assignments").output)))
+    assert len(exported) == 90
+    assert list(exported[0]) == ["source_id", "channel", "language", "theme_id", "probability",
+                                 "sentiment"]
+    assert all(-1 <= float(r["sentiment"]) <= 1 for r in exported)
+    jsonl = invoke("export", "assignments", "--format", "jsonl").output.splitlines()
+    assert len(jsonl) == 90 and "theme_id" in json.loads(jsonl[0])
+
+    out = tmp_path / "r.html"
+    assert invoke("report", "--out", str(out)).exit_code == 0
+    assert themes[0]["label"].split(" / ")[0] in out.read_text(encoding="utf-8")
+    assert "* run" in invoke("runs").output
+
+
+def test_errors_are_one_line_without_traceback(invoke, tmp_path: Path) -> None:
+    result = invoke("themes")
+    assert result.exit_code != 0
+    assert "No complete run" in result.output and "Traceback" not in result.output
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"text,nps\nok,5\nbad,high\n")
+    result = invoke("ingest", str(bad))
+    assert result.exit_code != 0 and "line 3" in result.output and "nps" in result.output
+    result = invoke("ingest", str(bad), "--skip-invalid")
+    assert result.exit_code == 0 and "inserted 1" in result.output and "skipped 1" in result.output
+    assert invoke("show", "999").exit_code != 0

@@ -1,0 +1,66 @@
+import numpy as np
+import pytest
+
+from tests.conftest import topic_rows
+from textinsight.cluster import ThemeClusterer
+from textinsight.errors import EmptyCorpusError
+from textinsight.ingest.load import ingest_feedback
+from textinsight.pipeline import run_pipeline
+from textinsight.store import Store
+
+
+@pytest.fixture
+def loaded(store: Store, write_csv) -> Store:
+    ingest_feedback(store, write_csv(topic_rows()))
+    return store
+
+
+def test_run_finds_planted_topics_and_stores_a_complete_run(loaded: Store, embedder) -> None:
+    info = run_pipeline(loaded, embedder, seed=0)
+    assert info.status == "complete" and info.is_current
+    assert info.n_feedback == 90 and info.n_embedded == 90
+    themes = loaded.runs.themes(info.id)
+    assert len(themes) >= 2
+    for theme in themes:
+        assert theme.label and theme.keywords and 1 <= len(theme.quotes) <= 5
+        assert sum(theme.languages.values()) == theme.size
+        assert theme.sentiment is not None and -1 <= theme.sentiment <= 1
+    rows = list(loaded.runs.export(info.id))
+    assert len(rows) == 90
+    assigned = [r for r in rows if r.theme_id is not None]
+    assert len(assigned) / len(rows) > 0.8
+    # feedback on one topic lands in one theme for the most part
+    by_topic: dict[str, list[int]] = {}
+    for r in assigned:
+        by_topic.setdefault(r.source_id.split("-")[0], []).append(r.theme_id)
+    for ids in by_topic.values():
+        assert max(ids.count(t) for t in set(ids)) / len(ids) > 0.7
+
+
+def test_second_run_embeds_nothing_and_is_deterministic(loaded: Store, embedder) -> None:
+    first = run_pipeline(loaded, embedder, seed=3)
+    second = run_pipeline(loaded, embedder, seed=3)
+    assert second.n_embedded == 0
+    sizes = lambda run: sorted(t.size for t in loaded.runs.themes(run.id))  # noqa: E731
+    assert sizes(first) == sizes(second)
+
+
+class Crash(ThemeClusterer):
+    def fit(self, X: np.ndarray, y: None = None) -> "Crash":
+        raise RuntimeError("killed mid-run")
+
+
+def test_crashed_run_leaves_previous_current_run(loaded: Store, embedder) -> None:
+    good = run_pipeline(loaded, embedder, seed=0)
+    before = loaded.runs.themes(good.id)
+    with pytest.raises(RuntimeError):
+        run_pipeline(loaded, embedder, seed=1, clusterer=Crash())
+    assert loaded.runs.current().id == good.id
+    assert loaded.runs.themes(good.id) == before
+    failed = loaded.runs.list()[0]
+    assert failed.status == "failed" and "killed mid-run" in (failed.error or "")
+
+
+def test_empty_store(store: Store, embedder) -> None:
+    with pytest.raises(EmptyCorpusError, match="ingest"):
+        run_pipeline(store, embedder)
