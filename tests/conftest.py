@@ -51,8 +51,9 @@ def write_csv(tmp_path: Path) -> Callable[..., Path]:
 def write_jsonl(tmp_path: Path) -> Callable[..., Path]:
     def write(rows: list[dict[str, Any]], name: str = "in.jsonl") -> Path:
         path = tmp_path / name
-        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
-                        encoding="utf-8")
+        path.write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+        )
         return path
 
     return write
@@ -76,7 +77,15 @@ def topic_rows(n_per_topic: int = 30, seed: int = 0) -> list[dict[str, Any]]:
         words = vocabulary.split()
         for i in range(n_per_topic):
             text = " ".join(rng.sample(words, 6)).capitalize()
-            rows.append({"source_id": f"{topic}-{i}", "channel": "ticket", "text": text,
-                         "created_at": f"2026-0{1 + i % 6}-1{i % 10}", "customer_id": f"c{i}",
-                         "language": "en", "rating": str(1 + i % 5)})
+            rows.append(
+                {
+                    "source_id": f"{topic}-{i}",
+                    "channel": "ticket",
+                    "text": text,
+                    "created_at": f"2026-0{1 + i % 6}-1{i % 10}",
+                    "customer_id": f"c{i}",
+                    "language": "en",
+                    "rating": str(1 + i % 5),
+                }
+            )
     return rows

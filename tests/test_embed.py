@@ -44,7 +44,8 @@ def test_unknown_model_lists_the_choices() -> None:
 @pytest.mark.model
 def test_default_model_loads_offline_and_embeds_meaning() -> None:
     embedder = get_embedder("minilm")
-    v = embedder.encode(["my parcel arrived late", "the delivery was delayed",
-                         "the cashier was rude"])
+    v = embedder.encode(
+        ["my parcel arrived late", "the delivery was delayed", "the cashier was rude"]
+    )
     assert v.shape == (3, 384)
     assert v[0] @ v[1] > v[0] @ v[2] + 0.1

@@ -9,10 +9,22 @@ from textinsight.store import Store
 
 def rows() -> list[dict[str, str]]:
     return [
-        {"source_id": "1", "channel": "ticket", "text": "Paketet kom för sent igen", "nps": "3",
-         "language": "sv", "order_ref": "A-1"},
-        {"source_id": "2", "channel": "survey", "text": "Great staff in Oslo", "nps": "9",
-         "language": "", "order_ref": ""},
+        {
+            "source_id": "1",
+            "channel": "ticket",
+            "text": "Paketet kom för sent igen",
+            "nps": "3",
+            "language": "sv",
+            "order_ref": "A-1",
+        },
+        {
+            "source_id": "2",
+            "channel": "survey",
+            "text": "Great staff in Oslo",
+            "nps": "9",
+            "language": "",
+            "order_ref": "",
+        },
     ]
 
 
@@ -41,8 +53,11 @@ def test_reingest_is_idempotent_and_updates_changes(store: Store, write_csv) -> 
 
 
 def test_missing_source_id_is_derived_from_text_and_channel(store: Store, write_csv) -> None:
-    data = [{"text": "Same words", "channel": "social"}, {"text": "Same words", "channel": "social"},
-            {"text": "Same words", "channel": "ticket"}]
+    data = [
+        {"text": "Same words", "channel": "social"},
+        {"text": "Same words", "channel": "social"},
+        {"text": "Same words", "channel": "ticket"},
+    ]
     ingest_feedback(store, write_csv(data))
     ingest_feedback(store, write_csv(data, "again.csv"))
     stored = store.feedback.all()
@@ -65,7 +80,9 @@ def test_one_bad_row_rejects_the_file(store: Store, write_csv, bad, field) -> No
     assert [f.text for f in store.feedback.all()] == [r["text"] for r in rows()]
 
 
-def test_bad_utf8_rejects_file_and_skip_invalid_keeps_good_rows(store: Store, tmp_path: Path) -> None:
+def test_bad_utf8_rejects_file_and_skip_invalid_keeps_good_rows(
+    store: Store, tmp_path: Path
+) -> None:
     path = tmp_path / "bad.csv"
     path.write_bytes(b"source_id,text\n1,good one\n2,bad \xe9 byte\n3,good two\n")
     with pytest.raises(RowErrors, match="line 3.*UTF-8"):
@@ -77,8 +94,9 @@ def test_bad_utf8_rejects_file_and_skip_invalid_keeps_good_rows(store: Store, tm
 
 
 def test_chunks_do_not_change_the_result(store: Store, write_jsonl) -> None:
-    data = [{"source_id": str(i), "text": f"feedback number {i}", "channel": "chat"}
-            for i in range(25)]
+    data = [
+        {"source_id": str(i), "text": f"feedback number {i}", "channel": "chat"} for i in range(25)
+    ]
     data.append({"source_id": "x", "text": "", "channel": "chat"})
     path = write_jsonl(data)
     with pytest.raises(RowErrors) as err:
@@ -90,8 +108,9 @@ def test_chunks_do_not_change_the_result(store: Store, write_jsonl) -> None:
 
 
 def test_pii_is_redacted_before_storage(store: Store, write_csv) -> None:
-    data = [{"text": "Mail me at anna.svensson@example.com or call 070-123 45 67",
-             "channel": "email"}]
+    data = [
+        {"text": "Mail me at anna.svensson@example.com or call 070-123 45 67", "channel": "email"}
+    ]
     report = ingest_feedback(store, write_csv(data))
     (stored,) = store.feedback.all()
     assert "example.com" not in stored.text and "<EMAIL>" in stored.text
@@ -100,11 +119,29 @@ def test_pii_is_redacted_before_storage(store: Store, write_csv) -> None:
 
 
 def test_customers_and_purchases(store: Store, write_csv) -> None:
-    ingest_customers(store, write_csv([{"customer_id": "c1", "segment": "family",
-                                        "is_member": "true", "joined_at": "2024-01-01",
-                                        "value": "1200.5", "churned_at": ""}], "c.csv"))
-    p = write_csv([{"customer_id": "c1", "purchased_at": "2026-01-02", "amount": "99"},
-                   {"customer_id": "c1", "purchased_at": "2026-02-02", "amount": "10"}], "p.csv")
+    ingest_customers(
+        store,
+        write_csv(
+            [
+                {
+                    "customer_id": "c1",
+                    "segment": "family",
+                    "is_member": "true",
+                    "joined_at": "2024-01-01",
+                    "value": "1200.5",
+                    "churned_at": "",
+                }
+            ],
+            "c.csv",
+        ),
+    )
+    p = write_csv(
+        [
+            {"customer_id": "c1", "purchased_at": "2026-01-02", "amount": "99"},
+            {"customer_id": "c1", "purchased_at": "2026-02-02", "amount": "10"},
+        ],
+        "p.csv",
+    )
     ingest_purchases(store, p)
     ingest_purchases(store, p)
     assert store.customers.count() == (1, 2)

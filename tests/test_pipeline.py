@@ -57,7 +57,7 @@ def test_crashed_run_leaves_previous_current_run(loaded: Store, embedder) -> Non
         run_pipeline(loaded, embedder, seed=1, clusterer=Crash())
     assert loaded.runs.current().id == good.id
     assert loaded.runs.themes(good.id) == before
-    failed = loaded.runs.list()[0]
+    failed = loaded.runs.all()[0]
     assert failed.status == "failed" and "killed mid-run" in (failed.error or "")
 
 

@@ -32,7 +32,7 @@ def test_bom_is_ignored(tmp_path: Path) -> None:
 def test_wrong_number_of_values(tmp_path: Path) -> None:
     path = tmp_path / "f.csv"
     path.write_text("text,channel\na,b,c\n", encoding="utf-8")
-    (line, error), = list(read_rows(path))
+    ((line, error),) = list(read_rows(path))
     assert line == 2 and isinstance(error, ValidationError) and "3 values" in str(error)
 
 

@@ -11,19 +11,42 @@ from textinsight.store.schema import SCHEMA_VERSION
 
 
 def _feedback(n: int) -> list[Feedback]:
-    return [Feedback(text=f"text {i}", channel="ticket", source_id=str(i), language="en",
-                     created_at=f"2026-03-{1 + i:02d}") for i in range(n)]
+    return [
+        Feedback(
+            text=f"text {i}",
+            channel="ticket",
+            source_id=str(i),
+            language="en",
+            created_at=f"2026-03-{1 + i:02d}",
+        )
+        for i in range(n)
+    ]
 
 
 def _complete_run(store: Store, label: str = "theme") -> int:
     run_id = store.runs.start(seed=0, model_id="m", params={})
     (tid,) = store.runs.allocate_theme_ids(1)
-    theme = Theme(id=tid, run_id=run_id, label=label, keywords=("a",), size=2, share=1.0,
-                  quotes=("q",), languages={"en": 2}, channels={"ticket": 2})
+    theme = Theme(
+        id=tid,
+        run_id=run_id,
+        label=label,
+        keywords=("a",),
+        size=2,
+        share=1.0,
+        quotes=("q",),
+        languages={"en": 2},
+        channels={"ticket": 2},
+    )
     ids = [f.id for f in store.feedback.all()]
-    store.runs.complete(run_id, themes=[theme], centroids=np.ones((1, 3), dtype=np.float32),
-                        assignments=[Assignment(i, tid, 0.9) for i in ids], params={},
-                        timings={}, n_embedded=0)
+    store.runs.complete(
+        run_id,
+        themes=[theme],
+        centroids=np.ones((1, 3), dtype=np.float32),
+        assignments=[Assignment(i, tid, 0.9) for i in ids],
+        params={},
+        timings={},
+        n_embedded=0,
+    )
     return run_id
 
 
@@ -45,7 +68,7 @@ def test_complete_run_becomes_current_and_replaces_previous(store: Store) -> Non
     first = _complete_run(store, "first")
     second = _complete_run(store, "second")
     assert store.runs.current().id == second
-    assert [r.is_current for r in store.runs.list()] == [True, False]
+    assert [r.is_current for r in store.runs.all()] == [True, False]
     assert store.runs.themes(first)[0].label == "first"
     assert len(list(store.runs.export(second))) == 2
 
@@ -68,11 +91,27 @@ def test_complete_is_atomic(store: Store) -> None:
     store.feedback.upsert(_feedback(2))
     good = _complete_run(store)
     run_id = store.runs.start(seed=0, model_id="m", params={})
-    theme = Theme(id=500, run_id=run_id, label="x", keywords=(), size=1, share=1.0, quotes=(),
-                  languages={}, channels={})
+    theme = Theme(
+        id=500,
+        run_id=run_id,
+        label="x",
+        keywords=(),
+        size=1,
+        share=1.0,
+        quotes=(),
+        languages={},
+        channels={},
+    )
     with pytest.raises(sqlite3.IntegrityError):  # the second theme collides: fails mid-write
-        store.runs.complete(run_id, themes=[theme, theme], centroids=np.ones((2, 3)),
-                            assignments=[], params={}, timings={}, n_embedded=0)
+        store.runs.complete(
+            run_id,
+            themes=[theme, theme],
+            centroids=np.ones((2, 3)),
+            assignments=[],
+            params={},
+            timings={},
+            n_embedded=0,
+        )
     assert store.runs.current().id == good
     assert store.runs.themes(run_id) == []
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from textinsight.cluster import assign_to_centroids
 from textinsight.embed import Embedder, embed_cached
 from textinsight.records import Assignment, Feedback, StoredFeedback
@@ -27,17 +29,22 @@ def assign_stored(
     theme_ids, centroids = store.runs.centroids(run.id)
     if not feedback:
         return []
-    vectors, _ = embed_cached(store, embedder, [f.text for f in feedback],
-                              [f.text_hash for f in feedback], batch_size=batch_size)
+    vectors, _ = embed_cached(
+        store,
+        embedder,
+        [f.text for f in feedback],
+        [f.text_hash for f in feedback],
+        batch_size=batch_size,
+    )
     threshold = float(run.params.get("clusterer", {}).get("assign_threshold", 0.5))
     if theme_ids:
         labels, sims = assign_to_centroids(vectors, centroids, threshold)
     else:
-        labels, sims = [-1] * len(feedback), [0.0] * len(feedback)
+        labels, sims = np.full(len(feedback), -1), np.zeros(len(feedback))
     assignments = [
         Assignment(
             feedback_id=f.id,
-            theme_id=theme_ids[label] if label >= 0 else None,
+            theme_id=theme_ids[int(label)] if label >= 0 else None,
             probability=float(max(sim, 0.0)) if label >= 0 else 0.0,
             sentiment=explicit_sentiment(f.rating, f.nps),
         )

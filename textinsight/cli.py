@@ -28,14 +28,31 @@ from textinsight.store import Store
 @contextmanager
 def _progress(description: str, total: int | None = None) -> Iterator[Advance]:
     """A rich progress bar on a terminal; silent when stderr is a pipe."""
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
-                               TextColumn, TimeElapsedColumn, TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-               MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn()]
+    columns = [
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    ]
     with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task(description, total=total)
-        yield lambda n=1: bar.advance(task, n)
+
+        def advance(n: int = 1) -> None:
+            bar.advance(task, n)
+
+        yield advance
 
 
 def _store(ctx: click.Context) -> Store:
@@ -55,8 +72,13 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), envvar="TEXTINSIGHT_DB",
-              default=None, help="SQLite database file [env TEXTINSIGHT_DB; default textinsight.db]")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="TEXTINSIGHT_DB",
+    default=None,
+    help="SQLite database file [env TEXTINSIGHT_DB; default textinsight.db]",
+)
 @click.version_option(package_name="textinsight")
 @click.pass_context
 def cli(ctx: click.Context, db: Path | None) -> None:
@@ -91,9 +113,13 @@ def ingest(ctx: click.Context, file: Path, channel: str | None, skip_invalid: bo
 
     settings = get_settings()
     report = ingest_feedback(
-        _store(ctx), file, channel=channel, skip_invalid=skip_invalid,
+        _store(ctx),
+        file,
+        channel=channel,
+        skip_invalid=skip_invalid,
         languages=LanguageIdentifier(settings.language_codes, settings.min_language_confidence),
-        chunk_size=settings.chunk_size, progress=_progress,
+        chunk_size=settings.chunk_size,
+        progress=_progress,
     )
     _print_ingest(report)
 
@@ -106,8 +132,9 @@ def customers(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
     """Ingest customer records (customer_id, segment, is_member, joined_at, value, churned_at)."""
     from textinsight.ingest.load import ingest_customers
 
-    _print_ingest(ingest_customers(_store(ctx), file, skip_invalid=skip_invalid,
-                                   progress=_progress))
+    _print_ingest(
+        ingest_customers(_store(ctx), file, skip_invalid=skip_invalid, progress=_progress)
+    )
 
 
 @cli.command()
@@ -118,8 +145,9 @@ def purchases(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
     """Ingest purchases (customer_id, purchased_at, amount)."""
     from textinsight.ingest.load import ingest_purchases
 
-    _print_ingest(ingest_purchases(_store(ctx), file, skip_invalid=skip_invalid,
-                                   progress=_progress))
+    _print_ingest(
+        ingest_purchases(_store(ctx), file, skip_invalid=skip_invalid, progress=_progress)
+    )
 
 
 @cli.command()
@@ -132,9 +160,11 @@ def run(ctx: click.Context, seed: int | None) -> None:
 
     settings = get_settings()
     info = run_pipeline(
-        _store(ctx), get_embedder(settings.model),
+        _store(ctx),
+        get_embedder(settings.model),
         seed=settings.seed if seed is None else seed,
-        batch_size=settings.batch_size, progress=_progress,
+        batch_size=settings.batch_size,
+        progress=_progress,
     )
     t = info.timings
     click.echo(
@@ -170,24 +200,42 @@ def themes(ctx: click.Context, run_id: int | None, fmt: str, limit: int | None) 
         click.echo(json.dumps([_theme_dict(t) for t in items], ensure_ascii=False, indent=2))
     elif fmt == "csv":
         writer = csv.writer(sys.stdout)
-        writer.writerow(["id", "label", "size", "share", "sentiment", "keywords", "languages",
-                         "channels"])
+        writer.writerow(
+            ["id", "label", "size", "share", "sentiment", "keywords", "languages", "channels"]
+        )
         for t in items:
-            writer.writerow([t.id, t.label, t.size, f"{t.share:.4f}",
-                             "" if t.sentiment is None else f"{t.sentiment:.3f}",
-                             "; ".join(t.keywords), _counts(t.languages), _counts(t.channels)])
+            writer.writerow(
+                [
+                    t.id,
+                    t.label,
+                    t.size,
+                    f"{t.share:.4f}",
+                    "" if t.sentiment is None else f"{t.sentiment:.3f}",
+                    "; ".join(t.keywords),
+                    _counts(t.languages),
+                    _counts(t.channels),
+                ]
+            )
     else:
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(title=f"Themes of run {info.id} ({info.n_feedback} feedback, "
-                            f"{info.n_unassigned} unassigned)")
+        table = Table(
+            title=f"Themes of run {info.id} ({info.n_feedback} feedback, "
+            f"{info.n_unassigned} unassigned)"
+        )
         for name in ("id", "label", "size", "share", "sentiment", "languages", "keywords"):
             table.add_column(name, overflow="fold")
         for t in items:
-            table.add_row(str(t.id), t.label, str(t.size), f"{t.share:.1%}",
-                          "" if t.sentiment is None else f"{t.sentiment:+.2f}",
-                          _counts(t.languages), ", ".join(t.keywords[:6]))
+            table.add_row(
+                str(t.id),
+                t.label,
+                str(t.size),
+                f"{t.share:.1%}",
+                "" if t.sentiment is None else f"{t.sentiment:+.2f}",
+                _counts(t.languages),
+                ", ".join(t.keywords[:6]),
+            )
         Console(width=None if sys.stdout.isatty() else 160).print(table)
 
 
@@ -240,8 +288,12 @@ def export_assignments(ctx: click.Context, run_id: int | None, fmt: str) -> None
 
 
 @cli.command()
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="HTML file to write.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="HTML file to write.",
+)
 @click.option("--run", "run_id", type=int, help="Run id (default: the current run).")
 @click.pass_context
 def report(ctx: click.Context, out: Path, run_id: int | None) -> None:
@@ -259,11 +311,13 @@ def report(ctx: click.Context, out: Path, run_id: int | None) -> None:
 @click.pass_context
 def runs(ctx: click.Context) -> None:
     """List runs, newest first, with their status."""
-    for r in _store(ctx).runs.list():
+    for r in _store(ctx).runs.all():
         mark = "*" if r.is_current else " "
-        click.echo(f"{mark} run {r.id}  {r.status:8}  {r.started_at}  model {r.model_id}  "
-                   f"feedback {r.n_feedback}  themes {r.n_themes}  unassigned {r.n_unassigned}"
-                   + (f"  error: {r.error}" if r.error else ""))
+        click.echo(
+            f"{mark} run {r.id}  {r.status:8}  {r.started_at}  model {r.model_id}  "
+            f"feedback {r.n_feedback}  themes {r.n_themes}  unassigned {r.n_unassigned}"
+            + (f"  error: {r.error}" if r.error else "")
+        )
 
 
 @cli.command()
@@ -286,6 +340,9 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - the CLI never shows a traceback by default
         if os.environ.get("TEXTINSIGHT_DEBUG"):
             raise
-        click.echo(f"Error: unexpected {type(exc).__name__}: {exc} "
-                   "(set TEXTINSIGHT_DEBUG=1 for the traceback)", err=True)
+        click.echo(
+            f"Error: unexpected {type(exc).__name__}: {exc} "
+            "(set TEXTINSIGHT_DEBUG=1 for the traceback)",
+            err=True,
+        )
         sys.exit(1)

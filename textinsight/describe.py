@@ -257,7 +257,8 @@ class ThemeDescriber(BaseEstimator):
             return [() for _ in themes]
         vectorizer = CountVectorizer(analyzer=_identity)
         doc_terms = sp.csr_matrix(vectorizer.fit_transform(documents))
-        vocabulary = vectorizer.get_feature_names_out()
+        vocabulary = [str(term) for term in vectorizer.get_feature_names_out()]
+        bigram = np.array([" " in term for term in vocabulary])
         doc_frequency = np.bincount(doc_terms.indices, minlength=len(vocabulary))
         rows = np.searchsorted(themes, theme_of[assigned])
         membership = sp.csr_matrix(
@@ -273,8 +274,14 @@ class ThemeDescriber(BaseEstimator):
             rare = doc_frequency[columns] < self.min_df
             # Frequent-enough terms first, then by score, ties alphabetically (the
             # vocabulary is sorted, so the column index is the alphabetical rank).
+            # A rare bigram is noise ("courier rude"): it neither becomes a keyword
+            # nor displaces its words; a rare word still fills a tiny theme's list.
             order = np.lexsort((columns, -values, rare))
-            ranked = (str(vocabulary[columns[i]]) for i in order if values[i] > 0)
+            ranked = (
+                vocabulary[columns[i]]
+                for i in order
+                if values[i] > 0 and not (rare[i] and bigram[columns[i]])
+            )
             result.append(select_keywords(ranked, self.n_keywords))
         return result
 

@@ -40,8 +40,9 @@ def run_pipeline(
     """
     feedback = store.feedback.all()
     if not feedback:
-        raise EmptyCorpusError("There is no feedback in the store. Ingest some first: "
-                               "`textinsight ingest FILE`.")
+        raise EmptyCorpusError(
+            "There is no feedback in the store. Ingest some first: `textinsight ingest FILE`."
+        )
     clusterer = clusterer or ThemeClusterer(seed=seed)
     describer = describer or ThemeDescriber()
     run_id = store.runs.start(seed=seed, model_id=embedder.model_id, params={"seed": seed})
@@ -49,8 +50,12 @@ def run_pipeline(
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         vectors, n_embedded = embed_cached(
-            store, embedder, [f.text for f in feedback], [f.text_hash for f in feedback],
-            batch_size=batch_size, progress=progress,
+            store,
+            embedder,
+            [f.text for f in feedback],
+            [f.text_hash for f in feedback],
+            batch_size=batch_size,
+            progress=progress,
         )
         t1 = time.perf_counter()
         with progress("Clustering", None):
@@ -58,18 +63,28 @@ def run_pipeline(
         t2 = time.perf_counter()
         with progress("Describing themes", None):
             descriptions = describer.describe(
-                [f.text for f in feedback], [f.language for f in feedback],
-                clusterer.labels_, vectors,
+                [f.text for f in feedback],
+                [f.language for f in feedback],
+                clusterer.labels_,
+                vectors,
             )
         t3 = time.perf_counter()
         timings = {"embed_s": t1 - t0, "cluster_s": t2 - t1, "describe_s": t3 - t2}
         themes, assignments = _results(store, run_id, feedback, clusterer, descriptions)
-        params = {"seed": seed, "clusterer": clusterer.params_,
-                  "describer": {"n_keywords": describer.n_keywords,
-                                "n_quotes": describer.n_quotes}}
-        store.runs.complete(run_id, themes=themes, centroids=clusterer.centroids_,
-                            assignments=assignments, params=params, timings=timings,
-                            n_embedded=n_embedded)
+        params = {
+            "seed": seed,
+            "clusterer": clusterer.params_,
+            "describer": {"n_keywords": describer.n_keywords, "n_quotes": describer.n_quotes},
+        }
+        store.runs.complete(
+            run_id,
+            themes=themes,
+            centroids=clusterer.centroids_,
+            assignments=assignments,
+            params=params,
+            timings=timings,
+            n_embedded=n_embedded,
+        )
     except BaseException as exc:
         store.runs.fail(run_id, f"{type(exc).__name__}: {exc}")
         raise
@@ -90,7 +105,7 @@ def _results(
     xy = _map_coordinates(clusterer.centroids_)
     themes = []
     for label in range(k):
-        members = np.flatnonzero(labels == label)
+        members = [int(i) for i in np.flatnonzero(labels == label)]
         description = descriptions[label]
         themes.append(
             Theme(
@@ -115,8 +130,9 @@ def _results(
             probability=float(p),
             sentiment=s,
         )
-        for f, label, p, s in zip(feedback, labels, clusterer.probabilities_, sentiments,
-                                  strict=True)
+        for f, label, p, s in zip(
+            feedback, labels, clusterer.probabilities_, sentiments, strict=True
+        )
     ]
     return themes, assignments
 

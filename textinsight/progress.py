@@ -17,4 +17,8 @@ ProgressFactory = Callable[[str, int | None], AbstractContextManager[Advance]]
 @contextmanager
 def no_progress(description: str, total: int | None = None) -> Iterator[Advance]:
     """A progress task that reports nothing."""
-    yield lambda n=1: None
+    yield _ignore
+
+
+def _ignore(n: int = 1) -> None:
+    """Advance a task that reports nothing."""

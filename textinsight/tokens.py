@@ -54,6 +54,21 @@ FILLER_WORDS: dict[str, frozenset[str]] = {
 # fmt: on
 """Feedback filler words dropped on top of spaCy's stop words, by spaCy language."""
 
+# Function words missing from spaCy 3.8's stop lists that are frequent in feedback:
+# Swedish "är" (is) is not a spaCy stop word and would surface as the keyword "vara";
+# Norwegian lacks "hva", "hvorfor", "min"; Danish lacks "får", "når"; English
+# irregular forms ("got", "went") are not stop words but their lemmas are.
+# fmt: off
+_STOP_WORD_GAPS: dict[str, frozenset[str]] = {
+    "sv": frozenset({"är", "ju", "väl", "ens", "denna", "dessa", "ändå", "väldigt"}),
+    "nb": frozenset({"min", "mitt", "mine", "dere", "hva", "hvordan", "hvorfor", "hvilken",
+                     "heller", "aldri", "alltid"}),
+    "da": frozenset({"bare", "når", "fik", "får", "gik", "rigtig", "virkelig"}),
+    "en": frozenset({"got", "gets", "goes", "going", "came", "come", "comes", "coming",
+                     "went", "lot", "lots"}),
+}
+# fmt: on
+
 # Redaction placeholders (textinsight.ingest.redact.PLACEHOLDERS: "<EMAIL>", "<CPR>",
 # ...) are all upper-case words in angle brackets. Any such token is replaced by one
 # sentinel the spaCy tokenizer keeps whole (instead of "<", "email", ">"), then
@@ -194,7 +209,9 @@ def _pipeline(lang: str) -> _Pipeline:
             ) from exc
     codes = _CORE_LANGUAGES if lang == MULTILINGUAL else (lang,)
     fillers = frozenset().union(*(FILLER_WORDS[code] for code in codes))
-    stop_words = frozenset().union(*(_spacy_stop_words(code) for code in codes))
+    stop_words = frozenset().union(
+        *(_spacy_stop_words(code) | _STOP_WORD_GAPS[code] for code in codes)
+    )
     return _Pipeline(nlp=nlp, stop_words=stop_words | fillers, fillers=fillers)
 
 

@@ -48,8 +48,14 @@ def test_full_flow(invoke, write_csv, tmp_path: Path) -> None:
 
     exported = list(csv.DictReader(io.StringIO(invoke("export", "assignments").output)))
     assert len(exported) == 90
-    assert list(exported[0]) == ["source_id", "channel", "language", "theme_id", "probability",
-                                 "sentiment"]
+    assert list(exported[0]) == [
+        "source_id",
+        "channel",
+        "language",
+        "theme_id",
+        "probability",
+        "sentiment",
+    ]
     assert all(-1 <= float(r["sentiment"]) <= 1 for r in exported)
     jsonl = invoke("export", "assignments", "--format", "jsonl").output.splitlines()
     assert len(jsonl) == 90 and "theme_id" in json.loads(jsonl[0])

@@ -38,7 +38,9 @@ def _detector(codes: tuple[str, ...]) -> LanguageDetector:
         )
     languages = [lang for c in codes for lang in SUPPORTED[c]]
     if len(languages) < 2:
-        languages.append(Language.ENGLISH if Language.ENGLISH not in languages else Language.SWEDISH)
+        languages.append(
+            Language.ENGLISH if Language.ENGLISH not in languages else Language.SWEDISH
+        )
     return LanguageDetectorBuilder.from_languages(*languages).build()
 
 
@@ -50,7 +52,9 @@ class LanguageIdentifier:
         min_confidence: below this the answer is ``und``.
     """
 
-    def __init__(self, codes: Sequence[str] = ("sv", "no", "da", "en"), min_confidence: float = 0.4):
+    def __init__(
+        self, codes: Sequence[str] = ("sv", "no", "da", "en"), min_confidence: float = 0.4
+    ):
         self.codes = tuple(codes)
         self.min_confidence = min_confidence
 
@@ -70,4 +74,3 @@ class LanguageIdentifier:
             ok = scores and scores[best] >= self.min_confidence and any(c.isalpha() for c in text)
             codes.append(best if ok else UNDETERMINED)
         return codes
-

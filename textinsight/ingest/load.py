@@ -43,6 +43,20 @@ class _Tally:
             self.errors.append(exc)
 
 
+def derive_source_id(channel: str, text: str) -> str:
+    """The source id of a row that has none: a hash of its channel and redacted text.
+
+    Re-ingesting the same text on the same channel therefore updates, never duplicates.
+    """
+    digest = hashlib.sha256(f"{channel}\x00{text}".encode()).hexdigest()
+    return f"h:{digest[:20]}"
+
+
+def prepare_text(row: dict[str, Any], line: int) -> tuple[str, dict[str, int]]:
+    """The validated, whitespace-tidied and PII-redacted text of a raw row, with counts."""
+    return redact(validate.feedback_text(row, line))
+
+
 def prepare_feedback(
     rows: Sequence[tuple[int, dict[str, Any]]],
     *,
@@ -64,9 +78,10 @@ def prepare_feedback(
         The valid rows as Feedback records, in input order.
     """
     staged: list[tuple[int, dict[str, Any], str]] = []
+    fields: dict[str, Any]
     for line, row in rows:
         try:
-            text, counts = redact(validate.feedback_text(row, line))
+            text, counts = prepare_text(row, line)
             fields = {
                 "channel": validate.channel_field(row, line, channel),
                 "source_id": validate.text_field(row, "source_id", line),
@@ -92,8 +107,7 @@ def prepare_feedback(
     out = []
     for _, fields, text in staged:
         if fields["source_id"] is None:
-            digest = hashlib.sha256(f"{fields['channel']}\x00{text}".encode()).hexdigest()
-            fields["source_id"] = f"h:{digest[:20]}"
+            fields["source_id"] = derive_source_id(fields["channel"], text)
         out.append(Feedback(text=text, **fields))
     return out
 
@@ -119,7 +133,10 @@ def ingest_feedback(
 
     def write(chunk: list[tuple[int, dict[str, Any]]]) -> None:
         items = prepare_feedback(
-            chunk, channel=channel, languages=languages, on_error=tally.error,
+            chunk,
+            channel=channel,
+            languages=languages,
+            on_error=tally.error,
             redactions=tally.redactions,
         )
         if tally.n_errors and not skip_invalid:
@@ -133,20 +150,46 @@ def ingest_feedback(
     return _report(path, tally)
 
 
-def ingest_customers(store: Store, path: str | Path, *, skip_invalid: bool = False,
-                     chunk_size: int = 5000,
-                     progress: ProgressFactory = no_progress) -> IngestReport:
+def ingest_customers(
+    store: Store,
+    path: str | Path,
+    *,
+    skip_invalid: bool = False,
+    chunk_size: int = 5000,
+    progress: ProgressFactory = no_progress,
+) -> IngestReport:
     """Load a customers file (``customer_id, segment, is_member, joined_at, value, churned_at``)."""
-    return _ingest_records(store, path, validate.customer, store.customers.upsert_customers,
-                           skip_invalid, chunk_size, progress, "Ingesting customers")
+    return _ingest_records(
+        store,
+        path,
+        validate.customer,
+        store.customers.upsert_customers,
+        skip_invalid,
+        chunk_size,
+        progress,
+        "Ingesting customers",
+    )
 
 
-def ingest_purchases(store: Store, path: str | Path, *, skip_invalid: bool = False,
-                     chunk_size: int = 5000,
-                     progress: ProgressFactory = no_progress) -> IngestReport:
+def ingest_purchases(
+    store: Store,
+    path: str | Path,
+    *,
+    skip_invalid: bool = False,
+    chunk_size: int = 5000,
+    progress: ProgressFactory = no_progress,
+) -> IngestReport:
     """Load a purchases file (``customer_id, purchased_at, amount``)."""
-    return _ingest_records(store, path, validate.purchase, store.customers.upsert_purchases,
-                           skip_invalid, chunk_size, progress, "Ingesting purchases")
+    return _ingest_records(
+        store,
+        path,
+        validate.purchase,
+        store.customers.upsert_purchases,
+        skip_invalid,
+        chunk_size,
+        progress,
+        "Ingesting purchases",
+    )
 
 
 def _ingest_records(

@@ -102,10 +102,13 @@ def _read_csv(path: Path) -> Iterator[RawRow]:
         elif not any(v.strip() for v in values):
             continue
         elif len(values) != len(header):
-            yield line, ValidationError(
-                f"has {len(values)} values but the header has {len(header)} columns; "
-                "quote values that contain commas",
-                line=line,
+            yield (
+                line,
+                ValidationError(
+                    f"has {len(values)} values but the header has {len(header)} columns; "
+                    "quote values that contain commas",
+                    line=line,
+                ),
             )
         else:
             yield line, dict(zip(header, values, strict=True))
@@ -123,11 +126,15 @@ def _read_jsonl(path: Path) -> Iterator[RawRow]:
         try:
             row = json.loads(text)
         except json.JSONDecodeError as exc:
-            yield line, ValidationError(f"invalid JSON ({exc.msg} at column {exc.colno})", line=line)
+            yield (
+                line,
+                ValidationError(f"invalid JSON ({exc.msg} at column {exc.colno})", line=line),
+            )
             continue
         if not isinstance(row, dict):
-            yield line, ValidationError(
-                f"expected a JSON object, got {type(row).__name__}", line=line
+            yield (
+                line,
+                ValidationError(f"expected a JSON object, got {type(row).__name__}", line=line),
             )
             continue
         yield line, row

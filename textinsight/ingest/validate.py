@@ -14,10 +14,28 @@ from textinsight.errors import ValidationError
 from textinsight.records import CHANNELS, Customer, Purchase
 
 MAX_TEXT_CHARS = 20_000
-LANGUAGE_ALIASES = {"nb": "no", "nn": "no", "nob": "no", "nno": "no", "nor": "no",
-                    "swe": "sv", "dan": "da", "eng": "en"}
-FEEDBACK_FIELDS = ("text", "source_id", "channel", "created_at", "customer_id", "store_id",
-                   "language", "rating", "nps", "metadata")
+LANGUAGE_ALIASES = {
+    "nb": "no",
+    "nn": "no",
+    "nob": "no",
+    "nno": "no",
+    "nor": "no",
+    "swe": "sv",
+    "dan": "da",
+    "eng": "en",
+}
+FEEDBACK_FIELDS = (
+    "text",
+    "source_id",
+    "channel",
+    "created_at",
+    "customer_id",
+    "store_id",
+    "language",
+    "rating",
+    "nps",
+    "metadata",
+)
 TRUE = {"true", "1", "yes", "y", "ja", "j", "t"}
 FALSE = {"false", "0", "no", "n", "nej", "nei", "f"}
 
@@ -35,8 +53,9 @@ def text_field(row: dict[str, Any], name: str, line: int, *, required: bool = Fa
     value = clean(row.get(name))
     if value is None:
         if required:
-            raise ValidationError(f"'{name}' is missing or empty; every row needs one",
-                                  line=line, field=name)
+            raise ValidationError(
+                f"'{name}' is missing or empty; every row needs one", line=line, field=name
+            )
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise ValidationError(f"expected text, got {type(value).__name__}", line=line, field=name)
@@ -55,16 +74,24 @@ def int_field(row: dict[str, Any], name: str, line: int, low: int, high: int) ->
     except (TypeError, ValueError):
         number = math.nan
     if math.isnan(number) or not number.is_integer():
-        raise ValidationError(f"'{value}' is not a whole number; use an integer {low}..{high}",
-                              line=line, field=name)
+        raise ValidationError(
+            f"'{value}' is not a whole number; use an integer {low}..{high}", line=line, field=name
+        )
     if not low <= number <= high:
-        raise ValidationError(f"{int(number)} is out of range; allowed {low}..{high}",
-                              line=line, field=name)
+        raise ValidationError(
+            f"{int(number)} is out of range; allowed {low}..{high}", line=line, field=name
+        )
     return int(number)
 
 
-def float_field(row: dict[str, Any], name: str, line: int, *, required: bool = False,
-                minimum: float | None = None) -> float | None:
+def float_field(
+    row: dict[str, Any],
+    name: str,
+    line: int,
+    *,
+    required: bool = False,
+    minimum: float | None = None,
+) -> float | None:
     """A finite number; a decimal comma (``"12,5"``) is accepted."""
     value = clean(row.get(name))
     if value is None:
@@ -72,13 +99,17 @@ def float_field(row: dict[str, Any], name: str, line: int, *, required: bool = F
             raise ValidationError(f"'{name}' is missing; give a number", line=line, field=name)
         return None
     try:
-        number = float(value.replace(",", ".").replace(" ", "")) if isinstance(value, str) \
+        number = (
+            float(value.replace(",", ".").replace(" ", ""))
+            if isinstance(value, str)
             else float(value)
+        )
     except (TypeError, ValueError):
         number = math.nan
     if isinstance(value, bool) or not math.isfinite(number):
-        raise ValidationError(f"'{value}' is not a number; write e.g. 1234.50",
-                              line=line, field=name)
+        raise ValidationError(
+            f"'{value}' is not a number; write e.g. 1234.50", line=line, field=name
+        )
     if minimum is not None and number < minimum:
         raise ValidationError(f"{number} is below the minimum {minimum}", line=line, field=name)
     return number
@@ -96,7 +127,9 @@ def date_field(row: dict[str, Any], name: str, line: int, *, required: bool = Fa
     except ValueError:
         raise ValidationError(
             f"'{value}' is not an ISO-8601 date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS",
-            line=line, field=name) from None
+            line=line,
+            field=name,
+        ) from None
 
 
 def bool_field(row: dict[str, Any], name: str, line: int) -> bool | None:
@@ -108,8 +141,9 @@ def bool_field(row: dict[str, Any], name: str, line: int) -> bool | None:
         return True
     if str(value).lower() in FALSE:
         return False
-    raise ValidationError(f"'{value}' is not a yes/no value; use true or false",
-                          line=line, field=name)
+    raise ValidationError(
+        f"'{value}' is not a yes/no value; use true or false", line=line, field=name
+    )
 
 
 def channel_field(row: dict[str, Any], line: int, default: str | None) -> str:
@@ -117,8 +151,9 @@ def channel_field(row: dict[str, Any], line: int, default: str | None) -> str:
     value = text_field(row, "channel", line) or default or "other"
     channel = value.lower().replace("-", "_").replace(" ", "_")
     if channel not in CHANNELS:
-        raise ValidationError(f"unknown channel '{value}'; allowed: {', '.join(CHANNELS)}",
-                              line=line, field="channel")
+        raise ValidationError(
+            f"unknown channel '{value}'; allowed: {', '.join(CHANNELS)}", line=line, field="channel"
+        )
     return channel
 
 
@@ -130,8 +165,11 @@ def language_field(row: dict[str, Any], line: int) -> str | None:
     code = value.lower().replace("_", "-").split("-")[0]
     code = LANGUAGE_ALIASES.get(code, code)
     if not (code.isalpha() and 2 <= len(code) <= 3):
-        raise ValidationError(f"'{value}' is not a language code; use e.g. sv, no, da, en",
-                              line=line, field="language")
+        raise ValidationError(
+            f"'{value}' is not a language code; use e.g. sv, no, da, en",
+            line=line,
+            field="language",
+        )
     return code
 
 
@@ -143,7 +181,9 @@ def feedback_text(row: dict[str, Any], line: int) -> str:
     if len(text) > MAX_TEXT_CHARS:
         raise ValidationError(
             f"text has {len(text)} characters, more than {MAX_TEXT_CHARS}; split it",
-            line=line, field="text")
+            line=line,
+            field="text",
+        )
     return text
 
 
@@ -177,5 +217,6 @@ def purchase(row: dict[str, Any], line: int) -> Purchase:
     customer_id = text_field(row, "customer_id", line, required=True)
     purchased_at = date_field(row, "purchased_at", line, required=True)
     assert customer_id is not None and purchased_at is not None
-    return Purchase(customer_id=customer_id, purchased_at=purchased_at,
-                    amount=float_field(row, "amount", line))
+    return Purchase(
+        customer_id=customer_id, purchased_at=purchased_at, amount=float_field(row, "amount", line)
+    )

@@ -17,8 +17,9 @@ import sqlite_utils
 
 from textinsight.store.embeddings import EmbeddingCache
 from textinsight.store.feedback import CustomerTables, FeedbackTable, text_hash
+from textinsight.store.reads import ReadQueries
 from textinsight.store.runs import ExportRow, RunTables
-from textinsight.store.schema import SCHEMA_VERSION, migrate
+from textinsight.store.schema import migrate
 
 __all__ = ["ExportRow", "Store", "text_hash"]
 
@@ -41,6 +42,7 @@ class Store:
         self.customers = CustomerTables(self.db)
         self.embeddings = EmbeddingCache(self.db)
         self.runs = RunTables(self.db)
+        self.reads = ReadQueries(self.db)
 
     def close(self) -> None:
         """Close the connection."""
@@ -51,4 +53,3 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-

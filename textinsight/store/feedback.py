@@ -166,7 +166,9 @@ class CustomerTables:
         """Insert purchases; the same (customer, time, amount) is stored once."""
         rows = [
             (
-                hashlib.sha256(dumps([p.customer_id, p.purchased_at, p.amount]).encode()).hexdigest(),
+                hashlib.sha256(
+                    dumps([p.customer_id, p.purchased_at, p.amount]).encode()
+                ).hexdigest(),
                 p.customer_id,
                 p.purchased_at,
                 p.amount,
@@ -175,8 +177,8 @@ class CustomerTables:
         ]
         with self._db.atomic():
             self._db.conn.executemany(
-                "INSERT OR REPLACE INTO purchases (purchase_key, customer_id, purchased_at, amount) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO purchases "
+                "(purchase_key, customer_id, purchased_at, amount) VALUES (?, ?, ?, ?)",
                 rows,
             )
         return len(rows)

@@ -115,7 +115,10 @@ class RunTables:
             self._db.conn.executemany(
                 "INSERT INTO assignments (run_id, feedback_id, theme_id, probability, sentiment) "
                 "VALUES (?, ?, ?, ?, ?)",
-                [(run_id, a.feedback_id, a.theme_id, a.probability, a.sentiment) for a in assignments],
+                [
+                    (run_id, a.feedback_id, a.theme_id, a.probability, a.sentiment)
+                    for a in assignments
+                ],
             )
             self._db.execute("UPDATE runs SET is_current = 0 WHERE is_current = 1")
             self._db.execute(
@@ -140,8 +143,10 @@ class RunTables:
             self._db.conn.executemany(
                 "INSERT OR REPLACE INTO assignments "
                 "(run_id, feedback_id, theme_id, probability, sentiment) VALUES (?, ?, ?, ?, ?)",
-                [(run_id, a.feedback_id, a.theme_id, a.probability, a.sentiment)
-                 for a in assignments],
+                [
+                    (run_id, a.feedback_id, a.theme_id, a.probability, a.sentiment)
+                    for a in assignments
+                ],
             )
 
     # -- reading ---------------------------------------------------------------------
@@ -163,7 +168,7 @@ class RunTables:
             raise NotFoundError(f"No run with id {run_id}. List runs with `textinsight runs`.")
         return _run(row)
 
-    def list(self) -> list[RunInfo]:
+    def all(self) -> list[RunInfo]:
         """All runs, newest first."""
         rows = self._db.execute(f"SELECT {RUN_COLUMNS} FROM runs ORDER BY id DESC")
         return [_run(r) for r in rows]

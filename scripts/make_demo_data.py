@@ -1,0 +1,761 @@
+"""Generate the Nordhem demo data set (stdlib only, seeded, byte-identical on re-run).
+
+    python scripts/make_demo_data.py --seed 7 --out data/sample
+
+Nordhem is a Nordic home & lifestyle retailer (stores in SE/NO/DK plus a web shop) with a
+loyalty club, Nordhem Club. The script writes four UTF-8 files:
+
+- ``feedback.csv``: tickets, surveys, retailer notes (store staff, third person) and reviews;
+  columns ``source_id,channel,created_at,customer_id,store_id,language,rating,nps,text,
+  order_ref`` (``order_ref`` is an extra column that ingest keeps as metadata).
+- ``social.jsonl``: channel ``social``, the same keys plus ``handle``; missing values are null.
+- ``customers.csv``: ``customer_id,segment,is_member,joined_at,value,churned_at``; ``value`` is
+  the revenue in SEK over the 12 months 2025-11-01..2026-10-31 and equals the sum of that
+  customer's purchases in that window.
+- ``purchases.csv``: ``customer_id,purchased_at,amount`` from 2025-06-01 to 2026-10-31.
+
+Feedback is dated 2026-04-01..2026-10-31. Fourteen themes (``THEMES`` below) plus ~5%
+off-topic noise; ~30% of rows carry a ``language``; ~3% contain fake personal data (e-mail,
+phone, sometimes a Luhn-valid card number); ~1% repeat another row's text under a new
+``source_id`` (the same customer submitting twice). Pass ``--truth PATH`` to also write the
+true theme of every row (not part of the committed sample).
+
+Planted effects (the summary printed at the end shows the realised numbers):
+
+- Baseline: customers without themed feedback churn ~10%.
+- ``late_delivery`` and ``lost_parcel``: churn ~30-35%; fewer purchases in the 90 days after.
+- ``rude_staff``: churn ~25-30% and the highest-value writers (the expensive problem).
+- ``helpful_staff`` and ``easy_returns``: churn ~5%; about twice the purchase rate in the
+  90 days after the feedback (repurchase is clearly higher than for everyone else).
+- ``club_spam``: written by club members who are discount hunters: many small purchases,
+  only during member campaigns; lower value.
+- ``member_prices``: members only, churn ~6%, somewhat more purchases afterwards.
+- ``app_login``: surges after the app update of 2026-09-17 (the last six weeks).
+- ``late_delivery`` peaks 2026-06-08..07-05 (and again 08-10..08-23); ``club_spam`` peaks in
+  campaign weeks; ``store_queues`` peaks in the summer sale.
+- ``out_of_stock``: mildly negative wording but no effect on churn or purchases (a control).
+- Churned customers make no purchases on or after ``churned_at``; churn follows feedback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from statistics import mean, median
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import demo_phrases as ph  # noqa: E402
+
+FEEDBACK_START, FEEDBACK_END = date(2026, 4, 1), date(2026, 10, 31)
+PURCHASE_START, VALUE_START = date(2025, 6, 1), date(2025, 11, 1)
+APP_UPDATE = date(2026, 9, 17)
+CAMPAIGNS = [(date(y, m, d), days) for y, m, d, days in [
+    (2025, 6, 16, 7), (2025, 8, 25, 7), (2025, 10, 6, 7), (2025, 11, 24, 7), (2025, 12, 26, 10),
+    (2026, 2, 23, 7), (2026, 5, 4, 7), (2026, 6, 15, 7), (2026, 8, 24, 7), (2026, 10, 5, 7)]]
+SUMMER_SALE = (date(2026, 6, 22), date(2026, 7, 12))
+DELIVERY_PEAKS = [(date(2026, 6, 8), date(2026, 7, 5), 3.5), (date(2026, 8, 10),
+                                                              date(2026, 8, 23), 2.0)]
+
+N_CUSTOMERS = 1500
+BASE_CHURN = 0.10
+CHANNEL_COUNTS = {"ticket": 880, "survey": 820, "retailer_note": 340, "review": 560,
+                  "social": 400}
+CHANNEL_PREFIX = {"ticket": "TCK", "survey": "SRV", "retailer_note": "RTN", "review": "REV",
+                  "social": "SOC"}
+NOISE_SHARE = {"ticket": 0.03, "survey": 0.08, "retailer_note": 0.0, "review": 0.04,
+               "social": 0.09}
+LINKED_SHARE = {"ticket": 0.97, "survey": 0.95, "retailer_note": 0.75, "review": 0.8,
+                "social": 0.5}
+CHANNEL_LANGS = {  # sv, no, da, en
+    "ticket": (36, 25, 20, 19), "survey": (36, 26, 21, 17), "retailer_note": (42, 32, 26, 0),
+    "review": (33, 24, 19, 24), "social": (28, 20, 17, 35)}
+CHANNEL_HOURS = {"ticket": range(7, 24), "survey": range(8, 23), "retailer_note": range(10, 20),
+                 "review": range(8, 24), "social": range(7, 24)}
+PII_SHARE = {"ticket": 0.07, "survey": 0.01, "retailer_note": 0.02, "review": 0.01,
+             "social": 0.005}
+COUNTRY_LANG = {"SE": "sv", "NO": "no", "DK": "da"}
+LANG_COUNTRY = {v: k for k, v in COUNTRY_LANG.items()}
+SEGMENTS = {"private": (50, 0.95), "family": (28, 1.35), "business": (8, 2.6),
+            "student": (14, 0.5)}  # share, value multiplier
+
+
+@dataclass(frozen=True)
+class Store:
+    store_id: str
+    country: str
+    city: str
+    city_en: str
+    weight: float
+
+
+STORES = [
+    Store("S-STO-01", "SE", "Stockholm", "Stockholm", 3), Store("S-STO-02", "SE", "Stockholm",
+                                                                "Stockholm", 2),
+    Store("S-GBG-01", "SE", "Göteborg", "Gothenburg", 2), Store("S-MMA-01", "SE", "Malmö",
+                                                                "Malmö", 1.5),
+    Store("S-UPP-01", "SE", "Uppsala", "Uppsala", 1), Store("S-OSL-01", "NO", "Oslo", "Oslo", 3),
+    Store("S-OSL-02", "NO", "Oslo", "Oslo", 2), Store("S-BGO-01", "NO", "Bergen", "Bergen", 1.5),
+    Store("S-TRD-01", "NO", "Trondheim", "Trondheim", 1),
+    Store("S-CPH-01", "DK", "København", "Copenhagen", 3),
+    Store("S-CPH-02", "DK", "København", "Copenhagen", 2),
+    Store("S-AAR-01", "DK", "Aarhus", "Aarhus", 1.5), Store("S-ODE-01", "DK", "Odense", "Odense", 1),
+]
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One planted theme: how often, where, how it sounds and what it does to customers."""
+
+    key: str
+    label: str
+    sentiment: float  # -1..1: drives rating, NPS and the staff-note framing
+    share: float  # relative frequency before channel affinity
+    channels: tuple[float, float, float, float, float]  # ticket, survey, note, review, social
+    in_store: float  # chance that a ticket/survey/review row names a store
+    order_ref: float  # chance that a ticket carries an order number
+    churn: float  # planted churn probability of its writers
+    after: float  # purchase-rate multiplier in the 90 days after the feedback
+    tilt: float  # writers are drawn with weight value**tilt (high tilt: valuable writers)
+
+
+THEMES = [
+    Theme("late_delivery", "Late home deliveries", -0.8, 11, (5, 2, 1, 2, 3), 0, .9, .36, .6, .2),
+    Theme("lost_parcel", "Lost parcels / tracking", -0.9, 7, (6, 1, .6, 1, 2), 0, .9, .34, .6, 0),
+    Theme("rude_staff", "Rude or unhelpful store staff", -0.9, 6, (1, 4, 1.5, 3, 1), .9, 0, .28,
+          .6, 1.1),
+    Theme("helpful_staff", "Helpful, knowledgeable store staff", 0.9, 8, (.3, 5, 2, 4, 1), .9, 0,
+          .04, 2.2, .3),
+    Theme("easy_returns", "Easy, free returns", 0.8, 7, (1, 4, 2, 3, 1), .5, .5, .04, 2.2, .3),
+    Theme("slow_refund", "Slow or difficult refunds", -0.8, 7, (6, 2, 1, 1, 2), 0, .9, .18, .6,
+          .3),
+    Theme("club_spam", "Club e-mails are only discounts", -0.5, 6, (2, 3, .5, 1, 3), 0, 0, .14,
+          1.0, 0),
+    Theme("member_prices", "Member prices and bonus points", 0.7, 7, (.5, 4, 2, 2, 2), .5, 0, .06,
+          1.5, .4),
+    Theme("app_login", "App login / BankID problems", -0.7, 8, (5, 2, 1, 1, 3), 0, 0, .15, .8,
+          -.2),
+    Theme("checkout_failure", "Web checkout and payment failures", -0.7, 6, (5, 2, .5, 1, 2), 0,
+          .7, .16, .7, 0),
+    Theme("broken_on_arrival", "Broken on arrival / poor quality", -0.8, 8, (5, 1, 2, 3, 1), 0,
+          .9, .18, .7, .5),
+    Theme("store_queues", "Long checkout queues in store", -0.5, 6, (.5, 4, 2, 3, 2), .95, 0, .12,
+          .8, 0),
+    Theme("out_of_stock", "Out-of-stock items", -0.2, 6, (2, 3, 3, 2, 1), .6, 0, BASE_CHURN, 1.0,
+          0),
+    Theme("store_atmosphere", "Nice store atmosphere and range", 0.8, 7, (0, 4, 1, 5, 2), .95, 0,
+          .07, 1.3, .2),
+]
+BY_KEY = {t.key: t for t in THEMES}
+CHANNEL_INDEX = {c: i for i, c in enumerate(CHANNEL_COUNTS)}
+
+
+@dataclass(eq=False)
+class Customer:
+    customer_id: str
+    country: str
+    lang: str  # the language this customer writes in
+    segment: str
+    is_member: bool
+    hunter: bool  # discount hunter: buys only during member campaigns
+    joined_at: date
+    target: float  # intended 12-month revenue before feedback effects
+    store: Store
+    handle: str
+    feedback: list[tuple[date, str]] = field(default_factory=list)  # (date, theme key)
+    churned_at: date | None = None
+    purchases: list[tuple[date, float]] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Row:
+    channel: str
+    theme: str | None  # None: off-topic noise
+    lang: str
+    at: datetime
+    customer: Customer | None = None
+    store: Store | None = None
+    text: str = ""
+    rating: int | None = None
+    nps: int | None = None
+    order_ref: str | None = None
+    handle: str | None = None
+    language_given: bool = False
+    has_pii: bool = False
+    resubmitted: bool = False
+    source_id: str = ""
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def days_between(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def in_campaign(d: date) -> bool:
+    return any(start <= d < start + timedelta(days=n) for start, n in CAMPAIGNS)
+
+
+def day_weight(theme: str | None, d: date) -> float:
+    """The trend of a theme: the relative chance that its feedback is dated ``d``."""
+    w = 1.0
+    if theme == "app_login" and d >= APP_UPDATE:
+        w *= 5.0
+    if theme in ("late_delivery", "lost_parcel"):
+        for start, end, factor in DELIVERY_PEAKS:
+            if start <= d <= end:
+                w *= factor if theme == "late_delivery" else 1 + (factor - 1) / 2
+    if theme == "club_spam" and in_campaign(d):
+        w *= 3.5
+    if theme == "member_prices" and in_campaign(d):
+        w *= 2.0
+    if theme == "store_queues" and SUMMER_SALE[0] <= d <= SUMMER_SALE[1]:
+        w *= 2.2
+    if theme == "store_atmosphere" and d >= date(2026, 9, 1):
+        w *= 1.4
+    if theme in ("store_queues", "store_atmosphere", "helpful_staff", "rude_staff") and \
+            d.weekday() >= 5:
+        w *= 1.5
+    return w
+
+
+def luhn_card(rng: random.Random) -> str:
+    digits = [4] + [rng.randrange(10) for _ in range(14)]
+    total = 0
+    for i, digit in enumerate(reversed(digits)):
+        total += (digit * 2 - 9 if digit * 2 > 9 else digit * 2) if i % 2 == 0 else digit
+    digits.append((10 - total % 10) % 10)
+    number = "".join(map(str, digits))
+    return number if rng.random() < 0.3 else " ".join(number[i:i + 4] for i in range(0, 16, 4))
+
+
+def fake_phone(rng: random.Random, country: str) -> str:
+    d = [str(rng.randrange(10)) for _ in range(8)]
+    if country == "SE":
+        local = f"7{rng.choice('02369')}-{''.join(d[:3])} {''.join(d[3:5])} {''.join(d[5:7])}"
+        return "0" + local if rng.random() < 0.7 else "+46 " + local.replace("-", " ")
+    if country == "NO":
+        number = f"{rng.choice('49')}{''.join(d[:2])} {''.join(d[2:4])} {''.join(d[4:7])}"
+        return "+47 " + number if rng.random() < 0.6 else number
+    number = f"{rng.choice('23456')}{d[0]} {d[1]}{d[2]} {d[3]}{d[4]} {d[5]}{d[6]}"
+    return "+45 " + number if rng.random() < 0.6 else number
+
+
+def fake_email(rng: random.Random, lang: str) -> str:
+    name = rng.choice(ph.FAKE_MAIL_NAMES[lang])
+    suffix = str(rng.randrange(10, 99)) if rng.random() < 0.4 else ""
+    return f"{name}{suffix}@{rng.choice(ph.FAKE_MAIL_DOMAINS)}"
+
+
+def format_amount(value: int, lang: str) -> str:
+    if lang == "da":
+        return f"{value:,} kr".replace(",", ".")
+    if lang == "en":
+        return f"{value:,} kr"
+    return f"{value:,} kr".replace(",", " ")
+
+
+def make_handle(rng: random.Random) -> str:
+    first = rng.choice(["hemma", "inred", "soffliggaren", "nordic", "mysig", "scandi", "fika",
+                        "hygge", "koselig", "plantmamma", "vardag", "design", "lillahuset"])
+    second = rng.choice(["", "_hos", "_hem", "life", "_living", "liv", "love", "nest", "_kaos"])
+    number = str(rng.randrange(1, 99)) if rng.random() < 0.6 else ""
+    return f"@{first}{second}{number}"
+
+
+def price(rng: random.Random, mean_amount: float) -> float:
+    """A shelf-price-like amount around ``mean_amount`` (e.g. 349.00, 1299.00, 149.90)."""
+    x = mean_amount * rng.lognormvariate(-0.18, 0.6)
+    value = max(29, round(x / 10) * 10 - 1) if x < 200 else round(x / 50) * 50 - 1
+    return value + 0.9 if value < 300 and rng.random() < 0.2 else float(value)
+
+
+class Slots(dict):
+    """Template slot values for one text, drawn the first time each slot is used."""
+
+    def __init__(self, rng: random.Random, lang: str, store: Store | None) -> None:
+        super().__init__()
+        self.rng, self.lang, self.store = rng, lang, store
+        self.pairs: dict[str, tuple[str, str]] = {}
+
+    def pair(self, kind: str) -> tuple[str, str]:
+        if kind not in self.pairs:
+            bank = {"furniture": ph.FURNITURE[self.lang], "item": ph.ITEMS[self.lang]}
+            choices = bank.get(kind) or bank["furniture"] + bank["item"]
+            self.pairs[kind] = self.rng.choice(choices)
+        return self.pairs[kind]
+
+    def __missing__(self, key: str) -> str:
+        rng, lang = self.rng, self.lang
+        kind = key.removeprefix("a_")
+        if kind in ("product", "furniture", "item"):
+            value = self.pair(kind)[key.startswith("a_")]
+        elif key == "city":
+            store = self.store or pick_store(rng, LANG_COUNTRY.get(lang))
+            value = store.city_en if lang == "en" else store.city
+        elif key == "day":
+            value = rng.choice(ph.WEEKDAYS[lang])
+        elif key == "order":
+            value = f"NH-{rng.randrange(1_000_000, 9_999_999)}"
+        elif key == "amount":
+            value = format_amount(rng.choice(ph.PRICES), lang)
+        elif key == "fee":
+            value = str(rng.choice(ph.FEES))
+        elif key in ("n", "w"):
+            value = str(rng.randint(3, 12) if key == "n" else rng.randint(2, 6))
+        else:
+            raise KeyError(key)
+        self[key] = value
+        return value
+
+
+def pick_store(rng: random.Random, country: str | None) -> Store:
+    stores = [s for s in STORES if country is None or s.country == country]
+    return rng.choices(stores, weights=[s.weight for s in stores])[0]
+
+
+def fill(template: str, slots: Slots) -> str:
+    text = template.format_map(slots)
+    return text[0].upper() + text[1:]
+
+
+# --- customers -------------------------------------------------------------------------------
+
+def make_customers(rng: random.Random) -> list[Customer]:
+    customers = []
+    for i in range(N_CUSTOMERS):
+        country = rng.choices(["SE", "NO", "DK"], weights=[42, 31, 27])[0]
+        lang = "en" if rng.random() < 0.19 else COUNTRY_LANG[country]
+        segment = rng.choices(list(SEGMENTS), weights=[s[0] for s in SEGMENTS.values()])[0]
+        is_member = rng.random() < (0.45 if segment == "business" else 0.56)
+        hunter = is_member and segment in ("private", "student") and rng.random() < 0.22
+        if hunter:
+            target = 2200 * rng.lognormvariate(0, 0.35)
+        else:
+            target = 3000 * SEGMENTS[segment][1] * rng.lognormvariate(0, 0.95)
+        days_back = min(int(rng.expovariate(1 / 1000)), 5200)
+        customers.append(Customer(
+            customer_id=f"C-{10001 + i}", country=country, lang=lang, segment=segment,
+            is_member=is_member, hunter=hunter,
+            joined_at=date(2026, 3, 31) - timedelta(days=days_back),
+            target=min(max(target, 250.0), 80_000.0), store=pick_store(rng, country),
+            handle=make_handle(rng)))
+    return customers
+
+
+def writer_weight(theme: str | None, c: Customer) -> float:
+    """How likely customer ``c`` is to write about ``theme`` (who is affected by what)."""
+    if theme is None:
+        return 1.0
+    w = (c.target / 3000) ** BY_KEY[theme].tilt
+    if theme in ("club_spam", "member_prices") and not c.is_member:
+        return 0.0
+    if theme == "club_spam":
+        w *= 10 if c.hunter else 1
+    if theme == "member_prices" and c.hunter:
+        w *= 0.5
+    if theme == "app_login":
+        w *= {"student": 1.8, "business": 0.5}.get(c.segment, 1) * (1.5 if c.is_member else 1)
+    if theme == "rude_staff" and c.segment == "business":
+        w *= 1.5
+    if theme in ("store_queues", "helpful_staff", "store_atmosphere") and c.segment == "family":
+        w *= 1.4
+    return w
+
+
+# --- feedback --------------------------------------------------------------------------------
+
+def make_rows(rng: random.Random) -> list[Row]:
+    days = days_between(FEEDBACK_START, FEEDBACK_END)
+    day_weights = {t: [day_weight(t, d) for d in days] for t in [None, *BY_KEY]}
+    rows = []
+    for channel, count in CHANNEL_COUNTS.items():
+        theme_weights = [t.share * t.channels[CHANNEL_INDEX[channel]] for t in THEMES]
+        for _ in range(count):
+            theme = None
+            if rng.random() >= NOISE_SHARE[channel]:
+                theme = rng.choices(THEMES, weights=theme_weights)[0].key
+            lang = rng.choices(ph.LANGS, weights=CHANNEL_LANGS[channel])[0]
+            day = rng.choices(days, weights=day_weights[theme])[0]
+            at = datetime(day.year, day.month, day.day, rng.choice(CHANNEL_HOURS[channel]),
+                          rng.randrange(60), rng.randrange(60))
+            rows.append(Row(channel, theme, lang, at))
+    rows.sort(key=lambda r: (r.at, r.channel))
+    return rows
+
+
+def assign_customers(rng: random.Random, rows: list[Row], customers: list[Customer]) -> None:
+    """Link ~85% of rows to customers; some write again about the same thing soon after."""
+    def pool_key(row: Row) -> str:
+        return LANG_COUNTRY[row.lang] if row.channel == "retailer_note" else row.lang
+
+    pools: dict[str, list[Customer]] = defaultdict(list)
+    for c in customers:
+        pools[c.lang].append(c)
+        pools[c.country].append(c)
+    weights: dict[tuple[str, str | None], list[float]] = {}
+    recent: dict[tuple[str, str | None], list[Customer]] = defaultdict(list)
+    for row in rows:
+        if rng.random() >= LINKED_SHARE[row.channel]:
+            continue
+        key = (pool_key(row), row.theme)
+        followers = [c for c in recent[key] if c.feedback and
+                     (row.at.date() - c.feedback[-1][0]).days <= 30]
+        if followers and rng.random() < 0.3:
+            customer = rng.choice(followers)
+        else:
+            if key not in weights:
+                weights[key] = [writer_weight(row.theme, c) for c in pools[key[0]]]
+            customer = rng.choices(pools[key[0]], weights=weights[key])[0]
+        row.customer = customer
+        if row.theme:
+            customer.feedback.append((row.at.date(), row.theme))
+        if customer not in recent[key]:
+            recent[key].append(customer)
+
+
+def place_rows(rng: random.Random, rows: list[Row]) -> None:
+    """Stores, order numbers and handles; which rows state their language."""
+    for row in rows:
+        theme = BY_KEY.get(row.theme or "")
+        c = row.customer
+        country = LANG_COUNTRY.get(row.lang)
+        if row.channel == "retailer_note":
+            home = c.store if c and c.store.country == country else None
+            row.store = home or pick_store(rng, country)
+        elif row.channel != "social":
+            in_store = theme.in_store if theme else 0.4
+            if rng.random() < in_store:
+                row.store = c.store if c else pick_store(rng, country)
+        if row.channel == "social":
+            row.handle = c.handle if c else make_handle(rng)
+        if theme and row.channel != "social":
+            chance = theme.order_ref * {"ticket": 1, "survey": .35, "review": .1,
+                                        "retailer_note": .45}[row.channel]
+            if rng.random() < chance:
+                row.order_ref = f"NH-{rng.randrange(1_000_000, 9_999_999)}"
+        row.language_given = rng.random() < 0.30
+
+
+def score(rng: random.Random, sentiment: float, low: int, high: int) -> int:
+    """A rating (1..5) or NPS (0..10) consistent with the sentiment, with some noise."""
+    if rng.random() < 0.07:
+        return rng.randint(low, high)
+    mid, half = (low + high) / 2, (high - low) / 2
+    value = mid + half * sentiment + rng.gauss(0, half * 0.35)
+    return min(high, max(low, round(value)))
+
+
+def roughen(rng: random.Random, text: str, channel: str, lang: str) -> str:
+    """Typos, lower case, a dropped full stop, or a keyboard without å/ä/ö/ø/æ."""
+    words = text.split(" ")
+    if rng.random() < (0.12 if channel == "social" else 0.07):
+        long_words = [i for i, w in enumerate(words) if w.isalpha() and len(w) >= 5]
+        if long_words:
+            i = rng.choice(long_words)
+            w, j = words[i], rng.randrange(1, len(words[i]) - 1)
+            words[i] = rng.choice([w[:j] + w[j + 1:], w[:j] + w[j] + w[j:],
+                                   w[:j - 1] + w[j] + w[j - 1] + w[j + 1:]])
+    text = " ".join(words)
+    if rng.random() < (0.3 if channel == "social" else 0.06):
+        text = text.lower()
+    if rng.random() < 0.15 and text.endswith("."):
+        text = text[:-1]
+    if lang != "en" and rng.random() < 0.03:
+        text = text.translate(str.maketrans("åäöøæÅÄÖØÆ", "aaooeAAOOE"))
+    return text
+
+
+def theme_sentences(rng: random.Random, row: Row, slots: Slots, k: int) -> list[str]:
+    templates = ph.THEME_TEXTS[row.theme or ""][row.lang]
+    return [fill(t, slots) for t in rng.sample(templates, k)]
+
+
+def staff_note(rng: random.Random, row: Row, slots: Slots) -> list[str]:
+    theme = BY_KEY[row.theme or ""]
+    tone = "pos" if theme.sentiment > 0 else "neg"
+    frame = rng.choice(ph.STAFF_FRAMES["neu"][row.lang] + ph.STAFF_FRAMES[tone][row.lang])
+    clause = rng.choice(ph.STAFF_CLAUSES[theme.key][row.lang]).format_map(slots)
+    parts = [fill(frame.format(x=clause), slots)]
+    if theme.key == "app_login" and row.at.date() >= APP_UPDATE and rng.random() < 0.5:
+        parts.append(ph.STAFF_APP_UPDATE_NOTES[row.lang])
+    if rng.random() < 0.55:
+        parts.append(rng.choice(ph.STAFF_FOLLOWUPS[row.lang]))
+    return parts
+
+
+def pii_sentence(rng: random.Random, row: Row) -> str:
+    country = row.customer.country if row.customer else LANG_COUNTRY.get(row.lang, "SE")
+    values = {"phone": fake_phone(rng, country), "email": fake_email(rng, row.lang),
+              "card": luhn_card(rng)}
+    if row.channel == "retailer_note":
+        bank = ph.STAFF_PII_SENTENCES[row.lang]
+    elif row.theme in ("checkout_failure", "slow_refund") and rng.random() < 0.5:
+        bank = ph.PII_CARD_SENTENCES[row.lang]
+    else:
+        bank = ph.PII_SENTENCES[row.lang]
+    return rng.choice(bank).format(**values)
+
+
+def render(rng: random.Random, row: Row) -> str:
+    """The text of one row, shaped by its channel."""
+    slots = Slots(rng, row.lang, row.store)
+    lang, channel = row.lang, row.channel
+    theme = BY_KEY.get(row.theme or "")
+    tone = "neu" if theme is None or abs(theme.sentiment) < 0.3 else \
+        "pos" if theme.sentiment > 0 else "neg"
+    if theme is None:
+        parts = [fill(rng.choice(ph.NOISE[lang]), slots)]
+    elif channel == "retailer_note":
+        parts = staff_note(rng, row, slots)
+    elif channel == "social":
+        parts = theme_sentences(rng, row, slots, 1)
+    else:
+        second = {"ticket": 0.5, "survey": 0.25, "review": 0.3}[channel]
+        parts = theme_sentences(rng, row, slots, 2 if rng.random() < second else 1)
+    if theme and theme.key == "app_login" and row.at.date() >= APP_UPDATE and \
+            channel != "retailer_note" and rng.random() < 0.5:
+        parts.append(rng.choice(ph.APP_UPDATE_NOTES[lang]))
+    if theme and channel == "ticket":
+        if tone == "pos" and rng.random() < 0.5:
+            parts.append(rng.choice(ph.TICKET_THANKS[lang]))
+        elif tone != "pos" and rng.random() < 0.6:
+            parts.append(rng.choice(ph.TICKET_ASKS[lang]))
+    if theme and channel == "review" and rng.random() < 0.35:
+        parts.append(rng.choice(ph.REVIEW_TAGS[tone][lang]))
+    text = roughen(rng, " ".join(parts), channel, lang)
+    if channel == "ticket":
+        if rng.random() < 0.75:
+            text = f"{rng.choice(ph.OPENERS[lang])} {text}"
+        if rng.random() < 0.65:
+            text = f"{text} {rng.choice(ph.CLOSERS[lang])}"
+    if channel == "social":
+        if rng.random() < 0.3:
+            text = f"@Nordhem {text}"
+        if rng.random() < 0.25:
+            text = f"{text} {rng.choice(ph.SOCIAL_EMOJI[tone])}"
+        if rng.random() < 0.12:
+            text = f"{text} #nordhem"
+    if rng.random() < PII_SHARE[channel]:
+        text = f"{text} {pii_sentence(rng, row)}"
+        row.has_pii = True
+    if "order" in slots and channel != "social":
+        row.order_ref = slots["order"]
+    return text
+
+
+def write_texts(rng: random.Random, rows: list[Row]) -> None:
+    seen: set[str] = set()
+    for row in rows:
+        for _ in range(20):  # themed texts are unique; noise ("ok", "Tack!") may repeat
+            row.has_pii = False
+            row.text = render(rng, row)
+            if row.theme is None or row.text not in seen:
+                break
+        seen.add(row.text)
+        theme = BY_KEY.get(row.theme or "")
+        sentiment = theme.sentiment if theme else 0.4
+        if row.channel == "review" or (row.channel == "survey" and rng.random() < 0.4):
+            row.rating = score(rng, sentiment, 1, 5)
+        if row.channel == "survey" and rng.random() < 0.92:
+            row.nps = score(rng, sentiment, 0, 10)
+
+
+def add_resubmissions(rng: random.Random, rows: list[Row]) -> list[Row]:
+    """~1% of rows are sent twice by the same customer: same text, new source_id."""
+    candidates = [r for r in rows if r.theme and r.customer and r.channel != "retailer_note"]
+    copies = []
+    for row in rng.sample(candidates, round(0.01 * len(rows))):
+        at = min(row.at + timedelta(minutes=rng.randint(3, 1800)),
+                 datetime(FEEDBACK_END.year, FEEDBACK_END.month, FEEDBACK_END.day, 23, 59))
+        copy = Row(**{**row.__dict__, "at": at, "resubmitted": True})
+        copies.append(copy)
+    rows = sorted(rows + copies, key=lambda r: (r.at, r.channel))
+    counters: Counter[str] = Counter()
+    for row in rows:
+        counters[row.channel] += 1
+        row.source_id = f"{CHANNEL_PREFIX[row.channel]}-{counters[row.channel]:06d}"
+    return rows
+
+
+# --- outcomes --------------------------------------------------------------------------------
+
+def plant_churn(rng: random.Random, customers: list[Customer]) -> None:
+    for c in customers:
+        themes = {t for _, t in c.feedback}
+        rates = [BY_KEY[t].churn for t in sorted(themes)]
+        worse = [p for p in rates if p > BASE_CHURN]
+        p = max(worse) if worse else min(rates, default=BASE_CHURN)
+        if rng.random() >= p:
+            continue
+        if c.feedback:
+            last = max(d for d, _ in c.feedback)
+            room = (FEEDBACK_END - last).days
+            if room >= 2:
+                c.churned_at = last + timedelta(days=rng.randint(2, min(80, room)))
+        else:
+            c.churned_at = date(2026, 1, 1) + timedelta(days=rng.randrange(304))
+
+
+def plant_purchases(rng: random.Random, customers: list[Customer]) -> None:
+    """Purchases per day: campaigns, hunters, post-feedback effects, nothing after churn."""
+    for c in customers:
+        per_year = min(max(2 + c.target / 1400, 2), 40)
+        mean_amount = c.target / per_year
+        firsts: dict[str, date] = {}
+        for d, t in sorted(c.feedback):
+            firsts.setdefault(t, d)
+        start = max(PURCHASE_START, c.joined_at)
+        end = min(FEEDBACK_END, c.churned_at - timedelta(days=1)) if c.churned_at \
+            else FEEDBACK_END
+        for d in days_between(start, end):
+            campaign = in_campaign(d)
+            if c.hunter:
+                rate, amount = (0.3 if campaign else 0.0), 190.0
+            else:
+                rate = per_year / 365 * (1.6 if campaign and c.is_member else 1.0)
+                amount = mean_amount
+            for t, first in firsts.items():
+                if first < d <= first + timedelta(days=90):
+                    rate *= BY_KEY[t].after
+            if rng.random() < min(rate, 0.9):
+                c.purchases.append((d, price(rng, amount)))
+        if not c.purchases and end >= start:
+            day = start + timedelta(days=rng.randrange((end - start).days + 1))
+            c.purchases.append((day, price(rng, mean_amount)))
+
+
+def revenue(c: Customer) -> float:
+    return round(sum(a for d, a in c.purchases if d >= VALUE_START), 2)
+
+
+# --- output ----------------------------------------------------------------------------------
+
+FEEDBACK_COLUMNS = ["source_id", "channel", "created_at", "customer_id", "store_id", "language",
+                    "rating", "nps", "text", "order_ref"]
+
+
+def row_record(row: Row) -> dict[str, object]:
+    return {
+        "source_id": row.source_id, "channel": row.channel,
+        "created_at": row.at.isoformat() + "Z",
+        "customer_id": row.customer.customer_id if row.customer else None,
+        "store_id": row.store.store_id if row.store else None,
+        "language": row.lang if row.language_given else None,
+        "rating": row.rating, "nps": row.nps, "text": row.text, "order_ref": row.order_ref,
+    }
+
+
+def write_csv(path: Path, columns: list[str], records: list[dict[str, object]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        for record in records:
+            writer.writerow({k: "" if v is None else v for k, v in record.items()})
+
+
+def write_outputs(out: Path, rows: list[Row], customers: list[Customer],
+                  truth: Path | None) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv(out / "feedback.csv", FEEDBACK_COLUMNS,
+              [row_record(r) for r in rows if r.channel != "social"])
+    with (out / "social.jsonl").open("w", encoding="utf-8", newline="\n") as handle:
+        for r in rows:
+            if r.channel == "social":
+                record = {**row_record(r), "handle": r.handle}
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    write_csv(out / "customers.csv",
+              ["customer_id", "segment", "is_member", "joined_at", "value", "churned_at"],
+              [{"customer_id": c.customer_id, "segment": c.segment,
+                "is_member": "true" if c.is_member else "false",
+                "joined_at": c.joined_at.isoformat(), "value": f"{revenue(c):.2f}",
+                "churned_at": c.churned_at.isoformat() if c.churned_at else None}
+               for c in customers])
+    write_csv(out / "purchases.csv", ["customer_id", "purchased_at", "amount"],
+              [{"customer_id": c.customer_id, "purchased_at": d.isoformat(),
+                "amount": f"{a:.2f}"} for c in customers for d, a in c.purchases])
+    if truth:
+        write_csv(truth, ["channel", "source_id", "theme", "resubmission"],
+                  [{"channel": r.channel, "source_id": r.source_id, "theme": r.theme,
+                    "resubmission": "true" if r.resubmitted else "false"} for r in rows])
+
+
+def summarize(rows: list[Row], customers: list[Customer]) -> None:
+    """Print counts and the realised planted effects."""
+    def pct(part: float, whole: float) -> str:
+        return f"{100 * part / whole:5.1f}%" if whole else "   n/a"
+
+    n = len(rows)
+    print(f"feedback rows: {n}")
+    for name, counter in [("channel", Counter(r.channel for r in rows)),
+                          ("language", Counter(r.lang for r in rows))]:
+        print(f"  by {name}: " + ", ".join(f"{k} {v} ({pct(v, n).strip()})"
+                                          for k, v in counter.most_common()))
+    texts = Counter(r.text for r in rows)
+    print(f"  language given {pct(sum(r.language_given for r in rows), n)}, "
+          f"customer_id {pct(sum(r.customer is not None for r in rows), n)}, "
+          f"PII {pct(sum(r.has_pii for r in rows), n)}, "
+          f"noise {pct(sum(r.theme is None for r in rows), n)}, "
+          f"resubmissions {sum(r.resubmitted for r in rows)}, "
+          f"rows sharing text {pct(sum(v for v in texts.values() if v > 1), n)}")
+    values = sorted(revenue(c) for c in customers)
+    members = sum(c.is_member for c in customers)
+    print(f"customers: {len(customers)}, members {pct(members, len(customers))}, "
+          f"value median {median(values):.0f} p90 "
+          f"{values[int(0.9 * len(values))]:.0f} max {values[-1]:.0f} SEK, purchases "
+          f"{sum(len(c.purchases) for c in customers)}")
+
+    def after90(c: Customer, start: date) -> int:
+        return sum(start < d <= start + timedelta(days=90) for d, _ in c.purchases)
+
+    first_any = {c.customer_id: min((d for d, _ in c.feedback), default=date(2026, 7, 1))
+                 for c in customers}
+    quiet = [c for c in customers if not c.feedback]
+    print(f"baseline (no themed feedback, n={len(quiet)}): churn "
+          f"{pct(sum(c.churned_at is not None for c in quiet), len(quiet))}")
+    print(f"{'theme':18} {'rows':>5} {'cust':>5} {'churn':>7} {'others':>7} {'buy90':>7} "
+          f"{'others':>7} {'n90':>5} {'value':>7}  {'top language'}")
+    for theme in THEMES:
+        theme_rows = [r for r in rows if r.theme == theme.key]
+        inside = [c for c in customers if any(t == theme.key for _, t in c.feedback)]
+        outside = [c for c in customers if c not in inside]
+        first = {c.customer_id: min(d for d, t in c.feedback if t == theme.key) for c in inside}
+        bought_in = [after90(c, first[c.customer_id]) for c in inside]
+        bought_out = [after90(c, first_any[c.customer_id]) for c in outside]
+        churn_in = sum(c.churned_at is not None for c in inside)
+        churn_out = sum(c.churned_at is not None for c in outside)
+        langs = Counter(r.lang for r in theme_rows).most_common(1)[0]
+        print(f"{theme.key:18} {len(theme_rows):5} {len(inside):5} "
+              f"{pct(churn_in, len(inside))} {pct(churn_out, len(outside))} "
+              f"{pct(sum(b > 0 for b in bought_in), len(inside))} "
+              f"{pct(sum(b > 0 for b in bought_out), len(outside))} "
+              f"{mean(bought_in):5.2f} {median(revenue(c) for c in inside):7.0f}  {langs[0]}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", type=Path, default=Path("data/sample"))
+    parser.add_argument("--truth", type=Path, help="also write the true theme of every row")
+    args = parser.parse_args(argv)
+    rng = random.Random(args.seed)
+    customers = make_customers(rng)
+    rows = make_rows(rng)
+    assign_customers(rng, rows, customers)
+    place_rows(rng, rows)
+    write_texts(rng, rows)
+    rows = add_resubmissions(rng, rows)
+    plant_churn(rng, customers)
+    plant_purchases(rng, customers)
+    write_outputs(args.out, rows, customers, args.truth)
+    summarize(rows, customers)
+
+
+if __name__ == "__main__":
+    main()
