@@ -78,7 +78,7 @@ CHANNEL_LANGS = {  # sv, no, da, en
     "review": (33, 24, 19, 24), "social": (28, 20, 17, 35)}
 CHANNEL_HOURS = {"ticket": range(7, 24), "survey": range(8, 23), "retailer_note": range(10, 20),
                  "review": range(8, 24), "social": range(7, 24)}
-PII_SHARE = {"ticket": 0.07, "survey": 0.01, "retailer_note": 0.02, "review": 0.01,
+PII_SHARE = {"ticket": 0.08, "survey": 0.01, "retailer_note": 0.02, "review": 0.01,
              "social": 0.005}
 COUNTRY_LANG = {"SE": "sv", "NO": "no", "DK": "da"}
 LANG_COUNTRY = {v: k for k, v in COUNTRY_LANG.items()}
@@ -126,8 +126,8 @@ class Theme:
 
 
 THEMES = [
-    Theme("late_delivery", "Late home deliveries", -0.8, 11, (5, 2, 1, 2, 3), 0, .9, .36, .6, .2),
-    Theme("lost_parcel", "Lost parcels / tracking", -0.9, 7, (6, 1, .6, 1, 2), 0, .9, .34, .6, 0),
+    Theme("late_delivery", "Late home deliveries", -0.8, 11, (5, 2, 1, 2, 3), 0, .9, .33, .6, .2),
+    Theme("lost_parcel", "Lost parcels / tracking", -0.9, 7, (6, 1, .6, 1, 2), 0, .9, .33, .6, 0),
     Theme("rude_staff", "Rude or unhelpful store staff", -0.9, 6, (1, 4, 1.5, 3, 1), .9, 0, .28,
           .6, 1.1),
     Theme("helpful_staff", "Helpful, knowledgeable store staff", 0.9, 8, (.3, 5, 2, 4, 1), .9, 0,
@@ -391,7 +391,11 @@ def make_rows(rng: random.Random) -> list[Row]:
 
 
 def assign_customers(rng: random.Random, rows: list[Row], customers: list[Customer]) -> None:
-    """Link ~85% of rows to customers; some write again about the same thing soon after."""
+    """Link ~85% of rows to customers.
+
+    Many write again about the same experience soon after (a ticket, then the survey); few
+    write about two different themes, so each theme's customers carry its planted effect.
+    """
     def pool_key(row: Row) -> str:
         return LANG_COUNTRY[row.lang] if row.channel == "retailer_note" else row.lang
 
@@ -406,13 +410,16 @@ def assign_customers(rng: random.Random, rows: list[Row], customers: list[Custom
             continue
         key = (pool_key(row), row.theme)
         followers = [c for c in recent[key] if c.feedback and
-                     (row.at.date() - c.feedback[-1][0]).days <= 30]
-        if followers and rng.random() < 0.3:
+                     (row.at.date() - c.feedback[-1][0]).days <= 60]
+        if followers and rng.random() < 0.5:
             customer = rng.choice(followers)
         else:
             if key not in weights:
                 weights[key] = [writer_weight(row.theme, c) for c in pools[key[0]]]
-            customer = rng.choices(pools[key[0]], weights=weights[key])[0]
+            busy = [row.theme is not None and any(t != row.theme for _, t in c.feedback)
+                    for c in pools[key[0]]]
+            current = [w * (0.05 if b else 1.0) for w, b in zip(weights[key], busy, strict=True)]
+            customer = rng.choices(pools[key[0]], weights=current)[0]
         row.customer = customer
         if row.theme:
             customer.feedback.append((row.at.date(), row.theme))
@@ -553,10 +560,10 @@ def render(rng: random.Random, row: Row) -> str:
 def write_texts(rng: random.Random, rows: list[Row]) -> None:
     seen: set[str] = set()
     for row in rows:
-        for _ in range(20):  # themed texts are unique; noise ("ok", "Tack!") may repeat
+        for _ in range(20):  # unique texts, except a short noise text now and then ("ok")
             row.has_pii = False
             row.text = render(rng, row)
-            if row.theme is None or row.text not in seen:
+            if row.text not in seen:
                 break
         seen.add(row.text)
         theme = BY_KEY.get(row.theme or "")
@@ -587,20 +594,27 @@ def add_resubmissions(rng: random.Random, rows: list[Row]) -> list[Row]:
 # --- outcomes --------------------------------------------------------------------------------
 
 def plant_churn(rng: random.Random, customers: list[Customer]) -> None:
+    """Churn per group at exactly its planted rate, so small themes still show their effect.
+
+    A customer's group is the theme with the worst planted churn among the themes they wrote
+    about (the best, if none is worse than the baseline), or the baseline. Churn comes after
+    the customer's last feedback.
+    """
+    groups: dict[str, list[Customer]] = defaultdict(list)
     for c in customers:
-        themes = {t for _, t in c.feedback}
-        rates = [BY_KEY[t].churn for t in sorted(themes)]
-        worse = [p for p in rates if p > BASE_CHURN]
-        p = max(worse) if worse else min(rates, default=BASE_CHURN)
-        if rng.random() >= p:
-            continue
-        if c.feedback:
+        themes = sorted({t for _, t in c.feedback}, key=lambda t: BY_KEY[t].churn)
+        worse = [t for t in themes if BY_KEY[t].churn > BASE_CHURN]
+        groups[worse[-1] if worse else themes[0] if themes else "baseline"].append(c)
+    for key, members in groups.items():
+        rate = BY_KEY[key].churn if key in BY_KEY else BASE_CHURN
+        for c in rng.sample(members, round(rate * len(members))):
+            if not c.feedback:
+                c.churned_at = date(2026, 1, 1) + timedelta(days=rng.randrange(304))
+                continue
             last = max(d for d, _ in c.feedback)
             room = (FEEDBACK_END - last).days
             if room >= 2:
                 c.churned_at = last + timedelta(days=rng.randint(2, min(80, room)))
-        else:
-            c.churned_at = date(2026, 1, 1) + timedelta(days=rng.randrange(304))
 
 
 def plant_purchases(rng: random.Random, customers: list[Customer]) -> None:
@@ -617,7 +631,7 @@ def plant_purchases(rng: random.Random, customers: list[Customer]) -> None:
         for d in days_between(start, end):
             campaign = in_campaign(d)
             if c.hunter:
-                rate, amount = (0.3 if campaign else 0.0), 190.0
+                rate, amount = (0.3 if campaign else 0.0), 160.0
             else:
                 rate = per_year / 365 * (1.6 if campaign and c.is_member else 1.0)
                 amount = mean_amount

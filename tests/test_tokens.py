@@ -67,9 +67,7 @@ def test_noise_is_removed_and_content_kept(tokenizer: Tokenizer, language: str) 
 
 
 @pytest.mark.parametrize("language", ["sv", "no", "da", "en", "und"])
-def test_placeholders_vanish_even_glued_to_punctuation(
-    tokenizer: Tokenizer, language: str
-) -> None:
+def test_placeholders_vanish_even_glued_to_punctuation(tokenizer: Tokenizer, language: str) -> None:
     glued = " ".join(f"({p})," for p in PLACEHOLDERS.values()) + " x<IBAN>y <CARD>."
     assert tokenizer.tokenize([glued], [language]) == [[]]
 

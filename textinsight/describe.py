@@ -341,7 +341,8 @@ def select_keywords(ranked: Iterable[str], n_keywords: int) -> tuple[str, ...]:
     """Take the first ``n_keywords`` terms, preferring a bigram over its unigrams.
 
     When a bigram and one of its words would both be keywords, the bigram takes the
-    place of the better-ranked word, and the word is not used again.
+    place of the better-ranked word, and the word is not used again. A bigram whose
+    words are all used already ("delivery late" after "late delivery") is skipped.
 
     Args:
         ranked: terms best first; a bigram is two words joined by one space.
@@ -363,6 +364,8 @@ def select_keywords(ranked: Iterable[str], n_keywords: int) -> tuple[str, ...]:
         if len(words) == 1:
             if term not in covered:
                 selected.append(term)
+            continue
+        if covered.issuperset(words):  # "delivery late" after "late delivery"
             continue
         replaced = [i for i, chosen in enumerate(selected) if chosen in words]
         if replaced:

@@ -62,7 +62,7 @@ FILLER_WORDS: dict[str, frozenset[str]] = {
 _STOP_WORD_GAPS: dict[str, frozenset[str]] = {
     "sv": frozenset({"är", "ju", "väl", "ens", "denna", "dessa", "ändå", "väldigt"}),
     "nb": frozenset({"min", "mitt", "mine", "dere", "hva", "hvordan", "hvorfor", "hvilken",
-                     "heller", "aldri", "alltid"}),
+                     "heller", "aldri", "alltid", "altfor"}),
     "da": frozenset({"bare", "når", "fik", "får", "gik", "rigtig", "virkelig"}),
     "en": frozenset({"got", "gets", "goes", "going", "came", "come", "comes", "coming",
                      "went", "lot", "lots"}),

@@ -66,8 +66,8 @@ class FeedbackFilter:
     def active(self) -> bool:
         """Whether any condition is set."""
         return any(
-            v is not None for v in (self.channel, self.language, self.segment, self.since,
-                                    self.before)
+            v is not None
+            for v in (self.channel, self.language, self.segment, self.since, self.before)
         )
 
     def sql(self) -> tuple[str, str, list[Any]]:
@@ -192,7 +192,10 @@ class ReadQueries:
             params,
         ).fetchone()[0]
         rows = self._db.execute(
-            _FEEDBACK_SELECT + join + " " + base
+            _FEEDBACK_SELECT
+            + join
+            + " "
+            + base
             + " ORDER BY a.probability DESC, f.id LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )

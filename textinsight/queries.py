@@ -1,0 +1,526 @@
+"""Read a complete run the way readers ask for it: filtered, sorted and paginated.
+
+Plain functions over a :class:`~textinsight.store.Store`, used by the HTTP API and
+usable from any Python code. Only complete runs are read (``run_id=None``: the
+current one).
+
+Value metrics (``kind``, ``impact``, ``churn_lift``, ``segment``) come from the value
+stage; until a run has them, sorting by them falls back to ``size`` and filtering
+by ``kind`` is ignored, and both are reported in the result rather than failing.
+
+Example:
+    >>> from textinsight.store import Store
+    >>> store = Store(":memory:")
+    >>> list_themes(store)  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    textinsight.errors.NoRunError: No complete run in this database yet.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from typing import Any, Generic, TypeVar
+
+import numpy as np
+
+from textinsight.embed import EMBEDDERS, Embedder
+from textinsight.errors import ModelError, ValidationError
+from textinsight.records import CHANNELS, RunInfo, Theme
+from textinsight.store import Store
+from textinsight.store.reads import (
+    AssignedFeedback,
+    Facets,
+    FeedbackFilter,
+    ThemeMetrics,
+    TrendPoint,
+)
+
+__all__ = [
+    "AssignedFeedback",
+    "Facets",
+    "FeedbackFilter",
+    "MAX_LIMIT",
+    "Page",
+    "SORT_KEYS",
+    "ThemeMetrics",
+    "TrendPoint",
+    "VectorIndexCache",
+    "embedder_for_model",
+    "feedback_filter",
+    "list_runs",
+    "list_themes",
+    "search",
+    "summary",
+    "summary_csv",
+    "theme_detail",
+    "theme_feedback",
+    "theme_trend",
+]
+
+T = TypeVar("T")
+
+MAX_LIMIT = 500
+"""Largest page a list call returns."""
+
+SORT_KEYS = ("impact", "size", "sentiment", "churn_lift")
+"""Theme sort keys: ``sentiment`` ascending (most negative first), the others descending."""
+
+INTERVALS = ("day", "week", "month")
+"""Trend periods; weeks start on Monday."""
+
+SUMMARY_KEYWORDS = 5
+"""Keywords per theme in a summary."""
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a longer list: ``total`` counts every item, not only this page's."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class ThemeRow:
+    """A theme with its value metrics (when the run has them) and, under a feedback
+    filter, how many of its feedback items match."""
+
+    theme: Theme
+    metrics: ThemeMetrics | None
+    matching: int | None = None
+
+    def metric(self, name: str) -> Any:
+        """A value metric or theme field by name; ``None`` when the run lacks it."""
+        value = getattr(self.metrics, name, None) if self.metrics else None
+        return getattr(self.theme, name, None) if value is None else value
+
+
+@dataclass(frozen=True)
+class ThemeListing:
+    """The answer of :func:`list_themes`.
+
+    Attributes:
+        sort: the key actually used (``size`` when the requested one has no values).
+        sort_requested: the key asked for.
+        ignored_filters: filters that could not apply to this run (e.g. ``kind``
+            before value metrics exist).
+    """
+
+    run: RunInfo
+    page: Page[ThemeRow]
+    sort: str
+    sort_requested: str
+    ignored_filters: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ThemeDetail:
+    """One theme with its current per-channel/per-language counts and weekly trend."""
+
+    run: RunInfo
+    row: ThemeRow
+    assigned: Facets
+    trend: list[TrendPoint]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Totals of a run and its top themes, for dashboards."""
+
+    run: RunInfo
+    n_feedback: int
+    n_assigned: int
+    n_unassigned: int
+    unassigned_share: float
+    n_themes: int
+    ranked_by: str
+    top: list[ThemeRow]
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One search result: cosine similarity to the query and the feedback item."""
+
+    score: float
+    feedback: AssignedFeedback
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The answer of :func:`search`."""
+
+    run: RunInfo
+    hits: list[SearchHit] = field(default_factory=list)
+
+
+# -- validation ----------------------------------------------------------------------
+
+
+def check_page(limit: int, offset: int) -> None:
+    """Raise ValidationError unless ``1 <= limit <= MAX_LIMIT`` and ``offset >= 0``."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationError(f"limit {limit} is out of range; use 1..{MAX_LIMIT}", field="limit")
+    if offset < 0:
+        raise ValidationError(f"offset {offset} is negative; use 0 or more", field="offset")
+
+
+def feedback_filter(
+    *,
+    channel: str | None = None,
+    language: str | None = None,
+    segment: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> FeedbackFilter:
+    """Build a validated feedback filter; ``since`` and ``until`` are inclusive days.
+
+    Example:
+        >>> feedback_filter(channel="review", until=date(2024, 5, 31)).before
+        '2024-06-01'
+    """
+    if channel is not None and channel not in CHANNELS:
+        raise ValidationError(
+            f"unknown channel '{channel}'; allowed: {', '.join(CHANNELS)}", field="channel"
+        )
+    if since is not None and until is not None and since > until:
+        raise ValidationError(
+            f"since {since} is after until {until}; swap them or widen the period",
+            field="since",
+        )
+    before = None
+    if until is not None and until < date.max:
+        before = (until + timedelta(days=1)).isoformat()
+    return FeedbackFilter(
+        channel=channel,
+        language=language.strip().lower() if language else None,
+        segment=segment or None,
+        since=since.isoformat() if since else None,
+        before=before,
+    )
+
+
+# -- runs and themes -----------------------------------------------------------------
+
+
+def list_runs(store: Store, *, limit: int = 50, offset: int = 0) -> Page[RunInfo]:
+    """All runs (any status), newest first, one page of them."""
+    check_page(limit, offset)
+    runs = store.runs.list()
+    return Page(runs[offset : offset + limit], len(runs), limit, offset)
+
+
+def _rows(store: Store, run: RunInfo) -> list[ThemeRow]:
+    metrics = store.reads.theme_metrics(run.id)
+    return [ThemeRow(t, metrics.get(t.id)) for t in store.runs.themes(run.id)]
+
+
+def _available(rows: Sequence[ThemeRow], name: str) -> bool:
+    return any(r.metric(name) is not None for r in rows)
+
+
+def _sorted(rows: list[ThemeRow], key: str) -> list[ThemeRow]:
+    """Sort by ``key`` (missing values last), then by size and id."""
+    sign = 1.0 if key == "sentiment" else -1.0
+
+    def order(row: ThemeRow) -> tuple[int, float, int, int]:
+        value = row.metric(key)
+        missing = value is None
+        return (
+            int(missing),
+            0.0 if missing else sign * float(value),
+            -row.theme.size,
+            row.theme.id,
+        )
+
+    return sorted(rows, key=order)
+
+
+def list_themes(
+    store: Store,
+    run_id: int | None = None,
+    *,
+    where: FeedbackFilter | None = None,
+    kind: str | None = None,
+    min_size: int | None = None,
+    q: str | None = None,
+    sort: str = "impact",
+    limit: int = 50,
+    offset: int = 0,
+) -> ThemeListing:
+    """The themes of a run, filtered, sorted and paginated.
+
+    Args:
+        where: keep only themes with feedback matching this filter, and report how
+            many of each theme's feedback items match.
+        kind: keep themes of this kind (``pain_point``, ``loyalty_driver``, ...);
+            ignored (and listed in ``ignored_filters``) while the run has no kinds.
+        min_size: keep themes with at least this many feedback items.
+        q: keep themes whose label or a keyword contains this text (any case).
+        sort: one of :data:`SORT_KEYS`; a key without values in this run falls back
+            to ``size``.
+
+    Raises:
+        NoRunError: no complete run yet. NotFoundError: unknown or incomplete run.
+        ValidationError: a bad sort key or page.
+    """
+    if sort not in SORT_KEYS:
+        raise ValidationError(
+            f"unknown sort key '{sort}'; use one of {', '.join(SORT_KEYS)}", field="sort"
+        )
+    check_page(limit, offset)
+    run = store.runs.complete_run(run_id)
+    rows = _rows(store, run)
+    ignored: list[str] = []
+    if kind is not None:
+        if _available(rows, "kind"):
+            rows = [r for r in rows if r.metric("kind") == kind]
+        else:
+            ignored.append("kind")
+    if min_size is not None:
+        rows = [r for r in rows if r.theme.size >= min_size]
+    if q:
+        needle = q.casefold()
+        rows = [
+            r
+            for r in rows
+            if needle in r.theme.label.casefold()
+            or any(needle in k.casefold() for k in r.theme.keywords)
+        ]
+    if where is not None and where.active:
+        counts = store.reads.theme_match_counts(run.id, where)
+        rows = [
+            ThemeRow(r.theme, r.metrics, counts[r.theme.id]) for r in rows if r.theme.id in counts
+        ]
+    applied = sort if _available(rows, sort) else "size"
+    rows = _sorted(rows, applied)
+    page = Page(rows[offset : offset + limit], len(rows), limit, offset)
+    return ThemeListing(run, page, applied, sort, tuple(ignored))
+
+
+def _theme_row(store: Store, run: RunInfo, theme_id: int) -> ThemeRow:
+    theme = store.runs.theme(run.id, theme_id)
+    return ThemeRow(theme, store.reads.theme_metrics(run.id).get(theme_id))
+
+
+def theme_detail(store: Store, theme_id: int, run_id: int | None = None) -> ThemeDetail:
+    """One theme with its value metrics, current counts and weekly trend.
+
+    Raises:
+        NotFoundError: the theme is not in the run.
+    """
+    run = store.runs.complete_run(run_id)
+    row = _theme_row(store, run, theme_id)
+    return ThemeDetail(
+        run=run,
+        row=row,
+        assigned=store.reads.facets(run.id, theme_id),
+        trend=store.reads.trend(run.id, theme_id, "week", FeedbackFilter()),
+    )
+
+
+def theme_feedback(
+    store: Store,
+    theme_id: int,
+    run_id: int | None = None,
+    *,
+    where: FeedbackFilter | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[RunInfo, Page[AssignedFeedback]]:
+    """A theme's feedback, most typical (highest membership probability) first."""
+    check_page(limit, offset)
+    run = store.runs.complete_run(run_id)
+    store.runs.theme(run.id, theme_id)
+    total, items = store.reads.feedback_page(
+        run.id, theme_id, where or FeedbackFilter(), limit=limit, offset=offset
+    )
+    return run, Page(items, total, limit, offset)
+
+
+def theme_trend(
+    store: Store,
+    theme_id: int,
+    run_id: int | None = None,
+    *,
+    interval: str = "week",
+    where: FeedbackFilter | None = None,
+) -> tuple[RunInfo, list[TrendPoint]]:
+    """Feedback count and mean sentiment of a theme per day, week or month."""
+    if interval not in INTERVALS:
+        raise ValidationError(
+            f"unknown interval '{interval}'; use one of {', '.join(INTERVALS)}", field="interval"
+        )
+    run = store.runs.complete_run(run_id)
+    store.runs.theme(run.id, theme_id)
+    return run, store.reads.trend(run.id, theme_id, interval, where or FeedbackFilter())
+
+
+# -- summary -------------------------------------------------------------------------
+
+
+def summary(store: Store, run_id: int | None = None, *, top: int = 10) -> Summary:
+    """Totals, the unassigned share and the top themes (by impact when the run has it,
+    else by size). Counts include feedback assigned since the run."""
+    if top < 1:
+        raise ValidationError(f"top {top} is below 1; ask for at least one theme", field="top")
+    run = store.runs.complete_run(run_id)
+    rows = _rows(store, run)
+    ranked_by = "impact" if _available(rows, "impact") else "size"
+    n_feedback, n_assigned = store.reads.assignment_totals(run.id)
+    n_unassigned = n_feedback - n_assigned
+    return Summary(
+        run=run,
+        n_feedback=n_feedback,
+        n_assigned=n_assigned,
+        n_unassigned=n_unassigned,
+        unassigned_share=n_unassigned / n_feedback if n_feedback else 0.0,
+        n_themes=len(rows),
+        ranked_by=ranked_by,
+        top=_sorted(rows, ranked_by)[:top],
+    )
+
+
+SUMMARY_CSV_COLUMNS = (
+    "run_id", "rank", "theme_id", "label", "size", "share", "sentiment", "kind", "impact",
+    "churn_lift", "keywords",
+)  # fmt: skip
+
+
+def summary_csv(result: Summary) -> str:
+    """The top themes of a summary as CSV, one row per theme, ranked."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(SUMMARY_CSV_COLUMNS)
+    for rank, row in enumerate(result.top, start=1):
+        t = row.theme
+        values = [result.run.id, rank, t.id, t.label, t.size, f"{t.share:.4f}",
+                  row.metric("sentiment"), row.metric("kind"), row.metric("impact"),
+                  row.metric("churn_lift"), "; ".join(t.keywords[:SUMMARY_KEYWORDS])]  # fmt: skip
+        writer.writerow(["" if v is None else v for v in values])
+    return out.getvalue()
+
+
+# -- semantic search -----------------------------------------------------------------
+
+
+def embedder_for_model(model_id: str) -> Embedder:
+    """The registered embedder whose vectors are cached under ``model_id``.
+
+    Raises:
+        ModelError: no registered embedder produces ``model_id``.
+    """
+    known = []
+    for name, factory in EMBEDDERS.items():
+        embedder = factory()
+        if embedder.model_id == model_id:
+            return embedder
+        known.append(f"{name} ({embedder.model_id})")
+    raise ModelError(
+        f"The run was embedded with '{model_id}', which no registered model produces "
+        f"(known: {', '.join(known)}). Re-run `textinsight run` with an available model."
+    )
+
+
+@dataclass(frozen=True)
+class VectorIndex:
+    """The cached vectors of one run's feedback, rows aligned with ``ids``."""
+
+    run_id: int
+    model_id: str
+    stamp: int
+    ids: np.ndarray
+    matrix: np.ndarray
+
+
+class VectorIndexCache:
+    """Holds the vector matrices of the most recently searched runs.
+
+    A run's matrix is loaded once and reloaded only when the run's number of
+    assignments changes (feedback assigned since the run). Thread-safe.
+
+    Args:
+        max_runs: how many runs' matrices to keep.
+    """
+
+    def __init__(self, max_runs: int = 2):
+        self.max_runs = max_runs
+        self._lock = threading.Lock()
+        self._indexes: dict[int, VectorIndex] = {}
+
+    def get(self, store: Store, run: RunInfo) -> VectorIndex:
+        """The index of ``run``, loading it when absent or stale."""
+        stamp = sum(store.reads.assignment_totals(run.id))
+        with self._lock:
+            index = self._indexes.get(run.id)
+            if index is None or index.stamp != stamp:
+                ids, matrix = store.reads.run_vectors(run.id, run.model_id)
+                index = VectorIndex(run.id, run.model_id, stamp, ids, matrix)
+                self._indexes.pop(run.id, None)
+                self._indexes[run.id] = index
+                while len(self._indexes) > self.max_runs:
+                    self._indexes.pop(next(iter(self._indexes)))
+            return index
+
+
+def search(
+    store: Store,
+    embedder: Embedder,
+    query: str,
+    *,
+    k: int = 20,
+    run_id: int | None = None,
+    cache: VectorIndexCache | None = None,
+) -> SearchResult:
+    """The ``k`` feedback items of a run most similar in meaning to ``query``.
+
+    Brute-force cosine similarity over the run's cached vectors; ``embedder`` must
+    be the run's model (see :func:`embedder_for_model`).
+
+    Raises:
+        ModelError: ``embedder`` is not the model the run was embedded with.
+    """
+    if not query.strip():
+        raise ValidationError("the query is empty; give some text to search for", field="q")
+    if not 1 <= k <= MAX_LIMIT:
+        raise ValidationError(f"k {k} is out of range; use 1..{MAX_LIMIT}", field="k")
+    run = store.runs.complete_run(run_id)
+    if embedder.model_id != run.model_id:
+        raise ModelError(
+            f"Run {run.id} was embedded with '{run.model_id}' but the query model is "
+            f"'{embedder.model_id}'; search with the run's model."
+        )
+    index = (cache or VectorIndexCache()).get(store, run)
+    if len(index.ids) == 0:
+        return SearchResult(run)
+    vector = np.asarray(embedder.encode([query])[0], dtype=np.float32)
+    scores = index.matrix @ vector
+    k = min(k, len(scores))
+    best = np.argpartition(-scores, k - 1)[:k]
+    best = best[np.lexsort((index.ids[best], -scores[best]))]
+    found = store.reads.assigned_feedback(run.id, [int(i) for i in index.ids[best]])
+    by_id = {f.id: f for f in found}
+    hits = [
+        SearchHit(float(scores[i]), by_id[int(index.ids[i])])
+        for i in best
+        if int(index.ids[i]) in by_id
+    ]
+    return SearchResult(run, hits)
+
+
+def theme_dict(row: ThemeRow) -> dict[str, Any]:
+    """A theme's record fields plus its value metrics and match count, as plain data."""
+    data = asdict(row.theme)
+    data["keywords"] = list(row.theme.keywords)
+    data["quotes"] = list(row.theme.quotes)
+    for name in ("kind", "impact", "churn_lift", "segment"):
+        data[name] = row.metric(name)
+    data["extra_metrics"] = dict(row.metrics.extra) if row.metrics else {}
+    data["matching"] = row.matching
+    return data
