@@ -230,7 +230,9 @@ def test_keywords_come_from_both_languages(described: tuple) -> None:
 def test_frequent_bigram_replaces_its_words(described: tuple) -> None:
     result, *_ = described
     keywords = result[0].keywords
-    assert "late delivery" in keywords
+    # "late delivery" and "delivery late" (from "the delivery was late") are one term.
+    pairs = [keyword for keyword in keywords if set(keyword.split()) == {"late", "delivery"}]
+    assert len(pairs) == 1
     assert "late" not in keywords and "delivery" not in keywords
 
 
@@ -335,7 +337,7 @@ def test_no_themes() -> None:
 
 def test_theme_without_content_words_gets_a_default_label() -> None:
     result = ThemeDescriber().describe(
-        ["Hej och tack!", "Hi, thanks"], ["sv", "en"], np.array([3, 3]), np.eye(2)
+        ["Hei og takk!", "Hi, thanks"], ["no", "en"], np.array([3, 3]), np.eye(2)
     )
     assert result[3].keywords == ()
     assert result[3].label == "theme 3"

@@ -8,6 +8,7 @@ maximal marginal relevance over the feedback embeddings.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from typing import Any
@@ -252,7 +253,8 @@ class ThemeDescriber(BaseEstimator):
         phrases = tokenizer.tokenize_phrases(
             [texts[i] for i in assigned.tolist()], [languages[i] for i in assigned.tolist()]
         )
-        documents = [_terms(text_phrases) for text_phrases in phrases]
+        orders: dict[str, Counter[str]] = {}
+        documents = [_terms(text_phrases, orders) for text_phrases in phrases]
         if not any(documents):
             return [() for _ in themes]
         vectorizer = CountVectorizer(analyzer=_identity)
@@ -278,7 +280,7 @@ class ThemeDescriber(BaseEstimator):
             # nor displaces its words; a rare word still fills a tiny theme's list.
             order = np.lexsort((columns, -values, rare))
             ranked = (
-                vocabulary[columns[i]]
+                _surface(vocabulary[columns[i]], orders)
                 for i in order
                 if values[i] > 0 and not (rare[i] and bigram[columns[i]])
             )
@@ -424,11 +426,29 @@ def _same_stem(a: str, b: str) -> bool:
     return shared >= _STEM_PREFIX or (shared == shorter and shorter >= 3) or a == b
 
 
-def _terms(phrases: list[list[str]]) -> list[str]:
-    """Unigrams and bigrams of adjacent terms within each phrase."""
+def _terms(phrases: list[list[str]], orders: dict[str, Counter[str]]) -> list[str]:
+    """Unigrams and bigrams of adjacent terms within each phrase.
+
+    A bigram is counted under its words in alphabetical order, so "late delivery" and
+    "delivery late" (from "the delivery was late") are one term; ``orders`` counts
+    the orders seen, for :func:`_surface`.
+    """
     terms = [term for phrase in phrases for term in phrase]
-    terms.extend(f"{a} {b}" for phrase in phrases for a, b in pairwise(phrase) if a != b)
+    for phrase in phrases:
+        for a, b in pairwise(phrase):
+            if a != b:
+                key = f"{a} {b}" if a < b else f"{b} {a}"
+                orders.setdefault(key, Counter())[f"{a} {b}"] += 1
+                terms.append(key)
     return terms
+
+
+def _surface(term: str, orders: dict[str, Counter[str]]) -> str:
+    """A bigram in its most frequent word order (ties: alphabetical); other terms as is."""
+    seen = orders.get(term)
+    if not seen:
+        return term
+    return min(seen.items(), key=lambda item: (-item[1], item[0]))[0]
 
 
 def _identity(document: list[str]) -> list[str]:

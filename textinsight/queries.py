@@ -212,7 +212,7 @@ def feedback_filter(
 def list_runs(store: Store, *, limit: int = 50, offset: int = 0) -> Page[RunInfo]:
     """All runs (any status), newest first, one page of them."""
     check_page(limit, offset)
-    runs = store.runs.list()
+    runs = store.runs.all()
     return Page(runs[offset : offset + limit], len(runs), limit, offset)
 
 
@@ -388,9 +388,18 @@ def summary(store: Store, run_id: int | None = None, *, top: int = 10) -> Summar
 
 
 SUMMARY_CSV_COLUMNS = (
-    "run_id", "rank", "theme_id", "label", "size", "share", "sentiment", "kind", "impact",
-    "churn_lift", "keywords",
-)  # fmt: skip
+    "run_id",
+    "rank",
+    "theme_id",
+    "label",
+    "size",
+    "share",
+    "sentiment",
+    "kind",
+    "impact",
+    "churn_lift",
+    "keywords",
+)
 
 
 def summary_csv(result: Summary) -> str:
@@ -400,9 +409,19 @@ def summary_csv(result: Summary) -> str:
     writer.writerow(SUMMARY_CSV_COLUMNS)
     for rank, row in enumerate(result.top, start=1):
         t = row.theme
-        values = [result.run.id, rank, t.id, t.label, t.size, f"{t.share:.4f}",
-                  row.metric("sentiment"), row.metric("kind"), row.metric("impact"),
-                  row.metric("churn_lift"), "; ".join(t.keywords[:SUMMARY_KEYWORDS])]  # fmt: skip
+        values = [
+            result.run.id,
+            rank,
+            t.id,
+            t.label,
+            t.size,
+            f"{t.share:.4f}",
+            row.metric("sentiment"),
+            row.metric("kind"),
+            row.metric("impact"),
+            row.metric("churn_lift"),
+            "; ".join(t.keywords[:SUMMARY_KEYWORDS]),
+        ]
         writer.writerow(["" if v is None else v for v in values])
     return out.getvalue()
 

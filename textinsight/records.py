@@ -146,3 +146,55 @@ class RunInfo:
     n_embedded: int | None
     timings: dict[str, float]
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class ThemeValue:
+    """How one theme relates to customer value and outcomes, for one run.
+
+    Computed by :func:`textinsight.value.compute_theme_values`; its docstring defines
+    every field. Customer-level fields count each customer once per theme, however
+    many of their feedback items are in it. A metric is ``None`` when it cannot be
+    computed (no customers or purchases ingested, nobody in the group, no dates),
+    never a made-up zero.
+
+    ``kind`` is ``pain_point``, ``loyalty_driver`` or ``neutral``; ``significant`` says
+    whether churn or repurchase differs from the baseline after the
+    Benjamini-Hochberg correction and the minimum-n guard. ``phases`` maps
+    ``activation``, ``activity``, ``inactivity``, ``reactivation`` and ``none`` to the
+    share of the theme's customers in that lifecycle phase when they wrote;
+    ``loyalty`` maps ``behavioural``, ``attitudinal``, ``both`` and ``neither`` to
+    shares of the theme's customers.
+    """
+
+    feedback_count: int
+    customers: int
+    kind: str = "neutral"
+    significant: bool = False
+    known_customer_share: float | None = None
+    sentiment: float | None = None
+    value_total: float | None = None
+    value_median: float | None = None
+    top_decile_share: float | None = None
+    churn_rate: float | None = None
+    churn_baseline: float | None = None
+    churn_diff: float | None = None
+    churn_lift: float | None = None
+    churn_lift_ci: tuple[float, float] | None = None
+    churn_p: float | None = None
+    churn_q: float | None = None
+    repurchase_rate: float | None = None
+    repurchase_baseline: float | None = None
+    repurchase_diff: float | None = None
+    repurchase_lift: float | None = None
+    repurchase_lift_ci: tuple[float, float] | None = None
+    repurchase_p: float | None = None
+    repurchase_q: float | None = None
+    nps_mean: float | None = None
+    nps_baseline: float | None = None
+    rating_mean: float | None = None
+    rating_baseline: float | None = None
+    revenue_at_risk: float | None = None
+    impact: float | None = None
+    phases: dict[str, float] | None = None
+    loyalty: dict[str, float] | None = None

@@ -1,0 +1,12 @@
+"""One router per resource."""
+
+from api.routes import feedback, health, runs, search, summary, themes
+
+ROUTERS = (
+    health.router,
+    runs.router,
+    themes.router,
+    search.router,
+    feedback.router,
+    summary.router,
+)

@@ -1,0 +1,55 @@
+"""``GET /summary``: totals and top themes for dashboards, as JSON or CSV."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import Response
+
+from api.deps import ReadKey, RunParam, StoreDep
+from api.errors import ErrorOut
+from api.schemas import SummaryOut
+from textinsight import queries
+
+router = APIRouter(
+    tags=["summary"],
+    dependencies=[ReadKey],
+    responses={404: {"model": ErrorOut}, 409: {"model": ErrorOut}},
+)
+
+
+def wants_csv(fmt: str | None, accept: str | None) -> bool:
+    """``?format=`` wins; without it, an Accept header naming text/csv asks for CSV."""
+    if fmt is not None:
+        return fmt == "csv"
+    return accept is not None and "text/csv" in accept.lower()
+
+
+@router.get(
+    "/summary",
+    response_model=SummaryOut,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+def summary(
+    store: StoreDep,
+    run_id: RunParam = None,
+    top: Annotated[int, Query(ge=1, le=queries.MAX_LIMIT, description="Top themes.")] = 10,
+    fmt: Annotated[
+        Literal["json", "csv"] | None,
+        Query(alias="format", description="json (default) or csv; or send Accept: text/csv."),
+    ] = None,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> SummaryOut | Response:
+    """Totals, the unassigned share and the top themes (by impact when the run has
+    value metrics, else by size) with their metrics."""
+    result = queries.summary(store, run_id, top=top)
+    if wants_csv(fmt, accept):
+        return Response(
+            queries.summary_csv(result),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="summary-run-{result.run.id}.csv"'
+            },
+        )
+    return SummaryOut.from_record(result, queries.SUMMARY_KEYWORDS)

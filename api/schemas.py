@@ -1,0 +1,377 @@
+"""Request and response schemas. Requests end in ``In``, responses in ``Out``/``Page``.
+
+Responses are built from library records (``from_record``), so the HTTP shape is
+defined here once and the library stays free of pydantic models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from textinsight.queries import (
+    AssignedFeedback,
+    Facets,
+    Summary,
+    ThemeDetail,
+    ThemeListing,
+    ThemeRow,
+    TrendPoint,
+    theme_dict,
+)
+from textinsight.records import RunInfo
+
+# -- shared --------------------------------------------------------------------------
+
+
+class PageOut(BaseModel):
+    """Paging of a list response: ``total`` counts every item, not only this page."""
+
+    total: int = Field(description="Items matching the request, over all pages.")
+    limit: int
+    offset: int
+
+
+# -- health and runs -----------------------------------------------------------------
+
+
+class HealthOut(BaseModel):
+    """Whether the store is reachable, and what the server serves."""
+
+    status: str = Field(description="'ok', or 'unavailable' when the store cannot be read.")
+    store_reachable: bool
+    schema_version: int | None = None
+    current_run_id: int | None = Field(default=None, description="None until a run has completed.")
+    model_id: str | None = Field(default=None, description="Embedding model of the current run.")
+    configured_model: str = Field(description="TEXTINSIGHT_MODEL of this server.")
+    detail: str | None = Field(default=None, description="Why the store is unavailable.")
+
+
+class RunOut(BaseModel):
+    """One pipeline run: parameters, counts, timings and status."""
+
+    id: int
+    status: str = Field(description="running, complete or failed.")
+    is_current: bool
+    started_at: str
+    finished_at: str | None
+    seed: int
+    model_id: str
+    params: dict[str, Any]
+    n_feedback: int | None
+    n_themes: int | None
+    n_unassigned: int | None
+    n_embedded: int | None
+    timings: dict[str, float]
+    error: str | None = None
+
+    @classmethod
+    def from_record(cls, run: RunInfo) -> RunOut:
+        return cls(**asdict(run))
+
+
+class RunPage(PageOut):
+    """A page of runs, newest first."""
+
+    items: list[RunOut]
+
+
+# -- themes --------------------------------------------------------------------------
+
+
+class ThemeOut(BaseModel):
+    """A theme: the fields of ``textinsight themes --format json`` plus value metrics."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    run_id: int
+    label: str
+    keywords: list[str]
+    size: int = Field(description="Feedback items in the theme when the run finished.")
+    share: float = Field(description="size / feedback items of the run.")
+    quotes: list[str]
+    languages: dict[str, int]
+    channels: dict[str, int]
+    sentiment: float | None = Field(default=None, description="Mean sentiment in [-1, 1].")
+    x: float | None = None
+    y: float | None = None
+    kind: str | None = Field(
+        default=None,
+        description="pain_point or loyalty_driver; null until the run has value metrics.",
+    )
+    impact: float | None = Field(
+        default=None, description="Impact score; null until value metrics."
+    )
+    churn_lift: float | None = Field(default=None, description="Null until value metrics.")
+    segment: str | None = Field(default=None, description="Null until value metrics.")
+    extra_metrics: dict[str, Any] = Field(
+        default_factory=dict, description="Further value metrics of the run, by name."
+    )
+    matching: int | None = Field(
+        default=None,
+        description="Feedback items of the theme matching the channel/language/segment/"
+        "since/until filters; null when no such filter was given.",
+    )
+
+    @classmethod
+    def from_record(cls, row: ThemeRow) -> ThemeOut:
+        return cls(**theme_dict(row))
+
+
+class ThemePage(PageOut):
+    """A page of themes, with the sort actually applied."""
+
+    run_id: int
+    sort: str = Field(description="The sort key applied.")
+    sort_requested: str = Field(
+        description="The sort key asked for; differs from sort when the run has no values "
+        "for it yet (value metrics), in which case size is used."
+    )
+    ignored_filters: list[str] = Field(
+        description="Filters accepted but not applicable to this run yet (kind before value "
+        "metrics exist)."
+    )
+    items: list[ThemeOut]
+
+    @classmethod
+    def from_record(cls, listing: ThemeListing) -> ThemePage:
+        page = listing.page
+        return cls(
+            total=page.total,
+            limit=page.limit,
+            offset=page.offset,
+            run_id=listing.run.id,
+            sort=listing.sort,
+            sort_requested=listing.sort_requested,
+            ignored_filters=list(listing.ignored_filters),
+            items=[ThemeOut.from_record(r) for r in page.items],
+        )
+
+
+class TrendPointOut(BaseModel):
+    """Count and mean sentiment of one period (its first day, ``YYYY-MM-DD``)."""
+
+    period: str
+    count: int
+    sentiment: float | None
+
+    @classmethod
+    def from_record(cls, point: TrendPoint) -> TrendPointOut:
+        return cls(**asdict(point))
+
+
+class FacetsOut(BaseModel):
+    """A theme's feedback now (including feedback assigned since the run)."""
+
+    total: int
+    channels: dict[str, int]
+    languages: dict[str, int]
+
+    @classmethod
+    def from_record(cls, facets: Facets) -> FacetsOut:
+        return cls(**asdict(facets))
+
+
+class ThemeDetailOut(ThemeOut):
+    """One theme with its current counts per channel and language and its weekly trend."""
+
+    assigned: FacetsOut
+    trend: list[TrendPointOut] = Field(description="Weekly counts (weeks start on Monday).")
+
+    @classmethod
+    def from_detail(cls, detail: ThemeDetail) -> ThemeDetailOut:
+        return cls(
+            **theme_dict(detail.row),
+            assigned=FacetsOut.from_record(detail.assigned),
+            trend=[TrendPointOut.from_record(p) for p in detail.trend],
+        )
+
+
+class TrendOut(BaseModel):
+    """A theme's counts and mean sentiment per period, oldest first."""
+
+    run_id: int
+    theme_id: int
+    interval: str
+    points: list[TrendPointOut]
+
+
+class FeedbackOut(BaseModel):
+    """A stored (PII-redacted) feedback item and its theme in the run."""
+
+    id: int
+    source_id: str
+    channel: str
+    language: str
+    text: str
+    created_at: str | None
+    customer_id: str | None
+    store_id: str | None
+    rating: int | None
+    nps: int | None
+    theme_id: int | None
+    theme_label: str | None
+    probability: float = Field(description="Membership strength of the theme, 0..1.")
+    sentiment: float | None
+
+    @classmethod
+    def from_record(cls, item: AssignedFeedback) -> FeedbackOut:
+        return cls(**asdict(item))
+
+
+class FeedbackPage(PageOut):
+    """A page of a theme's feedback, most typical first."""
+
+    run_id: int
+    theme_id: int
+    items: list[FeedbackOut]
+
+
+# -- search --------------------------------------------------------------------------
+
+
+class SearchHitOut(BaseModel):
+    """A feedback item similar in meaning to the query, with its theme."""
+
+    score: float = Field(description="Cosine similarity to the query, -1..1.")
+    feedback: FeedbackOut
+
+
+class SearchOut(BaseModel):
+    """Search results, most similar first."""
+
+    run_id: int
+    model_id: str
+    query: str
+    items: list[SearchHitOut]
+
+
+# -- ingest --------------------------------------------------------------------------
+
+
+class FeedbackIn(BaseModel):
+    """One feedback item: the fields of a feedback CSV row. Custom fields go in metadata.
+
+    Values are validated (and text PII-redacted) by the same rules as file ingest.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": "Leveransen var tre dagar sen",
+                    "channel": "review",
+                    "source_id": "rev-1001",
+                    "created_at": "2024-05-02",
+                    "customer_id": "c-42",
+                    "rating": 2,
+                }
+            ]
+        },
+    )
+
+    text: str = Field(description="The feedback text (required, at most 20,000 characters).")
+    source_id: str | int | None = Field(
+        default=None,
+        description="Unique within its channel: re-sending it updates, never duplicates.",
+    )
+    channel: str | None = Field(
+        default=None,
+        description="ticket, social, retailer_note, survey, review, chat, email or other.",
+    )
+    created_at: str | None = Field(default=None, description="ISO-8601 date or date-time.")
+    customer_id: str | int | None = None
+    store_id: str | int | None = None
+    language: str | None = Field(default=None, description="sv, no, da, en...; detected if absent.")
+    rating: int | None = Field(default=None, description="1..5")
+    nps: int | None = Field(default=None, description="0..10")
+    metadata: dict[str, Any] | None = None
+
+
+class AssignmentOut(BaseModel):
+    """Where one posted item went (``theme_id`` null: unassigned)."""
+
+    index: int = Field(description="Position of the item in the posted array.")
+    channel: str
+    source_id: str
+    feedback_id: int
+    theme_id: int | None
+    theme_label: str | None
+    similarity: float = Field(description="Cosine similarity to the theme's centre (0 if none).")
+
+
+class FeedbackBatchOut(BaseModel):
+    """The assignments of a posted batch, in the order posted."""
+
+    run_id: int
+    received: int
+    assigned: int
+    unassigned: int
+    items: list[AssignmentOut]
+
+
+# -- summary -------------------------------------------------------------------------
+
+
+class SummaryThemeOut(BaseModel):
+    """A top theme with its metrics."""
+
+    rank: int
+    id: int
+    label: str
+    size: int
+    share: float
+    sentiment: float | None
+    kind: str | None
+    impact: float | None
+    churn_lift: float | None
+    keywords: list[str]
+
+
+class SummaryOut(BaseModel):
+    """Totals of the run (counted now) and its top themes."""
+
+    run_id: int
+    model_id: str
+    finished_at: str | None
+    n_feedback: int
+    n_assigned: int
+    n_unassigned: int
+    unassigned_share: float = Field(description="Share of feedback in no theme, 0..1.")
+    n_themes: int
+    ranked_by: str = Field(description="impact when the run has value metrics, else size.")
+    top_themes: list[SummaryThemeOut]
+
+    @classmethod
+    def from_record(cls, s: Summary, n_keywords: int) -> SummaryOut:
+        top = [
+            SummaryThemeOut(
+                rank=rank,
+                id=r.theme.id,
+                label=r.theme.label,
+                size=r.theme.size,
+                share=r.theme.share,
+                sentiment=r.metric("sentiment"),
+                kind=r.metric("kind"),
+                impact=r.metric("impact"),
+                churn_lift=r.metric("churn_lift"),
+                keywords=list(r.theme.keywords[:n_keywords]),
+            )
+            for rank, r in enumerate(s.top, start=1)
+        ]
+        return cls(
+            run_id=s.run.id,
+            model_id=s.run.model_id,
+            finished_at=s.run.finished_at,
+            n_feedback=s.n_feedback,
+            n_assigned=s.n_assigned,
+            n_unassigned=s.n_unassigned,
+            unassigned_share=s.unassigned_share,
+            n_themes=s.n_themes,
+            ranked_by=s.ranked_by,
+            top_themes=top,
+        )
