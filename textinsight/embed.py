@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from textinsight import e5
 from textinsight.errors import ModelError
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.store import Store
@@ -122,6 +123,8 @@ EMBEDDERS: dict[str, Callable[[], Embedder]] = {
         _minilm_path, model_id="sentence-transformers/all-MiniLM-L6-v2"
     ),
     "hashing": HashingEmbedder,
+    "e5-small": e5.e5_small,
+    "combined": e5.combined,
 }
 """Embedding models by name; ``TEXTINSIGHT_MODEL`` picks one."""
 

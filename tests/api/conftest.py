@@ -84,8 +84,9 @@ def build_store(path: Path, *, seed: int = 0) -> Built:
             )
             i += 1
     for j, text in enumerate(NOISE):
-        rows.append((None, Feedback(text=text, channel="other", source_id=f"noise-{j}",
-                                    language="en")))  # fmt: skip
+        rows.append(
+            (None, Feedback(text=text, channel="other", source_id=f"noise-{j}", language="en"))
+        )
     with Store(path) as store:
         store.feedback.upsert([f for _, f in rows])
         store.customers.upsert_customers(

@@ -8,8 +8,16 @@ from fastapi.testclient import TestClient
 from tests.api.conftest import READ, READ_KEY, WRITE, ClientFactory
 from textinsight.errors import ConfigError
 
-PROTECTED_GETS = ["/runs", "/runs/1", "/themes", "/themes/1", "/themes/1/feedback",
-                  "/themes/1/trend", "/search?q=late", "/summary"]  # fmt: skip
+PROTECTED_GETS = [
+    "/runs",
+    "/runs/1",
+    "/themes",
+    "/themes/1",
+    "/themes/1/feedback",
+    "/themes/1/trend",
+    "/search?q=late",
+    "/summary",
+]
 
 
 @pytest.mark.parametrize("url", PROTECTED_GETS)

@@ -9,11 +9,17 @@ from fastapi.testclient import TestClient
 
 API_DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 ROUTES = {
-    ("GET", "/health"), ("GET", "/runs"), ("GET", "/runs/{run_id}"), ("GET", "/themes"),
-    ("GET", "/themes/{theme_id}"), ("GET", "/themes/{theme_id}/feedback"),
-    ("GET", "/themes/{theme_id}/trend"), ("GET", "/search"), ("POST", "/feedback"),
+    ("GET", "/health"),
+    ("GET", "/runs"),
+    ("GET", "/runs/{run_id}"),
+    ("GET", "/themes"),
+    ("GET", "/themes/{theme_id}"),
+    ("GET", "/themes/{theme_id}/feedback"),
+    ("GET", "/themes/{theme_id}/trend"),
+    ("GET", "/search"),
+    ("POST", "/feedback"),
     ("GET", "/summary"),
-}  # fmt: skip
+}
 
 
 def test_docs_and_openapi(client: TestClient) -> None:
@@ -35,6 +41,10 @@ def test_every_route_is_documented_with_a_curl_example() -> None:
     for _method, path in ROUTES:
         section = text.split(f" {path}\n", 1)[1].split("\n### ", 1)[0]
         assert "curl " in section, f"no curl example for {path}"
-    for setting in ("TEXTINSIGHT_API_KEYS", "TEXTINSIGHT_MAX_REQUEST_BYTES", "TEXTINSIGHT_DB",
-                    "TEXTINSIGHT_MODEL"):  # fmt: skip
+    for setting in (
+        "TEXTINSIGHT_API_KEYS",
+        "TEXTINSIGHT_MAX_REQUEST_BYTES",
+        "TEXTINSIGHT_DB",
+        "TEXTINSIGHT_MODEL",
+    ):
         assert setting in text

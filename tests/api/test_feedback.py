@@ -21,11 +21,22 @@ def post(client: TestClient, batch: list[dict]) -> dict:
 def test_assigns_to_the_nearest_theme_or_leaves_unassigned(
     client: TestClient, built: Built, db_path: Path
 ) -> None:
-    body = post(client, [
-        {"text": LATE, "channel": "review", "source_id": "r-1", "created_at": "2024-06-03",
-         "customer_id": 17, "rating": 1, "language": "sv-SE", "metadata": {"order": "A1"}},
-        {"text": "banana smoothie recipe with oat milk"},
-    ])  # fmt: skip
+    body = post(
+        client,
+        [
+            {
+                "text": LATE,
+                "channel": "review",
+                "source_id": "r-1",
+                "created_at": "2024-06-03",
+                "customer_id": 17,
+                "rating": 1,
+                "language": "sv-SE",
+                "metadata": {"order": "A1"},
+            },
+            {"text": "banana smoothie recipe with oat milk"},
+        ],
+    )
     assert body["run_id"] == built.run_id and body["received"] == 2
     assert body["assigned"] == 1 and body["unassigned"] == 1
     first, second = body["items"]
@@ -52,24 +63,35 @@ def test_idempotent_on_channel_and_source_id(client: TestClient, db_path: Path) 
     assert first["items"] == again["items"]
     with Store(db_path) as store:
         n = store.feedback.count()
-    changed = post(client, [{"text": "rude cashier ignored me", "channel": "ticket",
-                             "source_id": "t-9"}])  # fmt: skip
+    changed = post(
+        client, [{"text": "rude cashier ignored me", "channel": "ticket", "source_id": "t-9"}]
+    )
     assert changed["items"][0]["feedback_id"] == first["items"][0]["feedback_id"]
     with Store(db_path) as store:
         assert store.feedback.count() == n
 
 
 def test_pii_is_redacted_before_storing(client: TestClient, db_path: Path) -> None:
-    post(client, [{"text": f"{LATE}, mail me at anna.svensson@example.com", "source_id": "p1",
-                   "channel": "email"}])  # fmt: skip
+    post(
+        client,
+        [
+            {
+                "text": f"{LATE}, mail me at anna.svensson@example.com",
+                "source_id": "p1",
+                "channel": "email",
+            }
+        ],
+    )
     with Store(db_path) as store:
         (row,) = store.feedback.by_keys([("email", "p1")])
     assert "anna.svensson@example.com" not in row.text
 
 
 def test_language_is_detected_when_absent(client: TestClient, db_path: Path) -> None:
-    post(client, [{"text": "Paketet kom alldeles för sent och ingen svarade i telefon",
-                   "source_id": "sv1"}])  # fmt: skip
+    post(
+        client,
+        [{"text": "Paketet kom alldeles för sent och ingen svarade i telefon", "source_id": "sv1"}],
+    )
     with Store(db_path) as store:
         (row,) = store.feedback.by_keys([("other", "sv1")])
     assert row.language == "sv"
@@ -80,17 +102,25 @@ def test_invalid_items_are_422_naming_index_and_field_and_nothing_is_stored(
 ) -> None:
     with Store(db_path) as store:
         before = store.feedback.count()
-    r = client.post("/feedback", headers=WRITE, json=[
-        {"text": LATE, "source_id": "ok-1"},
-        {"text": LATE, "rating": 9},
-        {"text": "   "},
-        {"text": LATE, "channel": "carrier-pigeon"},
-        {"text": LATE, "created_at": "last tuesday"},
-    ])  # fmt: skip
+    r = client.post(
+        "/feedback",
+        headers=WRITE,
+        json=[
+            {"text": LATE, "source_id": "ok-1"},
+            {"text": LATE, "rating": 9},
+            {"text": "   "},
+            {"text": LATE, "channel": "carrier-pigeon"},
+            {"text": LATE, "created_at": "last tuesday"},
+        ],
+    )
     assert r.status_code == 422
     issues = {tuple(i["loc"]): i["msg"] for i in r.json()["detail"]}
-    assert set(issues) == {("body", 1, "rating"), ("body", 2, "text"), ("body", 3, "channel"),
-                           ("body", 4, "created_at")}  # fmt: skip
+    assert set(issues) == {
+        ("body", 1, "rating"),
+        ("body", 2, "text"),
+        ("body", 3, "channel"),
+        ("body", 4, "created_at"),
+    }
     assert "1..5" in issues[("body", 1, "rating")]
     with Store(db_path) as store:
         assert store.feedback.count() == before
@@ -117,14 +147,20 @@ def test_more_than_1000_items_is_422(make_client: ClientFactory) -> None:
 
 
 def test_malformed_json_is_422(client: TestClient) -> None:
-    r = client.post("/feedback", headers={**WRITE, "Content-Type": "application/json"},
-                    content=b"[{not json")  # fmt: skip
+    r = client.post(
+        "/feedback", headers={**WRITE, "Content-Type": "application/json"}, content=b"[{not json"
+    )
     assert r.status_code == 422
 
 
 def test_empty_batch(client: TestClient, built: Built) -> None:
-    assert post(client, []) == {"run_id": built.run_id, "received": 0, "assigned": 0,
-                                "unassigned": 0, "items": []}  # fmt: skip
+    assert post(client, []) == {
+        "run_id": built.run_id,
+        "received": 0,
+        "assigned": 0,
+        "unassigned": 0,
+        "items": [],
+    }
 
 
 def test_without_a_run_it_is_409_and_nothing_is_stored(

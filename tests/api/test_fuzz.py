@@ -26,8 +26,9 @@ CASES = [
     for p, ops in SPEC["paths"].items()
     for m, op in ops.items()
     # an operation without parameters or body has no invalid request to generate
-    for mode in ([POSITIVE, NEGATIVE] if op.get("parameters") or op.get("requestBody")
-                 else [POSITIVE])
+    for mode in (
+        [POSITIVE, NEGATIVE] if op.get("parameters") or op.get("requestBody") else [POSITIVE]
+    )
 ]
 
 

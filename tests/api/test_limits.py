@@ -16,11 +16,13 @@ def test_declared_length_over_the_limit_is_413(make_client: ClientFactory) -> No
     client = make_client(max_request_bytes=LIMIT)
     body = json.dumps([{"text": "x" * 100}] * 60).encode()
     assert len(body) > LIMIT
-    r = client.post("/feedback", headers={**WRITE, "Content-Type": "application/json"},
-                    content=body)  # fmt: skip
+    r = client.post(
+        "/feedback", headers={**WRITE, "Content-Type": "application/json"}, content=body
+    )
     assert r.status_code == 413
-    assert f"{LIMIT} bytes" in r.json()["detail"] and "TEXTINSIGHT_MAX_REQUEST_BYTES" in (
-        r.json()["detail"]
+    assert (
+        f"{LIMIT} bytes" in r.json()["detail"]
+        and "TEXTINSIGHT_MAX_REQUEST_BYTES" in (r.json()["detail"])
     )
 
 
@@ -35,8 +37,9 @@ def test_streamed_body_over_the_limit_is_413(make_client: ClientFactory) -> None
             yield json.dumps({"text": "y" * 100}).encode() + b","
         yield b'{"text": "z"}]'
 
-    r = client.post("/feedback", headers={**WRITE, "Content-Type": "application/json"},
-                    content=chunks())  # fmt: skip
+    r = client.post(
+        "/feedback", headers={**WRITE, "Content-Type": "application/json"}, content=chunks()
+    )
     assert r.status_code == 413
 
 
@@ -47,8 +50,9 @@ def test_streamed_body_under_the_limit_is_accepted(make_client: ClientFactory) -
         yield b'[{"text": "courier parcel late",'
         yield b' "source_id": "s1"}]'
 
-    r = client.post("/feedback", headers={**WRITE, "Content-Type": "application/json"},
-                    content=chunks())  # fmt: skip
+    r = client.post(
+        "/feedback", headers={**WRITE, "Content-Type": "application/json"}, content=chunks()
+    )
     assert r.status_code == 200 and r.json()["received"] == 1
 
 
@@ -59,8 +63,12 @@ def test_limit_applies_before_authentication(make_client: ClientFactory) -> None
 
 
 def test_errors_are_json_with_detail(client: TestClient) -> None:
-    for r in [client.get("/nowhere", headers=READ), client.get("/themes/999", headers=READ),
-              client.get("/themes?limit=9999", headers=READ), client.get("/themes"),
-              client.delete("/themes", headers=READ)]:  # fmt: skip
+    for r in [
+        client.get("/nowhere", headers=READ),
+        client.get("/themes/999", headers=READ),
+        client.get("/themes?limit=9999", headers=READ),
+        client.get("/themes"),
+        client.delete("/themes", headers=READ),
+    ]:
         assert r.headers["content-type"].startswith("application/json")
         assert r.json()["detail"]

@@ -23,9 +23,7 @@ def test_health_without_a_run(make_client: ClientFactory, tmp_path: Path) -> Non
     assert body["status"] == "ok" and body["current_run_id"] is None and body["model_id"] is None
 
 
-def test_health_when_the_store_cannot_be_opened(
-    make_client: ClientFactory, tmp_path: Path
-) -> None:
+def test_health_when_the_store_cannot_be_opened(make_client: ClientFactory, tmp_path: Path) -> None:
     not_a_db = tmp_path / "not.db"
     not_a_db.write_bytes(b"this is not an SQLite file" * 100)
     client = make_client(db=not_a_db)
@@ -72,8 +70,14 @@ def test_unknown_run_is_404_with_a_message(client: TestClient) -> None:
 
 
 def test_run_ids_out_of_range_are_422(client: TestClient) -> None:
-    for url in ["/runs/0", "/runs/99999999999999999999", "/runs/abc", "/runs?limit=501",
-                "/runs?limit=0", "/runs?offset=-1"]:  # fmt: skip
+    for url in [
+        "/runs/0",
+        "/runs/99999999999999999999",
+        "/runs/abc",
+        "/runs?limit=501",
+        "/runs?limit=0",
+        "/runs?offset=-1",
+    ]:
         r = client.get(url, headers=READ)
         assert r.status_code == 422, url
         assert r.json()["detail"][0]["msg"]
@@ -81,11 +85,20 @@ def test_run_ids_out_of_range_are_422(client: TestClient) -> None:
 
 def test_no_run_yet_is_409_everywhere(make_client: ClientFactory, tmp_path: Path) -> None:
     client = make_client(db=tmp_path / "empty.db")
-    for url in ["/themes", "/themes/1", "/themes/1/feedback", "/themes/1/trend",
-                "/search?q=late", "/summary"]:  # fmt: skip
+    for url in [
+        "/themes",
+        "/themes/1",
+        "/themes/1/feedback",
+        "/themes/1/trend",
+        "/search?q=late",
+        "/summary",
+    ]:
         r = client.get(url, headers=READ)
         assert r.status_code == 409, url
         assert "textinsight run" in r.json()["detail"]
     assert client.get("/runs", headers=READ).json() == {
-        "total": 0, "limit": 50, "offset": 0, "items": []
-    }  # fmt: skip
+        "total": 0,
+        "limit": 50,
+        "offset": 0,
+        "items": [],
+    }

@@ -33,8 +33,9 @@ def test_search_returns_unassigned_hits_too_and_caps_k(client: TestClient) -> No
 def test_search_sees_feedback_posted_after_the_index_was_loaded(client: TestClient) -> None:
     params = {"q": "zebra crossing painted", "k": 1}
     before = client.get("/search", headers=READ, params=params).json()["items"][0]
-    client.post("/feedback", headers=WRITE, json=[{"text": "zebra crossing painted",
-                                                   "source_id": "z1"}])  # fmt: skip
+    client.post(
+        "/feedback", headers=WRITE, json=[{"text": "zebra crossing painted", "source_id": "z1"}]
+    )
     after = client.get("/search", headers=READ, params=params).json()["items"][0]
     assert before["feedback"]["source_id"] != "z1"
     assert after["feedback"]["source_id"] == "z1" and after["score"] > 0.99
@@ -49,9 +50,8 @@ def test_search_parameters_are_validated(client: TestClient) -> None:
 def test_search_with_a_model_the_server_cannot_load_is_503(
     make_client: ClientFactory, db_path: Path
 ) -> None:
-    with Store(db_path) as store:
-        with store.db.atomic():
-            store.db.execute("UPDATE runs SET model_id = 'some/unknown-model'")
+    with Store(db_path) as store, store.db.atomic():
+        store.db.execute("UPDATE runs SET model_id = 'some/unknown-model'")
     client = make_client()
     r = client.get("/search", headers=READ, params={"q": "late"})
     assert r.status_code == 503 and "some/unknown-model" in r.json()["detail"]

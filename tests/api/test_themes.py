@@ -40,9 +40,12 @@ def test_list_defaults_to_impact_falling_back_to_size(client: TestClient, built:
 
 @pytest.mark.parametrize(
     ("sort", "order"),
-    [("size", ["delivery", "staff", "app"]), ("sentiment", ["delivery", "staff", "app"]),
-     ("churn_lift", ["delivery", "staff", "app"])],
-)  # fmt: skip
+    [
+        ("size", ["delivery", "staff", "app"]),
+        ("sentiment", ["delivery", "staff", "app"]),
+        ("churn_lift", ["delivery", "staff", "app"]),
+    ],
+)
 def test_sort_keys(client: TestClient, built: Built, sort: str, order: list[str]) -> None:
     page = get(client, "/themes", sort=sort)
     assert [t["id"] for t in page["items"]] == [built.theme_ids[n] for n in order]
@@ -95,9 +98,7 @@ def test_min_size_and_text_query(client: TestClient, built: Built) -> None:
     assert [t["id"] for t in get(client, "/themes", q="CASHIER")["items"]] == [
         built.theme_ids["staff"]
     ]
-    assert [t["id"] for t in get(client, "/themes", q="app /")["items"]] == [
-        built.theme_ids["app"]
-    ]
+    assert [t["id"] for t in get(client, "/themes", q="app /")["items"]] == [built.theme_ids["app"]]
     assert get(client, "/themes", q="zzz")["total"] == 0
 
 
@@ -115,8 +116,11 @@ def add_value_metrics(db_path: Path, built: Built) -> None:
             "CREATE TABLE theme_metrics (run_id INTEGER, theme_id INTEGER, kind TEXT, "
             "impact REAL, churn_lift REAL, segment TEXT, revenue_at_risk REAL)"
         )
-        rows = [("delivery", "pain_point", 2.0, 1.5, 120.0), ("staff", "pain_point", 5.0, 2.5,
-                 300.0), ("app", "loyalty_driver", 1.0, None, 0.0)]  # fmt: skip
+        rows = [
+            ("delivery", "pain_point", 2.0, 1.5, 120.0),
+            ("staff", "pain_point", 5.0, 2.5, 300.0),
+            ("app", "loyalty_driver", 1.0, None, 0.0),
+        ]
         with store.db.atomic():
             for name, kind, impact, lift, risk in rows:
                 store.db.execute(
@@ -148,10 +152,18 @@ def test_value_metrics_slot_in_when_present(
 
 
 def test_bad_list_parameters_are_422(client: TestClient) -> None:
-    for params in [{"limit": 501}, {"limit": 0}, {"offset": -1}, {"sort": "loudness"},
-                   {"since": "yesterday"}, {"until": "2024-13-01"}, {"min_size": -1},
-                   {"channel": "pigeon"}, {"since": "2024-05-02", "until": "2024-05-01"},
-                   {"q": "x" * 201}]:  # fmt: skip
+    for params in [
+        {"limit": 501},
+        {"limit": 0},
+        {"offset": -1},
+        {"sort": "loudness"},
+        {"since": "yesterday"},
+        {"until": "2024-13-01"},
+        {"min_size": -1},
+        {"channel": "pigeon"},
+        {"since": "2024-05-02", "until": "2024-05-01"},
+        {"q": "x" * 201},
+    ]:
         r = client.get("/themes", headers=READ, params=params)
         assert r.status_code == 422, params
         issue = r.json()["detail"][0]
@@ -226,8 +238,15 @@ def test_an_older_complete_run_is_readable_with_run_param(
 ) -> None:
     with Store(db_path) as store:
         newer = store.runs.start(seed=1, model_id="hashing-256", params={})
-        store.runs.complete(newer, themes=[], centroids=np.zeros((0, 256)),
-                            assignments=[], params={}, timings={}, n_embedded=0)  # fmt: skip
+        store.runs.complete(
+            newer,
+            themes=[],
+            centroids=np.zeros((0, 256)),
+            assignments=[],
+            params={},
+            timings={},
+            n_embedded=0,
+        )
     assert get(client, "/themes")["total"] == 0
     assert get(client, "/themes", run=built.run_id)["total"] == 3
     assert get(client, f"/themes/{built.theme_ids['app']}", run=built.run_id)["size"] == 8

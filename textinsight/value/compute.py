@@ -128,7 +128,8 @@ def _is_date(text: str) -> bool:
 
 
 def _floats(values: Iterable[float | None]) -> FloatArray:
-    return np.fromiter((np.nan if v is None else v for v in values), dtype=np.float64)
+    """Floats with ``NaN`` for ``None`` (numpy converts ``None`` itself, fast)."""
+    return np.array(list(values), dtype=np.float64).reshape(-1)
 
 
 def _group_mean(group: IntArray, values: FloatArray, size: int) -> FloatArray:
@@ -154,12 +155,18 @@ def _group_median(group: IntArray, values: FloatArray, size: int) -> FloatArray:
 
 
 def _first_per_key(key: IntArray, day: IntArray) -> tuple[IntArray, IntArray]:
-    """The distinct keys and, for each, its earliest day (``NO_DAY`` if none is dated)."""
-    order = np.lexsort((day, key))
-    key, day = key[order], day[order]
+    """The distinct keys (``>= 0``) and, for each, its earliest day (``NO_DAY`` if none).
+
+    One sort of ``key * span + day`` instead of a two-key lexsort.
+    """
+    dated = day != NO_DAY
+    low = int(day[dated].min()) if dated.any() else 0
+    span = (int(day[dated].max()) - low + 2) if dated.any() else 1
+    combined = np.sort(key * span + np.where(dated, day - low, span - 1))
+    key, offset = combined // span, combined % span
     first = np.ones(len(key), dtype=np.bool_)
     first[1:] = key[1:] != key[:-1]
-    return key[first], day[first]
+    return key[first], np.where(offset[first] == span - 1, NO_DAY, offset[first] + low)
 
 
 @dataclass
@@ -169,8 +176,8 @@ class _Items:
     n_themes: int
     theme: IntArray
     voter: IntArray
-    named: BoolArray
-    customer_id: list[str | None]
+    n_named: int
+    voter_ids: list[str]
     day: IntArray
     sentiment: FloatArray
     nps: FloatArray
@@ -203,8 +210,8 @@ class _Items:
             n_themes=n_themes,
             theme=theme,
             voter=voter,
-            named=named,
-            customer_id=customer_id,
+            n_named=len(codes),
+            voter_ids=list(codes),
             day=parse_days((f.created_at for f in feedback), "created_at"),
             sentiment=_floats(sentiments),
             nps=_floats(f.nps for f in feedback),
@@ -277,7 +284,7 @@ def _feedback_stats(items: _Items, stats: _ThemeStats) -> None:
     in_theme = items.theme >= 0
     stats.feedback_count[:] = np.bincount(items.theme[in_theme], minlength=size)
     stats.customers[:] = np.bincount(
-        items.pair_theme[items.named[items.pair_voter]], minlength=size
+        items.pair_theme[items.pair_voter < items.n_named], minlength=size
     )
     known = in_theme & ~np.isnan(items.sentiment)
     stats["sentiment"] = _group_mean(items.theme[known], items.sentiment[known], size)
@@ -326,11 +333,9 @@ def _customer_stats(
     size = items.n_themes
     index = {c.customer_id: i for i, c in enumerate(customers)}
     n_customers = len(customers)
-    customer = np.fromiter(
-        (-1 if c is None else index.get(c, -1) for c in items.customer_id),
-        dtype=np.int64,
-        count=len(items.customer_id),
-    )
+    # customer index of each item, looked up once per distinct customer_id (-1: unknown)
+    known = np.array([index.get(c, -1) for c in items.voter_ids] + [-1], dtype=np.int64)
+    customer = known[np.minimum(items.voter, items.n_named)]
     value = _floats(c.value for c in customers)
     churn_day = parse_days((c.churned_at for c in customers), "churned_at")
     buyer = np.fromiter((index.get(p.customer_id, -1) for p in purchases), dtype=np.int64)

@@ -113,7 +113,9 @@ class PurchaseHistory:
         width = max(int(rules.interval_history), 1)
         idx = (end - 1)[:, None] - np.arange(width)[None, :]
         valid = idx >= (start + 1)[:, None]
-        gaps = np.where(valid, self.gap[np.maximum(idx, 0)], np.iinfo(np.int64).max)
+        # int32: sorting many short rows is several times faster than with int64
+        gap = np.minimum(self.gap[np.maximum(idx, 0)], np.iinfo(np.int32).max - 1)
+        gaps = np.where(valid, gap, np.iinfo(np.int32).max).astype(np.int32)
         gaps.sort(axis=1)
         n = valid.sum(axis=1)
         rows = np.arange(len(start))
