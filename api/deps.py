@@ -1,5 +1,9 @@
 """Named dependencies: settings, the request's store, app state, API key checks, paging.
 
+The cheap dependencies are ``async``: they do no I/O, and a sync dependency would cost
+a threadpool round trip each. Everything that touches the database runs in the sync
+route handlers, in the threadpool.
+
 Tests override settings with ``app.dependency_overrides[get_settings]``; everything
 else here (and ``resolve_settings`` for code outside a request) follows the override.
 """
@@ -29,7 +33,7 @@ def resolve_settings(app: FastAPI) -> Settings:
     return cast(Settings, app.dependency_overrides.get(get_settings, get_settings)())
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     """The app's :class:`AppState`."""
     return cast(AppState, request.app.state.textinsight)
 
@@ -37,7 +41,7 @@ def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-def get_store(state: StateDep, settings: SettingsDep) -> Store:
+async def get_store(state: StateDep, settings: SettingsDep) -> Store:
     """The store of ``settings.db``; each worker thread uses its own connection."""
     return cast(Store, state.stores(settings.db))
 
@@ -52,12 +56,12 @@ api_key_header = APIKeyHeader(
 ApiKeyHeaderDep = Annotated[str | None, Security(api_key_header)]
 
 
-def require_read(settings: SettingsDep, key: ApiKeyHeaderDep) -> Scope:
+async def require_read(settings: SettingsDep, key: ApiKeyHeaderDep) -> Scope:
     """Allow a key with scope ``read`` or ``write``; else 401/403."""
     return check_key(settings.api_keys, key, Scope.READ)
 
 
-def require_write(settings: SettingsDep, key: ApiKeyHeaderDep) -> Scope:
+async def require_write(settings: SettingsDep, key: ApiKeyHeaderDep) -> Scope:
     """Allow a key with scope ``write``; else 401/403."""
     return check_key(settings.api_keys, key, Scope.WRITE)
 
@@ -76,7 +80,7 @@ RunParam = Annotated[
 ThemeId = Annotated[int, Path(ge=1, le=MAX_ID, description="Theme id (stable across runs).")]
 
 
-def get_feedback_filter(
+async def get_feedback_filter(
     channel: Annotated[
         str | None, Query(description="Only feedback from this channel (review, ticket, ...).")
     ] = None,

@@ -6,7 +6,6 @@ defined here once and the library stays free of pydantic models.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,6 +18,7 @@ from textinsight.queries import (
     ThemeListing,
     ThemeRow,
     TrendPoint,
+    record_dict,
     theme_dict,
 )
 from textinsight.records import RunInfo
@@ -69,7 +69,7 @@ class RunOut(BaseModel):
 
     @classmethod
     def from_record(cls, run: RunInfo) -> RunOut:
-        return cls(**asdict(run))
+        return cls(**record_dict(run))
 
 
 class RunPage(PageOut):
@@ -160,7 +160,7 @@ class TrendPointOut(BaseModel):
 
     @classmethod
     def from_record(cls, point: TrendPoint) -> TrendPointOut:
-        return cls(**asdict(point))
+        return cls(**record_dict(point))
 
 
 class FacetsOut(BaseModel):
@@ -172,7 +172,7 @@ class FacetsOut(BaseModel):
 
     @classmethod
     def from_record(cls, facets: Facets) -> FacetsOut:
-        return cls(**asdict(facets))
+        return cls(**record_dict(facets))
 
 
 class ThemeDetailOut(ThemeOut):
@@ -219,7 +219,7 @@ class FeedbackOut(BaseModel):
 
     @classmethod
     def from_record(cls, item: AssignedFeedback) -> FeedbackOut:
-        return cls(**asdict(item))
+        return cls(**record_dict(item))
 
 
 class FeedbackPage(PageOut):

@@ -158,8 +158,8 @@ THEMES = [
     Theme("late_delivery",     -0.8, 11, (5,  2, 1,   2, 3),   0,    .9, .33, .6,  .2),
     Theme("lost_parcel",       -0.9,  7, (6,  1, .6,  1, 2),   0,    .9, .33, .6,  0),
     Theme("rude_staff",        -0.9,  6, (1,  4, 1.5, 3, 1),   .9,   0,  .28, .6,  1.1),
-    Theme("helpful_staff",      0.9,  8, (.3, 5, 2,   4, 1),   .9,   0,  .03, 2.2, .3),
-    Theme("easy_returns",       0.8,  7, (1,  4, 2,   3, 1),   .5,   .5, .02, 2.2, .3),
+    Theme("helpful_staff",      0.9,  8, (.3, 5, 2,   4, 1),   .9,   0,  .04, 2.2, .3),
+    Theme("easy_returns",       0.8,  7, (1,  4, 2,   3, 1),   .5,   .5, .04, 2.2, .3),
     Theme("slow_refund",       -0.8,  7, (6,  2, 1,   1, 2),   0,    .9, .18, .6,  .3),
     Theme("club_spam",         -0.5,  6, (2,  3, .5,  1, 3),   0,    0,  .14, 1.0, 0),
     Theme("member_prices",      0.7,  7, (.5, 4, 2,   2, 2),   .5,   0,  .06, 1.5, .4),
@@ -519,16 +519,20 @@ def roughen(rng: random.Random, text: str, channel: str, lang: str) -> str:
 
 
 def staff_note(rng: random.Random, row: Row, slots: Slots) -> list[str]:
-    """A store employee's note in the third person: frame + clause + what they did."""
+    """A store employee's note in the third person (or quoting the customer), what they did."""
     theme = BY_KEY[row.theme or ""]
     tone = "pos" if theme.sentiment > 0 else "neg"
-    frame = rng.choice(ph.STAFF_FRAMES["neu"][row.lang] + ph.STAFF_FRAMES[tone][row.lang])
-    clause = rng.choice(ph.STAFF_CLAUSES[theme.key][row.lang]).format_map(slots)
-    parts = [fill(frame.format(x=clause), slots)]
+    if rng.random() < 0.35:  # quoting the customer
+        quote = fill(rng.choice(ph.THEME_TEXTS[theme.key][row.lang]), slots)
+        parts = [rng.choice(ph.STAFF_QUOTE_FRAMES[row.lang]).format(q=quote)]
+    else:
+        frame = rng.choice(ph.STAFF_FRAMES["neu"][row.lang] + ph.STAFF_FRAMES[tone][row.lang])
+        clause = rng.choice(ph.STAFF_CLAUSES[theme.key][row.lang]).format_map(slots)
+        parts = [fill(frame.format(x=clause), slots)]
     if theme.key == "app_login" and row.at.date() >= APP_UPDATE and rng.random() < 0.5:
         parts.append(ph.STAFF_APP_UPDATE_NOTES[row.lang])
     if rng.random() < 0.55:
-        parts.append(rng.choice(ph.STAFF_FOLLOWUPS[row.lang]))
+        parts.append(rng.choice(ph.STAFF_FOLLOWUPS[tone][row.lang]))
     return parts
 
 

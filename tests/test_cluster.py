@@ -21,7 +21,9 @@ def _blobs(seed: int = 0, noise: float = 0.15) -> tuple[np.ndarray, np.ndarray, 
     """Well-separated clusters of unequal size: (X, true labels, centres)."""
     rng = np.random.default_rng(seed)
     centres = _unit(rng.normal(size=(len(SIZES), DIM)))
-    X = np.concatenate([c + noise * rng.normal(size=(n, DIM)) for c, n in zip(centres, SIZES)])
+    X = np.concatenate(
+        [c + noise * rng.normal(size=(n, DIM)) for c, n in zip(centres, SIZES, strict=True)]
+    )
     y = np.repeat(np.arange(len(SIZES)), SIZES)
     order = rng.permutation(len(y))
     return _unit(X[order]), y[order], centres

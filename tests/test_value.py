@@ -74,8 +74,12 @@ def simulate(
     mentions = rng.random((n, 5)) < np.array([0.25, 0.25, 0.25, 0.3, 0.3])
     unassigned = ~mentions.any(axis=1) | (rng.random(n) < 0.3)
     per_theme = np.where(mentions, 1 + (rng.random((n, 5)) < 0.3), 0)
-    owner = np.concatenate([np.repeat(np.arange(n), per_theme.sum(axis=1)), np.flatnonzero(unassigned)])
-    theme = np.concatenate([np.nonzero(per_theme)[1].repeat(per_theme[per_theme > 0]), np.full(unassigned.sum(), -1)])
+    owner = np.concatenate(
+        [np.repeat(np.arange(n), per_theme.sum(axis=1)), np.flatnonzero(unassigned)]
+    )
+    theme = np.concatenate(
+        [np.nonzero(per_theme)[1].repeat(per_theme[per_theme > 0]), np.full(unassigned.sum(), -1)]
+    )
     order = np.argsort(owner, kind="stable")
     owner, theme = owner[order], theme[order]
     first = rng.integers(0, 180, n)
@@ -106,7 +110,11 @@ def simulate(
     later = np.flatnonzero(rng.random(n) < 0.5)
     buyer = np.concatenate([buyer, again, later])
     bought = np.concatenate(
-        [bought, last[again] + rng.integers(1, 81, len(again)), first[later] + rng.integers(120, 300, len(later))]
+        [
+            bought,
+            last[again] + rng.integers(1, 81, len(again)),
+            first[later] + rng.integers(120, 300, len(later)),
+        ]
     )
 
     ids = [f"c{c}" for c in range(n)]
@@ -129,9 +137,14 @@ def simulate(
     ]
     customers = [
         Customer(ids[c], value=v, churned_at=days[d] if gone else None)
-        for c, (v, gone, d) in enumerate(zip(value.tolist(), churned.tolist(), churn_day.tolist(), strict=True))
+        for c, (v, gone, d) in enumerate(
+            zip(value.tolist(), churned.tolist(), churn_day.tolist(), strict=True)
+        )
     ]
-    purchases = [Purchase(ids[c], days[d], 10.0) for c, d in zip(buyer.tolist(), bought.tolist(), strict=True)]
+    purchases = [
+        Purchase(ids[c], days[d], 10.0)
+        for c, d in zip(buyer.tolist(), bought.tolist(), strict=True)
+    ]
     sentiments = np.where(rated, (rating - 3) / 2, np.nan).tolist()
     return World(feedback, theme.tolist(), sentiments, customers, purchases)
 
@@ -299,9 +312,14 @@ def test_min_customers_guard_keeps_small_themes_from_being_significant() -> None
     assert loose.kind == "pain_point"
 
 
-def churn_world(groups: list[tuple[int, int, float]], sentiment: float = -0.5) -> dict[int, ThemeValue]:
+def churn_world(
+    groups: list[tuple[int, int, float]], sentiment: float = -0.5
+) -> dict[int, ThemeValue]:
     """Theme i has ``groups[i] = (customers, churned, value each)``; one item each."""
-    feedback, labels, customers, sentiments = [], [], [], []
+    feedback: list[StoredFeedback] = []
+    labels: list[int] = []
+    customers: list[Customer] = []
+    sentiments: list[float | None] = []
     for theme, (n, churned, value) in enumerate(groups):
         for j in range(n):
             cid = f"{theme}-{j}"
@@ -360,7 +378,9 @@ def test_repurchase_window_revenue_at_risk_and_as_of() -> None:
     assert value.churn_rate == 0.25
     # at risk: drops (3 before, 1 after), gone (churned), late (2 before, 0 after)
     assert value.revenue_at_risk == 1110.0
-    early = compute_theme_values(feedback, [0] * 4, [None] * 4, customers, purchases, as_of="2024-04-15")[0]
+    early = compute_theme_values(
+        feedback, [0] * 4, [None] * 4, customers, purchases, as_of="2024-04-15"
+    )[0]
     assert early.repurchase_rate is None  # the 90-day window is not over yet
     assert early.churn_rate == 0.25 and early.revenue_at_risk == 100.0  # churn only
 
@@ -395,8 +415,16 @@ def test_lifecycle_phase(days: list[int], ref: int, phase: str) -> None:
 
 def test_lifecycle_phases_of_several_customers_at_once() -> None:
     history = PurchaseHistory(np.array([1, 1, 0, 1, 2]), np.array([60, 0, 95, 30, 0]))
-    codes = history.phases(np.array([0, 1, 1, 2, 3]), np.array([100, 70, 300, 10, 10]), ValueConfig())
-    assert [PHASES[c] for c in codes] == ["activation", "activity", "inactivity", "activation", "none"]
+    codes = history.phases(
+        np.array([0, 1, 1, 2, 3]), np.array([100, 70, 300, 10, 10]), ValueConfig()
+    )
+    assert [PHASES[c] for c in codes] == [
+        "activation",
+        "activity",
+        "inactivity",
+        "activation",
+        "none",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -216,11 +216,21 @@ def build_tokenizer(packed: PackedModel) -> Tokenizer:
     ``_AS_SPACE``), runs of spaces collapsed, a metaspace prepended, and
     ``<s> … </s>`` around the pieces.
     """
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers
-    from tokenizers import pre_tokenizers, processors
+    from tokenizers import (
+        AddedToken,
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )
 
     s = packed.specials
-    vocab = [(piece, float(score)) for piece, score in zip(packed.pieces, packed.scores, strict=True)]
+    vocab = [
+        (piece, float(score)) for piece, score in zip(packed.pieces, packed.scores, strict=True)
+    ]
     tokenizer = Tokenizer(models.Unigram(vocab, unk_id=s["unk"], byte_fallback=False))
     tokenizer.normalizer = normalizers.Sequence(
         [
@@ -250,12 +260,8 @@ def _bert_state_dict(packed: PackedModel) -> dict[str, np.ndarray]:
     h, f = c["hidden"], c["ffn"]
     out = {
         "embeddings.word_embeddings.weight": packed.tensor("emb.word", (c["vocab"], h)),
-        "embeddings.position_embeddings.weight": packed.tensor(
-            "emb.pos", (c["max_positions"], h)
-        ),
-        "embeddings.token_type_embeddings.weight": packed.tensor(
-            "emb.type", (c["token_types"], h)
-        ),
+        "embeddings.position_embeddings.weight": packed.tensor("emb.pos", (c["max_positions"], h)),
+        "embeddings.token_type_embeddings.weight": packed.tensor("emb.type", (c["token_types"], h)),
         "embeddings.LayerNorm.weight": packed.tensor("emb.ln.w", (h,)),
         "embeddings.LayerNorm.bias": packed.tensor("emb.ln.b", (h,)),
         # unused by mean pooling; zeros keep the load free of random init
@@ -290,7 +296,9 @@ def write_model_folder(packed: PackedModel, folder: Path, *, source: str = "") -
     from safetensors.numpy import save_file
 
     c, s = packed.config, packed.specials
-    save_file(_bert_state_dict(packed), str(folder / "model.safetensors"), metadata={"format": "pt"})
+    save_file(
+        _bert_state_dict(packed), str(folder / "model.safetensors"), metadata={"format": "pt"}
+    )
     _write_json(
         folder / "config.json",
         {
@@ -334,8 +342,18 @@ def write_model_folder(packed: PackedModel, folder: Path, *, source: str = "") -
         folder / "modules.json",
         [
             {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-            {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-            {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+            {
+                "idx": 1,
+                "name": "1",
+                "path": "1_Pooling",
+                "type": "sentence_transformers.models.Pooling",
+            },
+            {
+                "idx": 2,
+                "name": "2",
+                "path": "2_Normalize",
+                "type": "sentence_transformers.models.Normalize",
+            },
         ],
     )
     _write_json(
@@ -444,7 +462,10 @@ class CombinedEmbedder:
 
     def combine(self, part_vectors: Sequence[np.ndarray]) -> np.ndarray:
         """Join vectors the parts already made (aligned with ``self.parts``)."""
-        blocks = [w * np.asarray(v, dtype=np.float32) for (_, w), v in zip(self.parts, part_vectors, strict=True)]
+        blocks = [
+            w * np.asarray(v, dtype=np.float32)
+            for (_, w), v in zip(self.parts, part_vectors, strict=True)
+        ]
         vectors = np.hstack(blocks)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.where(norms == 0, 1.0, norms)

@@ -1,4 +1,6 @@
-"""Compose the stages of a full run: embed (cached) -> cluster -> describe -> store.
+"""Compose the stages of a full run.
+
+``embed (cached) -> cluster -> describe -> sentiment -> value -> lineage -> store``
 
 ``run_pipeline`` records the run as ``running`` first and writes its results in one
 transaction that also makes it current; on any error the run is marked ``failed``
@@ -16,11 +18,20 @@ import numpy as np
 from textinsight.cluster import ThemeClusterer
 from textinsight.describe import ThemeDescriber
 from textinsight.embed import Embedder, embed_cached
-from textinsight.errors import EmptyCorpusError
+from textinsight.errors import EmptyCorpusError, NoRunError
+from textinsight.lineage import LineageEvent, ThemeSnapshot, match_themes, with_ids
 from textinsight.progress import ProgressFactory, no_progress
-from textinsight.records import Assignment, RunInfo, StoredFeedback, Theme
+from textinsight.records import (
+    Assignment,
+    RunInfo,
+    StoredFeedback,
+    Theme,
+    ThemeDescription,
+    ThemeValue,
+)
 from textinsight.sentiment import explicit_sentiment, mean_sentiment
 from textinsight.store import Store
+from textinsight.value import ValueConfig, compute_theme_values
 
 
 def run_pipeline(
@@ -31,6 +42,7 @@ def run_pipeline(
     batch_size: int = 64,
     clusterer: ThemeClusterer | None = None,
     describer: ThemeDescriber | None = None,
+    value_config: ValueConfig | None = None,
     progress: ProgressFactory = no_progress,
 ) -> RunInfo:
     """Find the themes of all stored feedback and store them as the new current run.
@@ -47,8 +59,7 @@ def run_pipeline(
     describer = describer or ThemeDescriber()
     run_id = store.runs.start(seed=seed, model_id=embedder.model_id, params={"seed": seed})
     try:
-        timings: dict[str, float] = {}
-        t0 = time.perf_counter()
+        clock = _Clock()
         vectors, n_embedded = embed_cached(
             store,
             embedder,
@@ -57,10 +68,10 @@ def run_pipeline(
             batch_size=batch_size,
             progress=progress,
         )
-        t1 = time.perf_counter()
+        clock.lap("embed_s")
         with progress("Clustering", None):
             clusterer.fit(vectors)
-        t2 = time.perf_counter()
+        clock.lap("cluster_s")
         with progress("Describing themes", None):
             descriptions = describer.describe(
                 [f.text for f in feedback],
@@ -68,9 +79,30 @@ def run_pipeline(
                 clusterer.labels_,
                 vectors,
             )
-        t3 = time.perf_counter()
-        timings = {"embed_s": t1 - t0, "cluster_s": t2 - t1, "describe_s": t3 - t2}
-        themes, assignments = _results(store, run_id, feedback, clusterer, descriptions)
+        clock.lap("describe_s")
+        sentiments = [explicit_sentiment(f.rating, f.nps) for f in feedback]
+        values = compute_theme_values(
+            feedback,
+            clusterer.labels_,
+            sentiments,
+            store.customers.all_customers(),
+            store.customers.all_purchases(),
+            config=value_config,
+        )
+        clock.lap("value_s")
+        previous, theme_ids, lineage = _stable_ids(store, feedback, clusterer, descriptions)
+        themes = _themes(run_id, theme_ids, feedback, clusterer, descriptions, sentiments, values)
+        assignments = [
+            Assignment(
+                feedback_id=f.id,
+                theme_id=theme_ids[label] if label >= 0 else None,
+                probability=float(p),
+                sentiment=s,
+            )
+            for f, label, p, s in zip(
+                feedback, clusterer.labels_, clusterer.probabilities_, sentiments, strict=True
+            )
+        ]
         params = {
             "seed": seed,
             "clusterer": clusterer.params_,
@@ -82,8 +114,10 @@ def run_pipeline(
             centroids=clusterer.centroids_,
             assignments=assignments,
             params=params,
-            timings=timings,
+            timings=clock.laps,
             n_embedded=n_embedded,
+            lineage=lineage,
+            previous_run_id=previous,
         )
     except BaseException as exc:
         store.runs.fail(run_id, f"{type(exc).__name__}: {exc}")
@@ -91,25 +125,69 @@ def run_pipeline(
     return store.runs.get(run_id)
 
 
-def _results(
+class _Clock:
+    """Named wall-clock laps in seconds."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 3)
+        self._last = now
+
+
+def _stable_ids(
     store: Store,
-    run_id: int,
     feedback: Sequence[StoredFeedback],
     clusterer: ThemeClusterer,
-    descriptions: dict,
-) -> tuple[list[Theme], list[Assignment]]:
+    descriptions: dict[int, ThemeDescription],
+) -> tuple[int | None, list[int], list[LineageEvent]]:
+    """Match the new themes to the current run's, keep matched ids, allocate the rest."""
+    try:
+        previous: int | None = store.runs.current().id
+    except NoRunError:
+        previous = None
+    old = (
+        store.runs.snapshot(previous)
+        if previous is not None
+        else ThemeSnapshot(ids=[], centroids=np.zeros((0, 0)), keywords=[], members={})
+    )
+    new = ThemeSnapshot(
+        ids=[],
+        centroids=clusterer.centroids_,
+        keywords=[descriptions[k].keywords for k in range(len(clusterer.centroids_))],
+        members={
+            f.id: int(label)
+            for f, label in zip(feedback, clusterer.labels_, strict=True)
+            if label >= 0
+        },
+    )
+    keep, events = match_themes(old, new)
+    fresh = iter(store.runs.allocate_theme_ids(sum(1 for k in keep if k is None)))
+    theme_ids = [k if k is not None else next(fresh) for k in keep]
+    return previous, theme_ids, with_ids(events, theme_ids)
+
+
+def _themes(
+    run_id: int,
+    theme_ids: Sequence[int],
+    feedback: Sequence[StoredFeedback],
+    clusterer: ThemeClusterer,
+    descriptions: dict[int, ThemeDescription],
+    sentiments: Sequence[float | None],
+    values: dict[int, ThemeValue],
+) -> list[Theme]:
     labels = clusterer.labels_
-    k = len(clusterer.centroids_)
-    theme_ids = store.runs.allocate_theme_ids(k)
-    sentiments = [explicit_sentiment(f.rating, f.nps) for f in feedback]
     xy = _map_coordinates(clusterer.centroids_)
     themes = []
-    for label in range(k):
+    for label, theme_id in enumerate(theme_ids):
         members = [int(i) for i in np.flatnonzero(labels == label)]
         description = descriptions[label]
         themes.append(
             Theme(
-                id=theme_ids[label],
+                id=theme_id,
                 run_id=run_id,
                 label=description.label,
                 keywords=description.keywords,
@@ -121,20 +199,10 @@ def _results(
                 sentiment=mean_sentiment([sentiments[i] for i in members]),
                 x=float(xy[label, 0]),
                 y=float(xy[label, 1]),
+                value=values.get(label),
             )
         )
-    assignments = [
-        Assignment(
-            feedback_id=f.id,
-            theme_id=theme_ids[label] if label >= 0 else None,
-            probability=float(p),
-            sentiment=s,
-        )
-        for f, label, p, s in zip(
-            feedback, labels, clusterer.probabilities_, sentiments, strict=True
-        )
-    ]
-    return themes, assignments
+    return themes
 
 
 def _map_coordinates(centroids: np.ndarray) -> np.ndarray:
@@ -144,4 +212,4 @@ def _map_coordinates(centroids: np.ndarray) -> np.ndarray:
         return np.array([[float(i), 0.0] for i in range(k)]).reshape(k, 2)
     centred = centroids - centroids.mean(axis=0)
     _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    return centred @ vt[:2].T
+    return np.asarray(centred @ vt[:2].T)

@@ -4,9 +4,10 @@ Plain functions over a :class:`~textinsight.store.Store`, used by the HTTP API a
 usable from any Python code. Only complete runs are read (``run_id=None``: the
 current one).
 
-Value metrics (``kind``, ``impact``, ``churn_lift``, ``segment``) come from the value
-stage; until a run has them, sorting by them falls back to ``size`` and filtering
-by ``kind`` is ignored, and both are reported in the result rather than failing.
+Value metrics (``Theme.value``: ``kind``, ``impact``, ``churn_lift``, ...) come from the
+value stage; for a run without them, sorting by them falls back to ``size`` and
+filtering by ``kind`` is ignored, and both are reported in the result rather than
+failing.
 
 Example:
     >>> from textinsight.store import Store
@@ -22,7 +23,7 @@ import csv
 import io
 import threading
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from typing import Any, Generic, TypeVar
 
@@ -32,13 +33,7 @@ from textinsight.embed import EMBEDDERS, Embedder
 from textinsight.errors import ModelError, ValidationError
 from textinsight.records import CHANNELS, RunInfo, Theme
 from textinsight.store import Store
-from textinsight.store.reads import (
-    AssignedFeedback,
-    Facets,
-    FeedbackFilter,
-    ThemeMetrics,
-    TrendPoint,
-)
+from textinsight.store.reads import AssignedFeedback, Facets, FeedbackFilter, TrendPoint
 
 __all__ = [
     "AssignedFeedback",
@@ -47,7 +42,6 @@ __all__ = [
     "MAX_LIMIT",
     "Page",
     "SORT_KEYS",
-    "ThemeMetrics",
     "TrendPoint",
     "VectorIndexCache",
     "embedder_for_model",
@@ -60,6 +54,8 @@ __all__ = [
     "theme_detail",
     "theme_feedback",
     "theme_trend",
+    "record_dict",
+    "theme_dict",
 ]
 
 T = TypeVar("T")
@@ -72,6 +68,9 @@ SORT_KEYS = ("impact", "size", "sentiment", "churn_lift")
 
 INTERVALS = ("day", "week", "month")
 """Trend periods; weeks start on Monday."""
+
+VALUE_METRICS = ("kind", "impact", "churn_lift", "revenue_at_risk")
+"""Metrics read from ``Theme.value``; every other name is a ``Theme`` field."""
 
 SUMMARY_KEYWORDS = 5
 """Keywords per theme in a summary."""
@@ -89,17 +88,17 @@ class Page(Generic[T]):
 
 @dataclass(frozen=True)
 class ThemeRow:
-    """A theme with its value metrics (when the run has them) and, under a feedback
-    filter, how many of its feedback items match."""
+    """A theme and, under a feedback filter, how many of its feedback items match."""
 
     theme: Theme
-    metrics: ThemeMetrics | None
     matching: int | None = None
 
     def metric(self, name: str) -> Any:
-        """A value metric or theme field by name; ``None`` when the run lacks it."""
-        value = getattr(self.metrics, name, None) if self.metrics else None
-        return getattr(self.theme, name, None) if value is None else value
+        """A value metric (:data:`VALUE_METRICS`) or theme field by name; ``None`` when
+        the run has no value for it."""
+        if name in VALUE_METRICS:
+            return getattr(self.theme.value, name, None)
+        return getattr(self.theme, name)
 
 
 @dataclass(frozen=True)
@@ -217,8 +216,7 @@ def list_runs(store: Store, *, limit: int = 50, offset: int = 0) -> Page[RunInfo
 
 
 def _rows(store: Store, run: RunInfo) -> list[ThemeRow]:
-    metrics = store.reads.theme_metrics(run.id)
-    return [ThemeRow(t, metrics.get(t.id)) for t in store.runs.themes(run.id)]
+    return [ThemeRow(t) for t in store.runs.themes(run.id)]
 
 
 def _available(rows: Sequence[ThemeRow], name: str) -> bool:
@@ -260,7 +258,7 @@ def list_themes(
         where: keep only themes with feedback matching this filter, and report how
             many of each theme's feedback items match.
         kind: keep themes of this kind (``pain_point``, ``loyalty_driver``, ...);
-            ignored (and listed in ``ignored_filters``) while the run has no kinds.
+            ignored (and listed in ``ignored_filters``) when the run has no value metrics.
         min_size: keep themes with at least this many feedback items.
         q: keep themes whose label or a keyword contains this text (any case).
         sort: one of :data:`SORT_KEYS`; a key without values in this run falls back
@@ -295,18 +293,11 @@ def list_themes(
         ]
     if where is not None and where.active:
         counts = store.reads.theme_match_counts(run.id, where)
-        rows = [
-            ThemeRow(r.theme, r.metrics, counts[r.theme.id]) for r in rows if r.theme.id in counts
-        ]
+        rows = [ThemeRow(r.theme, counts[r.theme.id]) for r in rows if r.theme.id in counts]
     applied = sort if _available(rows, sort) else "size"
     rows = _sorted(rows, applied)
     page = Page(rows[offset : offset + limit], len(rows), limit, offset)
     return ThemeListing(run, page, applied, sort, tuple(ignored))
-
-
-def _theme_row(store: Store, run: RunInfo, theme_id: int) -> ThemeRow:
-    theme = store.runs.theme(run.id, theme_id)
-    return ThemeRow(theme, store.reads.theme_metrics(run.id).get(theme_id))
 
 
 def theme_detail(store: Store, theme_id: int, run_id: int | None = None) -> ThemeDetail:
@@ -316,7 +307,7 @@ def theme_detail(store: Store, theme_id: int, run_id: int | None = None) -> Them
         NotFoundError: the theme is not in the run.
     """
     run = store.runs.complete_run(run_id)
-    row = _theme_row(store, run, theme_id)
+    row = ThemeRow(store.runs.theme(run.id, theme_id))
     return ThemeDetail(
         run=run,
         row=row,
@@ -395,9 +386,7 @@ SUMMARY_CSV_COLUMNS = (
     "size",
     "share",
     "sentiment",
-    "kind",
-    "impact",
-    "churn_lift",
+    *VALUE_METRICS,
     "keywords",
 )
 
@@ -417,9 +406,7 @@ def summary_csv(result: Summary) -> str:
             t.size,
             f"{t.share:.4f}",
             row.metric("sentiment"),
-            row.metric("kind"),
-            row.metric("impact"),
-            row.metric("churn_lift"),
+            *(row.metric(name) for name in VALUE_METRICS),
             "; ".join(t.keywords[:SUMMARY_KEYWORDS]),
         ]
         writer.writerow(["" if v is None else v for v in values])
@@ -533,13 +520,17 @@ def search(
     return SearchResult(run, hits)
 
 
+def record_dict(record: Any) -> dict[str, Any]:
+    """A dataclass record's fields as a dict, shallow (``dataclasses.asdict`` deep-copies,
+    which costs more than the query on a page of themes)."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
+
+
 def theme_dict(row: ThemeRow) -> dict[str, Any]:
-    """A theme's record fields plus its value metrics and match count, as plain data."""
-    data = asdict(row.theme)
+    """A theme's record fields (as ``textinsight themes --format json`` has them, the
+    value record left as is) plus its match count."""
+    data = record_dict(row.theme)
     data["keywords"] = list(row.theme.keywords)
     data["quotes"] = list(row.theme.quotes)
-    for name in ("kind", "impact", "churn_lift", "segment"):
-        data[name] = row.metric(name)
-    data["extra_metrics"] = dict(row.metrics.extra) if row.metrics else {}
     data["matching"] = row.matching
     return data

@@ -98,6 +98,7 @@ class Theme:
     sentiment: float | None = None
     x: float | None = None
     y: float | None = None
+    value: ThemeValue | None = None
 
 
 @dataclass(frozen=True)

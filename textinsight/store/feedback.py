@@ -183,6 +183,23 @@ class CustomerTables:
             )
         return len(rows)
 
+    def all_customers(self) -> list[Customer]:
+        """Every customer record."""
+        rows = self._db.execute(
+            "SELECT customer_id, segment, is_member, joined_at, value, churned_at FROM customers"
+        )
+        return [
+            Customer(c, s, None if m is None else bool(m), j, v, ch) for c, s, m, j, v, ch in rows
+        ]
+
+    def all_purchases(self) -> list[Purchase]:
+        """Every purchase, ordered by customer and time."""
+        rows = self._db.execute(
+            "SELECT customer_id, purchased_at, amount FROM purchases "
+            "ORDER BY customer_id, purchased_at"
+        )
+        return [Purchase(*row) for row in rows]
+
     def count(self) -> tuple[int, int]:
         """(customers, purchases) row counts."""
         customers = self._db.execute("SELECT count(*) FROM customers").fetchone()[0]

@@ -1,8 +1,7 @@
 """Read-only queries over a run's results, for the API and other readers.
 
 Every statement here is a ``SELECT``: filtered theme counts, a theme's feedback page,
-trends per period, totals, the cached vectors of a run, and the value metrics of a
-run's themes once a ``theme_metrics`` table exists.
+trends per period, totals, and the cached vectors of a run.
 
 Example:
     >>> from textinsight.store import Store
@@ -14,20 +13,13 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import sqlite_utils
 
 from textinsight.store._util import batched, placeholders
-
-METRICS_TABLE = "theme_metrics"
-"""Table of per-theme value metrics (written by the value stage). Optional: when it is
-absent, or lacks a column, the corresponding metric reads as ``None``."""
-
-METRIC_COLUMNS = ("kind", "impact", "churn_lift", "segment")
-"""Metric columns the readers know by name; any other column lands in ``extra``."""
 
 PERIODS = {
     "day": "date(f.created_at)",
@@ -124,18 +116,6 @@ class Facets:
     total: int
     channels: dict[str, int]
     languages: dict[str, int]
-
-
-@dataclass(frozen=True)
-class ThemeMetrics:
-    """The value metrics of one theme, as far as the store has them."""
-
-    theme_id: int
-    kind: str | None = None
-    impact: float | None = None
-    churn_lift: float | None = None
-    segment: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class ReadQueries:
@@ -246,19 +226,3 @@ class ReadQueries:
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
         return ids, matrix.reshape(len(rows), -1)
-
-    def theme_metrics(self, run_id: int) -> dict[int, ThemeMetrics]:
-        """Theme id -> value metrics of a run; empty while no ``theme_metrics`` table exists."""
-        table = self._db.table(METRICS_TABLE)
-        if not table.exists() or not {"run_id", "theme_id"} <= set(table.columns_dict):
-            return {}
-        cursor = self._db.execute(f"SELECT * FROM {METRICS_TABLE} WHERE run_id = ?", [run_id])
-        names = [d[0] for d in cursor.description]
-        metrics: dict[int, ThemeMetrics] = {}
-        for row in cursor:
-            values = dict(zip(names, row, strict=True))
-            theme_id = int(values.pop("theme_id"))
-            values.pop("run_id")
-            known = {k: values.pop(k) for k in METRIC_COLUMNS if k in values}
-            metrics[theme_id] = ThemeMetrics(theme_id=theme_id, **known, extra=values)
-        return metrics

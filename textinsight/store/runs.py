@@ -8,14 +8,15 @@ only ever see complete runs and a crashed run leaves the previous one current.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 import sqlite_utils
 
 from textinsight.errors import NoRunError, NotFoundError
-from textinsight.records import Assignment, RunInfo, Theme
+from textinsight.lineage import LineageEvent, ThemeSnapshot
+from textinsight.records import Assignment, RunInfo, Theme, ThemeValue
 from textinsight.store._util import dumps, loads, now_iso
 
 RUN_COLUMNS = (
@@ -23,7 +24,8 @@ RUN_COLUMNS = (
     "n_themes, n_unassigned, n_embedded, timings, error"
 )
 THEME_COLUMNS = (
-    "theme_id, run_id, label, keywords, size, share, quotes, languages, channels, sentiment, x, y"
+    "theme_id, run_id, label, keywords, size, share, quotes, languages, channels, sentiment, "
+    "x, y, value"
 )
 
 
@@ -86,13 +88,15 @@ class RunTables:
         params: dict[str, Any],
         timings: dict[str, float],
         n_embedded: int,
+        lineage: Sequence[LineageEvent] = (),
+        previous_run_id: int | None = None,
     ) -> None:
         """Write a run's results and make it the current run, all in one transaction."""
         n_unassigned = sum(1 for a in assignments if a.theme_id is None)
         with self._db.atomic():
             self._db.conn.executemany(
                 f"INSERT INTO themes ({THEME_COLUMNS}, centroid) VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         t.id,
@@ -107,6 +111,7 @@ class RunTables:
                         t.sentiment,
                         t.x,
                         t.y,
+                        None if t.value is None else dumps(asdict(t.value)),
                         np.asarray(c, dtype=np.float32).tobytes(),
                     )
                     for t, c in zip(themes, centroids, strict=True)
@@ -118,6 +123,21 @@ class RunTables:
                 [
                     (run_id, a.feedback_id, a.theme_id, a.probability, a.sentiment)
                     for a in assignments
+                ],
+            )
+            self._db.conn.executemany(
+                "INSERT INTO lineage (run_id, theme_id, kind, previous_run_id, previous_ids, "
+                "similarity) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        run_id,
+                        e.theme_id,
+                        e.kind,
+                        previous_run_id,
+                        dumps(list(e.previous_ids)),
+                        e.similarity,
+                    )
+                    for e in lineage
                 ],
             )
             self._db.execute("UPDATE runs SET is_current = 0 WHERE is_current = 1")
@@ -214,6 +234,43 @@ class RunTables:
             [np.frombuffer(r[1], dtype=np.float32) for r in rows]
         )
 
+    def snapshot(self, run_id: int) -> ThemeSnapshot:
+        """A run's theme ids, centroids, keywords and feedback membership, for lineage."""
+        ids, centroids = self.centroids(run_id)
+        keywords = {t.id: t.keywords for t in self.themes(run_id)}
+        index = {theme_id: i for i, theme_id in enumerate(ids)}
+        rows = self._db.execute(
+            "SELECT feedback_id, theme_id FROM assignments "
+            "WHERE run_id = ? AND theme_id IS NOT NULL",
+            [run_id],
+        )
+        return ThemeSnapshot(
+            ids=ids,
+            centroids=centroids,
+            keywords=[keywords[i] for i in ids],
+            members={f: index[t] for f, t in rows if t in index},
+        )
+
+    def lineage(self, run_id: int) -> list[LineageEvent]:
+        """The lineage events recorded by a run."""
+        rows = self._db.execute(
+            "SELECT kind, theme_id, previous_ids, similarity FROM lineage WHERE run_id = ? "
+            "ORDER BY rowid",
+            [run_id],
+        )
+        return [LineageEvent(k, t, tuple(loads(p, [])), s) for k, t, p, s in rows]
+
+    def theme_history(self, theme_id: int) -> list[tuple[int, LineageEvent]]:
+        """(run id, event) for every complete run that recorded this theme, oldest first."""
+        rows = self._db.execute(
+            "SELECT l.run_id, l.kind, l.theme_id, l.previous_ids, l.similarity FROM lineage l "
+            "JOIN runs r ON r.id = l.run_id WHERE r.status = 'complete' AND "
+            "(l.theme_id = ? OR EXISTS (SELECT 1 FROM json_each(l.previous_ids) "
+            "WHERE json_each.value = ?)) ORDER BY l.run_id, l.rowid",
+            [theme_id, theme_id],
+        )
+        return [(r, LineageEvent(k, t, tuple(loads(p, [])), s)) for r, k, t, p, s in rows]
+
     def export(self, run_id: int) -> Iterator[ExportRow]:
         """Every assignment of a run joined to its feedback, in feedback order."""
         rows = self._db.execute(
@@ -288,4 +345,15 @@ def _theme(row: tuple[Any, ...]) -> Theme:
         sentiment=row[9],
         x=row[10],
         y=row[11],
+        value=_value(row[12]),
     )
+
+
+def _value(text: str | None) -> ThemeValue | None:
+    data = loads(text)
+    if data is None:
+        return None
+    for key in ("churn_lift_ci", "repurchase_lift_ci"):
+        if data.get(key) is not None:
+            data[key] = tuple(data[key])
+    return ThemeValue(**data)

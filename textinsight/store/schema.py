@@ -91,6 +91,20 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX assignments_theme ON assignments (run_id, theme_id);
     """,
+    # 2: theme lineage across runs
+    """
+    CREATE TABLE lineage (
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        theme_id INTEGER,
+        kind TEXT NOT NULL,
+        previous_run_id INTEGER,
+        previous_ids TEXT NOT NULL,
+        similarity REAL
+    );
+    CREATE INDEX lineage_run ON lineage (run_id);
+    CREATE INDEX lineage_theme ON lineage (theme_id);
+    ALTER TABLE themes ADD COLUMN value TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -27,7 +27,8 @@ and churn dates) closes every window; later purchases and churns are ignored. A
 customer's reference day for theme *T* is their first dated item in *T*; for the
 baseline, their first dated item overall.
 
-**Churn.** A customer churned when ``churned_at`` is set and on or before ``as_of``.
+**Churn.** A customer churned when ``churned_at`` is set and on or before ``as_of``
+(before or after their feedback: an exit survey about a theme counts).
 ``churn_rate`` = p1 = x1/n1 over the theme's customers, ``churn_baseline`` = p0 =
 x0/n0 over its baseline, ``churn_diff`` = p1 - p0, ``churn_lift`` = p1/p0.
 
@@ -109,10 +110,12 @@ and revenue at risk counts churn only. A group with nobody in it gives ``None``,
 from __future__ import annotations
 
 from textinsight.records import ThemeValue
-from textinsight.value.compute import LOYALTY, compute_theme_values, parse_days
+from textinsight.value.arrays import parse_days
+from textinsight.value.compute import compute_theme_values
 from textinsight.value.config import ValueConfig
 from textinsight.value.lifecycle import PHASES, PurchaseHistory
 from textinsight.value.stats import benjamini_hochberg, risk_ratio_ci, two_proportion_pvalue
+from textinsight.value.verdict import LOYALTY
 
 __all__ = [
     "LOYALTY",

@@ -79,6 +79,4 @@ class ValueConfig:
         for field in fields(self):
             value = getattr(self, field.name)
             if value < 0:
-                raise ConfigError(
-                    f"ValueConfig.{field.name} is {value}; it cannot be negative."
-                )
+                raise ConfigError(f"ValueConfig.{field.name} is {value}; it cannot be negative.")

@@ -11,11 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from textinsight.value.arrays import BoolArray, FloatArray, IntArray
 from textinsight.value.config import ValueConfig
-
-IntArray = NDArray[np.int64]
-FloatArray = NDArray[np.float64]
-BoolArray = NDArray[np.bool_]
 
 PHASES = ("activation", "activity", "inactivity", "reactivation", "none")
 """Lifecycle phases, in the order of the codes :meth:`PurchaseHistory.phases` returns."""
@@ -43,10 +40,11 @@ class PurchaseHistory:
     """
 
     def __init__(self, customer: NDArray[np.integer], day: NDArray[np.integer]) -> None:
-        order = np.lexsort((day, customer))
+        key = _key(np.asarray(customer), np.asarray(day))
+        order = np.argsort(key, kind="stable")
+        self.key = key[order]
         self.customer = np.asarray(customer, dtype=np.int64)[order]
         self.day = np.asarray(day, dtype=np.int64)[order]
-        self.key = _key(self.customer, self.day)
         gap = np.zeros(len(self.day), dtype=np.int64)
         if len(gap) > 1:
             same = self.customer[1:] == self.customer[:-1]
@@ -108,7 +106,9 @@ class PurchaseHistory:
         ).astype(np.int64)
         return phase
 
-    def _inactivity_threshold(self, start: IntArray, end: IntArray, rules: ValueConfig) -> FloatArray:
+    def _inactivity_threshold(
+        self, start: IntArray, end: IntArray, rules: ValueConfig
+    ) -> FloatArray:
         """``max(factor * median of the last gaps, floor)`` per row; rows have purchases."""
         width = max(int(rules.interval_history), 1)
         idx = (end - 1)[:, None] - np.arange(width)[None, :]

