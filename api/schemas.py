@@ -21,7 +21,7 @@ from textinsight.queries import (
     record_dict,
     theme_dict,
 )
-from textinsight.records import RunInfo
+from textinsight.records import RunInfo, ThemeValue
 
 # -- shared --------------------------------------------------------------------------
 
@@ -82,7 +82,7 @@ class RunPage(PageOut):
 
 
 class ThemeOut(BaseModel):
-    """A theme: the fields of ``textinsight themes --format json`` plus value metrics."""
+    """A theme: the fields of ``textinsight themes --format json``, plus ``matching``."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -98,17 +98,10 @@ class ThemeOut(BaseModel):
     sentiment: float | None = Field(default=None, description="Mean sentiment in [-1, 1].")
     x: float | None = None
     y: float | None = None
-    kind: str | None = Field(
+    value: ThemeValue | None = Field(
         default=None,
-        description="pain_point or loyalty_driver; null until the run has value metrics.",
-    )
-    impact: float | None = Field(
-        default=None, description="Impact score; null until value metrics."
-    )
-    churn_lift: float | None = Field(default=None, description="Null until value metrics.")
-    segment: str | None = Field(default=None, description="Null until value metrics.")
-    extra_metrics: dict[str, Any] = Field(
-        default_factory=dict, description="Further value metrics of the run, by name."
+        description="Value metrics of the theme (kind, impact, churn_lift, revenue_at_risk, "
+        "...); null when the run has none (no customers ingested).",
     )
     matching: int | None = Field(
         default=None,
@@ -128,11 +121,11 @@ class ThemePage(PageOut):
     sort: str = Field(description="The sort key applied.")
     sort_requested: str = Field(
         description="The sort key asked for; differs from sort when the run has no values "
-        "for it yet (value metrics), in which case size is used."
+        "for it (value metrics), in which case size is used."
     )
     ignored_filters: list[str] = Field(
-        description="Filters accepted but not applicable to this run yet (kind before value "
-        "metrics exist)."
+        description="Filters accepted but not applicable to this run (kind when the run has "
+        "no value metrics)."
     )
     items: list[ThemeOut]
 
@@ -326,10 +319,8 @@ class SummaryThemeOut(BaseModel):
     size: int
     share: float
     sentiment: float | None
-    kind: str | None
-    impact: float | None
-    churn_lift: float | None
     keywords: list[str]
+    value: ThemeValue | None
 
 
 class SummaryOut(BaseModel):
@@ -355,11 +346,9 @@ class SummaryOut(BaseModel):
                 label=r.theme.label,
                 size=r.theme.size,
                 share=r.theme.share,
-                sentiment=r.metric("sentiment"),
-                kind=r.metric("kind"),
-                impact=r.metric("impact"),
-                churn_lift=r.metric("churn_lift"),
+                sentiment=r.theme.sentiment,
                 keywords=list(r.theme.keywords[:n_keywords]),
+                value=r.theme.value,
             )
             for rank, r in enumerate(s.top, start=1)
         ]

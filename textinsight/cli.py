@@ -21,7 +21,7 @@ import click
 from textinsight.config import get_settings
 from textinsight.errors import TextInsightError
 from textinsight.progress import Advance
-from textinsight.records import IngestReport, Theme
+from textinsight.records import IngestReport, Theme, theme_json
 from textinsight.store import Store
 
 
@@ -175,68 +175,108 @@ def run(ctx: click.Context, seed: int | None) -> None:
     )
 
 
-def _theme_dict(theme: Theme) -> dict[str, Any]:
-    data = asdict(theme)
-    data["keywords"] = list(theme.keywords)
-    data["quotes"] = list(theme.quotes)
-    return data
-
-
 def _counts(counts: dict[str, int]) -> str:
     return " ".join(f"{k}:{n}" for k, n in counts.items())
+
+
+def _num(value: float | None, spec: str = ".2f") -> str:
+    return "" if value is None else format(value, spec)
+
+
+SORTS = ("impact", "size", "sentiment", "churn_lift")
+
+
+def _sorted_themes(items: list[Theme], sort: str) -> list[Theme]:
+    """Largest metric first; themes without the metric last, then by size."""
+
+    def key(theme: Theme) -> tuple[bool, float, int]:
+        data = theme_json(theme)
+        metric = data.get(sort)
+        return (metric is None, -float(metric or 0.0), -theme.size)
+
+    return sorted(items, key=key)
 
 
 @cli.command()
 @click.option("--run", "run_id", type=int, help="Run id (default: the current run).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@click.option(
+    "--sort",
+    type=click.Choice(SORTS),
+    default="impact",
+    show_default=True,
+    help="Order of the themes (missing values last, then by size).",
+)
 @click.option("--limit", type=int, default=None, help="Show at most this many themes.")
 @click.pass_context
-def themes(ctx: click.Context, run_id: int | None, fmt: str, limit: int | None) -> None:
-    """List the themes of a run, largest first."""
+def themes(ctx: click.Context, run_id: int | None, fmt: str, sort: str, limit: int | None) -> None:
+    """List the themes of a run with their value metrics."""
     store = _store(ctx)
     info = store.runs.complete_run(run_id)
-    items = store.runs.themes(info.id)[:limit]
+    items = _sorted_themes(store.runs.themes(info.id), sort)[:limit]
     if fmt == "json":
-        click.echo(json.dumps([_theme_dict(t) for t in items], ensure_ascii=False, indent=2))
+        click.echo(json.dumps([theme_json(t) for t in items], ensure_ascii=False, indent=2))
     elif fmt == "csv":
+        rows = [theme_json(t) for t in items]
+        columns = [c for c in (rows[0] if rows else {}) if c not in ("quotes", "x", "y")]
         writer = csv.writer(sys.stdout)
-        writer.writerow(
-            ["id", "label", "size", "share", "sentiment", "keywords", "languages", "channels"]
-        )
-        for t in items:
-            writer.writerow(
-                [
-                    t.id,
-                    t.label,
-                    t.size,
-                    f"{t.share:.4f}",
-                    "" if t.sentiment is None else f"{t.sentiment:.3f}",
-                    "; ".join(t.keywords),
-                    _counts(t.languages),
-                    _counts(t.channels),
-                ]
-            )
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_csv_cell(row[c]) for c in columns])
     else:
-        from rich.console import Console
-        from rich.table import Table
+        _themes_table(info.id, info.n_feedback, info.n_unassigned, items)
 
-        table = Table(
-            title=f"Themes of run {info.id} ({info.n_feedback} feedback, "
-            f"{info.n_unassigned} unassigned)"
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return " ".join(
+            f"{k}:{_num(v, '.3g') if isinstance(v, float) else v}" for k, v in value.items()
         )
-        for name in ("id", "label", "size", "share", "sentiment", "languages", "keywords"):
-            table.add_column(name, overflow="fold")
-        for t in items:
-            table.add_row(
-                str(t.id),
-                t.label,
-                str(t.size),
-                f"{t.share:.1%}",
-                "" if t.sentiment is None else f"{t.sentiment:+.2f}",
-                _counts(t.languages),
-                ", ".join(t.keywords[:6]),
-            )
-        Console(width=None if sys.stdout.isatty() else 160).print(table)
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+def _themes_table(
+    run_id: int, n_feedback: int | None, n_unassigned: int | None, items: list[Theme]
+) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        title=f"Themes of run {run_id} ({n_feedback} feedback, "
+        f"{n_unassigned} unassigned), by impact"
+    )
+    for name in (
+        "id",
+        "label",
+        "size",
+        "sentiment",
+        "kind",
+        "customers",
+        "value",
+        "churn lift",
+        "impact",
+        "languages",
+    ):
+        table.add_column(name, overflow="fold")
+    for t in items:
+        v = theme_json(t)
+        table.add_row(
+            str(t.id),
+            t.label,
+            str(t.size),
+            _num(t.sentiment, "+.2f"),
+            v["kind"] or "",
+            _num(v["customers"], "d") if v["customers"] is not None else "",
+            _num(v["value_total"], ",.0f"),
+            _num(v["churn_lift"], ".2f"),
+            _num(v["impact"], ",.0f"),
+            _counts(t.languages),
+        )
+    Console(width=None if sys.stdout.isatty() else 160).print(table)
 
 
 @cli.command()
@@ -245,19 +285,43 @@ def themes(ctx: click.Context, run_id: int | None, fmt: str, limit: int | None) 
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 def show(ctx: click.Context, theme_id: int, run_id: int | None, fmt: str) -> None:
-    """Show one theme: keywords, quotes, languages, channels."""
+    """Show one theme: keywords, quotes, value metrics, languages, channels."""
     store = _store(ctx)
     info = store.runs.complete_run(run_id)
     theme = store.runs.theme(info.id, theme_id)
     if fmt == "json":
-        click.echo(json.dumps(_theme_dict(theme), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(theme_json(theme), ensure_ascii=False, indent=2))
         return
-    sentiment = "n/a" if theme.sentiment is None else f"{theme.sentiment:+.2f}"
-    click.echo(f"Theme {theme.id}: {theme.label}")
-    click.echo(f"  size {theme.size} ({theme.share:.1%} of run {info.id}), sentiment {sentiment}")
+    v = theme_json(theme)
+    click.echo(f"Theme {theme.id}: {theme.label}  [{v['kind'] or 'no value metrics'}]")
+    click.echo(
+        f"  size {theme.size} ({theme.share:.1%} of run {info.id}), "
+        f"sentiment {_num(theme.sentiment, '+.2f') or 'n/a'}"
+    )
     click.echo(f"  keywords: {', '.join(theme.keywords)}")
     click.echo(f"  languages: {_counts(theme.languages)}")
     click.echo(f"  channels: {_counts(theme.channels)}")
+    if v["customers"] is not None:
+        click.echo(
+            f"  customers {v['customers']}, value {_num(v['value_total'], ',.0f')} "
+            f"(median {_num(v['value_median'], ',.0f')}, top-decile share "
+            f"{_num(v['top_decile_share'], '.0%')}), impact {_num(v['impact'], ',.0f')}"
+        )
+        click.echo(
+            f"  churn {_num(v['churn_rate'], '.1%')} vs {_num(v['churn_baseline'], '.1%')}"
+            f" (lift {_num(v['churn_lift'])}, 95% CI {_csv_cell(v['churn_lift_ci'])}, "
+            f"p {_num(v['churn_p'], '.3g')})"
+        )
+        click.echo(
+            f"  repurchase {_num(v['repurchase_rate'], '.1%')} vs "
+            f"{_num(v['repurchase_baseline'], '.1%')} "
+            f"(lift CI {_csv_cell(v['repurchase_lift_ci'])}); revenue at risk "
+            f"{_num(v['revenue_at_risk'], ',.0f')}"
+        )
+        click.echo(
+            f"  NPS {_num(v['nps_mean'], '.1f')} vs {_num(v['nps_baseline'], '.1f')}; "
+            f"phases {_csv_cell(v['phases'])}; loyalty {_csv_cell(v['loyalty'])}"
+        )
     click.echo("  quotes:")
     for quote in theme.quotes:
         click.echo(f"    - {quote}")

@@ -126,11 +126,15 @@ def exact_knn(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _centroids(X: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """L2-normalised mean of the members of each theme ``0..labels.max()``."""
+    from scipy.sparse import csr_matrix
+
     k = int(labels.max()) + 1 if labels.size else 0
-    sums = np.zeros((k, X.shape[1]), dtype=np.float64)
-    members = labels >= 0
-    np.add.at(sums, labels[members], X[members])
-    return _normalise(sums)
+    members = np.flatnonzero(labels >= 0)
+    onehot = csr_matrix(
+        (np.ones(len(members), dtype=np.float32), (labels[members], members)),
+        shape=(k, len(X)),
+    )
+    return _normalise(np.asarray(onehot @ X))
 
 
 def _renumber_by_size(labels: np.ndarray) -> np.ndarray:

@@ -39,23 +39,33 @@ __all__ = [
     "AssignedFeedback",
     "Facets",
     "FeedbackFilter",
+    "INTERVALS",
     "MAX_LIMIT",
     "Page",
     "SORT_KEYS",
+    "SearchHit",
+    "SearchResult",
+    "Summary",
+    "ThemeDetail",
+    "ThemeListing",
+    "ThemeRow",
     "TrendPoint",
+    "VALUE_METRICS",
+    "VectorIndex",
     "VectorIndexCache",
+    "check_page",
     "embedder_for_model",
     "feedback_filter",
     "list_runs",
     "list_themes",
+    "record_dict",
     "search",
     "summary",
     "summary_csv",
     "theme_detail",
+    "theme_dict",
     "theme_feedback",
     "theme_trend",
-    "record_dict",
-    "theme_dict",
 ]
 
 T = TypeVar("T")
@@ -108,8 +118,8 @@ class ThemeListing:
     Attributes:
         sort: the key actually used (``size`` when the requested one has no values).
         sort_requested: the key asked for.
-        ignored_filters: filters that could not apply to this run (e.g. ``kind``
-            before value metrics exist).
+        ignored_filters: filters that could not apply to this run (``kind`` when the
+            run has no value metrics).
     """
 
     run: RunInfo
@@ -440,7 +450,7 @@ class VectorIndex:
 
     run_id: int
     model_id: str
-    stamp: int
+    stamp: tuple[int, int]
     ids: np.ndarray
     matrix: np.ndarray
 
@@ -462,7 +472,7 @@ class VectorIndexCache:
 
     def get(self, store: Store, run: RunInfo) -> VectorIndex:
         """The index of ``run``, loading it when absent or stale."""
-        stamp = sum(store.reads.assignment_totals(run.id))
+        stamp = store.reads.assignment_totals(run.id)
         with self._lock:
             index = self._indexes.get(run.id)
             if index is None or index.stamp != stamp:

@@ -6,7 +6,7 @@ travel between the ingest, pipeline, store and interface layers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 CHANNELS = ("ticket", "social", "retailer_note", "survey", "review", "chat", "email", "other")
@@ -199,3 +199,22 @@ class ThemeValue:
     impact: float | None = None
     phases: dict[str, float] | None = None
     loyalty: dict[str, float] | None = None
+
+
+VALUE_FIELDS = tuple(f.name for f in fields(ThemeValue) if f.name != "sentiment")
+"""The value metrics a theme's JSON form carries (``sentiment`` is a Theme field)."""
+
+
+def theme_json(theme: Theme) -> dict[str, Any]:
+    """The flat JSON form of a theme, shared by the CLI and the API.
+
+    Theme fields plus every value metric; metrics are ``None`` when the run has none.
+    """
+    data: dict[str, Any] = {f.name: getattr(theme, f.name) for f in fields(Theme)}
+    data.pop("value")
+    data["keywords"] = list(theme.keywords)
+    data["quotes"] = list(theme.quotes)
+    for name in VALUE_FIELDS:
+        metric = getattr(theme.value, name, None)
+        data[name] = list(metric) if isinstance(metric, tuple) else metric
+    return data

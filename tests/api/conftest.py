@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from textinsight.config import Settings, get_settings
 from textinsight.embed import HashingEmbedder, embed_cached
-from textinsight.records import Assignment, Customer, Feedback, Theme
+from textinsight.records import Assignment, Customer, Feedback, Theme, ThemeValue
 from textinsight.store import Store
 
 READ_KEY = "r-key-1"
@@ -61,8 +61,9 @@ def topic_text(topic: str, rng: random.Random) -> str:
     return " ".join(rng.sample(TOPICS[topic][0].split(), 6))
 
 
-def build_store(path: Path, *, seed: int = 0) -> Built:
-    """Ingest ~35 feedback rows on three topics plus noise and store a complete run."""
+def build_store(path: Path, *, seed: int = 0, values: dict[str, ThemeValue] | None = None) -> Built:
+    """Ingest ~35 feedback rows on three topics plus noise and store a complete run
+    (with ``values``: these value metrics for the named topics' themes)."""
     rng = random.Random(seed)
     rows: list[tuple[str | None, Feedback]] = []
     i = 0
@@ -122,6 +123,7 @@ def build_store(path: Path, *, seed: int = 0) -> Built:
                     languages=_count(stored[k].language for k in idx),
                     channels=_count(stored[k].channel for k in idx),
                     sentiment=float(np.mean([(r - 3) / 2 for r in ratings if r is not None])),
+                    value=(values or {}).get(name),
                 )
             )
         matrix = np.vstack(centroids).astype(np.float32)

@@ -83,7 +83,6 @@ def test_summary_csv_has_one_row_per_top_theme(store: Store) -> None:
         queries.summary(store, top=0)
 
 
-def test_reads_without_metrics_table(store: Store, built: Built) -> None:
-    assert store.reads.theme_metrics(built.run_id) == {}
+def test_assignment_totals(store: Store, built: Built) -> None:
     total, assigned = store.reads.assignment_totals(built.run_id)
     assert (total, total - assigned) == (built.n_feedback, built.n_unassigned)

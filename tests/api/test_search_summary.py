@@ -88,7 +88,12 @@ def test_summary_csv_by_format_or_accept_header(client: TestClient, built: Built
     assert [int(r["theme_id"]) for r in rows] == [
         built.theme_ids[n] for n in ("delivery", "staff", "app")
     ]
-    assert rows[0]["rank"] == "1" and rows[0]["size"] == "14" and rows[0]["kind"] == ""
+    assert (
+        rows[0]["rank"] == "1"
+        and rows[0]["size"] == "14"
+        and rows[0]["kind"] == ""
+        and rows[0]["impact"] == ""
+    )
     assert rows[0]["keywords"].startswith("parcel; delivery")
     # an explicit format wins over the Accept header
     r = client.get("/summary?format=json", headers={**READ, "Accept": "text/csv"})

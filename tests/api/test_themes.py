@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.schemas import ThemeOut
-from tests.api.conftest import READ, Built
-from textinsight.records import Theme
+from tests.api.conftest import READ, Built, ClientFactory, build_store
+from textinsight.records import Theme, ThemeValue
 from textinsight.store import Store
 
 
@@ -35,7 +35,7 @@ def test_list_defaults_to_impact_falling_back_to_size(client: TestClient, built:
     assert first["id"] == built.theme_ids["delivery"]
     assert first["keywords"][:2] == ["parcel", "delivery"] and len(first["quotes"]) == 3
     assert sum(first["languages"].values()) == first["size"]
-    assert first["kind"] is None and first["impact"] is None and first["matching"] is None
+    assert first["value"] is None and first["matching"] is None
 
 
 @pytest.mark.parametrize(
@@ -109,46 +109,56 @@ def test_kind_filter_is_accepted_and_reported_as_ignored_without_value_metrics(
     assert page["total"] == 3 and page["ignored_filters"] == ["kind"]
 
 
-def add_value_metrics(db_path: Path, built: Built) -> None:
-    """What the value stage will write: a theme_metrics table (schema assumed)."""
-    with Store(db_path) as store:
-        store.db.execute(
-            "CREATE TABLE theme_metrics (run_id INTEGER, theme_id INTEGER, kind TEXT, "
-            "impact REAL, churn_lift REAL, segment TEXT, revenue_at_risk REAL)"
-        )
-        rows = [
-            ("delivery", "pain_point", 2.0, 1.5, 120.0),
-            ("staff", "pain_point", 5.0, 2.5, 300.0),
-            ("app", "loyalty_driver", 1.0, None, 0.0),
-        ]
-        with store.db.atomic():
-            for name, kind, impact, lift, risk in rows:
-                store.db.execute(
-                    "INSERT INTO theme_metrics VALUES (?, ?, ?, ?, ?, 'gold', ?)",
-                    [built.run_id, built.theme_ids[name], kind, impact, lift, risk],
-                )
+VALUES = {
+    "delivery": ThemeValue(
+        feedback_count=14,
+        customers=6,
+        kind="pain_point",
+        impact=2.0,
+        churn_lift=1.5,
+        churn_lift_ci=(1.1, 2.0),
+        revenue_at_risk=120.0,
+    ),
+    "staff": ThemeValue(
+        feedback_count=10,
+        customers=5,
+        kind="pain_point",
+        significant=True,
+        impact=5.0,
+        churn_lift=2.5,
+        revenue_at_risk=300.0,
+    ),
+    "app": ThemeValue(feedback_count=8, customers=4, kind="loyalty_driver", impact=1.0),
+}
 
 
-def test_value_metrics_slot_in_when_present(
-    client: TestClient, built: Built, db_path: Path
+def test_value_metrics_drive_sort_filter_and_summary(
+    make_client: ClientFactory, tmp_path: Path
 ) -> None:
-    add_value_metrics(db_path, built)
+    db = tmp_path / "valued.db"
+    built = build_store(db, values=VALUES)
+    client = make_client(db=db)
     page = get(client, "/themes")
     assert page["sort"] == "impact" and page["ignored_filters"] == []
-    assert [t["id"] for t in page["items"]] == [
-        built.theme_ids[n] for n in ("staff", "delivery", "app")
-    ]
-    assert page["items"][0]["kind"] == "pain_point" and page["items"][0]["churn_lift"] == 2.5
-    assert page["items"][0]["extra_metrics"] == {"revenue_at_risk": 300.0}
+    order = [built.theme_ids[n] for n in ("staff", "delivery", "app")]
+    assert [t["id"] for t in page["items"]] == order
+    staff = page["items"][0]["value"]
+    assert staff["kind"] == "pain_point" and staff["churn_lift"] == 2.5 and staff["significant"]
+    assert page["items"][1]["value"]["churn_lift_ci"] == [1.1, 2.0]
     lift = get(client, "/themes", sort="churn_lift")
-    assert lift["sort"] == "churn_lift" and lift["items"][-1]["churn_lift"] is None
+    assert lift["sort"] == "churn_lift" and lift["items"][-1]["value"]["churn_lift"] is None
     drivers = get(client, "/themes", kind="loyalty_driver")
     assert [t["id"] for t in drivers["items"]] == [built.theme_ids["app"]]
+    assert drivers["ignored_filters"] == []
     detail = get(client, f"/themes/{built.theme_ids['staff']}")
-    assert detail["impact"] == 5.0 and detail["segment"] == "gold"
+    assert detail["value"]["impact"] == 5.0 and detail["value"]["revenue_at_risk"] == 300.0
     summary = get(client, "/summary")
     assert summary["ranked_by"] == "impact"
-    assert summary["top_themes"][0]["id"] == built.theme_ids["staff"]
+    assert [t["id"] for t in summary["top_themes"]] == order
+    assert summary["top_themes"][0]["value"]["kind"] == "pain_point"
+    rows = client.get("/summary?format=csv", headers=READ).text.splitlines()
+    assert rows[0].endswith("sentiment,kind,impact,churn_lift,revenue_at_risk,keywords")
+    assert ",pain_point,5.0,2.5,300.0," in rows[1]
 
 
 def test_bad_list_parameters_are_422(client: TestClient) -> None:
