@@ -12,13 +12,19 @@ import numpy as np
 
 from textinsight.cluster import assign_to_centroids
 from textinsight.embed import Embedder, embed_cached
+from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import Assignment, Feedback, StoredFeedback
 from textinsight.sentiment import explicit_sentiment
 from textinsight.store import Store
 
 
 def assign_stored(
-    store: Store, embedder: Embedder, feedback: Sequence[StoredFeedback], *, batch_size: int = 64
+    store: Store,
+    embedder: Embedder,
+    feedback: Sequence[StoredFeedback],
+    *,
+    batch_size: int = 64,
+    progress: ProgressFactory = no_progress,
 ) -> list[Assignment]:
     """Assign stored feedback rows to the current run's themes and record it.
 
@@ -35,6 +41,7 @@ def assign_stored(
         [f.text for f in feedback],
         [f.text_hash for f in feedback],
         batch_size=batch_size,
+        progress=progress,
     )
     threshold = float(run.params.get("clusterer", {}).get("assign_threshold", 0.5))
     if theme_ids:

@@ -327,6 +327,68 @@ def show(ctx: click.Context, theme_id: int, run_id: int | None, fmt: str) -> Non
         click.echo(f"    - {quote}")
 
 
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--channel", help="Channel for rows without one (ticket, social, survey, ...).")
+@click.option("--skip-invalid", is_flag=True, help="Skip invalid rows instead of failing the file.")
+@click.pass_context
+def assign(ctx: click.Context, file: Path, channel: str | None, skip_invalid: bool) -> None:
+    """Ingest FILE and assign it to the current themes without re-clustering."""
+    from textinsight.assign import assign_stored
+    from textinsight.embed import get_embedder
+    from textinsight.ingest.language import LanguageIdentifier
+    from textinsight.ingest.load import ingest_feedback
+
+    settings = get_settings()
+    store = _store(ctx)
+    run = store.runs.current()
+    report = ingest_feedback(
+        store,
+        file,
+        channel=channel,
+        skip_invalid=skip_invalid,
+        languages=LanguageIdentifier(settings.language_codes, settings.min_language_confidence),
+        chunk_size=settings.chunk_size,
+        progress=_progress,
+        collect_keys=True,
+    )
+    _print_ingest(report)
+    stored = store.feedback.by_keys(report.keys)
+    done = assign_stored(
+        store,
+        get_embedder(settings.model),
+        stored,
+        batch_size=settings.batch_size,
+        progress=_progress,
+    )
+    unassigned = sum(1 for a in done if a.theme_id is None)
+    share = unassigned / len(done) if done else 0.0
+    click.echo(
+        f"assigned {len(done)} to run {run.id}: {len(done) - unassigned} to themes, "
+        f"{unassigned} unassigned ({share:.1%})"
+    )
+
+
+@cli.command()
+@click.option("--run", "run_id", type=int, help="Run id (default: the current run).")
+@click.pass_context
+def lineage(ctx: click.Context, run_id: int | None) -> None:
+    """Show how a run's themes relate to the previous run's (same/split/merged/new/retired)."""
+    store = _store(ctx)
+    info = store.runs.complete_run(run_id)
+    labels = {t.id: t.label for t in store.runs.themes(info.id)}
+    for event in store.runs.lineage(info.id):
+        previous = ", ".join(str(i) for i in event.previous_ids) or "-"
+        similarity = _num(event.similarity)
+        if event.kind == "retired":
+            click.echo(f"retired  theme {previous} (best similarity {similarity})")
+        else:
+            click.echo(
+                f"{event.kind:8} theme {event.theme_id} <- {previous:12} "
+                f"sim {similarity:5}  {labels.get(event.theme_id or -1, '')}"
+            )
+
+
 @cli.group()
 def export() -> None:
     """Export results."""

@@ -188,12 +188,14 @@ def feedback_filter(
     since: date | None = None,
     until: date | None = None,
 ) -> FeedbackFilter:
-    """Build a validated feedback filter; ``since`` and ``until`` are inclusive days.
+    """Build a validated feedback filter; ``since`` and ``until`` are inclusive days, and
+    an empty string means no condition.
 
     Example:
         >>> feedback_filter(channel="review", until=date(2024, 5, 31)).before
         '2024-06-01'
     """
+    channel, language, segment = channel or None, language or None, segment or None
     if channel is not None and channel not in CHANNELS:
         raise ValidationError(
             f"unknown channel '{channel}'; allowed: {', '.join(CHANNELS)}", field="channel"
@@ -209,7 +211,7 @@ def feedback_filter(
     return FeedbackFilter(
         channel=channel,
         language=language.strip().lower() if language else None,
-        segment=segment or None,
+        segment=segment,
         since=since.isoformat() if since else None,
         before=before,
     )

@@ -123,6 +123,8 @@ class IngestReport:
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
     redactions: dict[str, int] = field(default_factory=dict)
+    keys: list[tuple[str, str]] = field(default_factory=list)
+    """(channel, source_id) of the stored rows, when the caller asked for them."""
 
 
 @dataclass(frozen=True)

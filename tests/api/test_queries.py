@@ -25,6 +25,7 @@ def test_feedback_filter_bounds_and_validation() -> None:
     f = queries.feedback_filter(since=date(2024, 5, 1), until=date(2024, 5, 31), language=" SV ")
     assert (f.since, f.before, f.language) == ("2024-05-01", "2024-06-01", "sv")
     assert f.active and not queries.feedback_filter().active
+    assert not queries.feedback_filter(channel="", language="", segment="").active
     assert queries.feedback_filter(until=date.max).before is None
     with pytest.raises(ValidationError, match="allowed: ticket"):
         queries.feedback_filter(channel="fax")

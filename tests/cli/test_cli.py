@@ -77,3 +77,23 @@ def test_errors_are_one_line_without_traceback(invoke, tmp_path: Path) -> None:
     result = invoke("ingest", str(bad), "--skip-invalid")
     assert result.exit_code == 0 and "inserted 1" in result.output and "skipped 1" in result.output
     assert invoke("show", "999").exit_code != 0
+
+
+def test_assign_and_lineage(invoke, write_csv) -> None:
+    assert "No complete run" in invoke("assign", str(write_csv(topic_rows(), "a.csv"))).output
+    assert invoke("ingest", str(write_csv(topic_rows()))).exit_code == 0
+    assert invoke("run", "--seed", "0").exit_code == 0
+    first = {t["id"] for t in json.loads(invoke("themes", "--format", "json").output)}
+    assert invoke("run", "--seed", "0").exit_code == 0
+    second = {t["id"] for t in json.loads(invoke("themes", "--format", "json").output)}
+    assert first == second  # same data, same seed: every theme keeps its id
+    lines = invoke("lineage").output.splitlines()
+    assert len(lines) == len(second) and all(line.startswith("same") for line in lines)
+
+    new = [{**r, "source_id": "new-" + r["source_id"]} for r in topic_rows(10, seed=5)]
+    result = invoke("assign", str(write_csv(new, "new.csv")))
+    assert result.exit_code == 0, result.output
+    assert "assigned 30 to run" in result.output
+    exported = list(csv.DictReader(io.StringIO(invoke("export", "assignments").output)))
+    by_id = {r["source_id"]: r["theme_id"] for r in exported}
+    assert all(f"new-{t}-{i}" in by_id for t in ("delivery", "staff", "app") for i in range(10))

@@ -36,6 +36,7 @@ class _Tally:
     errors: list[ValidationError] = field(default_factory=list)
     n_errors: int = 0
     redactions: dict[str, int] = field(default_factory=dict)
+    keys: list[tuple[str, str]] = field(default_factory=list)
 
     def error(self, exc: ValidationError) -> None:
         self.n_errors += 1
@@ -121,8 +122,11 @@ def ingest_feedback(
     languages: LanguageIdentifier | None = None,
     chunk_size: int = 2000,
     progress: ProgressFactory = no_progress,
+    collect_keys: bool = False,
 ) -> IngestReport:
     """Load a CSV or JSONL feedback file into the store.
+
+    With ``collect_keys`` the report lists the (channel, source_id) of every stored row.
 
     Raises:
         InvalidFileError: the file cannot be read at all.
@@ -142,6 +146,8 @@ def ingest_feedback(
         if tally.n_errors and not skip_invalid:
             return
         inserted, updated, unchanged = store.feedback.upsert(items)
+        if collect_keys:
+            tally.keys.extend((f.channel, f.source_id) for f in items)
         tally.inserted += inserted
         tally.updated += updated
         tally.unchanged += unchanged
@@ -266,4 +272,5 @@ def _report(path: str | Path, tally: _Tally) -> IngestReport:
         skipped=tally.n_errors,
         errors=[str(e) for e in tally.errors],
         redactions=dict(tally.redactions),
+        keys=tally.keys,
     )

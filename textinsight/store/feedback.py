@@ -119,10 +119,15 @@ class FeedbackTable:
 
     def by_keys(self, keys: Sequence[tuple[str, str]]) -> list[StoredFeedback]:
         """The rows with these (channel, source_id) keys, in the order given."""
-        found: dict[tuple[str, str], StoredFeedback] = {}
+        by_channel: dict[str, list[str]] = {}
         for channel, source_id in dict.fromkeys(keys):
-            for f in self._select("WHERE channel = ? AND source_id = ?", [channel, source_id]):
-                found[(channel, source_id)] = f
+            by_channel.setdefault(channel, []).append(source_id)
+        found: dict[tuple[str, str], StoredFeedback] = {}
+        for channel, ids in by_channel.items():
+            for part in batched(ids):
+                where = f"WHERE channel = ? AND source_id IN ({placeholders(len(part))})"
+                for f in self._select(where, [channel, *part]):
+                    found[(channel, f.source_id)] = f
         return [found[k] for k in keys if k in found]
 
     def count(self) -> int:
