@@ -6,9 +6,9 @@ defined here once and the library stays free of pydantic models.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from textinsight.queries import (
     AssignedFeedback,
@@ -21,7 +21,7 @@ from textinsight.queries import (
     record_dict,
     theme_dict,
 )
-from textinsight.records import RunInfo, ThemeValue
+from textinsight.records import VALUE_FIELDS, RunInfo, ThemeValue, theme_json
 
 # -- shared --------------------------------------------------------------------------
 
@@ -81,10 +81,25 @@ class RunPage(PageOut):
 # -- themes --------------------------------------------------------------------------
 
 
-class ThemeOut(BaseModel):
-    """A theme: the fields of ``textinsight themes --format json``, plus ``matching``."""
+def _value_fields() -> dict[str, Any]:
+    hints = get_type_hints(ThemeValue)
+    return {name: (hints[name] | None, None) for name in VALUE_FIELDS}
 
-    model_config = ConfigDict(extra="ignore")
+
+if TYPE_CHECKING:
+    ValueFields = BaseModel
+else:
+    ValueFields = create_model(
+        "ValueFields",
+        __doc__="The value metrics of textinsight.records.ThemeValue, flat; null when the "
+        "run has none (no customers ingested).",
+        **_value_fields(),
+    )
+
+
+class ThemeOut(ValueFields):
+    """A theme: the fields of ``textinsight themes --format json`` (theme fields and value
+    metrics, flat), plus ``matching``."""
 
     id: int
     run_id: int
@@ -98,11 +113,6 @@ class ThemeOut(BaseModel):
     sentiment: float | None = Field(default=None, description="Mean sentiment in [-1, 1].")
     x: float | None = None
     y: float | None = None
-    value: ThemeValue | None = Field(
-        default=None,
-        description="Value metrics of the theme (kind, impact, churn_lift, revenue_at_risk, "
-        "...); null when the run has none (no customers ingested).",
-    )
     matching: int | None = Field(
         default=None,
         description="Feedback items of the theme matching the channel/language/segment/"
@@ -310,8 +320,8 @@ class FeedbackBatchOut(BaseModel):
 # -- summary -------------------------------------------------------------------------
 
 
-class SummaryThemeOut(BaseModel):
-    """A top theme with its metrics."""
+class SummaryThemeOut(ValueFields):
+    """A top theme with its metrics (value metrics flat, as in ``ThemeOut``)."""
 
     rank: int
     id: int
@@ -320,7 +330,6 @@ class SummaryThemeOut(BaseModel):
     share: float
     sentiment: float | None
     keywords: list[str]
-    value: ThemeValue | None
 
 
 class SummaryOut(BaseModel):
@@ -341,14 +350,11 @@ class SummaryOut(BaseModel):
     def from_record(cls, s: Summary, n_keywords: int) -> SummaryOut:
         top = [
             SummaryThemeOut(
-                rank=rank,
-                id=r.theme.id,
-                label=r.theme.label,
-                size=r.theme.size,
-                share=r.theme.share,
-                sentiment=r.theme.sentiment,
-                keywords=list(r.theme.keywords[:n_keywords]),
-                value=r.theme.value,
+                **{
+                    **theme_json(r.theme),
+                    "rank": rank,
+                    "keywords": list(r.theme.keywords[:n_keywords]),
+                }
             )
             for rank, r in enumerate(s.top, start=1)
         ]

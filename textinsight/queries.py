@@ -22,7 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from typing import Any, Generic, TypeVar
@@ -31,7 +31,7 @@ import numpy as np
 
 from textinsight.embed import EMBEDDERS, Embedder
 from textinsight.errors import ModelError, ValidationError
-from textinsight.records import CHANNELS, RunInfo, Theme
+from textinsight.records import CHANNELS, RunInfo, Theme, theme_json
 from textinsight.store import Store
 from textinsight.store.reads import AssignedFeedback, Facets, FeedbackFilter, TrendPoint
 
@@ -65,6 +65,8 @@ __all__ = [
     "theme_detail",
     "theme_dict",
     "theme_feedback",
+    "theme_metric",
+    "theme_sort_key",
     "theme_trend",
 ]
 
@@ -104,11 +106,16 @@ class ThemeRow:
     matching: int | None = None
 
     def metric(self, name: str) -> Any:
-        """A value metric (:data:`VALUE_METRICS`) or theme field by name; ``None`` when
-        the run has no value for it."""
-        if name in VALUE_METRICS:
-            return getattr(self.theme.value, name, None)
-        return getattr(self.theme, name)
+        """See :func:`theme_metric`."""
+        return theme_metric(self.theme, name)
+
+
+def theme_metric(theme: Theme, name: str) -> Any:
+    """A value metric (:data:`VALUE_METRICS`) or theme field by name; ``None`` when the
+    run has no value for it."""
+    if name in VALUE_METRICS:
+        return getattr(theme.value, name, None)
+    return getattr(theme, name)
 
 
 @dataclass(frozen=True)
@@ -235,21 +242,27 @@ def _available(rows: Sequence[ThemeRow], name: str) -> bool:
     return any(r.metric(name) is not None for r in rows)
 
 
-def _sorted(rows: list[ThemeRow], key: str) -> list[ThemeRow]:
-    """Sort by ``key`` (missing values last), then by size and id."""
+def theme_sort_key(key: str) -> Callable[[Theme], tuple[int, float, int, int]]:
+    """The ordering of :data:`SORT_KEYS` as a ``sorted`` key over themes: ``sentiment``
+    most negative first, the others largest first; themes without the metric last,
+    ties by size (largest first) and id.
+
+    Example:
+        >>> ranked = sorted(themes, key=theme_sort_key("impact"))  # doctest: +SKIP
+    """
     sign = 1.0 if key == "sentiment" else -1.0
 
-    def order(row: ThemeRow) -> tuple[int, float, int, int]:
-        value = row.metric(key)
+    def order(theme: Theme) -> tuple[int, float, int, int]:
+        value = theme_metric(theme, key)
         missing = value is None
-        return (
-            int(missing),
-            0.0 if missing else sign * float(value),
-            -row.theme.size,
-            row.theme.id,
-        )
+        return (int(missing), 0.0 if missing else sign * float(value), -theme.size, theme.id)
 
-    return sorted(rows, key=order)
+    return order
+
+
+def _sorted(rows: list[ThemeRow], key: str) -> list[ThemeRow]:
+    order = theme_sort_key(key)
+    return sorted(rows, key=lambda row: order(row.theme))
 
 
 def list_themes(
@@ -539,10 +552,6 @@ def record_dict(record: Any) -> dict[str, Any]:
 
 
 def theme_dict(row: ThemeRow) -> dict[str, Any]:
-    """A theme's record fields (as ``textinsight themes --format json`` has them, the
-    value record left as is) plus its match count."""
-    data = record_dict(row.theme)
-    data["keywords"] = list(row.theme.keywords)
-    data["quotes"] = list(row.theme.quotes)
-    data["matching"] = row.matching
-    return data
+    """A theme in the flat JSON form of ``textinsight themes --format json``
+    (:func:`~textinsight.records.theme_json`) plus its match count."""
+    return {**theme_json(row.theme), "matching": row.matching}

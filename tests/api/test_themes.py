@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.schemas import ThemeOut
 from tests.api.conftest import READ, Built, ClientFactory, build_store
-from textinsight.records import Theme, ThemeValue
+from textinsight.records import Theme, ThemeValue, theme_json
 from textinsight.store import Store
 
 
@@ -21,8 +20,20 @@ def get(client: TestClient, url: str, **params: object) -> dict:
     return r.json()
 
 
-def test_items_carry_every_theme_record_field() -> None:
-    missing = {f.name for f in fields(Theme)} - set(ThemeOut.model_fields)
+def test_items_carry_every_field_of_the_cli_json() -> None:
+    theme = Theme(
+        id=1,
+        run_id=1,
+        label="x",
+        keywords=(),
+        size=1,
+        share=1.0,
+        quotes=(),
+        languages={},
+        channels={},
+        value=ThemeValue(feedback_count=1, customers=1),
+    )
+    missing = set(theme_json(theme)) - set(ThemeOut.model_fields)
     assert not missing, f"add {missing} to api.schemas.ThemeOut"
 
 
@@ -35,7 +46,7 @@ def test_list_defaults_to_impact_falling_back_to_size(client: TestClient, built:
     assert first["id"] == built.theme_ids["delivery"]
     assert first["keywords"][:2] == ["parcel", "delivery"] and len(first["quotes"]) == 3
     assert sum(first["languages"].values()) == first["size"]
-    assert first["value"] is None and first["matching"] is None
+    assert first["kind"] is None and first["impact"] is None and first["matching"] is None
 
 
 @pytest.mark.parametrize(
@@ -142,20 +153,20 @@ def test_value_metrics_drive_sort_filter_and_summary(
     assert page["sort"] == "impact" and page["ignored_filters"] == []
     order = [built.theme_ids[n] for n in ("staff", "delivery", "app")]
     assert [t["id"] for t in page["items"]] == order
-    staff = page["items"][0]["value"]
+    staff = page["items"][0]
     assert staff["kind"] == "pain_point" and staff["churn_lift"] == 2.5 and staff["significant"]
-    assert page["items"][1]["value"]["churn_lift_ci"] == [1.1, 2.0]
+    assert page["items"][1]["churn_lift_ci"] == [1.1, 2.0]
     lift = get(client, "/themes", sort="churn_lift")
-    assert lift["sort"] == "churn_lift" and lift["items"][-1]["value"]["churn_lift"] is None
+    assert lift["sort"] == "churn_lift" and lift["items"][-1]["churn_lift"] is None
     drivers = get(client, "/themes", kind="loyalty_driver")
     assert [t["id"] for t in drivers["items"]] == [built.theme_ids["app"]]
     assert drivers["ignored_filters"] == []
     detail = get(client, f"/themes/{built.theme_ids['staff']}")
-    assert detail["value"]["impact"] == 5.0 and detail["value"]["revenue_at_risk"] == 300.0
+    assert detail["impact"] == 5.0 and detail["revenue_at_risk"] == 300.0
     summary = get(client, "/summary")
     assert summary["ranked_by"] == "impact"
     assert [t["id"] for t in summary["top_themes"]] == order
-    assert summary["top_themes"][0]["value"]["kind"] == "pain_point"
+    assert summary["top_themes"][0]["kind"] == "pain_point"
     rows = client.get("/summary?format=csv", headers=READ).text.splitlines()
     assert rows[0].endswith("sentiment,kind,impact,churn_lift,revenue_at_risk,keywords")
     assert ",pain_point,5.0,2.5,300.0," in rows[1]

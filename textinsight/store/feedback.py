@@ -130,6 +130,14 @@ class FeedbackTable:
                     found[(channel, f.source_id)] = f
         return [found[k] for k in keys if k in found]
 
+    def unassigned(self, run_id: int) -> list[StoredFeedback]:
+        """Feedback without a theme in a run: left unassigned, or ingested after it."""
+        where = (
+            "WHERE id NOT IN (SELECT feedback_id FROM assignments "
+            "WHERE run_id = ? AND theme_id IS NOT NULL) ORDER BY id"
+        )
+        return list(self._select(where, [run_id]))
+
     def count(self) -> int:
         """Number of feedback rows."""
         return int(self._db.execute("SELECT count(*) FROM feedback").fetchone()[0])
