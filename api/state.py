@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 
 from textinsight.config import Settings
-from textinsight.embed import Embedder, get_embedder
+from textinsight.embed import Embedder, embedder_for_model, get_embedder
 from textinsight.errors import ModelError
 from textinsight.ingest.language import LanguageIdentifier
-from textinsight.queries import VectorIndexCache, embedder_for_model
+from textinsight.queries import VectorIndexCache
 from textinsight.store import Store
 
 log = logging.getLogger("textinsight.api")

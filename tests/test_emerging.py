@@ -22,8 +22,14 @@ def test_new_topic_in_the_unassigned_pool_is_reported(store: Store, embedder, wr
     rng = random.Random(1)
     words = NEW_TOPIC.split()
     new = [
-        Feedback(text=" ".join(rng.sample(words, 6)), channel="chat", source_id=f"n{i}",
-                 language="en", created_at=f"2026-07-{1 + i:02d}", customer_id=f"vip{i % 4}")
+        Feedback(
+            text=" ".join(rng.sample(words, 6)),
+            channel="chat",
+            source_id=f"n{i}",
+            language="en",
+            created_at=f"2026-07-{1 + i:02d}",
+            customer_id=f"vip{i % 4}",
+        )
         for i in range(24)
     ]
     store.customers.upsert_customers([Customer(f"vip{i}", value=10_000.0) for i in range(4)])
@@ -32,7 +38,6 @@ def test_new_topic_in_the_unassigned_pool_is_reported(store: Store, embedder, wr
     pool, found = find_emerging(store, embedder, min_size=5, window_days=7)
     assert pool >= 20
     top = found[0]
-    assert set(top.keywords[:5]) <= set(words) | {" ".join(p) for p in zip(words, words[1:])} \
-        or len(set(" ".join(top.keywords).split()) & set(words)) >= 3
+    assert len(set(" ".join(top.keywords).split()) & set(words)) >= 3
     assert top.size >= 15 and top.customers == 4 and top.value_total == 40_000.0
     assert top.recent > 0 and top.growth >= 1.0

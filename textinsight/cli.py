@@ -21,6 +21,7 @@ import click
 from textinsight.config import get_settings
 from textinsight.errors import TextInsightError
 from textinsight.progress import Advance
+from textinsight.queries import SORT_KEYS, theme_sort_key
 from textinsight.records import IngestReport, Theme, theme_json
 from textinsight.store import Store
 
@@ -183,29 +184,15 @@ def _num(value: float | None, spec: str = ".2f") -> str:
     return "" if value is None else format(value, spec)
 
 
-SORTS = ("impact", "size", "sentiment", "churn_lift")
-
-
-def _sorted_themes(items: list[Theme], sort: str) -> list[Theme]:
-    """Largest metric first; themes without the metric last, then by size."""
-
-    def key(theme: Theme) -> tuple[bool, float, int]:
-        data = theme_json(theme)
-        metric = data.get(sort)
-        return (metric is None, -float(metric or 0.0), -theme.size)
-
-    return sorted(items, key=key)
-
-
 @cli.command()
 @click.option("--run", "run_id", type=int, help="Run id (default: the current run).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
 @click.option(
     "--sort",
-    type=click.Choice(SORTS),
+    type=click.Choice(SORT_KEYS),
     default="impact",
     show_default=True,
-    help="Order of the themes (missing values last, then by size).",
+    help="Order: sentiment most negative first, the others largest first.",
 )
 @click.option("--limit", type=int, default=None, help="Show at most this many themes.")
 @click.pass_context
@@ -213,7 +200,7 @@ def themes(ctx: click.Context, run_id: int | None, fmt: str, sort: str, limit: i
     """List the themes of a run with their value metrics."""
     store = _store(ctx)
     info = store.runs.complete_run(run_id)
-    items = _sorted_themes(store.runs.themes(info.id), sort)[:limit]
+    items = sorted(store.runs.themes(info.id), key=theme_sort_key(sort))[:limit]
     if fmt == "json":
         click.echo(json.dumps([theme_json(t) for t in items], ensure_ascii=False, indent=2))
     elif fmt == "csv":

@@ -141,6 +141,24 @@ def get_embedder(name: str) -> Embedder:
     return factory()
 
 
+def embedder_for_model(model_id: str) -> Embedder:
+    """The registered embedder whose vectors are cached under ``model_id``.
+
+    Raises:
+        ModelError: no registered embedder produces ``model_id``.
+    """
+    known = []
+    for name, factory in EMBEDDERS.items():
+        embedder = factory()
+        if embedder.model_id == model_id:
+            return embedder
+        known.append(f"{name} ({embedder.model_id})")
+    raise ModelError(
+        f"The run was embedded with '{model_id}', which no registered model produces "
+        f"(known: {', '.join(known)}). Re-run `textinsight run` with an available model."
+    )
+
+
 def embed_cached(
     store: Store,
     embedder: Embedder,

@@ -29,7 +29,7 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from textinsight.embed import EMBEDDERS, Embedder
+from textinsight.embed import Embedder
 from textinsight.errors import ModelError, ValidationError
 from textinsight.records import CHANNELS, RunInfo, Theme, theme_json
 from textinsight.store import Store
@@ -54,7 +54,6 @@ __all__ = [
     "VectorIndex",
     "VectorIndexCache",
     "check_page",
-    "embedder_for_model",
     "feedback_filter",
     "list_runs",
     "list_themes",
@@ -441,24 +440,6 @@ def summary_csv(result: Summary) -> str:
 # -- semantic search -----------------------------------------------------------------
 
 
-def embedder_for_model(model_id: str) -> Embedder:
-    """The registered embedder whose vectors are cached under ``model_id``.
-
-    Raises:
-        ModelError: no registered embedder produces ``model_id``.
-    """
-    known = []
-    for name, factory in EMBEDDERS.items():
-        embedder = factory()
-        if embedder.model_id == model_id:
-            return embedder
-        known.append(f"{name} ({embedder.model_id})")
-    raise ModelError(
-        f"The run was embedded with '{model_id}', which no registered model produces "
-        f"(known: {', '.join(known)}). Re-run `textinsight run` with an available model."
-    )
-
-
 @dataclass(frozen=True)
 class VectorIndex:
     """The cached vectors of one run's feedback, rows aligned with ``ids``."""
@@ -512,7 +493,7 @@ def search(
     """The ``k`` feedback items of a run most similar in meaning to ``query``.
 
     Brute-force cosine similarity over the run's cached vectors; ``embedder`` must
-    be the run's model (see :func:`embedder_for_model`).
+    be the run's model (see :func:`textinsight.embed.embedder_for_model`).
 
     Raises:
         ModelError: ``embedder`` is not the model the run was embedded with.

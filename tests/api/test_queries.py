@@ -10,7 +10,7 @@ import pytest
 
 from tests.api.conftest import Built
 from textinsight import queries
-from textinsight.embed import HashingEmbedder
+from textinsight.embed import HashingEmbedder, embedder_for_model
 from textinsight.errors import ModelError, NoRunError, ValidationError
 from textinsight.store import Store
 
@@ -71,9 +71,9 @@ def test_vector_index_is_loaded_once_per_run_and_stamp(store: Store, built: Buil
 
 
 def test_embedder_for_model() -> None:
-    assert queries.embedder_for_model("hashing-256").model_id == "hashing-256"
+    assert embedder_for_model("hashing-256").model_id == "hashing-256"
     with pytest.raises(ModelError, match="Available|known"):
-        queries.embedder_for_model("nope")
+        embedder_for_model("nope")
 
 
 def test_summary_csv_has_one_row_per_top_theme(store: Store) -> None:
