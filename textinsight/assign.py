@@ -14,7 +14,7 @@ from textinsight.cluster import assign_to_centroids
 from textinsight.embed import Embedder, embed_cached
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import Assignment, Feedback, StoredFeedback
-from textinsight.sentiment import explicit_sentiment
+from textinsight.sentiment import find_sentiment_model, item_sentiments
 from textinsight.store import Store
 
 
@@ -48,14 +48,20 @@ def assign_stored(
         labels, sims = assign_to_centroids(vectors, centroids, threshold)
     else:
         labels, sims = np.full(len(feedback), -1), np.zeros(len(feedback))
+    sentiments = item_sentiments(
+        [f.rating for f in feedback],
+        [f.nps for f in feedback],
+        vectors,
+        find_sentiment_model(embedder.model_id),
+    )
     assignments = [
         Assignment(
             feedback_id=f.id,
             theme_id=theme_ids[int(label)] if label >= 0 else None,
             probability=float(max(sim, 0.0)) if label >= 0 else 0.0,
-            sentiment=explicit_sentiment(f.rating, f.nps),
+            sentiment=s,
         )
-        for f, label, sim in zip(feedback, labels, sims, strict=True)
+        for f, label, sim, s in zip(feedback, labels, sims, sentiments, strict=True)
     ]
     store.runs.add_assignments(run.id, assignments)
     return assignments

@@ -35,6 +35,11 @@ MIN_ITEMS_TO_CLUSTER = 10
 #: above it, UMAP's own approximate search (pynndescent).
 EXACT_KNN_MAX_ITEMS = 30_000
 
+#: The default smallest theme is 1/250 of the items (at least 5): the number of
+#: themes then stays about the same as a corpus grows. Measured on Banking77 at
+#: 2,000, 5,000 and 13,083 items, N/300..N/200 all score within a point.
+ITEMS_PER_MIN_THEME = 250
+
 #: Themes whose centroids are at least this cosine-similar are merged (a theme
 #: split in two by the reduction); measured on Banking77 it rarely fires.
 MERGE_THRESHOLD = 0.9
@@ -216,13 +221,13 @@ class ThemeClusterer:
             raise ConfigError(
                 f"selection={self.selection!r} is not allowed; use one of {SELECTIONS}."
             )
-        mcs = _given(self.min_cluster_size, max(5, round(n / 220)))
+        mcs = _given(self.min_cluster_size, max(5, round(n / ITEMS_PER_MIN_THEME)))
         mcs = int(max(2, min(mcs, n)))
         return {
             "seed": self.seed,
             "n_items": n,
             "min_cluster_size": mcs,
-            "min_samples": int(_given(self.min_samples, min(mcs, 15))),
+            "min_samples": int(_given(self.min_samples, min(mcs, max(5, round(mcs / 4))))),
             "n_neighbors": int(max(2, min(_given(self.n_neighbors, 15), n - 1))),
             "n_components": int(_given(self.n_components, 5)),
             "selection": self.selection,

@@ -29,7 +29,7 @@ from textinsight.records import (
     ThemeDescription,
     ThemeValue,
 )
-from textinsight.sentiment import explicit_sentiment, mean_sentiment
+from textinsight.sentiment import find_sentiment_model, item_sentiments, mean_sentiment
 from textinsight.store import Store
 from textinsight.value import ValueConfig, compute_theme_values
 
@@ -80,7 +80,12 @@ def run_pipeline(
                 vectors,
             )
         clock.lap("describe_s")
-        sentiments = [explicit_sentiment(f.rating, f.nps) for f in feedback]
+        sentiments = item_sentiments(
+            [f.rating for f in feedback],
+            [f.nps for f in feedback],
+            vectors,
+            find_sentiment_model(embedder.model_id),
+        )
         values = compute_theme_values(
             feedback,
             clusterer.labels_,

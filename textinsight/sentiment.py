@@ -1,15 +1,30 @@
 """Sentiment per feedback item, a number in [-1, 1].
 
 An explicit score the customer gave wins: a 1..5 rating maps linearly to -1..1 and a
-0..10 NPS answer maps to -1..1 (both given: their mean). Items without either get
-``None`` here; a model over the embeddings can fill them in.
+0..10 NPS answer maps to -1..1 (both given: their mean). Other items are scored by a
+small classifier over their embeddings (:class:`SentimentModel`: multinomial logistic
+regression, negative / neutral / positive; score = P(positive) - P(negative)),
+trained offline by ``scripts/train_sentiment.py`` for one embedding model and shipped
+under ``models/`` with a card. Without a model for the run's embedder, such items get
+``None``.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from textinsight.errors import ModelError
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+"""Where shipped model artifacts live (``models/`` at the project root)."""
+
+CLASSES = ("negative", "neutral", "positive")
 
 
 def explicit_sentiment(rating: int | None, nps: int | None) -> float | None:
@@ -31,3 +46,75 @@ def mean_sentiment(values: Sequence[float | None]) -> float | None:
     """Mean of the known values, ``None`` when none is known."""
     known = [v for v in values if v is not None]
     return float(np.mean(known)) if known else None
+
+
+@dataclass(frozen=True)
+class SentimentModel:
+    """A linear 3-class sentiment head over the vectors of one embedding model.
+
+    Attributes:
+        embedder_id: the ``model_id`` of the embedder it was trained on; it only
+            applies to vectors of that embedder.
+        coef: (3, dim) weights; intercept: (3,) biases, classes in :data:`CLASSES` order.
+        card: free metadata (training data, licence, scores).
+    """
+
+    embedder_id: str
+    coef: np.ndarray
+    intercept: np.ndarray
+    card: dict[str, Any] = field(default_factory=dict)
+
+    def predict_proba(self, vectors: np.ndarray) -> np.ndarray:
+        """Class probabilities, shape (n, 3)."""
+        logits = np.asarray(vectors, dtype=np.float64) @ self.coef.T + self.intercept
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return np.asarray(exp / exp.sum(axis=1, keepdims=True))
+
+    def score(self, vectors: np.ndarray) -> np.ndarray:
+        """Sentiment in [-1, 1]: P(positive) - P(negative)."""
+        proba = self.predict_proba(vectors)
+        return np.asarray(proba[:, 2] - proba[:, 0])
+
+    def save(self, path: Path) -> None:
+        """Write the model as one ``.npz`` file."""
+        np.savez(
+            path,
+            coef=self.coef,
+            intercept=self.intercept,
+            meta=np.array(json.dumps({"embedder_id": self.embedder_id, "card": self.card})),
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> SentimentModel:
+        """Read a model written by :meth:`save`."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta = json.loads(str(data["meta"]))
+                return cls(meta["embedder_id"], data["coef"], data["intercept"], meta["card"])
+        except (OSError, KeyError, ValueError) as exc:
+            raise ModelError(f"{path}: not a textinsight sentiment model ({exc})") from exc
+
+
+def find_sentiment_model(embedder_id: str, directory: Path = MODELS_DIR) -> SentimentModel | None:
+    """The shipped sentiment model trained on ``embedder_id``'s vectors, if any."""
+    for path in sorted(directory.glob("sentiment-*.npz")):
+        model = SentimentModel.load(path)
+        if model.embedder_id == embedder_id:
+            return model
+    return None
+
+
+def item_sentiments(
+    ratings: Sequence[int | None],
+    nps: Sequence[int | None],
+    vectors: np.ndarray,
+    model: SentimentModel | None,
+) -> list[float | None]:
+    """Per item: the explicit score when given, else the model's, else ``None``."""
+    explicit = [explicit_sentiment(r, n) for r, n in zip(ratings, nps, strict=True)]
+    missing = [i for i, s in enumerate(explicit) if s is None]
+    if model is not None and missing:
+        for i, s in zip(missing, model.score(vectors[missing]), strict=True):
+            explicit[i] = float(s)
+    return explicit
