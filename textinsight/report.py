@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from html import escape
 
 from textinsight.errors import ValidationError
+from textinsight.impact_chart import KIND_COLOURS, impact_chart, scale
 from textinsight.records import RunInfo, Theme
 
 #: How many of the largest themes get a text label on the theme map.
@@ -151,6 +152,11 @@ def render_report(
             [
                 "<h2>Themes</h2>",
                 _theme_table(ordered),
+                "<h2>Impact</h2>",
+                '<p class="note">Pain points and loyalty drivers: the value of the customers'
+                " behind each theme against how their churn or repurchase differs from"
+                " customers outside it. Hover a circle for details.</p>",
+                impact_chart(ordered),
                 "<h2>Theme map</h2>",
                 '<p class="note">Themes that are close together are similar; circle area'
                 " shows size and colour shows sentiment. Hover a circle for details.</p>",
@@ -212,7 +218,18 @@ def _counts(counts: Mapping[str, int]) -> str:
 
 def _theme_table(themes: Sequence[Theme]) -> str:
     """The sortable, filterable theme table; one ``<tbody>`` per theme with its quotes."""
-    headers = ["ID", "Theme", "Size", "Share", "Sentiment", "Languages", "Channels", "Keywords"]
+    headers = [
+        "ID",
+        "Theme",
+        "Size",
+        "Share",
+        "Sentiment",
+        "Kind",
+        "Impact",
+        "Languages",
+        "Channels",
+        "Keywords",
+    ]
     head = "".join(f"<th>{h}</th>" for h in headers)
     bodies = []
     for t in themes:
@@ -236,10 +253,11 @@ def _theme_table(themes: Sequence[Theme]) -> str:
             f'<td class="num" data-sort="{t.size}">{t.size:,}</td>'
             f'<td class="num" data-sort="{t.share:.6f}">{t.share:.1%}</td>'
             f'<td class="num" data-sort="{sort_sentiment}">{sentiment}</td>'
+            f"{_value_cells(t)}"
             f'<td class="small">{_counts(t.languages)}</td>'
             f'<td class="small">{_counts(t.channels)}</td>'
             f'<td class="small">{escape(", ".join(t.keywords[:8]))}</td></tr>'
-            f'<tr class="quotes"><td></td><td colspan="7">{details}</td></tr></tbody>'
+            f'<tr class="quotes"><td></td><td colspan="9">{details}</td></tr></tbody>'
         )
     return (
         '<input id="filter" class="filter" type="search" placeholder="Filter themes…"'
@@ -248,12 +266,17 @@ def _theme_table(themes: Sequence[Theme]) -> str:
     )
 
 
-def _scale(values: Sequence[float], lo: float, hi: float) -> list[float]:
-    """Map ``values`` linearly onto ``[lo, hi]``; all-equal values land in the middle."""
-    vmin, vmax = min(values), max(values)
-    if vmax - vmin < 1e-12:
-        return [(lo + hi) / 2] * len(values)
-    return [lo + (v - vmin) / (vmax - vmin) * (hi - lo) for v in values]
+def _value_cells(theme: Theme) -> str:
+    """The kind (coloured) and impact cells of a theme; blank without value metrics."""
+    value = theme.value
+    if value is None:
+        return '<td></td><td class="num" data-sort=""></td>'
+    colour = KIND_COLOURS.get(value.kind, "#969696")
+    impact = "" if value.impact is None else f"{value.impact:,.0f}"
+    return (
+        f'<td class="small" style="color:{colour}">{escape(value.kind.replace("_", " "))}</td>'
+        f'<td class="num" data-sort="{value.impact or 0:.2f}">{impact}</td>'
+    )
 
 
 def _theme_map(themes: Sequence[Theme], width: int = 1000, height: int = 540) -> str:
@@ -381,7 +404,7 @@ def _trend_chart(
     left, right, top, bottom = 52, 20, 16, 36
     series = [[int(weekly.get(t.id, {}).get(w, 0)) for w in weeks] for t in themes]
     y_max, step = _nice_max(max(max(s) for s in series))
-    px = _scale(range(len(weeks)), left, width - right)
+    px = scale(range(len(weeks)), left, width - right)
     grid = []
     for i in range(int(round(y_max / step)) + 1):
         y = height - bottom - (i * step) / y_max * (height - top - bottom)
