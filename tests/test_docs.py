@@ -36,3 +36,14 @@ def test_quick_start_has_exactly_two_commands_and_ci_runs_the_test_one() -> None
     assert len(commands) == 2
     ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text(encoding="utf-8")
     assert commands[1] in ci
+
+
+def test_every_api_route_is_in_the_readme() -> None:
+    from fastapi.routing import APIRoute
+
+    from api.main import create_app
+
+    for route in create_app().routes:
+        if isinstance(route, APIRoute):
+            path = route.path.split("{")[0].rstrip("/") or "/"
+            assert f"$API{path}" in README, f"document {route.path} in README.md"
