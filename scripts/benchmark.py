@@ -38,7 +38,7 @@ import sys
 import time
 import tracemalloc
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -58,7 +58,7 @@ from textinsight.evaluate import cluster_scores  # noqa: E402
 from textinsight.ingest.language import LanguageIdentifier  # noqa: E402
 from textinsight.ingest.load import prepare_feedback  # noqa: E402
 from textinsight.ingest.readers import read_rows  # noqa: E402
-from textinsight.records import Feedback  # noqa: E402
+from textinsight.records import Feedback, ThemeDescription  # noqa: E402
 from textinsight.store import Store, text_hash  # noqa: E402
 
 QUICK_ROWS = 1000
@@ -96,13 +96,30 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 @contextmanager
-def measured(into: dict[str, Any]) -> Iterator[None]:
-    """Record wall seconds and tracemalloc's peak (MB) of the block into ``into``."""
-    tracemalloc.reset_peak()
+def timed(into: dict[str, Any], key: str = "seconds") -> Iterator[None]:
+    """Record the wall seconds of the block as ``into[key]``."""
     started = time.perf_counter()
     yield
-    into["seconds"] = round(time.perf_counter() - started, 3)
-    into["peak_traced_mb"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
+    into[key] = round(time.perf_counter() - started, 3)
+
+
+def traced_peak_mb(step: Callable[[], object]) -> float:
+    """Run ``step`` under tracemalloc: the peak MB of the Python/numpy memory it allocated.
+
+    Tracing slows allocation-heavy code (numba compilation threefold), so steps are
+    timed untraced and run a second time here.
+    """
+    tracemalloc.start()
+    try:
+        step()
+        return round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
+    finally:
+        tracemalloc.stop()
+
+
+def max_rss_mb() -> float:
+    """The process's peak resident memory so far (Linux reports kB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def load_feedback(
@@ -128,8 +145,10 @@ def load_feedback(
         "rows_in_file": total + dropped,
         "language": "csv column" if "language" in rows[0][1] else "detected",
     }
-    with measured(info):
-        feedback = prepare_feedback(rows, channel=CHANNEL, languages=detector, on_error=errors.append)
+    with timed(info):
+        feedback = prepare_feedback(
+            rows, channel=CHANNEL, languages=detector, on_error=errors.append
+        )
     labelled = [f for f in feedback if f.metadata.get("label") is not None]
     info["dropped"] = dropped + len(errors) + len(feedback) - len(labelled)
     if not labelled:
@@ -149,12 +168,16 @@ def embed(
     distinct = len(set(hashes))
     store = Store(cache / "embeddings.db" if cache else ":memory:")
     try:
-        with measured(info):
-            X, info["n_embedded"] = embed_cached(store, embedder, texts, hashes, batch_size=batch_size)
+        with timed(info):
+            X, info["n_embedded"] = embed_cached(
+                store, embedder, texts, hashes, batch_size=batch_size
+            )
     finally:
         store.close()
     timings_path = cache / TIMINGS_FILE if cache else None
-    key = embedder.model_id + "|" + hashlib.sha256("".join(sorted(set(hashes))).encode()).hexdigest()
+    key = (
+        embedder.model_id + "|" + hashlib.sha256("".join(sorted(set(hashes))).encode()).hexdigest()
+    )
     stored = json.loads(timings_path.read_text()) if timings_path and timings_path.exists() else {}
     if info["n_embedded"] == distinct:
         info["uncached_s"] = info["seconds"]
@@ -174,6 +197,7 @@ def embed(
         info["uncached_s"] = round(per_text * distinct, 3)
         info["uncached_from"] = f"estimated from a {len(probe)}-text uncached probe"
     info["distinct_texts"] = distinct
+    info["max_rss_mb"] = max_rss_mb()
     info["texts_per_s"] = round(distinct / max(info["uncached_s"], 1e-9), 1)
     return X, info
 
@@ -182,15 +206,21 @@ def fit_product(
     texts: list[str], languages: list[str | None], labels: list[str], X: np.ndarray, seed: int
 ) -> dict[str, Any]:
     """Time ThemeClusterer.fit and ThemeDescriber.describe; score the themes."""
-    result: dict[str, Any] = {}
-    with measured(result):
+
+    def themes() -> tuple[ThemeClusterer, dict[int, ThemeDescription]]:
         clusterer = ThemeClusterer(seed=seed).fit(X)
-        fitted = time.perf_counter()
+        return clusterer, ThemeDescriber().describe(texts, languages, clusterer.labels_, X)
+
+    result: dict[str, Any] = {}
+    with timed(result, "cluster_s"):
+        clusterer = ThemeClusterer(seed=seed).fit(X)
+    with timed(result, "describe_s"):
         descriptions = ThemeDescriber().describe(texts, languages, clusterer.labels_, X)
-        result["describe_s"] = round(time.perf_counter() - fitted, 3)
-    result["cluster_s"] = round(result["seconds"] - result["describe_s"], 3)
+    result["seconds"] = round(result["cluster_s"] + result["describe_s"], 3)
     result.update(cluster_scores(labels, clusterer.labels_.tolist()))
-    result["labels_sample"] = [d.label for _, d in sorted(descriptions.items())[:5]]
+    result["peak_traced_mb"] = traced_peak_mb(themes)
+    result["max_rss_mb"] = max_rss_mb()
+    result["largest_themes"] = [descriptions[k].label for k in sorted(descriptions)[:5]]
     return result
 
 
@@ -219,15 +249,22 @@ def fit_bertopic(
     seeded: dict[str, Any] = {}
     reduced: dict[str, Any] = {}
     model = bertopic_model(embedder, seed)
-    with measured(seeded):
+    with timed(seeded):
         topics, _ = model.fit_transform(texts, embeddings=X)
     seeded.update(cluster_scores(labels, topics))
-    with measured(reduced):
+    with timed(reduced, "reduce_outliers_s"):
         new_topics = model.reduce_outliers(texts, topics, strategy="embeddings", embeddings=X)
-    reduced["reduce_outliers_s"] = reduced["seconds"]
-    reduced["seconds"] = round(seeded["seconds"] + reduced["seconds"], 3)
-    reduced["peak_traced_mb"] = max(reduced["peak_traced_mb"], seeded["peak_traced_mb"])
+    reduced["seconds"] = round(seeded["seconds"] + reduced["reduce_outliers_s"], 3)
     reduced.update(cluster_scores(labels, new_topics))
+
+    def fit_then_reduce() -> None:
+        again = bertopic_model(embedder, seed)
+        found, _ = again.fit_transform(texts, embeddings=X)
+        seeded["peak_traced_mb"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
+        again.reduce_outliers(texts, found, strategy="embeddings", embeddings=X)
+
+    reduced["peak_traced_mb"] = traced_peak_mb(fit_then_reduce)
+    seeded["max_rss_mb"] = reduced["max_rss_mb"] = max_rss_mb()
     return {"version": version("bertopic"), "seeded": seeded, "reduced_outliers": reduced}
 
 
@@ -273,32 +310,30 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "model": model,
         "environment": environment(),
     }
-    tracemalloc.start()
-    try:
-        feedback, labels, results["ingest"] = load_feedback(args.csv, limit, seed)
-        texts = [f.text for f in feedback]
-        languages = [f.language for f in feedback]
-        results["n"] = len(texts)
-        results["labels"] = len(set(labels))
-        embedder = get_embedder(model)
-        X, results["embed"] = embed(embedder, texts, args.cache, settings.batch_size)
-        compare = not args.no_bertopic and bertopic_available()
-        results["warm_up_s"] = warm_up(texts, languages, X, embedder, seed, bertopic=compare)
-        results["textinsight"] = fit_product(texts, languages, labels, X, seed)
-        if args.no_bertopic:
-            results["bertopic"] = {"skipped": "--no-bertopic"}
-        elif not compare:
-            print(NO_BERTOPIC, file=sys.stderr)
-            results["bertopic"] = {"skipped": NO_BERTOPIC}
-        else:
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message="n_jobs value 1 overridden")
-                results["bertopic"] = fit_bertopic(texts, labels, X, embedder, seed)
-    finally:
-        tracemalloc.stop()
+    feedback, labels, results["ingest"] = load_feedback(args.csv, limit, seed)
+    texts = [f.text for f in feedback]
+    languages = [f.language for f in feedback]
+    results["n"] = len(texts)
+    results["labels"] = len(set(labels))
+    embedder = get_embedder(model)
+    X, results["embed"] = embed(embedder, texts, args.cache, settings.batch_size)
+    compare = not args.no_bertopic and bertopic_available()
+    results["warm_up_s"] = warm_up(texts, languages, X, embedder, seed, bertopic=compare)
+    results["textinsight"] = fit_product(texts, languages, labels, X, seed)
+    if args.no_bertopic:
+        results["bertopic"] = {"skipped": "--no-bertopic"}
+    elif not compare:
+        print(NO_BERTOPIC, file=sys.stderr)
+        results["bertopic"] = {"skipped": NO_BERTOPIC}
+    else:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="n_jobs value 1 overridden")
+            results["bertopic"] = fit_bertopic(texts, labels, X, embedder, seed)
     results["memory"] = {
-        "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "max_rss_note": "whole process (includes the model and libraries), from getrusage",
+        "max_rss_mb": max_rss_mb(),
+        "note": "max_rss_mb: peak resident memory of the whole process so far (model and "
+        "libraries included; getrusage); peak_traced_mb: tracemalloc's peak of the Python "
+        "and numpy memory allocated by that step alone, measured in a second, untimed run",
     }
     results["goals"] = goals(results)
     results["environment"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -326,7 +361,8 @@ def goals(results: dict[str, Any]) -> dict[str, Any]:
 
 
 def environment() -> dict[str, Any]:
-    packages = {}
+    """Python, CPUs, load and the versions of the libraries that do the work."""
+    packages: dict[str, str | None] = {}
     for name in ("textinsight", "numpy", "umap-learn", "hdbscan", "torch", "bertopic"):
         try:
             packages[name] = version(name)
@@ -363,12 +399,12 @@ def table(results: dict[str, Any]) -> str:
         row("BERTopic (seeded)", bertopic["seeded"], "same vectors", "-")
         row("BERTopic + reduce_outliers", bertopic["reduced_outliers"], "same vectors", "-")
     product, g = results["textinsight"], results["goals"]
+    e = embed_info
     lines += [
         "",
-        f"embed: {embed_info['distinct_texts']:,} texts uncached in {embed_info['uncached_s']:.1f} s "
-        f"({embed_info['uncached_from']}); this run took {embed_info['seconds']:.1f} s, "
-        f"embedding {embed_info['n_embedded']:,}; model load {embed_info['model_load_s']:.1f} s "
-        "(not counted)",
+        f"embed: {e['distinct_texts']:,} texts uncached in {e['uncached_s']:.1f} s "
+        f"({e['uncached_from']}); this run took {e['seconds']:.1f} s, embedding "
+        f"{e['n_embedded']:,}; model load {e['model_load_s']:.1f} s (not counted)",
         f"cluster {product['cluster_s']:.1f} s + describe {product['describe_s']:.1f} s = "
         f"{100 * g['cluster_describe_share_of_embed']:.1f}% of the embed time "
         f"(goal <= {100 * GOAL_SHARE_OF_EMBED:.0f}%: {'met' if g['share_met'] else 'NOT met'})",
@@ -383,8 +419,10 @@ def table(results: dict[str, Any]) -> str:
         lines.append(f"BERTopic: skipped ({bertopic['skipped']})")
     ingest = results["ingest"]
     lines += [
-        f"memory: process max RSS {results['memory']['max_rss_mb']:,.0f} MB; tracemalloc peak "
-        f"{embed_info['peak_traced_mb']:.0f} MB while embedding",
+        f"memory: process max RSS {embed_info['max_rss_mb']:,.0f} MB after embedding, "
+        f"{product['max_rss_mb']:,.0f} MB after textinsight, "
+        f"{results['memory']['max_rss_mb']:,.0f} MB at the end; peak traced MB = tracemalloc "
+        "peak of the step's own Python/numpy allocations (separate untimed run)",
         f"language: {ingest['language']}; ingest {ingest['seconds']:.1f} s, "
         f"{ingest['dropped']} rows dropped; warm-up {results['warm_up_s']} s (not counted); "
         f"load average {results['environment']['load_average_start']} -> "

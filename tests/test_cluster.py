@@ -7,7 +7,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from textinsight.cluster import ThemeClusterer, assign_to_centroids, merge_similar
-from textinsight.errors import EmptyCorpusError, NotFittedError
+from textinsight.errors import ConfigError, EmptyCorpusError, NotFittedError, ValidationError
 
 DIM = 32
 SIZES = (80, 60, 45, 30)
@@ -57,7 +57,8 @@ def test_params_are_json_serialisable(fitted):
 
     model, *_ = fitted
     params = json.loads(json.dumps(model.params_))
-    assert params["n_themes"] == len(SIZES)
+    assert params["assign_threshold"] == model.threshold_
+    assert set(model.timings_) == {"reduce_s", "cluster_s", "outliers_s"}
     assert params["min_cluster_size"] >= 2
 
 
@@ -85,6 +86,28 @@ def test_far_outliers_stay_unassigned_near_ones_join(fitted):
     # the same rule through predict on new vectors
     assert (model.predict(far) == -1).all()
     assert (model.predict(near) >= 0).all()
+
+
+def test_hdbscan_outliers_rejoin_when_similar_enough(monkeypatch):
+    """Outliers of the clustering step go through assign_to_centroids."""
+    X, y, _ = _blobs()
+    rng = np.random.default_rng(2)
+    far = _unit(rng.normal(size=(3, DIM)))
+    Xo = np.concatenate([X, far])
+    planted = np.concatenate([y, [-1, -1, -1]])
+    planted[:10] = -1  # ten ordinary members the clustering step "missed"
+
+    def fake_cluster(self, Z, params):
+        return planted.copy(), np.where(planted >= 0, 1.0, 0.0)
+
+    monkeypatch.setattr(ThemeClusterer, "_cluster", fake_cluster)
+    model = ThemeClusterer(seed=0).fit(Xo)
+    truth_to_theme = {t: model.labels_[: len(y)][y == t][-1] for t in range(len(SIZES))}
+    rejoined = model.labels_[:10]
+    assert rejoined.tolist() == [truth_to_theme[t] for t in y[:10]]
+    assert (model.probabilities_[:10] > 0).all() and (model.probabilities_[:10] < 1).all()
+    assert (model.labels_[-3:] == -1).all()
+    assert (model.probabilities_[-3:] == 0).all()
 
 
 def test_assign_to_centroids_at_the_threshold():
@@ -133,3 +156,15 @@ def test_small_inputs_do_not_crash():
 def test_not_fitted_raises():
     with pytest.raises(NotFittedError, match="fit"):
         ThemeClusterer().predict(np.ones((1, DIM), np.float32))
+
+
+def test_bad_selection_is_a_config_error():
+    X, _, _ = _blobs()
+    with pytest.raises(ConfigError, match="selection='nearest'"):
+        ThemeClusterer(selection="nearest").fit(X)
+
+
+@pytest.mark.parametrize("bad", [np.ones(5), np.full((20, DIM), np.nan)])
+def test_bad_input_is_a_validation_error(bad):
+    with pytest.raises(ValidationError, match="2-D array of finite embeddings"):
+        ThemeClusterer().fit(bad)

@@ -137,3 +137,13 @@ def test_embedding_cache_roundtrip(store: Store) -> None:
     np.testing.assert_array_equal(found["h1"], vectors["h1"])
     assert store.embeddings.get_many("other", ["h1"]) == {}
     assert store.embeddings.count("m") == 2
+
+
+def test_vectors_can_be_copied_from_another_database(tmp_path: Path) -> None:
+    other = Store(tmp_path / "other.db")
+    other.embeddings.put_many("m", {"h1": np.ones(3, dtype=np.float32)})
+    other.close()
+    store = Store(tmp_path / "mine.db")
+    assert store.embeddings.copy_from(str(tmp_path / "other.db")) == 1
+    assert store.embeddings.copy_from(str(tmp_path / "other.db")) == 0
+    np.testing.assert_array_equal(store.embeddings.get_many("m", ["h1"])["h1"], np.ones(3))

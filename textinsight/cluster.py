@@ -172,15 +172,43 @@ def merge_similar(labels: np.ndarray, centroids: np.ndarray, threshold: float) -
     return out
 
 
+def reassign_outliers(
+    X: np.ndarray,
+    labels: np.ndarray,
+    probabilities: np.ndarray,
+    centroids: np.ndarray,
+    threshold: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pass outliers, and members less similar than ``threshold`` to their own
+    theme's centroid, through ``assign_to_centroids``.
+
+    UMAP can pull a stray item into a dense cluster, so membership alone does not
+    prove similarity; after this step every assigned item is at least ``threshold``
+    similar to the centroid it was judged against. A re-assigned item's
+    probability is its similarity; an unassigned item's is 0.
+    """
+    labels, probabilities = labels.copy(), probabilities.astype(np.float64)
+    if len(centroids):
+        own = np.einsum("ij,ij->i", X, centroids[np.maximum(labels, 0)])
+        redo = (labels < 0) | (own < threshold)
+    else:
+        redo = np.ones(len(labels), dtype=bool)
+    new, sims = assign_to_centroids(X[redo], centroids, threshold)
+    labels[redo] = new
+    probabilities[redo] = np.where(new >= 0, np.clip(sims, 0.0, 1.0), 0.0)
+    return labels, probabilities
+
+
 class ThemeClusterer:
     """Dimensionality reduction + HDBSCAN + outlier handling; sklearn-style.
 
     Args:
         seed: random seed; a fixed seed gives identical results.
-        min_cluster_size: smallest theme HDBSCAN may report. ``None``: scales with
-            the number of items ``N``.
-        min_samples: HDBSCAN density smoothing. ``None``: derived from N.
-        n_neighbors: UMAP neighbourhood size. ``None``: derived from N.
+        min_cluster_size: smallest theme HDBSCAN may report. ``None``:
+            ``N / ITEMS_PER_MIN_THEME`` (at least 5) for ``N`` items.
+        min_samples: HDBSCAN density smoothing; higher leaves more items as
+            outliers. ``None``: a quarter of ``min_cluster_size``, from 5 up to it.
+        n_neighbors: UMAP neighbourhood size. ``None``: 15 (at most ``N - 1``).
         n_components: UMAP output dimensions. ``None``: 5.
         selection: HDBSCAN cluster selection, ``"eom"`` or ``"leaf"``.
         merge_threshold: themes whose centroids have cosine similarity at least this
@@ -188,6 +216,12 @@ class ThemeClusterer:
         assign_threshold: outliers (and new feedback) join their nearest theme at
             this cosine similarity or more. ``None``: adapted to how tight the
             themes are (see ``_threshold``).
+
+    Fitted attributes: ``labels_`` (themes ``0..k-1`` by descending size, -1
+    unassigned), ``probabilities_`` (membership strength in [0, 1], 0 when
+    unassigned), ``centroids_`` (``(k, dim)``, L2-normalised), ``threshold_`` (the
+    assignment threshold ``predict`` uses), ``params_`` (the effective parameters,
+    JSON-serialisable, for the run record) and ``timings_`` (seconds per step).
 
     Example:
         >>> model = ThemeClusterer(seed=0).fit(vectors)  # doctest: +SKIP
@@ -237,8 +271,12 @@ class ThemeClusterer:
     def fit(self, X: np.ndarray, y: None = None) -> ThemeClusterer:
         """Find themes in ``X``, an ``(N, dim)`` array of sentence embeddings.
 
+        Fewer than ``MIN_ITEMS_TO_CLUSTER`` items form a single theme.
+
         Raises:
             EmptyCorpusError: when ``X`` has no rows.
+            ValidationError: when ``X`` is not a 2-D array of finite numbers.
+            ConfigError: when a parameter has a value that is not allowed.
         """
         X = np.asarray(X)
         if X.ndim != 2 or not np.isfinite(X).all():
@@ -256,42 +294,31 @@ class ThemeClusterer:
             )
         params = self._resolve(n)
         timings: dict[str, float] = {}
-        params["clustered"] = n >= MIN_ITEMS_TO_CLUSTER
-        if not params["clustered"]:
+        if n < MIN_ITEMS_TO_CLUSTER:  # too few to find structure: one theme of all
             labels = np.zeros(n, dtype=np.int64)
             probabilities = np.ones(n, dtype=np.float64)
+            threshold = self._threshold(X, labels, _centroids(X, labels))
         else:
-            t0 = time.perf_counter()
+            start = time.perf_counter()
             Z = self._reduce(X, params)
-            timings["reduce_s"] = time.perf_counter() - t0
-            t0 = time.perf_counter()
+            timings["reduce_s"] = time.perf_counter() - start
             labels, probabilities = self._cluster(Z, params)
-            timings["cluster_s"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        labels = _renumber_by_size(labels)
-        labels = merge_similar(labels, _centroids(X, labels), params["merge_threshold"])
-        labels = _renumber_by_size(labels)
-        centroids = _centroids(X, labels)
-        threshold = self._threshold(X, labels, centroids)
-        # HDBSCAN's outliers, and members too far from their own theme's centroid,
-        # go through the one assignment rule.
-        own = np.einsum("ij,ij->i", X, centroids[np.maximum(labels, 0)]) if len(centroids) else 0
-        redo = (labels < 0) | (own < threshold)
-        new, sims = assign_to_centroids(X[redo], centroids, threshold)
-        labels[redo] = new
-        probabilities[redo] = np.where(new >= 0, np.clip(sims, 0.0, 1.0), 0.0)
-        labels = _renumber_by_size(labels)
-        timings["outliers_s"] = time.perf_counter() - t0
-
-        self.labels_ = labels
+            timings["cluster_s"] = time.perf_counter() - start - timings["reduce_s"]
+            start = time.perf_counter()
+            labels = merge_similar(labels, _centroids(X, labels), params["merge_threshold"])
+            centroids = _centroids(X, labels)
+            threshold = self._threshold(X, labels, centroids)
+            labels, probabilities = reassign_outliers(
+                X, labels, probabilities, centroids, threshold
+            )
+            timings["outliers_s"] = time.perf_counter() - start
+        self.labels_ = _renumber_by_size(labels)
         self.probabilities_ = probabilities
-        self.centroids_ = _centroids(X, labels).astype(np.float32)
-        self.threshold_ = float(threshold)
-        params["assign_threshold"] = self.threshold_
-        params["n_themes"] = len(self.centroids_)
-        params["n_unassigned"] = int((labels < 0).sum())
-        params.update({key: round(v, 3) for key, v in timings.items()})
-        self.params_ = params
+        self.centroids_ = _centroids(X, self.labels_).astype(np.float32)
+        self.threshold_ = threshold
+        self.params_ = {**params, "clustered": n >= MIN_ITEMS_TO_CLUSTER}
+        self.params_["assign_threshold"] = threshold
+        self.timings_ = timings
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:

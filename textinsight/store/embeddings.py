@@ -40,6 +40,20 @@ class EmbeddingCache:
                 ],
             )
 
+    def copy_from(self, path: str) -> int:
+        """Copy the vectors cached in another textinsight database; return how many are new."""
+        before = self.count()
+        self._db.execute("ATTACH DATABASE ? AS other", [path])
+        try:
+            with self._db.atomic():
+                self._db.execute(
+                    "INSERT OR IGNORE INTO embeddings (model_id, text_hash, vector) "
+                    "SELECT model_id, text_hash, vector FROM other.embeddings"
+                )
+        finally:
+            self._db.execute("DETACH DATABASE other")
+        return self.count() - before
+
     def count(self, model_id: str | None = None) -> int:
         """Number of cached vectors, for one model or all."""
         if model_id is None:

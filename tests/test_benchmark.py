@@ -1,0 +1,142 @@
+"""scripts/benchmark.py: the --quick smoke test CI runs, on a small synthetic CSV."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from textinsight.embed import HashingEmbedder
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TOPICS = {
+    "delivery": ["my parcel arrived {} days late", "delivery took {} days, far too slow"],
+    "refund": ["still waiting for my refund of {} euros", "refund of {} euros never came back"],
+    "staff": ["the cashier was rude to me {} times", "staff ignored me for {} minutes"],
+    "app": ["the app crashes {} times a day", "app login fails after {} tries"],
+}
+
+
+def _load_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("benchmark", ROOT / "scripts" / "benchmark.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+benchmark = _load_script()
+
+
+def _write_csv(path: Path, per_topic: int, *, language: bool) -> Path:
+    rows = []
+    for label, templates in TOPICS.items():
+        for i in range(per_topic):
+            row = {"text": templates[i % 2].format(i + 2), "label": label}
+            if language:
+                row["language"] = "en"
+            rows.append(row)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def _check_scores(scores: dict[str, Any], n: int) -> None:
+    assert scores["n"] == n
+    assert scores["themes"] >= 1
+    assert 0.0 <= scores["unassigned"] <= 1.0
+    assert 0.0 <= scores["nmi"] <= 100.0
+    assert -100.0 <= scores["ari"] <= 100.0
+    assert scores["seconds"] > 0
+    assert scores["peak_traced_mb"] > 0
+    assert scores["max_rss_mb"] > 0
+
+
+def test_quick_run_writes_every_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _write_csv(tmp_path / "feedback.csv", 75, language=False)
+    out = tmp_path / "out" / "results.json"
+
+    returned = benchmark.main([str(data), "--quick", "--no-bertopic", "--out", str(out)])
+
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert results == json.loads(json.dumps(returned))
+    assert results["n"] == 300 and results["labels"] == 4
+    assert results["quick"] is True and results["model"] == "hashing"
+    assert results["ingest"] == {
+        "rows_in_file": 300,
+        "language": "detected",
+        "seconds": results["ingest"]["seconds"],
+        "dropped": 0,
+    }
+    embed = results["embed"]
+    assert embed["model_id"] == "hashing-256"
+    assert embed["n_embedded"] == embed["distinct_texts"] == 300
+    assert embed["uncached_from"] == "this run"
+    assert embed["uncached_s"] == embed["seconds"] > 0
+    assert embed["texts_per_s"] > 0
+    product = results["textinsight"]
+    _check_scores(product, 300)
+    assert product["seconds"] == pytest.approx(product["cluster_s"] + product["describe_s"])
+    assert product["largest_themes"]
+    assert results["bertopic"] == {"skipped": "--no-bertopic"}
+    goals = results["goals"]
+    assert goals["cluster_describe_share_of_embed"] > 0
+    assert goals["bertopic_speedup"] is None and goals["speedup_met"] is None
+    assert results["memory"]["max_rss_mb"] > 0
+    printed = capsys.readouterr().out
+    assert "| textinsight | 300 | hashing-256 |" in printed
+    assert "BERTopic: skipped (--no-bertopic)" in printed
+
+
+def test_missing_bertopic_is_skipped_with_a_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "bertopic", None)  # import bertopic -> ImportError
+    data = _write_csv(tmp_path / "feedback.csv", 15, language=True)
+
+    results = benchmark.main([str(data), "--quick", "--out", str(tmp_path / "r.json")])
+
+    assert results["bertopic"] == {"skipped": benchmark.NO_BERTOPIC}
+    assert "pip install -e '.[bench]'" in capsys.readouterr().err
+
+
+def test_embed_reports_how_the_uncached_time_was_had(tmp_path: Path) -> None:
+    texts = [f"feedback number {i}" for i in range(40)]
+    cache = tmp_path / "cache"
+    cache.mkdir()
+
+    _, first = benchmark.embed(HashingEmbedder(), texts, cache, 16)
+    _, again = benchmark.embed(HashingEmbedder(), texts, cache, 16)
+    _, subset = benchmark.embed(HashingEmbedder(), texts[:30], cache, 16)
+
+    assert (first["n_embedded"], first["uncached_from"]) == (40, "this run")
+    assert again["n_embedded"] == 0
+    assert again["uncached_from"].startswith("the run that filled the cache")
+    assert again["uncached_s"] == first["uncached_s"]
+    assert subset["n_embedded"] == 0
+    assert subset["uncached_from"] == "estimated from a 30-text uncached probe"
+    assert subset["texts_per_s"] > 0
+
+
+def test_compares_with_bertopic_on_the_same_embeddings(tmp_path: Path) -> None:
+    pytest.importorskip("bertopic")
+    data = _write_csv(tmp_path / "feedback.csv", 75, language=True)
+
+    results = benchmark.main([str(data), "--quick", "--out", str(tmp_path / "r.json")])
+
+    bertopic = results["bertopic"]
+    assert bertopic["version"]
+    _check_scores(bertopic["seeded"], 300)
+    _check_scores(bertopic["reduced_outliers"], 300)
+    assert bertopic["reduced_outliers"]["unassigned"] <= bertopic["seeded"]["unassigned"]
+    assert results["goals"]["bertopic_speedup"] > 0
+    assert isinstance(results["goals"]["speedup_met"], bool)
