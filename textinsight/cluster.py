@@ -1,10 +1,6 @@
 """Reduction + clustering + outlier handling: sentence embeddings in, themes out.
 
-``ThemeClusterer`` follows the scikit-learn estimator contract: ``__init__`` only
-stores its keyword arguments, ``fit(X)`` does the work and sets ``labels_``,
-``probabilities_``, ``centroids_``, ``threshold_`` and ``params_``.
-
-The steps of ``fit``:
+``ThemeClusterer.fit`` (scikit-learn style) runs four steps:
 
 1. reduce the L2-normalised vectors with UMAP (cosine metric) to a few dimensions;
 2. cluster the reduced vectors with HDBSCAN;
@@ -69,19 +65,13 @@ def assign_to_centroids(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Assign each row of ``X`` to its most similar centroid by cosine similarity.
 
-    This is the one assignment rule used both for outliers during ``fit`` and for
-    new feedback between full runs.
-
-    Args:
-        X: ``(n, dim)`` vectors (normalised here, so any scale is fine).
-        centroids: ``(k, dim)`` theme centroids; ``k`` may be 0.
-        threshold: minimum cosine similarity to join a theme.
+    The one assignment rule, for outliers during ``fit`` and for new feedback
+    between full runs. ``X`` and ``centroids`` are normalised here; ``k`` may be 0.
 
     Returns:
         ``(labels, similarities)``: ``labels[i]`` is the index of the nearest
-        centroid when its similarity is ``>= threshold``, else -1;
-        ``similarities[i]`` is the similarity to the nearest centroid (-1.0 when
-        there are no centroids).
+        centroid if its similarity is ``>= threshold``, else -1; ``similarities[i]``
+        is the similarity to the nearest centroid (-1.0 when there are none).
 
     Example:
         >>> C = np.eye(2, dtype=np.float32)
@@ -107,12 +97,9 @@ def assign_to_centroids(
 def exact_knn(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Exact cosine k nearest neighbours of each row (itself included), blockwise.
 
-    Memory stays at ``block x N`` similarities; time is ``O(N^2 dim)``, which for
-    up to ``EXACT_KNN_MAX_ITEMS`` rows is faster than compiling an approximate index.
-
-    Returns:
-        ``(indices, distances)``, both ``(N, k)``, nearest first; distance is
-        ``1 - cosine similarity``.
+    Returns ``(indices, distances)``, both ``(N, k)``, nearest first, distance
+    ``1 - cosine``. Memory: ``block x N`` similarities; time ``O(N^2 dim)``, which up
+    to ``EXACT_KNN_MAX_ITEMS`` rows beats compiling an approximate index (numba).
     """
     n = len(X)
     indices = np.empty((n, k), dtype=np.int64)
@@ -217,11 +204,11 @@ class ThemeClusterer:
             this cosine similarity or more. ``None``: adapted to how tight the
             themes are (see ``_threshold``).
 
-    Fitted attributes: ``labels_`` (themes ``0..k-1`` by descending size, -1
-    unassigned), ``probabilities_`` (membership strength in [0, 1], 0 when
-    unassigned), ``centroids_`` (``(k, dim)``, L2-normalised), ``threshold_`` (the
-    assignment threshold ``predict`` uses), ``params_`` (the effective parameters,
-    JSON-serialisable, for the run record) and ``timings_`` (seconds per step).
+    Fitted: ``labels_`` (themes ``0..k-1`` by descending size, -1 unassigned),
+    ``probabilities_`` (membership in [0, 1], 0 if unassigned), ``centroids_``
+    (``(k, dim)``, L2-normalised mean of the members), ``threshold_`` (used by
+    ``predict``), ``params_`` (effective parameters, JSON-serialisable) and
+    ``timings_`` (seconds per step).
 
     Example:
         >>> model = ThemeClusterer(seed=0).fit(vectors)  # doctest: +SKIP
@@ -258,7 +245,7 @@ class ThemeClusterer:
         mcs = _given(self.min_cluster_size, max(5, round(n / ITEMS_PER_MIN_THEME)))
         mcs = int(max(2, min(mcs, n)))
         return {
-            "seed": self.seed,
+            "seed": int(self.seed),
             "n_items": n,
             "min_cluster_size": mcs,
             "min_samples": int(_given(self.min_samples, min(mcs, max(5, round(mcs / 4))))),
