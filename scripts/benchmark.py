@@ -2,7 +2,7 @@
 
 Usage:
     python scripts/benchmark.py ../shared/data/banking77/banking77.csv \\
-        --cache bench --out bench/banking77.json
+        --cache bench/cache --out bench/banking77.json
     python scripts/benchmark.py FILE.csv --quick --no-bertopic    # CI smoke test
 
 Runs the product's own code and only times it:
