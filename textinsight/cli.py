@@ -376,6 +376,34 @@ def lineage(ctx: click.Context, run_id: int | None) -> None:
             )
 
 
+@cli.command()
+@click.option("--run", "run_id", type=int, help="Run id (default: the current run).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+def trends(ctx: click.Context, run_id: int | None, fmt: str) -> None:
+    """Which themes grew in the last week against the weeks before (BH-corrected test)."""
+    from textinsight.trends import theme_growth
+
+    store = _store(ctx)
+    info = store.runs.complete_run(run_id)
+    labels = {t.id: t.label for t in store.runs.themes(info.id)}
+    growth = theme_growth(store.runs.weekly_counts(info.id))
+    if fmt == "json":
+        rows = [{**asdict(g), "label": labels.get(g.theme_id)} for g in growth]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not growth:
+        click.echo("Not enough dated feedback: trends need at least two weeks.")
+    for g in growth:
+        mark = "GROWING" if g.growing else "       "
+        ratio = "new" if g.ratio is None else f"x{g.ratio:.2f}"
+        click.echo(
+            f"{mark} theme {g.theme_id:<5} week of {g.period}: {g.recent_share:6.1%} "
+            f"vs {g.previous_share:6.1%} before ({ratio}, q {g.q_value:.3g})  "
+            f"{labels.get(g.theme_id, '')}"
+        )
+
+
 @cli.group()
 def export() -> None:
     """Export results."""

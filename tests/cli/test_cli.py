@@ -64,6 +64,8 @@ def test_full_flow(invoke, write_csv, tmp_path: Path) -> None:
     assert invoke("report", "--out", str(out)).exit_code == 0
     assert themes[0]["label"].split(" / ")[0] in out.read_text(encoding="utf-8")
     assert "* run" in invoke("runs").output
+    growth = json.loads(invoke("trends", "--format", "json").output)
+    assert {g["theme_id"] for g in growth} <= {t["id"] for t in themes}
 
 
 def test_errors_are_one_line_without_traceback(invoke, tmp_path: Path) -> None:
