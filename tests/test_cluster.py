@@ -134,6 +134,8 @@ def test_merge_similar_joins_near_duplicate_centroids():
 def test_empty_corpus_raises():
     with pytest.raises(EmptyCorpusError, match="0 feedback items"):
         ThemeClusterer().fit(np.zeros((0, DIM), np.float32))
+    with pytest.raises(EmptyCorpusError):
+        ThemeClusterer().fit([])
 
 
 @pytest.mark.parametrize("n", [1, 2, 5, 9])
@@ -180,3 +182,12 @@ def test_defaults_scale_with_corpus_size_and_explicit_values_win():
         3,
         0.0,
     )
+
+
+def test_exact_duplicates_are_one_theme():
+    X, _, _ = _blobs()
+    same = ThemeClusterer().fit(np.repeat(X[:1], 50, axis=0))
+    assert same.labels_.tolist() == [0] * 50
+    model = ThemeClusterer(seed=0).fit(np.concatenate([X, np.repeat(X[:1], 100, axis=0)]))
+    assert model.params_["n_distinct"] == len(X)
+    assert len(set(model.labels_[len(X) :].tolist())) == 1

@@ -24,7 +24,7 @@ import numpy as np
 
 from textinsight.errors import ConfigError, EmptyCorpusError, NotFittedError, ValidationError
 
-#: Below this many items no clustering is attempted: all items form one theme.
+#: Below this many distinct vectors no clustering is attempted: all form one theme.
 MIN_ITEMS_TO_CLUSTER = 10
 
 #: Up to this many items, UMAP gets exact neighbours (numpy, no numba compile);
@@ -236,8 +236,10 @@ class ThemeClusterer:
         self.merge_threshold = merge_threshold
         self.assign_threshold = assign_threshold
 
-    def _resolve(self, n: int) -> dict[str, Any]:
-        """Effective parameters for ``n`` items (explicit arguments win)."""
+    def _resolve(self, n: int, n_distinct: int | None = None) -> dict[str, Any]:
+        """Effective parameters for ``n`` items, ``n_distinct`` of them different
+        (explicit arguments win)."""
+        n_distinct = n if n_distinct is None else n_distinct
         if self.selection not in SELECTIONS:
             raise ConfigError(
                 f"selection={self.selection!r} is not allowed; use one of {SELECTIONS}."
@@ -247,9 +249,10 @@ class ThemeClusterer:
         return {
             "seed": int(self.seed),
             "n_items": n,
+            "n_distinct": n_distinct,
             "min_cluster_size": mcs,
             "min_samples": int(_given(self.min_samples, min(mcs, max(5, round(mcs / 4))))),
-            "n_neighbors": int(max(2, min(_given(self.n_neighbors, 15), n - 1))),
+            "n_neighbors": int(max(2, min(_given(self.n_neighbors, 15), n_distinct - 1))),
             "n_components": int(_given(self.n_components, 5)),
             "selection": self.selection,
             "merge_threshold": float(_given(self.merge_threshold, MERGE_THRESHOLD)),
@@ -258,7 +261,7 @@ class ThemeClusterer:
     def fit(self, X: np.ndarray, y: None = None) -> ThemeClusterer:
         """Find themes in ``X``, an ``(N, dim)`` array of sentence embeddings.
 
-        Fewer than ``MIN_ITEMS_TO_CLUSTER`` items form a single theme.
+        Fewer than ``MIN_ITEMS_TO_CLUSTER`` distinct vectors form a single theme.
 
         Raises:
             EmptyCorpusError: when ``X`` has no rows.
@@ -266,6 +269,11 @@ class ThemeClusterer:
             ConfigError: when a parameter has a value that is not allowed.
         """
         X = np.asarray(X)
+        if X.size == 0:
+            raise EmptyCorpusError(
+                "Cannot find themes in 0 feedback items. Ingest feedback first "
+                "(`textinsight ingest FILE`), then run again."
+            )
         if X.ndim != 2 or not np.isfinite(X).all():
             raise ValidationError(
                 f"Expected a 2-D array of finite embeddings (items x dims), got shape "
@@ -274,20 +282,18 @@ class ThemeClusterer:
             )
         X = _normalise(X)
         n = X.shape[0]
-        if n == 0:
-            raise EmptyCorpusError(
-                "Cannot find themes in 0 feedback items. Ingest feedback first "
-                "(`textinsight ingest FILE`), then run again."
-            )
-        params = self._resolve(n)
+        # UMAP sees each distinct vector once (exact duplicates would form many tiny
+        # disconnected components, which slow it down); HDBSCAN sees them all.
+        distinct, inverse = np.unique(X, axis=0, return_inverse=True)
+        params = self._resolve(n, len(distinct))
         timings: dict[str, float] = {}
-        if n < MIN_ITEMS_TO_CLUSTER:  # too few to find structure: one theme of all
+        if len(distinct) < MIN_ITEMS_TO_CLUSTER:  # too few to find structure: one theme
             labels = np.zeros(n, dtype=np.int64)
             probabilities = np.ones(n, dtype=np.float64)
             threshold = self._threshold(X, labels, _centroids(X, labels))
         else:
             start = time.perf_counter()
-            Z = self._reduce(X, params)
+            Z = self._reduce(distinct, params)[inverse.reshape(-1)]
             timings["reduce_s"] = time.perf_counter() - start
             labels, probabilities = self._cluster(Z, params)
             timings["cluster_s"] = time.perf_counter() - start - timings["reduce_s"]
@@ -303,7 +309,7 @@ class ThemeClusterer:
         self.probabilities_ = probabilities
         self.centroids_ = _centroids(X, self.labels_).astype(np.float32)
         self.threshold_ = threshold
-        self.params_ = {**params, "clustered": n >= MIN_ITEMS_TO_CLUSTER}
+        self.params_ = {**params, "clustered": len(distinct) >= MIN_ITEMS_TO_CLUSTER}
         self.params_["assign_threshold"] = threshold
         self.timings_ = timings
         return self

