@@ -39,5 +39,5 @@ def test_new_topic_in_the_unassigned_pool_is_reported(store: Store, embedder, wr
     assert pool >= 20
     top = found[0]
     assert len(set(" ".join(top.keywords).split()) & set(words)) >= 3
-    assert top.size >= 15 and top.customers == 4 and top.value_total == 40_000.0
+    assert top.size >= 10 and top.customers == 4 and top.value_total == 40_000.0
     assert top.recent > 0 and top.growth >= 1.0

@@ -404,6 +404,39 @@ def trends(ctx: click.Context, run_id: int | None, fmt: str) -> None:
         )
 
 
+@cli.command()
+@click.option("--min-size", type=int, default=5, show_default=True, help="Smallest group reported.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+def emerging(ctx: click.Context, min_size: int, fmt: str) -> None:
+    """Candidate new themes: dense groups in the feedback no current theme holds."""
+    from textinsight.embed import get_embedder
+    from textinsight.emerging import find_emerging
+
+    settings = get_settings()
+    store = _store(ctx)
+    pool, found = find_emerging(
+        store,
+        get_embedder(settings.model),
+        min_size=min_size,
+        batch_size=settings.batch_size,
+        progress=_progress,
+    )
+    if fmt == "json":
+        rows = [{**asdict(e), "feedback_ids": list(e.feedback_ids)} for e in found]
+        click.echo(json.dumps({"pool": pool, "emerging": rows}, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{pool} feedback items have no theme; {len(found)} candidate new theme(s)")
+    for e in found:
+        value = "" if e.value_total is None else f", customer value {e.value_total:,.0f}"
+        click.echo(
+            f"- {e.label}: {e.size} items, {e.customers} customers{value}, "
+            f"growth x{e.growth:.1f} ({e.recent} in the last 14 days)"
+        )
+        for quote in e.quotes[:3]:
+            click.echo(f'    "{quote}"')
+
+
 @cli.group()
 def export() -> None:
     """Export results."""

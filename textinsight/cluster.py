@@ -203,6 +203,8 @@ class ThemeClusterer:
         assign_threshold: outliers (and new feedback) join their nearest theme at
             this cosine similarity or more. ``None``: adapted to how tight the
             themes are (see ``_threshold``).
+        allow_single_cluster: let HDBSCAN return one theme for data that holds only
+            one dense group (used for the pool of unassigned feedback).
 
     Fitted: ``labels_`` (themes ``0..k-1`` by descending size, -1 unassigned),
     ``probabilities_`` (membership in [0, 1], 0 if unassigned), ``centroids_``
@@ -226,8 +228,10 @@ class ThemeClusterer:
         selection: str = "eom",
         merge_threshold: float | None = None,
         assign_threshold: float | None = None,
+        allow_single_cluster: bool = False,
     ) -> None:
         self.seed = seed
+        self.allow_single_cluster = allow_single_cluster
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
         self.n_neighbors = n_neighbors
@@ -347,6 +351,7 @@ class ThemeClusterer:
             min_cluster_size=params["min_cluster_size"],
             min_samples=params["min_samples"],
             cluster_selection_method=params["selection"],
+            allow_single_cluster=self.allow_single_cluster,
             core_dist_n_jobs=1,
         ).fit(Z)
         return model.labels_.astype(np.int64), model.probabilities_.astype(np.float64)

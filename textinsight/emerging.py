@@ -71,7 +71,8 @@ def find_emerging(
         batch_size=batch_size,
         progress=progress,
     )
-    clusterer = ThemeClusterer(seed=seed).fit(vectors)
+    # the pool may hold a single dense group: HDBSCAN must be allowed to return just one
+    clusterer = ThemeClusterer(seed=seed, allow_single_cluster=True).fit(vectors)
     descriptions = ThemeDescriber().describe(
         [f.text for f in pool], [f.language for f in pool], clusterer.labels_, vectors
     )

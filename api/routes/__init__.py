@@ -1,6 +1,6 @@
 """One router per resource."""
 
-from api.routes import feedback, health, runs, search, summary, themes
+from api.routes import emerging, feedback, health, runs, search, summary, themes
 
 ROUTERS = (
     health.router,
@@ -9,4 +9,5 @@ ROUTERS = (
     search.router,
     feedback.router,
     summary.router,
+    emerging.router,
 )

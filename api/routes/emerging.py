@@ -1,0 +1,70 @@
+"""``GET /emerging``: candidate new themes in the unassigned feedback."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from api.deps import ReadKey, StateDep, StoreDep
+from api.errors import ErrorOut
+from textinsight.emerging import find_emerging
+
+router = APIRouter(
+    tags=["emerging"],
+    dependencies=[ReadKey],
+    responses={409: {"model": ErrorOut}, 503: {"model": ErrorOut}},
+)
+
+
+class EmergingThemeOut(BaseModel):
+    """A dense group of feedback that no current theme holds."""
+
+    label: str
+    keywords: list[str]
+    size: int
+    quotes: list[str]
+    customers: int
+    value_total: float | None
+    recent: int
+    previous: int
+    growth: float
+
+
+class EmergingOut(BaseModel):
+    """The unassigned pool of the current run and the candidate themes in it."""
+
+    run_id: int
+    pool: int
+    items: list[EmergingThemeOut]
+
+
+@router.get("/emerging", response_model=EmergingOut)
+def emerging(
+    store: StoreDep,
+    state: StateDep,
+    min_size: Annotated[int, Query(ge=2, le=10_000, description="Smallest group.")] = 5,
+) -> EmergingOut:
+    """Cluster the current run's unassigned feedback (with the run's model) and rank the
+    groups by the value of their customers, then size."""
+    run = store.runs.current()
+    pool, found = find_emerging(store, state.embedder(run.model_id), min_size=min_size)
+    return EmergingOut(
+        run_id=run.id,
+        pool=pool,
+        items=[
+            EmergingThemeOut(
+                label=e.label,
+                keywords=list(e.keywords),
+                size=e.size,
+                quotes=list(e.quotes),
+                customers=e.customers,
+                value_total=e.value_total,
+                recent=e.recent,
+                previous=e.previous,
+                growth=e.growth,
+            )
+            for e in found
+        ],
+    )

@@ -1,0 +1,33 @@
+"""/emerging: candidate new themes from the unassigned pool."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import READ, WRITE
+
+WORDS = "voucher giftcard expired balance redeem code coupon invalid".split()
+
+
+def test_emerging_reports_a_new_topic_posted_after_the_run(client: TestClient) -> None:
+    items = [
+        {
+            "text": " ".join(WORDS[i % 8 :] + WORDS[: i % 8]),
+            "source_id": f"v{i}",
+            "channel": "chat",
+            "language": "en",
+        }
+        for i in range(16)
+    ]
+    assert client.post("/feedback", headers=WRITE, json=items).status_code == 200
+    r = client.get("/emerging", headers=READ, params={"min_size": 5})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["pool"] >= 16
+    words = {w for item in body["items"] for k in item["keywords"] for w in k.split()}
+    assert len(words & set(WORDS)) >= 3
+
+
+def test_emerging_needs_a_key_and_validates_min_size(client: TestClient) -> None:
+    assert client.get("/emerging").status_code == 401
+    assert client.get("/emerging", headers=READ, params={"min_size": 1}).status_code == 422
