@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import READ, WRITE
 
-WORDS = "voucher giftcard expired balance redeem code coupon invalid".split()
+WORDS = ["voucher", "giftcard", "expired", "balance", "redeem", "code", "coupon", "invalid"]
 
 
 def test_emerging_reports_a_new_topic_posted_after_the_run(client: TestClient) -> None:
