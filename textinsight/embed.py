@@ -129,13 +129,39 @@ EMBEDDERS: dict[str, Callable[[], Embedder]] = {
 """Embedding models by name; ``TEXTINSIGHT_MODEL`` picks one."""
 
 
+AUTO = "auto"
+"""Model name that picks a model from the corpus' language mix (:func:`choose_model`)."""
+
+ENGLISH_SHARE_FOR_MINILM = 0.8
+"""Corpora at least this English (of items with a known language) use MiniLM."""
+
+
+def choose_model(languages: Sequence[str]) -> str:
+    """The model for a corpus with these language codes.
+
+    all-MiniLM-L6-v2 clusters English best (Banking77 NMI 80.6 / ARI 53.7 against
+    e5-small's 69.1 / 36.1 with k-means told K) but does not put a Swedish complaint
+    next to its English translation; multilingual-e5-small does (100% nearest
+    translation). So: MiniLM when at least 80% of the items with a known language are
+    English, else e5-small. See models/README.md.
+
+    Example:
+        >>> choose_model(["en"] * 9 + ["sv"]), choose_model(["sv", "no", "da", "en"])
+        ('minilm', 'e5-small')
+    """
+    known = [code for code in languages if code != "und"]
+    english = sum(1 for code in known if code == "en") / len(known) if known else 1.0
+    return "minilm" if english >= ENGLISH_SHARE_FOR_MINILM else "e5-small"
+
+
 def get_embedder(name: str) -> Embedder:
     """Build the embedder registered under ``name``."""
     try:
         factory = EMBEDDERS[name]
     except KeyError:
         raise ModelError(
-            f"Unknown model '{name}'. Available: {', '.join(sorted(EMBEDDERS))}. "
+            f"Unknown model '{name}'. Available: {', '.join(sorted(EMBEDDERS))} "
+            f"(or '{AUTO}' where a corpus is known). "
             "Set TEXTINSIGHT_MODEL to one of them."
         ) from None
     return factory()

@@ -95,7 +95,9 @@ def run_pipeline(
             config=value_config,
         )
         clock.lap("value_s")
-        previous, theme_ids, lineage = _stable_ids(store, feedback, clusterer, descriptions)
+        previous, theme_ids, lineage = _stable_ids(
+            store, embedder.model_id, feedback, clusterer, descriptions
+        )
         themes = _themes(run_id, theme_ids, feedback, clusterer, descriptions, sentiments, values)
         assignments = [
             Assignment(
@@ -145,13 +147,19 @@ class _Clock:
 
 def _stable_ids(
     store: Store,
+    model_id: str,
     feedback: Sequence[StoredFeedback],
     clusterer: ThemeClusterer,
     descriptions: dict[int, ThemeDescription],
 ) -> tuple[int | None, list[int], list[LineageEvent]]:
-    """Match the new themes to the current run's, keep matched ids, allocate the rest."""
+    """Match the new themes to the current run's, keep matched ids, allocate the rest.
+
+    Centroids of different embedding models are not comparable: after a model change
+    every theme is new.
+    """
     try:
-        previous: int | None = store.runs.current().id
+        current = store.runs.current()
+        previous: int | None = current.id if current.model_id == model_id else None
     except NoRunError:
         previous = None
     old = (

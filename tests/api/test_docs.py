@@ -19,6 +19,7 @@ ROUTES = {
     ("GET", "/search"),
     ("POST", "/feedback"),
     ("GET", "/summary"),
+    ("GET", "/emerging"),
 }
 
 
