@@ -32,6 +32,7 @@ def test_sample_slice_end_to_end_with_default_model(tmp_path: Path, monkeypatch)
     assert runner.invoke(cli, ["--db", db, "ingest", str(path)]).exit_code == 0
     result = runner.invoke(cli, ["--db", db, "run", "--seed", "0"])
     assert result.exit_code == 0, result.output
+    assert "model: e5-small" in result.output  # a Nordic mix picks the multilingual model
     embedded = int(result.output.split("embedded ")[1].split()[0])
     assert 550 <= embedded <= 600  # each distinct text once (the sample repeats a few)
     themes = json.loads(runner.invoke(cli, ["--db", db, "themes", "--format", "json"]).output)

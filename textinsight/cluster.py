@@ -140,15 +140,22 @@ def _renumber_by_size(labels: np.ndarray) -> np.ndarray:
     return out
 
 
-def merge_similar(labels: np.ndarray, centroids: np.ndarray, threshold: float) -> np.ndarray:
+def merge_similar(
+    labels: np.ndarray, centroids: np.ndarray, threshold: float, origin: np.ndarray | None = None
+) -> np.ndarray:
     """Merge themes whose centroids have cosine similarity ``>= threshold``.
 
-    Merging is transitive (connected components of the "nearly coincide" graph).
-    A threshold above 1 disables merging.
+    Similarity is measured around ``origin`` (the corpus mean): models such as e5
+    put every text in a narrow cone where all raw cosines exceed 0.8, and centring
+    makes the threshold mean the same for every model. Merging is transitive
+    (connected components of the "nearly coincide" graph). A threshold above 1
+    disables merging.
     """
     k = len(centroids)
     if k < 2 or threshold > 1:
         return labels
+    if origin is not None:
+        centroids = _normalise(centroids - origin)
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -302,7 +309,9 @@ class ThemeClusterer:
             labels, probabilities = self._cluster(Z, params)
             timings["cluster_s"] = time.perf_counter() - start - timings["reduce_s"]
             start = time.perf_counter()
-            labels = merge_similar(labels, _centroids(X, labels), params["merge_threshold"])
+            labels = merge_similar(
+                labels, _centroids(X, labels), params["merge_threshold"], X.mean(axis=0)
+            )
             centroids = _centroids(X, labels)
             threshold = self._threshold(X, labels, centroids)
             labels, probabilities = reassign_outliers(

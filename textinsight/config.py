@@ -15,7 +15,8 @@ class Settings(BaseSettings):
 
     Attributes:
         db: path of the SQLite database file.
-        model: name of the embedding model (see ``textinsight.embed.EMBEDDERS``).
+        model: name of the embedding model (see ``textinsight.embed.EMBEDDERS``), or
+            ``auto``: chosen per corpus from its language mix (``embed.choose_model``).
         languages: languages the detector chooses from (comma-separated in the env).
         batch_size: texts per embedding batch.
         chunk_size: rows per ingest chunk (bounds memory on large files).
@@ -28,7 +29,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TEXTINSIGHT_", extra="ignore")
 
     db: Path = Path("textinsight.db")
-    model: str = "minilm"
+    model: str = "auto"
     languages: str = "sv,no,da,en"
     batch_size: int = Field(default=64, ge=1, le=4096)
     chunk_size: int = Field(default=2000, ge=1)
