@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from textinsight.cluster import assign_to_centroids
-from textinsight.embed import Embedder, embed_cached
+from textinsight.embed import Embedder, embed_feedback
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import Assignment, Feedback, StoredFeedback
 from textinsight.sentiment import find_sentiment_model, item_sentiments
@@ -35,11 +35,10 @@ def assign_stored(
     theme_ids, centroids = store.runs.centroids(run.id)
     if not feedback:
         return []
-    vectors, _ = embed_cached(
+    vectors, _ = embed_feedback(
         store,
         embedder,
-        [f.text for f in feedback],
-        [f.text_hash for f in feedback],
+        feedback,
         batch_size=batch_size,
         progress=progress,
     )

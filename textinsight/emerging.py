@@ -19,7 +19,7 @@ import numpy as np
 
 from textinsight.cluster import ThemeClusterer
 from textinsight.describe import ThemeDescriber
-from textinsight.embed import Embedder, embed_cached
+from textinsight.embed import Embedder, embed_feedback
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import StoredFeedback
 from textinsight.store import Store
@@ -63,11 +63,10 @@ def find_emerging(
     pool = store.feedback.unassigned(run.id)
     if len(pool) < min_size:
         return len(pool), []
-    vectors, _ = embed_cached(
+    vectors, _ = embed_feedback(
         store,
         embedder,
-        [f.text for f in pool],
-        [f.text_hash for f in pool],
+        pool,
         batch_size=batch_size,
         progress=progress,
     )

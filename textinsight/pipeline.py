@@ -17,7 +17,7 @@ import numpy as np
 
 from textinsight.cluster import ThemeClusterer
 from textinsight.describe import ThemeDescriber
-from textinsight.embed import Embedder, embed_cached
+from textinsight.embed import Embedder, embed_feedback
 from textinsight.errors import EmptyCorpusError, NoRunError
 from textinsight.lineage import LineageEvent, ThemeSnapshot, match_themes, with_ids
 from textinsight.progress import ProgressFactory, no_progress
@@ -60,11 +60,10 @@ def run_pipeline(
     run_id = store.runs.start(seed=seed, model_id=embedder.model_id, params={"seed": seed})
     try:
         clock = _Clock()
-        vectors, n_embedded = embed_cached(
+        vectors, n_embedded = embed_feedback(
             store,
             embedder,
-            [f.text for f in feedback],
-            [f.text_hash for f in feedback],
+            feedback,
             batch_size=batch_size,
             progress=progress,
         )
