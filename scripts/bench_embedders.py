@@ -32,6 +32,7 @@ import hashlib
 import json
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, distribution
@@ -228,7 +229,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default="minilm,e5-small,combined", help="comma-separated")
     parser.add_argument("--e5-weights", default="", help="extra combined variants, e.g. 0.7,1.4")
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/textinsight-bench"))
+    parser.add_argument(
+        "--cache", type=Path, default=Path(tempfile.gettempdir()) / "textinsight-bench"
+    )
     parser.add_argument("--banking77", type=Path, default=SHARED / "banking77" / "banking77.csv")
     parser.add_argument(
         "--parallel", type=Path, default=ROOT / "data" / "eval" / "parallel_feedback.csv"

@@ -6,7 +6,7 @@ Matching (documented thresholds, all keyword arguments of :func:`match_themes`):
    ``s = 0.8 * cosine(centroid_i, centroid_j) + 0.2 * jaccard(keywords_i, keywords_j)``.
 2. **One-to-one assignment** maximising total similarity (Hungarian algorithm,
    ``scipy.optimize.linear_sum_assignment``). A pair with ``s >= min_similarity``
-   (default 0.75) is the *same* theme: the new theme keeps the old id.
+   (default 0.7) is the *same* theme: the new theme keeps the old id.
 3. **Splits and merges** from the feedback both runs saw. ``share(j -> i)`` is the
    part of old theme *j*'s feedback that landed in new theme *i*.
    - *split*: old theme *j* sent at least ``part_share`` (0.25) of its feedback to
@@ -60,7 +60,7 @@ def match_themes(
     old: ThemeSnapshot,
     new: ThemeSnapshot,
     *,
-    min_similarity: float = 0.75,
+    min_similarity: float = 0.7,
     part_share: float = 0.25,
     mostly: float = 0.6,
 ) -> tuple[list[int | None], list[LineageEvent]]:
