@@ -499,8 +499,9 @@ def e5_raw(prefix: str = QUERY_PREFIX) -> Embedder:
 def e5_small() -> CentredEmbedder:
     """multilingual-e5-small, ``query:`` prefix, centred by :func:`query_mean`.
 
-    Centring matters to ``ThemeClusterer``: it merges themes whose centroids have
-    cosine >= 0.9, which raw e5 centroids almost all have (see models/e5-small.md).
+    Raw e5 vectors crowd into a narrow cone (unrelated texts: cosine ~0.83); centred,
+    absolute cosine thresholds (theme merging, assignment, lineage) mean what they
+    mean for MiniLM (see models/e5-small.md).
     """
     return CentredEmbedder(e5_raw(QUERY_PREFIX), query_mean())
 
