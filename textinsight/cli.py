@@ -109,20 +109,29 @@ def _print_ingest(report: IngestReport) -> None:
 @click.pass_context
 def ingest(ctx: click.Context, file: Path, channel: str | None, skip_invalid: bool) -> None:
     """Ingest feedback from a CSV or JSONL FILE (validated, PII-redacted, de-duplicated)."""
+    _ingest_feedback(_store(ctx), file, channel, skip_invalid)
+
+
+def _ingest_feedback(
+    store: Store, file: Path, channel: str | None, skip_invalid: bool, collect_keys: bool = False
+) -> IngestReport:
+    """Ingest a feedback file with the configured languages and print what it did."""
     from textinsight.ingest.language import LanguageIdentifier
     from textinsight.ingest.load import ingest_feedback
 
     settings = get_settings()
     report = ingest_feedback(
-        _store(ctx),
+        store,
         file,
         channel=channel,
         skip_invalid=skip_invalid,
         languages=LanguageIdentifier(settings.language_codes, settings.min_language_confidence),
         chunk_size=settings.chunk_size,
         progress=_progress,
+        collect_keys=collect_keys,
     )
     _print_ingest(report)
+    return report
 
 
 @cli.command()
@@ -328,23 +337,11 @@ def assign(ctx: click.Context, file: Path, channel: str | None, skip_invalid: bo
     """Ingest FILE and assign it to the current themes without re-clustering."""
     from textinsight.assign import assign_stored
     from textinsight.embed import embedder_for_model
-    from textinsight.ingest.language import LanguageIdentifier
-    from textinsight.ingest.load import ingest_feedback
 
     settings = get_settings()
     store = _store(ctx)
     run = store.runs.current()
-    report = ingest_feedback(
-        store,
-        file,
-        channel=channel,
-        skip_invalid=skip_invalid,
-        languages=LanguageIdentifier(settings.language_codes, settings.min_language_confidence),
-        chunk_size=settings.chunk_size,
-        progress=_progress,
-        collect_keys=True,
-    )
-    _print_ingest(report)
+    report = _ingest_feedback(store, file, channel, skip_invalid, collect_keys=True)
     stored = store.feedback.by_keys(report.keys)
     done = assign_stored(
         store,
