@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from textinsight.cluster import ThemeClusterer, assign_to_centroids, merge_similar
+from textinsight.cluster import (
+    ThemeClusterer,
+    assign_to_centroids,
+    exact_knn,
+    fit_prototypes,
+    merge_similar,
+)
 from textinsight.errors import ConfigError, EmptyCorpusError, NotFittedError, ValidationError
 
 DIM = 32
@@ -191,3 +197,50 @@ def test_exact_duplicates_are_one_theme():
     model = ThemeClusterer(seed=0).fit(np.concatenate([X, np.repeat(X[:1], 100, axis=0)]))
     assert model.params_["n_distinct"] == len(X)
     assert len(set(model.labels_[len(X) :].tolist())) == 1
+
+
+def _wide_and_tight(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A wide theme and a tight one at its edge: some wide members are nearer the
+    tight theme's mean, so the plain means do not reproduce the labels."""
+    rng = np.random.default_rng(seed)
+    wide = rng.normal([1.0, 0.0, 0.0], 0.45, size=(300, 3))
+    tight = rng.normal([0.5, 0.85, 0.0], 0.05, size=(40, 3))
+    return _unit(np.vstack([wide, tight])), np.repeat([0, 1], [300, 40])
+
+
+def test_fit_prototypes_reproduces_labels_the_means_miss():
+    X, y = _wide_and_tight()
+    means = np.stack([_unit(X[y == k].mean(axis=0, keepdims=True))[0] for k in (0, 1)])
+    before = (assign_to_centroids(X, means, -1.0)[0] == y).mean()
+    prototypes = fit_prototypes(X, y, means)
+    after = (assign_to_centroids(X, prototypes, -1.0)[0] == y).mean()
+    assert before < 0.97
+    assert after > before
+    assert np.allclose(np.linalg.norm(prototypes, axis=1), 1.0, atol=1e-5)
+
+
+def test_fit_prototypes_keeps_centroids_that_already_agree(fitted):
+    model, X, _, _ = fitted
+    again = fit_prototypes(X, model.labels_, model.centroids_)
+    nearest = assign_to_centroids(X, again, -1.0)[0]
+    members = model.labels_ >= 0
+    assert (nearest[members] == model.labels_[members]).mean() >= (
+        assign_to_centroids(X[members], model.centroids_, -1.0)[0] == model.labels_[members]
+    ).mean()
+
+
+def test_predict_gives_fitted_members_their_theme(fitted):
+    model, X, _, _ = fitted
+    members = model.labels_ >= 0
+    assert (model.predict(X[members]) == model.labels_[members]).mean() >= 0.99
+
+
+def test_exact_knn_matches_brute_force():
+    X = _unit(np.random.default_rng(3).normal(size=(120, 8)))
+    indices, distances = exact_knn(X, 5)
+    sims = X @ X.T
+    expected = np.argsort(-sims, axis=1, kind="stable")[:, :5]
+    assert np.array_equal(indices[:, 0], np.arange(120))  # itself first
+    assert np.array_equal(np.sort(indices, axis=1), np.sort(expected, axis=1))
+    assert np.allclose(distances, 1.0 - np.take_along_axis(sims, expected, axis=1), atol=1e-5)
+    assert (np.diff(distances, axis=1) >= 0).all()

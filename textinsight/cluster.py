@@ -7,8 +7,11 @@
 3. merge themes whose centroids nearly coincide (``merge_similar``);
 4. pass HDBSCAN's outliers, and members unusually far from their theme's centroid,
    through ``assign_to_centroids``: joined to the most similar theme when the
-   cosine similarity reaches ``threshold_``, else left unassigned (-1).
-   ``predict`` applies the same rule to new feedback.
+   cosine similarity reaches ``threshold_``, else left unassigned (-1);
+5. nudge the centroids so that this nearest-centroid rule reproduces the themes of
+   the members (``fit_prototypes``), then apply step 4 once more with them.
+   ``predict`` applies the same rule to new feedback, so a text gets the same theme
+   at the end of a run and when it is assigned later.
 
 Every tunable left as ``None`` is derived from the data (see ``_resolve``), so the
 same defaults work for a few hundred or a hundred thousand items.
@@ -36,9 +39,22 @@ EXACT_KNN_MAX_ITEMS = 30_000
 #: 2,000, 5,000 and 13,083 items, N/300..N/200 all score within a point.
 ITEMS_PER_MIN_THEME = 250
 
+#: UMAP epochs for corpora larger than 10,000 items (UMAP's own default there is 200;
+#: below, it uses 500 and so do we). Measured on Banking77 (13,083 items, seeds
+#: 0/1/2): 200 epochs NMI 80.8/80.7/80.5, ARI 54.5/55.2/54.2; 75 epochs
+#: 81.0/80.8/80.8, 54.7/54.1/54.4, with the layout (most of the time) 2.7x faster.
+LARGE_CORPUS_EPOCHS = 75
+LARGE_CORPUS = 10_000
+
 #: Themes whose centroids are at least this cosine-similar are merged (a theme
 #: split in two by the reduction); measured on Banking77 it rarely fires.
 MERGE_THRESHOLD = 0.9
+
+#: Passes and step size of ``fit_prototypes``. Measured on Banking77 (MiniLM): the
+#: nearest theme mean agrees with the clustering for 93.5% of members; 10 passes
+#: reach 97.8%, with the members' themes (so NMI/ARI) unchanged.
+PROTOTYPE_PASSES = 25
+PROTOTYPE_RATE = 0.5
 
 #: HDBSCAN's cluster selection methods.
 SELECTIONS = ("eom", "leaf")
@@ -78,19 +94,24 @@ def assign_to_centroids(
         >>> assign_to_centroids(np.array([[1.0, 0.1], [-1.0, 0.0]]), C, 0.5)[0]
         array([ 0, -1])
     """
-    X = _normalise(np.atleast_2d(X))
+    labels, sims = _nearest(_normalise(np.atleast_2d(X)), _normalise(centroids))
+    labels[sims < threshold] = -1
+    return labels, sims
+
+
+def _nearest(X: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of, and similarity to, the row of ``C`` with the largest dot product with
+    each row of ``X`` (-1 and -1.0 when ``C`` is empty); blockwise to bound memory."""
     n = X.shape[0]
     labels = np.full(n, -1, dtype=np.int64)
     sims = np.full(n, -1.0, dtype=np.float32)
-    if len(centroids) == 0 or n == 0:
+    if len(C) == 0 or n == 0:
         return labels, sims
-    C = _normalise(centroids)
     for start in range(0, n, _CHUNK):
         block = X[start : start + _CHUNK] @ C.T
         best = block.argmax(axis=1)
         sims[start : start + _CHUNK] = block[np.arange(len(best)), best]
         labels[start : start + _CHUNK] = best
-    labels[sims < threshold] = -1
     return labels, sims
 
 
@@ -100,18 +121,21 @@ def exact_knn(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     Returns ``(indices, distances)``, both ``(N, k)``, nearest first, distance
     ``1 - cosine``. Memory: ``block x N`` similarities; time ``O(N^2 dim)``, which up
     to ``EXACT_KNN_MAX_ITEMS`` rows beats compiling an approximate index (numba).
+    torch does the product and the selection (``topk``): on Banking77 (13k x 384, 2
+    cores) 1.5 s against 2.1 s with numpy's ``argpartition`` + sort.
     """
+    import torch
+
     n = len(X)
     indices = np.empty((n, k), dtype=np.int64)
     distances = np.empty((n, k), dtype=np.float32)
     block = max(1, _BLOCK_VALUES // n)
-    for start in range(0, n, block):
-        sims = X[start : start + block] @ X.T
-        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        top_sims = np.take_along_axis(sims, top, axis=1)
-        order = np.argsort(-top_sims, axis=1, kind="stable")
-        indices[start : start + block] = np.take_along_axis(top, order, axis=1)
-        distances[start : start + block] = 1.0 - np.take_along_axis(top_sims, order, axis=1)
+    T = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
+    with torch.inference_mode():
+        for start in range(0, n, block):
+            top_sims, top = torch.topk(T[start : start + block] @ T.T, k, dim=1)
+            indices[start : start + block] = top.numpy()
+            distances[start : start + block] = 1.0 - top_sims.numpy()
     np.maximum(distances, 0.0, out=distances)
     return indices, distances
 
@@ -129,15 +153,58 @@ def _centroids(X: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return _normalise(np.asarray(onehot @ X))
 
 
-def _renumber_by_size(labels: np.ndarray) -> np.ndarray:
-    """Relabel themes 0..k-1 by descending size (ties: by old label); -1 stays."""
+def _renumber_by_size(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Relabel themes 0..k-1 by descending size (ties: by old label); -1 stays.
+
+    Returns the new labels and ``order``, the old label of each new theme (themes
+    left without members are dropped).
+    """
     old, counts = np.unique(labels[labels >= 0], return_counts=True)
     order = old[np.lexsort((old, -counts))]
     mapping = np.full(labels.max() + 2 if labels.size else 1, -1, dtype=np.int64)
     mapping[order] = np.arange(len(order))
     out = np.full_like(labels, -1)
     out[labels >= 0] = mapping[labels[labels >= 0]]
-    return out
+    return out, order
+
+
+def fit_prototypes(
+    X: np.ndarray,
+    labels: np.ndarray,
+    centroids: np.ndarray,
+    passes: int = PROTOTYPE_PASSES,
+    rate: float = PROTOTYPE_RATE,
+) -> np.ndarray:
+    """Nudge theme centroids so that the nearest-centroid rule reproduces ``labels``.
+
+    Clustering after a non-linear reduction draws boundaries that the plain mean of
+    each theme does not follow: some members are nearer another theme's mean, and
+    ``assign_to_centroids`` would give them another theme later. Each pass moves,
+    for every such member, its own theme's centroid towards it and the wrongly
+    nearest centroid away from it (a perceptron/LVQ step, scaled by theme size);
+    the centroids that reproduce the most members are returned. Members keep their
+    themes; only the centroids move. ``X`` rows and ``centroids`` are L2-normalised.
+    """
+    members = labels >= 0
+    Xm, y = X[members], labels[members]
+    if len(centroids) < 2 or len(y) == 0:
+        return centroids
+    sizes = np.bincount(y, minlength=len(centroids)).astype(np.float32)
+    scale = (rate / np.maximum(sizes, 1.0))[:, None]
+    best, fewest_wrong = centroids, len(y) + 1
+    current = centroids
+    for _ in range(passes + 1):
+        nearest = _nearest(Xm, current)[0]
+        wrong = np.flatnonzero(nearest != y)
+        if len(wrong) < fewest_wrong:
+            best, fewest_wrong = current, len(wrong)
+        if len(wrong) == 0:
+            break
+        step = np.zeros_like(current)
+        np.add.at(step, y[wrong], Xm[wrong])
+        np.add.at(step, nearest[wrong], -Xm[wrong])
+        current = _normalise(current + scale * step)
+    return best
 
 
 def merge_similar(
@@ -204,6 +271,8 @@ class ThemeClusterer:
             outliers. ``None``: a quarter of ``min_cluster_size``, from 5 up to it.
         n_neighbors: UMAP neighbourhood size. ``None``: 15 (at most ``N - 1``).
         n_components: UMAP output dimensions. ``None``: 5.
+        n_epochs: UMAP optimisation epochs. ``None``: 500, or ``LARGE_CORPUS_EPOCHS``
+            above ``LARGE_CORPUS`` distinct items.
         selection: HDBSCAN cluster selection, ``"eom"`` or ``"leaf"``.
         merge_threshold: themes whose centroids have cosine similarity at least this
             are merged. ``None``: ``MERGE_THRESHOLD``.
@@ -215,7 +284,8 @@ class ThemeClusterer:
 
     Fitted: ``labels_`` (themes ``0..k-1`` by descending size, -1 unassigned),
     ``probabilities_`` (membership in [0, 1], 0 if unassigned), ``centroids_``
-    (``(k, dim)``, L2-normalised mean of the members), ``threshold_`` (used by
+    (``(k, dim)``, L2-normalised: the members' mean, refined by ``fit_prototypes``),
+    ``threshold_`` (used by
     ``predict``), ``params_`` (effective parameters, JSON-serialisable) and
     ``timings_`` (seconds per step).
 
@@ -232,6 +302,7 @@ class ThemeClusterer:
         min_samples: int | None = None,
         n_neighbors: int | None = None,
         n_components: int | None = None,
+        n_epochs: int | None = None,
         selection: str = "eom",
         merge_threshold: float | None = None,
         assign_threshold: float | None = None,
@@ -243,6 +314,7 @@ class ThemeClusterer:
         self.min_samples = min_samples
         self.n_neighbors = n_neighbors
         self.n_components = n_components
+        self.n_epochs = n_epochs
         self.selection = selection
         self.merge_threshold = merge_threshold
         self.assign_threshold = assign_threshold
@@ -265,6 +337,9 @@ class ThemeClusterer:
             "min_samples": int(_given(self.min_samples, min(mcs, max(5, round(mcs / 4))))),
             "n_neighbors": int(max(2, min(_given(self.n_neighbors, 15), n_distinct - 1))),
             "n_components": int(_given(self.n_components, 5)),
+            "n_epochs": int(
+                _given(self.n_epochs, LARGE_CORPUS_EPOCHS if n_distinct > LARGE_CORPUS else 500)
+            ),
             "selection": self.selection,
             "merge_threshold": float(_given(self.merge_threshold, MERGE_THRESHOLD)),
         }
@@ -301,7 +376,8 @@ class ThemeClusterer:
         if len(distinct) < MIN_ITEMS_TO_CLUSTER:  # too few to find structure: one theme
             labels = np.zeros(n, dtype=np.int64)
             probabilities = np.ones(n, dtype=np.float64)
-            threshold = self._threshold(X, labels, _centroids(X, labels))
+            centroids = _centroids(X, labels)
+            threshold = self._threshold(X, labels, centroids)
         else:
             start = time.perf_counter()
             Z = self._reduce(distinct, params)[inverse.reshape(-1)]
@@ -317,10 +393,15 @@ class ThemeClusterer:
             labels, probabilities = reassign_outliers(
                 X, labels, probabilities, centroids, threshold
             )
+            centroids = fit_prototypes(X, labels, _centroids(X, labels))
+            threshold = self._threshold(X, labels, centroids)
+            labels, probabilities = reassign_outliers(
+                X, labels, probabilities, centroids, threshold
+            )
             timings["outliers_s"] = time.perf_counter() - start
-        self.labels_ = _renumber_by_size(labels)
+        self.labels_, order = _renumber_by_size(labels)
         self.probabilities_ = probabilities
-        self.centroids_ = _centroids(X, self.labels_).astype(np.float32)
+        self.centroids_ = centroids[order].astype(np.float32)
         self.threshold_ = threshold
         self.params_ = {**params, "clustered": len(distinct) >= MIN_ITEMS_TO_CLUSTER}
         self.params_["assign_threshold"] = threshold
@@ -343,6 +424,7 @@ class ThemeClusterer:
             n_neighbors=params["n_neighbors"],
             n_components=min(params["n_components"], len(X) - 2),
             min_dist=0.0,
+            n_epochs=params["n_epochs"],
             metric="cosine",
             random_state=params["seed"],
             n_jobs=1,  # a seeded UMAP runs on one thread anyway
