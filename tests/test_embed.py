@@ -1,7 +1,13 @@
 import numpy as np
 import pytest
 
-from textinsight.embed import EMBEDDERS, HashingEmbedder, embed_cached, get_embedder
+from textinsight.embed import (
+    EMBEDDERS,
+    HashingEmbedder,
+    choose_model,
+    embed_cached,
+    get_embedder,
+)
 from textinsight.errors import ModelError
 from textinsight.store import Store, text_hash
 
@@ -49,3 +55,17 @@ def test_default_model_loads_offline_and_embeds_meaning() -> None:
     )
     assert v.shape == (3, 384)
     assert v[0] @ v[1] > v[0] @ v[2] + 0.1
+
+
+@pytest.mark.parametrize(
+    ("languages", "expected"),
+    [
+        (["en"] * 99 + ["sv"], "minilm"),  # English but for stray items
+        (["en"] * 98 + ["und"] * 30 + ["da", "no"], "minilm"),  # und is not counted
+        (["en"] * 90 + ["sv"] * 10, "e5-small"),  # a tenth Nordic: cross-lingual model
+        (["sv", "no", "da", "en"], "e5-small"),
+        ([], "minilm"),
+    ],
+)
+def test_choose_model_keeps_minilm_for_english_corpora_only(languages, expected) -> None:
+    assert choose_model(languages) == expected
