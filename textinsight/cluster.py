@@ -190,6 +190,8 @@ def fit_prototypes(
     the centroids that reproduce the most members are returned. Members keep their
     themes; only the centroids move. ``X`` rows and ``centroids`` are L2-normalised.
     """
+    from scipy.sparse import csr_matrix
+
     members = labels >= 0
     Xm, y = X[members], labels[members]
     if len(centroids) < 2 or len(y) == 0:
@@ -205,10 +207,13 @@ def fit_prototypes(
             best, fewest_wrong = current, len(wrong)
         if len(wrong) == 0:
             break
-        step = np.zeros_like(current)
-        np.add.at(step, y[wrong], Xm[wrong])
-        np.add.at(step, nearest[wrong], -Xm[wrong])
-        current = _normalise(current + scale * step)
+        rows = np.concatenate([y[wrong], nearest[wrong]])
+        signs = np.repeat(np.array([1.0, -1.0], dtype=np.float32), len(wrong))
+        moves = csr_matrix(
+            (signs, (rows, np.tile(np.arange(len(wrong)), 2))),
+            shape=(len(current), len(wrong)),
+        )
+        current = _normalise(current + scale * np.asarray(moves @ Xm[wrong]))
     return best
 
 
