@@ -180,8 +180,11 @@ def test_bad_input_is_a_validation_error(bad):
 
 def test_defaults_scale_with_corpus_size_and_explicit_values_win():
     small, large = ThemeClusterer()._resolve(2_000), ThemeClusterer()._resolve(13_083)
-    assert (small["min_cluster_size"], small["min_samples"]) == (8, 5)
+    assert (small["min_cluster_size"], small["min_samples"]) == (13, 5)
     assert (large["min_cluster_size"], large["min_samples"]) == (52, 13)
+    assert (small["n_epochs"], large["n_epochs"]) == (500, 75)
+    # sub-linear: 6.5x the items, 4x the smallest theme
+    assert large["min_cluster_size"] / small["min_cluster_size"] == 4
     fixed = ThemeClusterer(min_cluster_size=30, min_samples=3, merge_threshold=0.0)._resolve(2_000)
     assert (fixed["min_cluster_size"], fixed["min_samples"], fixed["merge_threshold"]) == (
         30,
