@@ -1,8 +1,10 @@
-"""Named dependencies: settings, the request's store, app state, API key checks, paging.
+"""Named dependencies: settings, the request's store, app state, the response cache,
+API key checks, paging.
 
-The cheap dependencies are ``async``: they do no I/O, and a sync dependency would cost
-a threadpool round trip each. Everything that touches the database runs in the sync
-route handlers, in the threadpool.
+The dependencies are ``async``: they do no I/O, and a sync dependency would cost a
+threadpool round trip each. Everything that touches the database runs in the
+threadpool: in sync route handlers, or in the builder a cached route hands to
+:meth:`~api.cache.RouteCache.respond`.
 
 Tests override settings with ``app.dependency_overrides[get_settings]``; everything
 else here (and ``resolve_settings`` for code outside a request) follows the override.
@@ -17,6 +19,7 @@ from fastapi import Depends, FastAPI, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader
 
 from api.auth import HEADER, Scope, check_key
+from api.cache import RouteCache, request_key
 from api.state import AppState
 from textinsight.config import Settings, get_settings
 from textinsight.queries import MAX_LIMIT, FeedbackFilter, feedback_filter
@@ -25,28 +28,52 @@ from textinsight.store import Store
 MAX_ID = 2**63 - 1
 """Largest id SQLite can store; larger ids are refused with 422, not looked up."""
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-
 
 def resolve_settings(app: FastAPI) -> Settings:
     """The settings in force for ``app``, honouring a test's dependency override."""
     return cast(Settings, app.dependency_overrides.get(get_settings, get_settings)())
 
 
+async def current_settings(request: Request) -> Settings:
+    """The settings in force: ``get_settings()`` or a test's override of it (``async``,
+    so reading the cached settings costs no threadpool round trip)."""
+    return resolve_settings(request.app)
+
+
+SettingsDep = Annotated[Settings, Depends(current_settings)]
+
+
+def _state(request: Request) -> AppState:
+    return cast(AppState, request.app.state.textinsight)
+
+
 async def get_state(request: Request) -> AppState:
     """The app's :class:`AppState`."""
-    return cast(AppState, request.app.state.textinsight)
+    return _state(request)
 
 
 StateDep = Annotated[AppState, Depends(get_state)]
 
+# The dependencies below read the state and settings themselves rather than depend
+# on StateDep and SettingsDep: FastAPI solves a sub-dependency again for every
+# dependency that names it, and on a cached answer that is most of the work.
 
-async def get_store(state: StateDep, settings: SettingsDep) -> Store:
+
+async def get_store(request: Request) -> Store:
     """The store of ``settings.db``; each worker thread uses its own connection."""
-    return cast(Store, state.stores(settings.db))
+    return cast(Store, _state(request).stores(resolve_settings(request.app).db))
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
+
+
+async def get_responses(request: Request) -> RouteCache:
+    """The response cache over ``settings.db``, for this request."""
+    cache = _state(request).responses(resolve_settings(request.app).db)
+    return RouteCache(cache, request_key(request.scope))
+
+
+ResponsesDep = Annotated[RouteCache, Depends(get_responses)]
 
 api_key_header = APIKeyHeader(
     name=HEADER,
@@ -56,14 +83,14 @@ api_key_header = APIKeyHeader(
 ApiKeyHeaderDep = Annotated[str | None, Security(api_key_header)]
 
 
-async def require_read(settings: SettingsDep, key: ApiKeyHeaderDep) -> Scope:
+async def require_read(request: Request, key: ApiKeyHeaderDep) -> Scope:
     """Allow a key with scope ``read`` or ``write``; else 401/403."""
-    return check_key(settings.api_keys, key, Scope.READ)
+    return check_key(resolve_settings(request.app).api_keys, key, Scope.READ)
 
 
-async def require_write(settings: SettingsDep, key: ApiKeyHeaderDep) -> Scope:
+async def require_write(request: Request, key: ApiKeyHeaderDep) -> Scope:
     """Allow a key with scope ``write``; else 401/403."""
-    return check_key(settings.api_keys, key, Scope.WRITE)
+    return check_key(resolve_settings(request.app).api_keys, key, Scope.WRITE)
 
 
 ReadKey = Depends(require_read)

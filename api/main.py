@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.auth import parse_api_keys
+from api.cache import CachedReads
 from api.deps import resolve_settings
 from api.limits import BodySizeLimit
 from api.routes import ROUTERS
@@ -50,8 +51,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
-    app.state.textinsight = AppState()
+    state = app.state.textinsight = AppState()
     errors.install(app)
+    app.add_middleware(
+        CachedReads,
+        cache=lambda: state.responses(resolve_settings(app).db),
+        api_keys=lambda: resolve_settings(app).api_keys,
+    )
+    # added last, so it runs first: a GET with an oversized body is refused, not cached
     app.add_middleware(BodySizeLimit, max_bytes=lambda: resolve_settings(app).max_request_bytes)
     for router in ROUTERS:
         app.include_router(router)

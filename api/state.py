@@ -1,4 +1,5 @@
-"""What the app holds between requests: store connections, models, the search index.
+"""What the app holds between requests: store connections, models, the search index,
+the response cache.
 
 One ``AppState`` lives on ``app.state.textinsight``. It is created empty by
 ``create_app`` and filled in ``lifespan`` (models are loaded and warmed there once);
@@ -16,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from api.cache import ResponseCache
 from textinsight.config import Settings
 from textinsight.embed import AUTO, Embedder, embedder_for_model, get_embedder
 from textinsight.errors import ModelError
@@ -94,11 +96,12 @@ def embedder_by_model_id(model_id: str) -> LockedEmbedder:
 
 
 class AppState:
-    """Per-app holder of store connections, models and the search index cache."""
+    """Per-app holder of store connections, models, the search index and response caches."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._stores: dict[str, ThreadStores] = {}
+        self._responses: dict[str, ResponseCache] = {}
         self._languages: dict[tuple[tuple[str, ...], float], LanguageIdentifier] = {}
         self.vectors = VectorIndexCache()
 
@@ -106,6 +109,14 @@ class AppState:
         """The per-thread stores of the database at ``path``."""
         with self._lock:
             return self._stores.setdefault(str(path), ThreadStores(path))
+
+    def responses(self, path: str | Path) -> ResponseCache:
+        """The cache of rendered read responses over the database at ``path``."""
+        with self._lock:
+            cache = self._responses.get(str(path))
+            if cache is None:
+                cache = self._responses[str(path)] = ResponseCache(path)
+            return cache
 
     def languages(self, settings: Settings) -> LanguageIdentifier:
         """The language detector for the configured languages."""
@@ -134,8 +145,11 @@ class AppState:
             log.warning("embedding model not loaded: %s", exc)
 
     def close(self) -> None:
-        """Release every store connection."""
+        """Release every store connection and response cache."""
         with self._lock:
             for stores in self._stores.values():
                 stores.release()
             self._stores.clear()
+            for responses in self._responses.values():
+                responses.close()
+            self._responses.clear()

@@ -1,13 +1,28 @@
 """Benchmark the HTTP API: p50/p95 latency and requests/s at several concurrencies.
 
-Starts the API with uvicorn on 127.0.0.1 (loopback only) over a store it builds from
-the demo data in ``data/sample`` (or from generated feedback when that is absent),
-or over ``--db``; then sends a bounded number of requests to ``/themes``,
-``/themes/{id}`` and ``/summary`` with 1, 10 and 50 concurrent httpx clients, prints
-a table, and stops the server.
+What it measures: the time from writing a GET request on an open keep-alive
+connection to reading the last byte of its response, as seen by a client on the
+same machine, for ``/themes``, ``/themes/{id}`` and ``/summary`` (default
+parameters, a read key) with 1, 10 and 50 concurrent clients.
+
+How: it builds a store from the demo data in ``data/sample`` (or from generated
+feedback when that is absent; or uses ``--db``), starts the API with uvicorn on
+127.0.0.1 (loopback only) in a separate process, and runs the clients in one asyncio
+process: each client owns one HTTP/1.1 keep-alive connection and sends its next
+request when the previous answer is complete (closed loop), taking requests from a
+shared budget of ``--requests`` per endpoint and concurrency. The clients write
+raw HTTP/1.1 on asyncio streams rather than using httpx: on a 2-core machine the
+client shares the CPU with the server, and httpx costs more CPU per request than a
+cached response does on the server. Each connection first sends one untimed
+request (warm-up). requests/s is completed requests over the wall time of the
+timed part; "client us" and "server us" are the CPU time the client and the
+server process spent per request, to see how the 2 cores were shared between the
+load generator and the server. Before and after the
+runs it prints the load average (as ``uptime`` does), since other work on the
+machine skews the numbers.
 
 Example:
-    .venv/bin/python scripts/bench_api.py --requests 300
+    .venv/bin/python scripts/bench_api.py --requests 2000
     .venv/bin/python scripts/bench_api.py --db feedback.db --concurrency 1,10 --json out.json
 """
 
@@ -44,6 +59,19 @@ class Result:
     p50_ms: float
     p95_ms: float
     rps: float
+    client_cpu_us: float
+    """CPU time of the benchmark process (the clients) per request, in microseconds."""
+    server_cpu_us: float
+    """CPU time of the server process per request, in microseconds (NaN off Linux)."""
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of process ``pid`` so far (Linux ``/proc``; else NaN)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def generated_rows(n: int, seed: int = 0) -> list[dict[str, str]]:
@@ -149,33 +177,69 @@ def wait_ready(base: str, server: subprocess.Popen[bytes], timeout: float = 120.
     raise SystemExit(f"the server did not answer /health within {timeout:.0f}s")
 
 
-async def measure(base: str, path: str, concurrency: int, n: int) -> Result:
-    """Send ``n`` GET requests to ``path`` from ``concurrency`` concurrent clients."""
+async def get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> int:
+    """Send one request on a keep-alive connection, read the whole answer (every answer
+    of this API has a Content-Length), return its status."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    if length:
+        await reader.readexactly(length)
+    return int(head[9:12])
+
+
+async def measure(port: int, server: int, path: str, concurrency: int, n: int) -> Result:
+    """Send ``n`` GET requests to ``path`` from ``concurrency`` concurrent clients to the
+    server listening on ``port`` with process id ``server``."""
+    head = f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nX-API-Key: {KEY}\r\n\r\n"
+    request = head.encode("ascii")
+    connections = [
+        await asyncio.open_connection(HOST, port, limit=1 << 20) for _ in range(concurrency)
+    ]
+    for reader, writer in connections:  # warm up connections and caches
+        await get(reader, writer, request)
     latencies: list[float] = []
     errors = 0
     remaining = n
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(
-        base_url=base, headers={"X-API-Key": KEY}, limits=limits, timeout=60
-    ) as client:
-        for _ in range(min(concurrency, 5)):  # warm up connections and caches
-            await client.get(path)
 
-        async def worker() -> None:
-            nonlocal remaining, errors
-            while remaining > 0:
-                remaining -= 1
-                t0 = time.perf_counter()
-                response = await client.get(path)
-                latencies.append(time.perf_counter() - t0)
-                errors += response.status_code != 200
+    async def client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal remaining, errors
+        while remaining > 0:
+            remaining -= 1
+            t0 = time.perf_counter()
+            status = await get(reader, writer, request)
+            latencies.append(time.perf_counter() - t0)
+            errors += status != 200
 
-        t0 = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        wall = time.perf_counter() - t0
+    t0, cpu0, server0 = time.perf_counter(), time.process_time(), cpu_seconds(server)
+    await asyncio.gather(*(client(r, w) for r, w in connections))
+    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    server_cpu = cpu_seconds(server) - server0
+    for _, writer in connections:
+        writer.close()
     ms = sorted(x * 1000 for x in latencies)
     p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
-    return Result(path, concurrency, len(ms), errors, statistics.median(ms), p95, len(ms) / wall)
+    n_done = len(ms)
+    return Result(
+        path,
+        concurrency,
+        n_done,
+        errors,
+        statistics.median(ms),
+        p95,
+        n_done / wall,
+        cpu / n_done * 1e6,
+        server_cpu / n_done * 1e6,
+    )
+
+
+def load() -> str:
+    """The load averages over 1, 5 and 15 minutes, as ``uptime`` prints them."""
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> None:
@@ -193,8 +257,8 @@ def main() -> None:
     parser.add_argument(
         "--requests",
         type=int,
-        default=200,
-        help="requests per endpoint and concurrency (default: 200)",
+        default=2000,
+        help="requests per endpoint and concurrency (default: 2000)",
     )
     parser.add_argument(
         "--concurrency", default="1,10,50", help="comma-separated client counts (default: 1,10,50)"
@@ -220,9 +284,13 @@ def main() -> None:
                 raise SystemExit("the run has no themes to benchmark")
             theme_id = themes["items"][0]["id"]
             paths = ["/themes", f"/themes/{theme_id}", "/summary"]
+            print(f"load average before: {load()}", file=sys.stderr)
             results = [
-                asyncio.run(measure(base, path, c, args.requests)) for path in paths for c in levels
+                asyncio.run(measure(port, server.pid, path, c, args.requests))
+                for path in paths
+                for c in levels
             ]
+            print(f"load average after:  {load()}", file=sys.stderr)
         finally:
             server.terminate()
             try:
@@ -231,12 +299,13 @@ def main() -> None:
                 server.kill()
     print(
         f"{'endpoint':<16}{'clients':>8}{'requests':>10}{'errors':>8}"
-        f"{'p50 ms':>10}{'p95 ms':>10}{'req/s':>10}"
+        f"{'p50 ms':>10}{'p95 ms':>10}{'req/s':>10}{'client us':>11}{'server us':>11}"
     )
     for r in results:
         print(
             f"{r.endpoint:<16}{r.concurrency:>8}{r.requests:>10}{r.errors:>8}"
-            f"{r.p50_ms:>10.1f}{r.p95_ms:>10.1f}{r.rps:>10.1f}"
+            f"{r.p50_ms:>10.1f}{r.p95_ms:>10.1f}{r.rps:>10.1f}{r.client_cpu_us:>11.0f}"
+            f"{r.server_cpu_us:>11.0f}"
         )
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in results], indent=2), encoding="utf-8")

@@ -1,4 +1,8 @@
-"""``GET /summary``: totals and top themes for dashboards, as JSON or CSV."""
+"""``GET /summary``: totals and top themes for dashboards, as JSON or CSV.
+
+Answers come from the response cache (``api/cache.py``) while the database is
+unchanged; the API key is checked on every request all the same.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import Response
 
-from api.deps import ReadKey, RunParam, StoreDep
+from api.deps import ReadKey, ResponsesDep, RunParam, StoreDep
 from api.errors import ErrorOut
 from api.schemas import SummaryOut
 from textinsight import queries
@@ -31,8 +35,9 @@ def wants_csv(fmt: str | None, accept: str | None) -> bool:
     response_model=SummaryOut,
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
-def summary(
+async def summary(
     store: StoreDep,
+    responses: ResponsesDep,
     run_id: RunParam = None,
     top: Annotated[int, Query(ge=1, le=queries.MAX_LIMIT, description="Top themes.")] = 10,
     fmt: Annotated[
@@ -40,16 +45,21 @@ def summary(
         Query(alias="format", description="json (default) or csv; or send Accept: text/csv."),
     ] = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
-) -> SummaryOut | Response:
+) -> Response:
     """Totals, the unassigned share and the top themes (by impact when the run has
     value metrics, else by size) with their metrics."""
-    result = queries.summary(store, run_id, top=top)
-    if wants_csv(fmt, accept):
-        return Response(
-            queries.summary_csv(result),
-            media_type="text/csv; charset=utf-8",
-            headers={
-                "Content-Disposition": f'attachment; filename="summary-run-{result.run.id}.csv"'
-            },
-        )
-    return SummaryOut.from_record(result, queries.SUMMARY_KEYWORDS)
+    csv = wants_csv(fmt, accept)
+
+    def build() -> SummaryOut | Response:
+        result = queries.summary(store, run_id, top=top)
+        if csv:
+            return Response(
+                queries.summary_csv(result),
+                media_type="text/csv; charset=utf-8",
+                headers={
+                    "Content-Disposition": f'attachment; filename="summary-run-{result.run.id}.csv"'
+                },
+            )
+        return SummaryOut.from_record(result, queries.SUMMARY_KEYWORDS)
+
+    return await responses.respond(("summary", run_id, top, csv), build)

@@ -1,16 +1,22 @@
-"""``/themes``: list with filters and sort, one theme, its feedback, its trend."""
+"""``/themes``: list with filters and sort, one theme, its feedback, its trend.
+
+Answers come from the response cache (``api/cache.py``) while the database is
+unchanged; the API key is checked on every request all the same.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from api.deps import (
     FeedbackFilterDep,
     Limit,
     Offset,
     ReadKey,
+    ResponsesDep,
     RunParam,
     StoreDep,
     ThemeId,
@@ -37,8 +43,9 @@ SortKey = Literal["impact", "size", "sentiment", "churn_lift"]
 
 
 @router.get("", response_model=ThemePage)
-def list_themes(
+async def list_themes(
     store: StoreDep,
+    responses: ResponsesDep,
     where: FeedbackFilterDep,
     run_id: RunParam = None,
     kind: Annotated[
@@ -62,72 +69,94 @@ def list_themes(
     ] = "impact",
     limit: Limit = 50,
     offset: Offset = 0,
-) -> ThemePage:
+) -> Response:
     """Themes of the current run (or ``?run=``), filtered, sorted and paginated.
 
     channel, language, segment, since and until keep the themes that have matching
     feedback and report the number of matching items in ``matching``.
     """
-    listing = queries.list_themes(
-        store,
-        run_id,
-        where=where,
-        kind=kind,
-        min_size=min_size,
-        q=q,
-        sort=sort,
-        limit=limit,
-        offset=offset,
-    )
-    return ThemePage.from_record(listing)
+
+    def build() -> ThemePage:
+        listing = queries.list_themes(
+            store,
+            run_id,
+            where=where,
+            kind=kind,
+            min_size=min_size,
+            q=q,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
+        return ThemePage.from_record(listing)
+
+    key = ("themes", run_id, where, kind, min_size, q, sort, limit, offset)
+    return await responses.respond(key, build)
 
 
 @router.get("/{theme_id}", response_model=ThemeDetailOut)
-def get_theme(store: StoreDep, theme_id: ThemeId, run_id: RunParam = None) -> ThemeDetailOut:
+async def get_theme(
+    store: StoreDep, responses: ResponsesDep, theme_id: ThemeId, run_id: RunParam = None
+) -> Response:
     """One theme: keywords, quotes, value metrics when present, current counts per
     channel and language, and its weekly trend."""
-    return ThemeDetailOut.from_detail(queries.theme_detail(store, theme_id, run_id))
+
+    def build() -> ThemeDetailOut:
+        return ThemeDetailOut.from_detail(queries.theme_detail(store, theme_id, run_id))
+
+    return await responses.respond(("theme", theme_id, run_id), build)
 
 
 @router.get("/{theme_id}/feedback", response_model=FeedbackPage)
-def theme_feedback(
+async def theme_feedback(
     store: StoreDep,
+    responses: ResponsesDep,
     theme_id: ThemeId,
     where: FeedbackFilterDep,
     run_id: RunParam = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> FeedbackPage:
+) -> Response:
     """The theme's feedback, most typical first, filterable by channel, language,
     segment and period."""
-    run, page = queries.theme_feedback(
-        store, theme_id, run_id, where=where, limit=limit, offset=offset
-    )
-    return FeedbackPage(
-        total=page.total,
-        limit=page.limit,
-        offset=page.offset,
-        run_id=run.id,
-        theme_id=theme_id,
-        items=[FeedbackOut.from_record(f) for f in page.items],
-    )
+
+    def build() -> FeedbackPage:
+        run, page = queries.theme_feedback(
+            store, theme_id, run_id, where=where, limit=limit, offset=offset
+        )
+        return FeedbackPage(
+            total=page.total,
+            limit=page.limit,
+            offset=page.offset,
+            run_id=run.id,
+            theme_id=theme_id,
+            items=[FeedbackOut.from_record(f) for f in page.items],
+        )
+
+    key = ("theme_feedback", theme_id, run_id, where, limit, offset)
+    return await responses.respond(key, build)
 
 
 @router.get("/{theme_id}/trend", response_model=TrendOut)
-def theme_trend(
+async def theme_trend(
     store: StoreDep,
+    responses: ResponsesDep,
     theme_id: ThemeId,
     where: FeedbackFilterDep,
     run_id: RunParam = None,
     interval: Annotated[
         Literal["day", "week", "month"], Query(description="Period length; weeks start Monday.")
     ] = "week",
-) -> TrendOut:
+) -> Response:
     """Feedback count and mean sentiment per period, oldest first (empty periods absent)."""
-    run, points = queries.theme_trend(store, theme_id, run_id, interval=interval, where=where)
-    return TrendOut(
-        run_id=run.id,
-        theme_id=theme_id,
-        interval=interval,
-        points=[TrendPointOut.from_record(p) for p in points],
-    )
+
+    def build() -> TrendOut:
+        run, points = queries.theme_trend(store, theme_id, run_id, interval=interval, where=where)
+        return TrendOut(
+            run_id=run.id,
+            theme_id=theme_id,
+            interval=interval,
+            points=[TrendPointOut.from_record(p) for p in points],
+        )
+
+    return await responses.respond(("theme_trend", theme_id, run_id, where, interval), build)

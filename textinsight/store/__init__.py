@@ -20,8 +20,9 @@ from textinsight.store.feedback import CustomerTables, FeedbackTable, text_hash
 from textinsight.store.reads import ReadQueries
 from textinsight.store.runs import ExportRow, RunTables
 from textinsight.store.schema import migrate
+from textinsight.store.version import DataVersion
 
-__all__ = ["ExportRow", "Store", "text_hash"]
+__all__ = ["DataVersion", "ExportRow", "Store", "text_hash"]
 
 
 class Store:
