@@ -65,6 +65,12 @@ def test_default_model_loads_offline_and_embeds_meaning() -> None:
         (["en"] * 90 + ["sv"] * 10, "e5-small"),  # a tenth Nordic: cross-lingual model
         (["sv", "no", "da", "en"], "e5-small"),
         ([], "minilm"),
+        (["fr"] * 100, "e5-small"),  # any non-English language, not only sv/no/da
+        (["de"] * 50 + ["es"] * 50, "e5-small"),
+        (["en"] * 90 + ["fi"] * 5 + ["pl"] * 5, "e5-small"),
+        (["ja"] * 3 + ["und"] * 97, "e5-small"),  # und is not counted either way
+        (["EN"] * 50 + ["en-GB"] * 49 + ["nl"], "minilm"),  # regional English is English
+        (["en"] * 99 + [None, ""], "minilm"),  # a missing code is unknown
     ],
 )
 def test_choose_model_keeps_minilm_for_english_corpora_only(languages, expected) -> None:

@@ -44,8 +44,46 @@ def test_spacy_language_maps_our_codes() -> None:
     assert spacy_language("da") == "da"
     assert spacy_language("EN-gb") == "en"
     assert spacy_language("und") == "xx"
-    assert spacy_language("de") == "xx"
     assert spacy_language(None) == "xx"
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "es", "fi", "nl", "pl", "ru", "DE-at"])
+def test_other_languages_with_a_blank_pipeline_get_it(language: str) -> None:
+    assert spacy_language(language) == language[:2].lower()
+
+
+@pytest.mark.parametrize("language", ["ja", "ko", "th", "vi", "zu", "xx", "q!", "../en"])
+def test_languages_without_a_usable_blank_pipeline_fall_back(language: str) -> None:
+    # ja/ko/th/vi need a tokenizer package; zu has no spaCy language; the rest are junk.
+    assert spacy_language(language) == "xx"
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        ("de", "Der die das und die Lieferung ist nicht gekommen", ["lieferung", "gekommen"]),
+        ("fr", "Le colis et la facture ne sont pas arrivés", ["colis", "facture", "arrivés"]),
+        ("es", "El paquete y la factura no han llegado", ["paquete", "factura", "llegado"]),
+        ("fi", "Paketti ei ole vielä tullut ja se on myöhässä", ["paketti", "myöhässä"]),
+    ],
+)
+def test_other_languages_drop_their_stop_words(
+    tokenizer: Tokenizer, language: str, text: str, expected: list[str]
+) -> None:
+    [terms] = tokenizer.tokenize([text], [language])
+    assert terms == expected
+
+
+def test_other_language_stop_words_are_its_own(tokenizer: Tokenizer) -> None:
+    # German "die" is a stop word, English "die" is content; "und" is no German text.
+    de, en = tokenizer.tokenize(["der die das und", "the batteries die"], ["de", "en"])
+    assert de == []
+    assert "die" in en
+
+
+def test_language_without_a_pipeline_uses_the_multilingual_fallback(tokenizer: Tokenizer) -> None:
+    [terms] = tokenizer.tokenize(["the leveransen och pakkene"], ["ja"])
+    assert terms == ["leveransen", "pakkene"]
 
 
 @pytest.mark.parametrize("language", ["sv", "no", "da", "en"])

@@ -17,7 +17,9 @@ class Settings(BaseSettings):
         db: path of the SQLite database file.
         model: name of the embedding model (see ``textinsight.embed.EMBEDDERS``), or
             ``auto``: chosen per corpus from its language mix (``embed.choose_model``).
-        languages: languages the detector chooses from (comma-separated in the env).
+        languages: the languages in use, ISO 639-1 (comma-separated in the env); the
+            detector also recognises other common languages
+            (``ingest.language.OTHER_LANGUAGES``).
         batch_size: texts per embedding batch.
         chunk_size: rows per ingest chunk (bounds memory on large files).
         seed: default random seed of a run.

@@ -141,22 +141,33 @@ so English corpora stay well above it; below it, MiniLM would put the non-Englis
 feedback into language themes of its own (models/README.md)."""
 
 
-def choose_model(languages: Sequence[str]) -> str:
+def choose_model(languages: Sequence[str | None]) -> str:
     """The model for a corpus with these language codes.
 
     all-MiniLM-L6-v2 clusters English best (Banking77 NMI 80.6 / ARI 53.7 against
-    e5-small's 69.1 / 36.1 with k-means told K) but does not put a Swedish complaint
-    next to its English translation; multilingual-e5-small does (100% nearest
-    translation). So: MiniLM when at least 95% of the items with a known language are
-    English, else e5-small. See models/README.md.
+    e5-small's 69.1 / 36.1 with k-means told K) but is English-only: it does not put a
+    Swedish complaint next to its English translation, and French or German feedback
+    gets poor vectors. multilingual-e5-small covers about 100 languages (100% nearest
+    translation in sv/no/da/en). So: MiniLM when at least 95% of the items with a
+    known language are English (``en``, ``en-GB``, ...), else e5-small; every other
+    code counts against MiniLM, ``und`` and missing codes are not counted. See
+    models/README.md.
 
     Example:
         >>> choose_model(["en"] * 19 + ["sv"]), choose_model(["sv", "no", "da", "en"])
         ('minilm', 'e5-small')
+        >>> choose_model(["fr"] * 9 + ["en"]), choose_model(["EN-gb", "und"])
+        ('e5-small', 'minilm')
     """
-    known = [code for code in languages if code != "und"]
-    english = sum(1 for code in known if code == "en") / len(known) if known else 1.0
+    bases = (_base_language(code) for code in languages)
+    known = [base for base in bases if base and base != "und"]
+    english = sum(1 for base in known if base == "en") / len(known) if known else 1.0
     return "minilm" if english >= ENGLISH_SHARE_FOR_MINILM else "e5-small"
+
+
+def _base_language(code: str | None) -> str:
+    """``"en-GB"`` -> ``"en"``; empty for a missing code."""
+    return (code or "").strip().lower().replace("_", "-").split("-", 1)[0]
 
 
 def get_embedder(name: str) -> Embedder:

@@ -1,12 +1,15 @@
 """Content-term tokenisation over blank spaCy pipelines, one per language.
 
-Feedback arrives in Swedish, Norwegian, Danish and English (and sometimes anything
-else). :class:`Tokenizer` turns each text into lower-cased content terms for
+Feedback arrives mostly in Swedish, Norwegian, Danish and English, and sometimes in any
+other language. :class:`Tokenizer` turns each text into lower-cased content terms for
 keyword extraction: stop words, feedback filler ("hej", "thanks", "mvh"),
 punctuation, numbers, URLs, e-mail addresses and redaction placeholders are dropped;
 Swedish, Danish and English forms are lemmatised with spaCy's lookup tables.
 
-Only ``spacy.blank(lang)`` pipelines are used: no trained pipeline is downloaded.
+Only ``spacy.blank(lang)`` pipelines are used: no trained pipeline is downloaded. A
+language spaCy has a blank pipeline with stop words for (German, French, Finnish,
+Russian, ... about 60) gets that pipeline and its stop words; the rest (and ``und``)
+share the multilingual fallback.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ MULTILINGUAL = "xx"
 """spaCy code of the fallback pipeline used for ``und`` and unknown languages."""
 
 _SPACY_LANGUAGE = {"sv": "sv", "no": "nb", "nb": "nb", "nn": "nb", "da": "da", "en": "en"}
+"""Our codes whose spaCy pipeline is not named by the code itself (Norwegian)."""
 _CORE_LANGUAGES = ("sv", "nb", "da", "en")
 
 _LOOKUP_LEMMA_LANGUAGES = frozenset({"sv", "da", "en"})
@@ -87,20 +91,40 @@ def spacy_language(language: str | None) -> str:
     """Return the spaCy language code used for one of our language codes.
 
     Args:
-        language: ``sv``, ``no``, ``da``, ``en`` (regional suffixes such as ``sv-SE``
-            are ignored), or anything else, ``und`` or ``None``.
+        language: an ISO 639-1 code such as ``sv``, ``no`` or ``de`` (regional
+            suffixes such as ``sv-SE`` are ignored), ``und`` or ``None``.
 
     Returns:
-        ``sv``, ``nb``, ``da``, ``en``, or ``xx`` (multilingual fallback).
+        ``nb`` for ``no``; the code itself when spaCy has a blank pipeline with stop
+        words for it that needs no extra package (not Japanese, Korean, Thai or
+        Vietnamese, whose tokenizers need one); else ``xx`` (multilingual fallback).
 
     Example:
-        >>> spacy_language("no"), spacy_language("sv-SE"), spacy_language("und")
-        ('nb', 'sv', 'xx')
+        >>> spacy_language("no"), spacy_language("sv-SE"), spacy_language("de")
+        ('nb', 'sv', 'de')
+        >>> spacy_language("und"), spacy_language("ja"), spacy_language(None)
+        ('xx', 'xx', 'xx')
     """
     if not language:
         return MULTILINGUAL
     base = re.split(r"[-_]", language.strip().lower(), maxsplit=1)[0]
-    return _SPACY_LANGUAGE.get(base, MULTILINGUAL)
+    if base in _SPACY_LANGUAGE:
+        return _SPACY_LANGUAGE[base]
+    return base if _has_blank_pipeline(base) else MULTILINGUAL
+
+
+@functools.cache
+def _has_blank_pipeline(lang: str) -> bool:
+    """Whether ``spacy.blank(lang)`` works offline and the language has stop words."""
+    if not re.fullmatch(r"[a-z]{2,3}", lang) or lang == MULTILINGUAL:
+        return False
+    try:
+        if not spacy.util.get_lang_class(lang).Defaults.stop_words:
+            return False
+        spacy.blank(lang)  # fails for languages whose tokenizer needs another package
+    except ImportError:
+        return False
+    return True
 
 
 class Tokenizer:
@@ -273,9 +297,9 @@ def _pipeline(lang: str) -> _Pipeline:
         assert isinstance(lemmatizer, Lemmatizer)
         lemmas = lemmatizer.lookups.get_table("lemma_lookup")
     codes = _CORE_LANGUAGES if lang == MULTILINGUAL else (lang,)
-    fillers = frozenset().union(*(FILLER_WORDS[code] for code in codes))
+    fillers = frozenset().union(*(FILLER_WORDS.get(code, frozenset()) for code in codes))
     stop_words = frozenset().union(
-        *(_spacy_stop_words(code) | _STOP_WORD_GAPS[code] for code in codes)
+        *(_spacy_stop_words(code) | _STOP_WORD_GAPS.get(code, frozenset()) for code in codes)
     )
     return _Pipeline(
         nlp=nlp,
