@@ -57,7 +57,13 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from textinsight.cluster import ThemeClusterer  # noqa: E402
 from textinsight.config import get_settings  # noqa: E402
 from textinsight.describe import ThemeDescriber  # noqa: E402
-from textinsight.embed import Embedder, embed_cached, get_embedder  # noqa: E402
+from textinsight.embed import (  # noqa: E402
+    AUTO,
+    Embedder,
+    choose_model,
+    embed_cached,
+    get_embedder,
+)
 from textinsight.errors import TextInsightError, ValidationError  # noqa: E402
 from textinsight.evaluate import cluster_scores  # noqa: E402
 from textinsight.ingest.language import LanguageIdentifier  # noqa: E402
@@ -396,6 +402,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     languages = [f.language for f in feedback]
     results["n"] = len(texts)
     results["labels"] = len(set(labels))
+    if model == AUTO:  # what `textinsight run` would choose for this corpus
+        model = results["model"] = choose_model([code or "und" for code in languages])
     embedder = get_embedder(model)
     X, results["embed"] = embed(embedder, texts, args.cache, settings.batch_size)
     compare = not args.no_bertopic and bertopic_available()
