@@ -15,6 +15,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from textinsight.embed import HashingEmbedder  # noqa: E402
+from textinsight.records import Theme  # noqa: E402
 from textinsight.store import Store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,3 +90,19 @@ def topic_rows(n_per_topic: int = 30, seed: int = 0) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+def make_theme(**fields: Any) -> Theme:
+    """A minimal valid ``Theme``; keyword arguments override its fields."""
+    defaults: dict[str, Any] = {
+        "id": 1,
+        "run_id": 1,
+        "label": "x",
+        "keywords": (),
+        "size": 1,
+        "share": 1.0,
+        "quotes": (),
+        "languages": {},
+        "channels": {},
+    }
+    return Theme(**{**defaults, **fields})

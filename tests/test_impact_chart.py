@@ -1,20 +1,10 @@
+from tests.conftest import make_theme
 from textinsight.impact_chart import KIND_COLOURS, impact_chart, outcome_effect
 from textinsight.records import Theme, ThemeValue
 
 
 def _theme(i: int, value: ThemeValue | None) -> Theme:
-    return Theme(
-        id=i,
-        run_id=1,
-        label=f"theme <{i}>",
-        keywords=(),
-        size=10,
-        share=0.1,
-        quotes=(),
-        languages={},
-        channels={},
-        value=value,
-    )
+    return make_theme(id=i, label=f"theme <{i}>", size=10, share=0.1, value=value)
 
 
 def test_effect_is_signed_up_for_better_and_follows_the_stronger_outcome() -> None:

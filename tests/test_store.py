@@ -4,6 +4,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.conftest import make_theme
 from textinsight.errors import NoRunError, NotFoundError
 from textinsight.records import Assignment, Feedback, Theme
 from textinsight.store import Store
@@ -91,17 +92,7 @@ def test_complete_is_atomic(store: Store) -> None:
     store.feedback.upsert(_feedback(2))
     good = _complete_run(store)
     run_id = store.runs.start(seed=0, model_id="m", params={})
-    theme = Theme(
-        id=500,
-        run_id=run_id,
-        label="x",
-        keywords=(),
-        size=1,
-        share=1.0,
-        quotes=(),
-        languages={},
-        channels={},
-    )
+    theme = make_theme(id=500, run_id=run_id)
     with pytest.raises(sqlite3.IntegrityError):  # the second theme collides: fails mid-write
         store.runs.complete(
             run_id,

@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 
 from api.schemas import ThemeOut
 from tests.api.conftest import READ, Built, ClientFactory, build_store
-from textinsight.records import Theme, ThemeValue, theme_json
+from tests.conftest import make_theme
+from textinsight.records import ThemeValue, theme_json
 from textinsight.store import Store
 
 
@@ -21,18 +22,7 @@ def get(client: TestClient, url: str, **params: object) -> dict:
 
 
 def test_items_carry_every_field_of_the_cli_json() -> None:
-    theme = Theme(
-        id=1,
-        run_id=1,
-        label="x",
-        keywords=(),
-        size=1,
-        share=1.0,
-        quotes=(),
-        languages={},
-        channels={},
-        value=ThemeValue(feedback_count=1, customers=1),
-    )
+    theme = make_theme(value=ThemeValue(feedback_count=1, customers=1))
     missing = set(theme_json(theme)) - set(ThemeOut.model_fields)
     assert not missing, f"add {missing} to api.schemas.ThemeOut"
 
