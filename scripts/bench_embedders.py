@@ -18,7 +18,15 @@ For each embedder (a name from ``textinsight.embed.EMBEDDERS``; ``--e5-weights``
   all averaged over 5 clusterer seeds; the same two NMIs for k-means with the true
   K; the share of texts whose nearest neighbour in another language is their own
   translation; the mean cosine of translations vs of unrelated texts;
+- Norwegian (NoReC sentences, dev + test splits, 3 sentiment classes; CC BY-NC, used
+  here only to evaluate): NMI of the product's themes and of k-means K = 3 vs the
+  sentiment label on the test split, and the macro-F1 of a linear probe (logistic
+  regression fitted on dev, scored on test) as a measure of how much sentiment the
+  vectors carry for Norwegian;
 - install size: MB on disk of the packages the embedder loads its weights from.
+
+``--sets`` limits the run to some of ``banking77,parallel,norec`` (the table shows "-"
+for the others).
 
 Vectors are cached as ``.npy`` under ``--cache`` by (model id, data set), so re-runs
 only re-cluster. Prints a Markdown table and writes JSON.
@@ -28,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import hashlib
 import json
 import os
@@ -150,6 +159,29 @@ def banking77_scores(X: np.ndarray, labels: list[str]) -> dict[str, Any]:
     return {"clusterer": product, "kmeans_true_k": reference}
 
 
+def norec_scores(X: np.ndarray, rows: list[dict[str, str]]) -> dict[str, Any]:
+    """Themes vs sentiment on the test split, and a dev-fitted linear probe's macro-F1."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score, normalized_mutual_info_score
+
+    split = np.array([r["split"] for r in rows])
+    labels = np.array([r["label"] for r in rows])
+    dev, test = split == "dev", split == "test"
+    themes = ThemeClusterer(seed=0).fit(X[test]).labels_
+    probe = LogisticRegression(max_iter=2000, class_weight="balanced").fit(X[dev], labels[dev])
+    return {
+        "n_test": int(test.sum()),
+        "themes": int(themes.max() + 1),
+        "nmi_sentiment": round(100 * normalized_mutual_info_score(labels[test], themes), 2),
+        "nmi_sentiment_kmeans_k3": round(
+            100 * normalized_mutual_info_score(labels[test], kmeans(X[test], 3)), 2
+        ),
+        "probe_macro_f1": round(
+            float(f1_score(labels[test], probe.predict(X[test]), average="macro")), 3
+        ),
+    }
+
+
 def parallel_scores(X: np.ndarray, rows: list[dict[str, str]], seeds: int = 5) -> dict[str, Any]:
     """Cross-lingual scores; the clusterer's are means over ``seeds`` seeds (144 items
     make a single run noisy)."""
@@ -196,11 +228,13 @@ def parallel_scores(X: np.ndarray, rows: list[dict[str, str]], seeds: int = 5) -
 def build_embedders(
     names: Sequence[str], e5_weights: Sequence[float], uncentred: bool
 ) -> dict[str, Embedder]:
-    factories: dict[str, Callable[[], Embedder]] = {n: (lambda n=n: get_embedder(n)) for n in names}
+    factories: dict[str, Callable[[], Embedder]] = {
+        n: functools.partial(get_embedder, n) for n in names
+    }
     if uncentred:
         factories["e5-small-uncentred"] = e5_raw
     for weight in e5_weights:
-        factories[f"combined-e5x{weight:g}"] = lambda w=weight: combined(e5_weight=w)
+        factories[f"combined-e5x{weight:g}"] = functools.partial(combined, e5_weight=weight)
     return {name: factory() for name, factory in factories.items()}
 
 
@@ -209,21 +243,42 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         "| model | texts/s (per CPU-s) | B77 NMI / ARI (clusterer) | themes / unassigned | "
         "B77 NMI / ARI (k-means K=77) | groups together | nearest translation | "
         "themes, NMI theme / language (clusterer, 5 seeds) | NMI theme / language (k-means K=12) | "
-        "cos transl. / unrelated | install MB |"
+        "cos transl. / unrelated | NoReC NMI sentiment (clusterer / k-means K=3) | "
+        "NoReC probe macro-F1 | install MB |"
     )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for name, r in results.items():
-        b, p = r["banking77"], r["parallel"]
-        bc, bk, pc, pk = b["clusterer"], b["kmeans_true_k"], p["clusterer"], p["kmeans_true_k"]
-        lines.append(
-            f"| {name} | {r.get('texts_per_s', '-')} ({r.get('texts_per_cpu_s', '-')}) | "
-            f"{bc['nmi']} / {bc['ari']} | "
-            f"{bc['themes']} / {100 * bc['unassigned']:.1f}% | {bk['nmi']} / {bk['ari']} | "
-            f"{p['groups_together']}% | {p['nearest_translation']}% | "
-            f"{pc['themes']}, {pc['nmi']} / {pc['nmi_language']} | "
-            f"{pk['nmi']} / {pk['nmi_language']} | "
-            f"{p['cos_translation']} / {p['cos_unrelated']} | {r['install_mb']} |"
-        )
+        cells = [name, f"{r.get('texts_per_s', '-')} ({r.get('texts_per_cpu_s', '-')})"]
+        if "banking77" in r:
+            bc, bk = r["banking77"]["clusterer"], r["banking77"]["kmeans_true_k"]
+            cells += [
+                f"{bc['nmi']} / {bc['ari']}",
+                f"{bc['themes']} / {100 * bc['unassigned']:.1f}%",
+                f"{bk['nmi']} / {bk['ari']}",
+            ]
+        else:
+            cells += ["-"] * 3
+        if "parallel" in r:
+            p = r["parallel"]
+            pc, pk = p["clusterer"], p["kmeans_true_k"]
+            cells += [
+                f"{p['groups_together']}%",
+                f"{p['nearest_translation']}%",
+                f"{pc['themes']}, {pc['nmi']} / {pc['nmi_language']}",
+                f"{pk['nmi']} / {pk['nmi_language']}",
+                f"{p['cos_translation']} / {p['cos_unrelated']}",
+            ]
+        else:
+            cells += ["-"] * 5
+        if "norec" in r:
+            n = r["norec"]
+            cells += [
+                f"{n['nmi_sentiment']} / {n['nmi_sentiment_kmeans_k3']}",
+                f"{n['probe_macro_f1']}",
+            ]
+        else:
+            cells += ["-"] * 2
+        lines.append("| " + " | ".join([*cells, str(r["install_mb"])]) + " |")
     return "\n".join(lines)
 
 
@@ -241,6 +296,7 @@ def main() -> None:
     parser.add_argument(
         "--norec", type=Path, default=SHARED / "norec_sentence" / "norec_sentence_3class.csv"
     )
+    parser.add_argument("--sets", default="banking77,parallel,norec", help="comma-separated")
     parser.add_argument("--speed-texts", type=int, default=2000, help="0 skips throughput")
     parser.add_argument("--uncentred-e5", action="store_true", help="add raw e5 vectors")
     parser.add_argument(
@@ -259,9 +315,12 @@ def main() -> None:
     weights = [float(w) for w in args.e5_weights.split(",") if w.strip()]
     banking = read_csv(args.banking77)
     parallel = read_csv(args.parallel)
+    sets = {n.strip() for n in args.sets.split(",") if n.strip()}
+    norec_all = read_csv(args.norec)
+    norec = [r for r in norec_all if r["split"] in ("dev", "test")]
     half = args.speed_texts // 2
     speed_texts = [r["text"] for r in banking[:half]] + [
-        r["text"] for r in read_csv(args.norec)[: args.speed_texts - half]
+        r["text"] for r in norec_all[: args.speed_texts - half]
     ]
 
     results: dict[str, dict[str, Any]] = {}
@@ -270,11 +329,16 @@ def main() -> None:
         result: dict[str, Any] = {"model_id": embedder.model_id}
         if args.speed_texts and name in names:  # variants run at their base model's speed
             result.update(throughput(embedder, speed_texts))
-        X = cache.vectors(embedder, "banking77", [r["text"] for r in banking])
-        result["banking77"] = banking77_scores(X, [r["label"] for r in banking])
-        P = cache.vectors(embedder, "parallel", [r["text"] for r in parallel])
-        result["parallel"] = parallel_scores(P, parallel)
-        result["dim"] = int(X.shape[1])
+        if "banking77" in sets:
+            X = cache.vectors(embedder, "banking77", [r["text"] for r in banking])
+            result["banking77"] = banking77_scores(X, [r["label"] for r in banking])
+        if "parallel" in sets:
+            P = cache.vectors(embedder, "parallel", [r["text"] for r in parallel])
+            result["parallel"] = parallel_scores(P, parallel)
+        if "norec" in sets:
+            N = cache.vectors(embedder, "norec-dev-test", [r["text"] for r in norec])
+            result["norec"] = norec_scores(N, norec)
+        result["dim"] = int(embedder.encode(["dim"]).shape[1])
         result["install_mb"] = install_mb(
             PACKAGES.get(name.split("-e5x")[0].removesuffix("-uncentred"), [])
         )
