@@ -10,7 +10,7 @@ import csv
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -198,6 +198,19 @@ def _num(value: float | None, spec: str = ".2f") -> str:
     return "" if value is None else format(value, spec)
 
 
+def _interval(bounds: Sequence[float] | None) -> str:
+    """``0.09-0.62`` for a confidence interval, ``n/a`` when there is none."""
+    return "n/a" if not bounds else f"{_num(bounds[0])}-{_num(bounds[1])}"
+
+
+def _shares(shares: dict[str, float] | None) -> str:
+    """``activity 37%, inactivity 31%``: largest first, ``n/a`` when there are none."""
+    if not shares:
+        return "n/a"
+    ordered = sorted(shares.items(), key=lambda item: -item[1])
+    return ", ".join(f"{name} {value:.0%}" for name, value in ordered)
+
+
 @cli.command()
 @click.option("--run", "run_id", type=int, help="Run id (default: the current run).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
@@ -310,19 +323,21 @@ def show(ctx: click.Context, theme_id: int, run_id: int | None, fmt: str) -> Non
         )
         click.echo(
             f"  churn {_num(v['churn_rate'], '.1%')} vs {_num(v['churn_baseline'], '.1%')}"
-            f" (lift {_num(v['churn_lift'])}, 95% CI {_csv_cell(v['churn_lift_ci'])}, "
+            f" (lift {_num(v['churn_lift'])}, 95% CI {_interval(v['churn_lift_ci'])}, "
             f"p {_num(v['churn_p'], '.3g')})"
         )
         click.echo(
             f"  repurchase {_num(v['repurchase_rate'], '.1%')} vs "
             f"{_num(v['repurchase_baseline'], '.1%')} "
-            f"(lift CI {_csv_cell(v['repurchase_lift_ci'])}); revenue at risk "
+            f"(lift 95% CI {_interval(v['repurchase_lift_ci'])}); revenue at risk "
             f"{_num(v['revenue_at_risk'], ',.0f')}"
         )
         click.echo(
-            f"  NPS {_num(v['nps_mean'], '.1f')} vs {_num(v['nps_baseline'], '.1f')}; "
-            f"phases {_csv_cell(v['phases'])}; loyalty {_csv_cell(v['loyalty'])}"
+            f"  NPS {_num(v['nps_mean'], '.1f') or 'n/a'} vs "
+            f"{_num(v['nps_baseline'], '.1f') or 'n/a'}"
         )
+        click.echo(f"  lifecycle phase at feedback: {_shares(v['phases'])}")
+        click.echo(f"  loyalty: {_shares(v['loyalty'])}")
     click.echo("  quotes:")
     for quote in theme.quotes:
         click.echo(f"    - {quote}")

@@ -99,3 +99,14 @@ def test_assign_and_lineage(invoke, write_csv) -> None:
     exported = list(csv.DictReader(io.StringIO(invoke("export", "assignments").output)))
     by_id = {r["source_id"]: r["theme_id"] for r in exported}
     assert all(f"new-{t}-{i}" in by_id for t in ("delivery", "staff", "app") for i in range(10))
+
+
+def test_show_formats_intervals_and_shares_for_people() -> None:
+    from textinsight.cli import _interval, _shares
+
+    assert _interval([0.0901685, 0.6249465]) == "0.09-0.62"
+    assert _interval(None) == "n/a"
+    assert _shares({"none": 0.05, "activity": 0.368, "inactivity": 0.305}) == (
+        "activity 37%, inactivity 30%, none 5%"
+    )
+    assert _shares({}) == "n/a"
