@@ -39,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -140,7 +141,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(db: Path, model: str, port: int) -> subprocess.Popen[bytes]:
+def start_server(
+    db: Path, model: str, port: int, extra: Sequence[str] = ()
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "TEXTINSIGHT_DB": str(db),
@@ -159,6 +162,7 @@ def start_server(db: Path, model: str, port: int) -> subprocess.Popen[bytes]:
         str(port),
         "--log-level",
         "warning",
+        *extra,
     ]
     return subprocess.Popen(command, cwd=ROOT, env=env)
 
@@ -263,6 +267,12 @@ def main() -> None:
     parser.add_argument(
         "--concurrency", default="1,10,50", help="comma-separated client counts (default: 1,10,50)"
     )
+    parser.add_argument(
+        "--uvicorn-args",
+        default="",
+        help="extra uvicorn options, e.g. '--loop asyncio --http h11' to measure without "
+        "uvloop/httptools",
+    )
     parser.add_argument("--json", type=Path, help="also write the results here as JSON")
     args = parser.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
@@ -276,7 +286,7 @@ def main() -> None:
             build_store(db, args.model, args.rows)
         port = free_port()
         base = f"http://{HOST}:{port}"
-        server = start_server(db, args.model, port)
+        server = start_server(db, args.model, port, args.uvicorn_args.split())
         try:
             wait_ready(base, server)
             themes = httpx.get(f"{base}/themes?limit=1", headers={"X-API-Key": KEY}).json()
