@@ -21,7 +21,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from textinsight.cluster import assign_to_centroids
+from textinsight.cluster import assign_to_centroids, remove_offsets
 from textinsight.config import get_settings
 from textinsight.embed import embed_cached, get_embedder
 from textinsight.ingest.load import ingest_feedback
@@ -62,8 +62,9 @@ def assign_agreement(store: Store, run_id: int, model: str) -> float:
     vectors, _ = embed_cached(
         store, get_embedder(model), [f.text for f in feedback], [f.text_hash for f in feedback]
     )
+    space = remove_offsets(vectors, [f.language for f in feedback], store.runs.offsets(run_id))
     labels, _ = assign_to_centroids(
-        vectors, centroids, float(run.params["clusterer"]["assign_threshold"])
+        space, centroids, float(run.params["clusterer"]["assign_threshold"])
     )
     same = sum(
         1

@@ -11,7 +11,9 @@ from textinsight.cluster import (
     assign_to_centroids,
     exact_knn,
     fit_prototypes,
+    language_offsets,
     merge_similar,
+    remove_offsets,
 )
 from textinsight.errors import ConfigError, EmptyCorpusError, NotFittedError, ValidationError
 
@@ -247,3 +249,55 @@ def test_exact_knn_matches_brute_force():
     assert np.array_equal(np.sort(indices, axis=1), np.sort(expected, axis=1))
     assert np.allclose(distances, 1.0 - np.take_along_axis(sims, expected, axis=1), atol=1e-5)
     assert (np.diff(distances, axis=1) >= 0).all()
+
+
+def _two_languages(seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Three topics written in two languages; each language adds a strong shared
+    component (as multilingual models do), larger than the topic differences."""
+    rng = np.random.default_rng(seed)
+    topics = _unit(rng.normal(size=(3, DIM)))
+    shifts = {"sv": 2.0 * _unit(rng.normal(size=(1, DIM)))[0], "en": np.zeros(DIM)}
+    X, y, languages = [], [], []
+    for t, centre in enumerate(topics):
+        for code, shift in shifts.items():
+            X.append(centre + shift + 0.12 * rng.normal(size=(40, DIM)))
+            y += [t] * 40
+            languages += [code] * 40
+    return _unit(np.concatenate(X)), np.array(y), languages
+
+
+def test_language_offsets_make_themes_follow_meaning_not_language():
+    X, y, languages = _two_languages()
+    plain = ThemeClusterer(seed=0).fit(X)
+    aware = ThemeClusterer(seed=0).fit(X, languages=languages)
+    assert set(aware.offsets_) == {"sv", "en"}
+    assert adjusted_rand_score(y, aware.labels_) > 0.9
+    assert adjusted_rand_score(y, aware.labels_) > adjusted_rand_score(y, plain.labels_) + 0.3
+    members = aware.labels_ >= 0  # new feedback in either language gets the run's theme
+    assert (
+        aware.predict(X[members], [languages[i] for i in np.flatnonzero(members)])
+        == aware.labels_[members]
+    ).mean() >= 0.99
+
+
+def test_language_offsets_need_two_languages_with_enough_items():
+    X = _unit(np.random.default_rng(0).normal(size=(60, DIM)))
+    assert language_offsets(X, ["en"] * 60) == {}
+    assert language_offsets(X, ["en"] * 50 + ["sv"] * 10) == {}  # sv has too few items
+    assert language_offsets(X, ["und"] * 30 + [None] * 30) == {}
+    offsets = language_offsets(X, ["en"] * 30 + ["sv"] * 25 + ["und"] * 5)
+    assert set(offsets) == {"en", "sv"}
+    big = _unit(np.random.default_rng(0).normal(size=(1000, 4)))
+    stray = ["en"] * 960 + ["da"] * 40  # 4% misdetected: below LANGUAGE_MIN_SHARE
+    assert language_offsets(big, stray) == {}
+    with pytest.raises(ValidationError, match="one language per vector"):
+        language_offsets(X, ["en"] * 3)
+
+
+def test_remove_offsets_shifts_only_rows_with_an_offset():
+    X = _unit(np.random.default_rng(1).normal(size=(3, DIM)))
+    offsets = {"sv": np.full(DIM, 0.1, dtype=np.float32)}
+    out = remove_offsets(X, ["sv", "en", None], offsets)
+    assert np.allclose(out[1:], X[1:], atol=1e-6)
+    assert np.allclose(out[0], _unit((X[0] - 0.1)[None])[0], atol=1e-6)
+    assert np.allclose(remove_offsets(X, None, offsets), X, atol=1e-6)

@@ -46,7 +46,7 @@ def test_second_run_embeds_nothing_and_is_deterministic(loaded: Store, embedder)
 
 
 class Crash(ThemeClusterer):
-    def fit(self, X: np.ndarray, y: None = None) -> "Crash":
+    def fit(self, X: np.ndarray, y: None = None, languages: object = None) -> "Crash":
         raise RuntimeError("killed mid-run")
 
 

@@ -24,7 +24,9 @@ def _feedback(n: int) -> list[Feedback]:
     ]
 
 
-def _complete_run(store: Store, label: str = "theme") -> int:
+def _complete_run(
+    store: Store, label: str = "theme", offsets: dict[str, np.ndarray] | None = None
+) -> int:
     run_id = store.runs.start(seed=0, model_id="m", params={})
     (tid,) = store.runs.allocate_theme_ids(1)
     theme = Theme(
@@ -47,8 +49,20 @@ def _complete_run(store: Store, label: str = "theme") -> int:
         params={},
         timings={},
         n_embedded=0,
+        offsets=offsets,
     )
     return run_id
+
+
+def test_language_offsets_are_kept_per_run(store: Store) -> None:
+    store.feedback.upsert(_feedback(2))
+    plain = _complete_run(store)
+    offsets = {"sv": np.array([0.1, -0.2, 0.3], dtype=np.float32), "en": np.zeros(3)}
+    aware = _complete_run(store, offsets=offsets)
+    assert store.runs.offsets(plain) == {}
+    got = store.runs.offsets(aware)
+    assert set(got) == {"sv", "en"}
+    assert np.allclose(got["sv"], offsets["sv"])
 
 
 def test_migrations_are_idempotent(tmp_path: Path) -> None:

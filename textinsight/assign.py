@@ -1,7 +1,8 @@
 """Assign new feedback to the current run's themes without re-clustering.
 
 Uses the same rule as the end of a run (``cluster.assign_to_centroids`` with the
-run's threshold), so a text gets the same theme either way.
+run's threshold, after removing the run's per-language offsets), so a text gets the
+same theme either way.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from textinsight.cluster import assign_to_centroids
+from textinsight.cluster import assign_to_centroids, remove_offsets
 from textinsight.embed import Embedder, embed_feedback
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import Assignment, Feedback, StoredFeedback
@@ -44,7 +45,8 @@ def assign_stored(
     )
     threshold = float(run.params.get("clusterer", {}).get("assign_threshold", 0.5))
     if theme_ids:
-        labels, sims = assign_to_centroids(vectors, centroids, threshold)
+        space = remove_offsets(vectors, [f.language for f in feedback], store.runs.offsets(run.id))
+        labels, sims = assign_to_centroids(space, centroids, threshold)
     else:
         labels, sims = np.full(len(feedback), -1), np.zeros(len(feedback))
     sentiments = item_sentiments(

@@ -1,7 +1,10 @@
 """Reduction + clustering + outlier handling: sentence embeddings in, themes out.
 
-``ThemeClusterer.fit`` (scikit-learn style) runs four steps:
+``ThemeClusterer.fit`` (scikit-learn style) runs these steps:
 
+0. with the items' languages given, remove each language's offset from the corpus mean
+   (``language_offsets``): multilingual models put a language component into every
+   vector, which would otherwise pull themes apart by language;
 1. reduce the L2-normalised vectors with UMAP (cosine metric) to a few dimensions;
 2. cluster the reduced vectors with HDBSCAN;
 3. merge themes whose centroids nearly coincide (``merge_similar``);
@@ -21,11 +24,13 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from textinsight.errors import ConfigError, EmptyCorpusError, NotFittedError, ValidationError
+from textinsight.records import UNDETERMINED
 
 #: Below this many distinct vectors no clustering is attempted: all form one theme.
 MIN_ITEMS_TO_CLUSTER = 10
@@ -55,6 +60,13 @@ LARGE_CORPUS = 10_000
 #: split in two by the reduction); measured on Banking77 it rarely fires.
 MERGE_THRESHOLD = 0.9
 
+#: A language needs this many items, and this share of the corpus, to get its own
+#: offset (``language_offsets``); at least two languages must have one. Fewer items give
+#: a noisy mean; the share keeps a few misdetected texts (0.25% of English Banking77 is
+#: detected as another language) from being shifted by what is really their topic.
+LANGUAGE_MIN_ITEMS = 20
+LANGUAGE_MIN_SHARE = 0.05
+
 #: Passes and step size of ``fit_prototypes``. Measured on Banking77 (MiniLM): the
 #: nearest theme mean agrees with the clustering for 93.5% of members; 10 passes
 #: reach 97.8%, with the members' themes (so NMI/ARI) unchanged.
@@ -79,6 +91,49 @@ def _normalise(X: np.ndarray) -> np.ndarray:
     X = np.asarray(X, dtype=np.float32)
     norms = np.linalg.norm(X, axis=1, keepdims=True)
     return X / np.maximum(norms, 1e-12)
+
+
+def language_offsets(
+    X: np.ndarray, languages: Sequence[str | None], min_items: int = LANGUAGE_MIN_ITEMS
+) -> dict[str, np.ndarray]:
+    """Each language's mean vector minus the corpus mean, for languages with
+    ``min_items`` items and ``LANGUAGE_MIN_SHARE`` of the corpus or more (``und``
+    never); empty when fewer than two languages qualify.
+
+    Measured with e5-small on the sv/no/da/en parallel set (5 seeds): NMI vs theme 60.7
+    -> 68.1, all four translations in one theme 91.7% -> 93.9%; on the 3,030-item demo
+    (2 seeds) NMI vs the planted themes 76.6/77.8 -> 78.8/78.6 and NMI vs language
+    14.6 -> 2.1. One-language corpora (Banking77) are unaffected.
+    """
+    X = _normalise(X)
+    codes = np.array([code or UNDETERMINED for code in languages])
+    if len(codes) != len(X):
+        raise ValidationError(
+            f"got {len(X)} vectors but {len(codes)} languages; pass one language per vector"
+        )
+    names, counts = np.unique(codes, return_counts=True)
+    least = max(min_items, LANGUAGE_MIN_SHARE * len(codes))
+    kept = [str(n) for n, c in zip(names, counts, strict=True) if c >= least]
+    kept = [n for n in kept if n != UNDETERMINED]
+    if len(kept) < 2:
+        return {}
+    mean = X.mean(axis=0)
+    return {n: (X[codes == n].mean(axis=0) - mean).astype(np.float32) for n in kept}
+
+
+def remove_offsets(
+    X: np.ndarray, languages: Sequence[str | None] | None, offsets: dict[str, np.ndarray]
+) -> np.ndarray:
+    """L2-normalised ``X`` with each row's language offset subtracted (rows whose
+    language has none are only normalised)."""
+    X = _normalise(np.atleast_2d(X))
+    if not offsets or languages is None:
+        return X
+    shift = np.zeros_like(X)
+    for i, code in enumerate(languages):
+        if code in offsets:
+            shift[i] = offsets[code]
+    return _normalise(X - shift)
 
 
 def assign_to_centroids(
@@ -292,7 +347,8 @@ class ThemeClusterer:
         allow_single_cluster: let HDBSCAN return one theme for data that holds only
             one dense group (used for the pool of unassigned feedback).
 
-    Fitted: ``labels_`` (themes ``0..k-1`` by descending size, -1 unassigned),
+    Fitted: ``offsets_`` (language code -> offset vector; empty without languages),
+    ``labels_`` (themes ``0..k-1`` by descending size, -1 unassigned),
     ``probabilities_`` (membership in [0, 1], 0 if unassigned), ``centroids_``
     (``(k, dim)``, L2-normalised: the members' mean, refined by ``fit_prototypes``),
     ``threshold_`` (used by
@@ -354,8 +410,14 @@ class ThemeClusterer:
             "merge_threshold": float(_given(self.merge_threshold, MERGE_THRESHOLD)),
         }
 
-    def fit(self, X: np.ndarray, y: None = None) -> ThemeClusterer:
+    def fit(
+        self, X: np.ndarray, y: None = None, languages: Sequence[str | None] | None = None
+    ) -> ThemeClusterer:
         """Find themes in ``X``, an ``(N, dim)`` array of sentence embeddings.
+
+        ``languages`` (one code per row, optional) lets the clusterer remove each
+        language's offset first (``language_offsets``); ``predict`` then needs the
+        languages of new rows too.
 
         Fewer than ``MIN_ITEMS_TO_CLUSTER`` distinct vectors form a single theme.
 
@@ -376,7 +438,8 @@ class ThemeClusterer:
                 f"{X.shape}{'' if X.ndim != 2 else ' with NaN or inf values'}. "
                 "Pass one embedding vector per row."
             )
-        X = _normalise(X)
+        self.offsets_ = {} if languages is None else language_offsets(X, languages)
+        X = remove_offsets(X, languages, self.offsets_)
         n = X.shape[0]
         # UMAP sees each distinct vector once (exact duplicates would form many tiny
         # disconnected components, which slow it down); HDBSCAN sees them all.
@@ -414,16 +477,19 @@ class ThemeClusterer:
         self.centroids_ = centroids[order].astype(np.float32)
         self.threshold_ = threshold
         self.params_ = {**params, "clustered": len(distinct) >= MIN_ITEMS_TO_CLUSTER}
+        self.params_["language_offsets"] = sorted(self.offsets_)
         self.params_["assign_threshold"] = threshold
         self.timings_ = timings
         return self
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        """Assign new vectors to the fitted themes (-1: unassigned)."""
+    def predict(self, X: np.ndarray, languages: Sequence[str | None] | None = None) -> np.ndarray:
+        """Assign new vectors (with their languages, when fitted with languages) to
+        the fitted themes (-1: unassigned)."""
         if not hasattr(self, "centroids_"):
             raise NotFittedError(
                 "This ThemeClusterer is not fitted yet. Call fit(X) before predict(X)."
             )
+        X = remove_offsets(X, languages, self.offsets_)
         return assign_to_centroids(X, self.centroids_, self.threshold_)[0]
 
     def _reduce(self, X: np.ndarray, params: dict[str, Any]) -> np.ndarray:

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from textinsight.cluster import ThemeClusterer
+from textinsight.cluster import ThemeClusterer, remove_offsets
 from textinsight.describe import ThemeDescriber
 from textinsight.embed import Embedder, embed_feedback
 from textinsight.progress import ProgressFactory, no_progress
@@ -71,9 +71,15 @@ def find_emerging(
         progress=progress,
     )
     # the pool may hold a single dense group: HDBSCAN must be allowed to return just one
-    clusterer = ThemeClusterer(seed=seed, allow_single_cluster=True).fit(vectors)
+    languages = [f.language for f in pool]
+    clusterer = ThemeClusterer(seed=seed, allow_single_cluster=True).fit(
+        vectors, languages=languages
+    )
     descriptions = ThemeDescriber().describe(
-        [f.text for f in pool], [f.language for f in pool], clusterer.labels_, vectors
+        [f.text for f in pool],
+        languages,
+        clusterer.labels_,
+        remove_offsets(vectors, languages, clusterer.offsets_),
     )
     values = {c.customer_id: c.value for c in store.customers.all_customers()}
     end = _newest(pool)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from textinsight.cluster import ThemeClusterer
+from textinsight.cluster import ThemeClusterer, remove_offsets
 from textinsight.describe import ThemeDescriber
 from textinsight.embed import Embedder, embed_feedback
 from textinsight.errors import EmptyCorpusError, NoRunError
@@ -68,15 +68,16 @@ def run_pipeline(
             progress=progress,
         )
         clock.lap("embed_s")
+        languages = [f.language for f in feedback]
         with progress("Clustering", None):
-            clusterer.fit(vectors)
+            clusterer.fit(vectors, languages=languages)
         clock.lap("cluster_s")
         with progress("Describing themes", None):
             descriptions = describer.describe(
                 [f.text for f in feedback],
-                [f.language for f in feedback],
+                languages,
                 clusterer.labels_,
-                vectors,
+                remove_offsets(vectors, languages, clusterer.offsets_),
             )
         clock.lap("describe_s")
         sentiments = item_sentiments(
@@ -124,6 +125,7 @@ def run_pipeline(
             n_embedded=n_embedded,
             lineage=lineage,
             previous_run_id=previous,
+            offsets=clusterer.offsets_,
         )
     except BaseException as exc:
         store.runs.fail(run_id, f"{type(exc).__name__}: {exc}")

@@ -7,7 +7,7 @@ only ever see complete runs and a crashed run leaves the previous one current.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -90,8 +90,13 @@ class RunTables:
         n_embedded: int,
         lineage: Sequence[LineageEvent] = (),
         previous_run_id: int | None = None,
+        offsets: Mapping[str, np.ndarray] | None = None,
     ) -> None:
-        """Write a run's results and make it the current run, all in one transaction."""
+        """Write a run's results and make it the current run, all in one transaction.
+
+        ``offsets``: the per-language offsets the clusterer removed (its centroids live
+        in that space; ``offsets(run_id)`` gives them back for assigning new feedback).
+        """
         n_unassigned = sum(1 for a in assignments if a.theme_id is None)
         with self._db.atomic():
             self._db.conn.executemany(
@@ -138,6 +143,13 @@ class RunTables:
                         e.similarity,
                     )
                     for e in lineage
+                ],
+            )
+            self._db.conn.executemany(
+                "INSERT INTO language_offsets (run_id, language, vector) VALUES (?, ?, ?)",
+                [
+                    (run_id, code, np.asarray(v, dtype=np.float32).tobytes())
+                    for code, v in (offsets or {}).items()
                 ],
             )
             self._db.execute("UPDATE runs SET is_current = 0 WHERE is_current = 1")
@@ -233,6 +245,13 @@ class RunTables:
         return [r[0] for r in rows], np.vstack(
             [np.frombuffer(r[1], dtype=np.float32) for r in rows]
         )
+
+    def offsets(self, run_id: int) -> dict[str, np.ndarray]:
+        """The per-language offsets a run removed before clustering (often none)."""
+        rows = self._db.execute(
+            "SELECT language, vector FROM language_offsets WHERE run_id = ?", [run_id]
+        ).fetchall()
+        return {code: np.frombuffer(blob, dtype=np.float32) for code, blob in rows}
 
     def snapshot(self, run_id: int) -> ThemeSnapshot:
         """A run's theme ids, centroids, keywords and feedback membership, for lineage."""

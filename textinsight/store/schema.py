@@ -105,6 +105,15 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX lineage_theme ON lineage (theme_id);
     ALTER TABLE themes ADD COLUMN value TEXT;
     """,
+    # 3: per-language offsets a run removed before clustering (cluster.language_offsets)
+    """
+    CREATE TABLE language_offsets (
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        language TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (run_id, language)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
