@@ -32,6 +32,15 @@ WRITE_KEY = "w-key-1"
 KEYS = f"{READ_KEY}:read,{WRITE_KEY}:write"
 READ = {"X-API-Key": READ_KEY}
 WRITE = {"X-API-Key": WRITE_KEY}
+#: GET routes that read a complete run (409 before the first one).
+RUN_GETS = [
+    "/themes",
+    "/themes/1",
+    "/themes/1/feedback",
+    "/themes/1/trend",
+    "/search?q=late",
+    "/summary",
+]
 ASSIGN_THRESHOLD = 0.45
 
 TOPICS: dict[str, tuple[str, int, int]] = {

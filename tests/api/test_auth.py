@@ -5,19 +5,10 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import READ, READ_KEY, WRITE, ClientFactory
+from tests.api.conftest import READ, READ_KEY, RUN_GETS, WRITE, ClientFactory
 from textinsight.errors import ConfigError
 
-PROTECTED_GETS = [
-    "/runs",
-    "/runs/1",
-    "/themes",
-    "/themes/1",
-    "/themes/1/feedback",
-    "/themes/1/trend",
-    "/search?q=late",
-    "/summary",
-]
+PROTECTED_GETS = ["/runs", "/runs/1", *RUN_GETS]
 
 
 @pytest.mark.parametrize("url", PROTECTED_GETS)

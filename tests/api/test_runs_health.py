@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import READ, Built, ClientFactory
+from tests.api.conftest import READ, RUN_GETS, Built, ClientFactory
 from textinsight.store import Store
 
 
@@ -85,14 +85,7 @@ def test_run_ids_out_of_range_are_422(client: TestClient) -> None:
 
 def test_no_run_yet_is_409_everywhere(make_client: ClientFactory, tmp_path: Path) -> None:
     client = make_client(db=tmp_path / "empty.db")
-    for url in [
-        "/themes",
-        "/themes/1",
-        "/themes/1/feedback",
-        "/themes/1/trend",
-        "/search?q=late",
-        "/summary",
-    ]:
+    for url in RUN_GETS:
         r = client.get(url, headers=READ)
         assert r.status_code == 409, url
         assert "textinsight run" in r.json()["detail"]
