@@ -65,6 +65,8 @@ def test_default_model_loads_offline_and_embeds_meaning() -> None:
         (["en"] * 90 + ["sv"] * 10, "e5-small"),  # a tenth Nordic: cross-lingual model
         (["sv", "no", "da", "en"], "e5-small"),
         ([], "minilm"),
+        (["en"] * 10 + ["und"] * 11, "e5-small"),  # mostly unknown: the multilingual model
+        (["en"] * 10 + [None] * 10, "minilm"),
         (["fr"] * 100, "e5-small"),  # any non-English language, not only sv/no/da
         (["de"] * 50 + ["es"] * 50, "e5-small"),
         (["en"] * 90 + ["fi"] * 5 + ["pl"] * 5, "e5-small"),

@@ -141,6 +141,10 @@ so English corpora stay well above it; below it, MiniLM would put the non-Englis
 feedback into language themes of its own (models/README.md)."""
 
 
+MIN_KNOWN_SHARE = 0.5
+"""Below this share of items with a detected language, ``auto`` picks e5-small."""
+
+
 def choose_model(languages: Sequence[str | None]) -> str:
     """The model for a corpus with these language codes.
 
@@ -150,8 +154,9 @@ def choose_model(languages: Sequence[str | None]) -> str:
     gets poor vectors. multilingual-e5-small covers about 100 languages (100% nearest
     translation in sv/no/da/en). So: MiniLM when at least 95% of the items with a
     known language are English (``en``, ``en-GB``, ...), else e5-small; every other
-    code counts against MiniLM, ``und`` and missing codes are not counted. See
-    models/README.md.
+    code counts against MiniLM, ``und`` and missing codes are not counted. A corpus
+    whose language is mostly unknown (under ``MIN_KNOWN_SHARE`` of the items) gets
+    e5-small too: nothing shows it is English. See models/README.md.
 
     Example:
         >>> choose_model(["en"] * 19 + ["sv"]), choose_model(["sv", "no", "da", "en"])
@@ -159,8 +164,10 @@ def choose_model(languages: Sequence[str | None]) -> str:
         >>> choose_model(["fr"] * 9 + ["en"]), choose_model(["EN-gb", "und"])
         ('e5-small', 'minilm')
     """
-    bases = (_base_language(code) for code in languages)
+    bases = [_base_language(code) for code in languages]
     known = [base for base in bases if base and base != "und"]
+    if bases and len(known) < MIN_KNOWN_SHARE * len(bases):
+        return "e5-small"
     english = sum(1 for base in known if base == "en") / len(known) if known else 1.0
     return "minilm" if english >= ENGLISH_SHARE_FOR_MINILM else "e5-small"
 
