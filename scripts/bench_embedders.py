@@ -238,6 +238,38 @@ def build_embedders(
     return {name: factory() for name, factory in factories.items()}
 
 
+def _banking77_cells(b: dict[str, Any]) -> list[str]:
+    bc, bk = b["clusterer"], b["kmeans_true_k"]
+    return [
+        f"{bc['nmi']} / {bc['ari']}",
+        f"{bc['themes']} / {100 * bc['unassigned']:.1f}%",
+        f"{bk['nmi']} / {bk['ari']}",
+    ]
+
+
+def _parallel_cells(p: dict[str, Any]) -> list[str]:
+    pc, pk = p["clusterer"], p["kmeans_true_k"]
+    return [
+        f"{p['groups_together']}%",
+        f"{p['nearest_translation']}%",
+        f"{pc['themes']}, {pc['nmi']} / {pc['nmi_language']}",
+        f"{pk['nmi']} / {pk['nmi_language']}",
+        f"{p['cos_translation']} / {p['cos_unrelated']}",
+    ]
+
+
+def _norec_cells(n: dict[str, Any]) -> list[str]:
+    return [f"{n['nmi_sentiment']} / {n['nmi_sentiment_kmeans_k3']}", f"{n['probe_macro_f1']}"]
+
+
+#: Each data set's table cells, and how many there are ("-" when it was not run).
+SET_CELLS: dict[str, tuple[Callable[[dict[str, Any]], list[str]], int]] = {
+    "banking77": (_banking77_cells, 3),
+    "parallel": (_parallel_cells, 5),
+    "norec": (_norec_cells, 2),
+}
+
+
 def table(results: dict[str, dict[str, Any]]) -> str:
     head = (
         "| model | texts/s (per CPU-s) | B77 NMI / ARI (clusterer) | themes / unassigned | "
@@ -249,35 +281,8 @@ def table(results: dict[str, dict[str, Any]]) -> str:
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for name, r in results.items():
         cells = [name, f"{r.get('texts_per_s', '-')} ({r.get('texts_per_cpu_s', '-')})"]
-        if "banking77" in r:
-            bc, bk = r["banking77"]["clusterer"], r["banking77"]["kmeans_true_k"]
-            cells += [
-                f"{bc['nmi']} / {bc['ari']}",
-                f"{bc['themes']} / {100 * bc['unassigned']:.1f}%",
-                f"{bk['nmi']} / {bk['ari']}",
-            ]
-        else:
-            cells += ["-"] * 3
-        if "parallel" in r:
-            p = r["parallel"]
-            pc, pk = p["clusterer"], p["kmeans_true_k"]
-            cells += [
-                f"{p['groups_together']}%",
-                f"{p['nearest_translation']}%",
-                f"{pc['themes']}, {pc['nmi']} / {pc['nmi_language']}",
-                f"{pk['nmi']} / {pk['nmi_language']}",
-                f"{p['cos_translation']} / {p['cos_unrelated']}",
-            ]
-        else:
-            cells += ["-"] * 5
-        if "norec" in r:
-            n = r["norec"]
-            cells += [
-                f"{n['nmi_sentiment']} / {n['nmi_sentiment_kmeans_k3']}",
-                f"{n['probe_macro_f1']}",
-            ]
-        else:
-            cells += ["-"] * 2
+        for key, (cells_of, width) in SET_CELLS.items():
+            cells += cells_of(r[key]) if key in r else ["-"] * width
         lines.append("| " + " | ".join([*cells, str(r["install_mb"])]) + " |")
     return "\n".join(lines)
 
