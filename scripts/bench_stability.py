@@ -21,7 +21,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from textinsight.cluster import assign_to_centroids, remove_offsets
+from textinsight.assign import themes_for
 from textinsight.config import get_settings
 from textinsight.embed import embed_cached, get_embedder
 from textinsight.ingest.load import ingest_feedback
@@ -55,21 +55,16 @@ def kept(store: Store, old: int, new: int) -> dict[str, float]:
 
 def assign_agreement(store: Store, run_id: int, model: str) -> float:
     """Share of the run's assigned items that the incremental rule puts in the same theme."""
-    run = store.runs.get(run_id)
-    ids, centroids = store.runs.centroids(run_id)
     assigned = {r.source_id: r.theme_id for r in store.runs.export(run_id) if r.theme_id}
     feedback = [f for f in store.feedback.all() if f.source_id in assigned]
     vectors, _ = embed_cached(
         store, get_embedder(model), [f.text for f in feedback], [f.text_hash for f in feedback]
     )
-    space = remove_offsets(vectors, [f.language for f in feedback], store.runs.offsets(run_id))
-    labels, _ = assign_to_centroids(
-        space, centroids, float(run.params["clusterer"]["assign_threshold"])
-    )
+    themes, _ = themes_for(store, store.runs.get(run_id), vectors, [f.language for f in feedback])
     same = sum(
         1
-        for f, label in zip(feedback, labels, strict=True)
-        if label >= 0 and ids[label] == assigned[f.source_id]
+        for f, theme in zip(feedback, themes, strict=True)
+        if theme is not None and theme == assigned[f.source_id]
     )
     return round(same / max(len(feedback), 1), 4)
 

@@ -14,9 +14,26 @@ import numpy as np
 from textinsight.cluster import assign_to_centroids, remove_offsets
 from textinsight.embed import Embedder, embed_feedback
 from textinsight.progress import ProgressFactory, no_progress
-from textinsight.records import Assignment, Feedback, StoredFeedback
+from textinsight.records import Assignment, Feedback, RunInfo, StoredFeedback
 from textinsight.sentiment import find_sentiment_model, item_sentiments
 from textinsight.store import Store
+
+
+def themes_for(
+    store: Store, run: RunInfo, vectors: np.ndarray, languages: Sequence[str | None]
+) -> tuple[list[int | None], np.ndarray]:
+    """The run's theme id for each vector (``None``: unassigned) and its similarity.
+
+    The rule a run ends with: the run's per-language offsets removed, then
+    ``assign_to_centroids`` with the run's centroids and threshold.
+    """
+    theme_ids, centroids = store.runs.centroids(run.id)
+    if not theme_ids:
+        return [None] * len(vectors), np.zeros(len(vectors))
+    threshold = float(run.params.get("clusterer", {}).get("assign_threshold", 0.5))
+    space = remove_offsets(vectors, languages, store.runs.offsets(run.id))
+    labels, sims = assign_to_centroids(space, centroids, threshold)
+    return [theme_ids[int(k)] if k >= 0 else None for k in labels], sims
 
 
 def assign_stored(
@@ -33,7 +50,6 @@ def assign_stored(
         NoRunError: there is no complete run to assign to.
     """
     run = store.runs.current()
-    theme_ids, centroids = store.runs.centroids(run.id)
     if not feedback:
         return []
     vectors, _ = embed_feedback(
@@ -43,12 +59,7 @@ def assign_stored(
         batch_size=batch_size,
         progress=progress,
     )
-    threshold = float(run.params.get("clusterer", {}).get("assign_threshold", 0.5))
-    if theme_ids:
-        space = remove_offsets(vectors, [f.language for f in feedback], store.runs.offsets(run.id))
-        labels, sims = assign_to_centroids(space, centroids, threshold)
-    else:
-        labels, sims = np.full(len(feedback), -1), np.zeros(len(feedback))
+    themes, sims = themes_for(store, run, vectors, [f.language for f in feedback])
     sentiments = item_sentiments(
         [f.rating for f in feedback],
         [f.nps for f in feedback],
@@ -58,11 +69,11 @@ def assign_stored(
     assignments = [
         Assignment(
             feedback_id=f.id,
-            theme_id=theme_ids[int(label)] if label >= 0 else None,
-            probability=float(max(sim, 0.0)) if label >= 0 else 0.0,
+            theme_id=theme,
+            probability=float(max(sim, 0.0)) if theme is not None else 0.0,
             sentiment=s,
         )
-        for f, label, sim, s in zip(feedback, labels, sims, sentiments, strict=True)
+        for f, theme, sim, s in zip(feedback, themes, sims, sentiments, strict=True)
     ]
     store.runs.add_assignments(run.id, assignments)
     return assignments

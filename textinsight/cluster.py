@@ -441,7 +441,7 @@ class ThemeClusterer:
                 "Pass one embedding vector per row."
             )
         self.offsets_ = {} if languages is None else language_offsets(X, languages)
-        X = remove_offsets(X, languages, self.offsets_)
+        X = self.transform(X, languages)
         n = X.shape[0]
         # UMAP sees each distinct vector once (exact duplicates would form many tiny
         # disconnected components, which slow it down); HDBSCAN sees them all.
@@ -491,8 +491,13 @@ class ThemeClusterer:
             raise NotFittedError(
                 "This ThemeClusterer is not fitted yet. Call fit(X) before predict(X)."
             )
-        X = remove_offsets(X, languages, self.offsets_)
-        return assign_to_centroids(X, self.centroids_, self.threshold_)[0]
+        space = self.transform(X, languages)
+        return assign_to_centroids(space, self.centroids_, self.threshold_)[0]
+
+    def transform(self, X: np.ndarray, languages: Sequence[str | None] | None = None) -> np.ndarray:
+        """``X`` in the space the themes were found in: L2-normalised, with the fitted
+        per-language offsets removed (``remove_offsets``)."""
+        return remove_offsets(X, languages, self.offsets_)
 
     def _reduce(self, X: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         import umap  # slow import (numba); only needed when fitting

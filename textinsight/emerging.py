@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from textinsight.cluster import ThemeClusterer, remove_offsets
+from textinsight.cluster import ThemeClusterer
 from textinsight.describe import ThemeDescriber
 from textinsight.embed import Embedder, embed_feedback
 from textinsight.progress import ProgressFactory, no_progress
@@ -79,7 +79,7 @@ def find_emerging(
         [f.text for f in pool],
         languages,
         clusterer.labels_,
-        remove_offsets(vectors, languages, clusterer.offsets_),
+        clusterer.transform(vectors, languages),
     )
     values = {c.customer_id: c.value for c in store.customers.all_customers()}
     end = _newest(pool)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from textinsight.cluster import ThemeClusterer, remove_offsets
+from textinsight.cluster import ThemeClusterer
 from textinsight.describe import ThemeDescriber
 from textinsight.embed import Embedder, embed_feedback
 from textinsight.errors import EmptyCorpusError, NoRunError
@@ -77,7 +77,7 @@ def run_pipeline(
                 [f.text for f in feedback],
                 languages,
                 clusterer.labels_,
-                remove_offsets(vectors, languages, clusterer.offsets_),
+                clusterer.transform(vectors, languages),
             )
         clock.lap("describe_s")
         sentiments = item_sentiments(
