@@ -189,7 +189,9 @@ def plant(seed: int, s: Situation) -> Planted:
     joined_all = np.concatenate([joined, exit_churn - rng.integers(200, 1500, n_exit)]).tolist()
     churn_all = np.concatenate([churn, exit_churn]).tolist()
     customers = [
-        Customer(ids[c], segment[c], member_all[c], _day(joined_all[c]), value[c], _day(churn_all[c]))
+        Customer(
+            ids[c], segment[c], member_all[c], _day(joined_all[c]), value[c], _day(churn_all[c])
+        )
         for c in range(n + n_exit)
     ]
     purchases = [

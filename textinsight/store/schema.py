@@ -114,6 +114,10 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, language)
     );
     """,
+    # 4: optional discount of a purchase (true/false as 1/0, or an amount): discount hunters
+    """
+    ALTER TABLE purchases ADD COLUMN discount REAL;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
