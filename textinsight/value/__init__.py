@@ -110,22 +110,29 @@ and revenue at risk counts churn only. A group with nobody in it gives ``None``,
 from __future__ import annotations
 
 from textinsight.records import ThemeValue
+from textinsight.value.adjusted import Comparison, compare_strata, heterogeneity
 from textinsight.value.arrays import parse_days
 from textinsight.value.compute import compute_theme_values
 from textinsight.value.config import ValueConfig
 from textinsight.value.lifecycle import PHASES, PurchaseHistory
-from textinsight.value.stats import benjamini_hochberg, risk_ratio_ci, two_proportion_pvalue
+from textinsight.value.loyalty import QUADRANTS
+from textinsight.value.stats import benjamini_hochberg, two_proportion_pvalue
+from textinsight.value.summary import value_lines
 from textinsight.value.verdict import LOYALTY
 
 __all__ = [
     "LOYALTY",
     "PHASES",
+    "QUADRANTS",
+    "Comparison",
     "PurchaseHistory",
     "ThemeValue",
     "ValueConfig",
     "benjamini_hochberg",
+    "compare_strata",
     "compute_theme_values",
+    "heterogeneity",
     "parse_days",
-    "risk_ratio_ci",
     "two_proportion_pvalue",
+    "value_lines",
 ]

@@ -46,12 +46,13 @@ def _outcome(value: ThemeValue, name: str, verb: str) -> str:
 
 def _breakdown(name: str, data: dict[str, Any]) -> str:
     groups = "; ".join(
-        f"{group} lift {_num(g['lift'])} ({_ci(g['ci'])}, n {g['n']}, share {_num(g['share'], '.0%')}"
-        f" vs reference {_num(g['reference_share'], '.0%')})"
+        f"{group} lift {_num(g['lift'])} ({_ci(g['ci'])}, n {g['n']}, share "
+        f"{_num(g['share'], '.0%')} vs reference {_num(g['reference_share'], '.0%')})"
         for group, g in data["groups"].items()
         if g["n"]
     )
-    return f"churn by {name.replace('_', ' ')}: {groups}; differs p {_num(data['heterogeneity_p'], '.3g')}"
+    differs = _num(data["heterogeneity_p"], ".3g")
+    return f"churn by {name.replace('_', ' ')}: {groups}; differs p {differs}"
 
 
 def value_lines(value: ThemeValue) -> list[str]:
