@@ -70,6 +70,7 @@ class Planted:
     texts: dict[int, list[str]] = field(default_factory=dict)
 
     def values(self, config: ValueConfig | None = None) -> dict[int, ThemeValue]:
+        """The value stage's output on this data."""
         return compute_theme_values(
             self.feedback,
             self.labels,
@@ -194,8 +195,9 @@ def plant(seed: int, s: Situation) -> Planted:
         )
         for c in range(n + n_exit)
     ]
+    with_discount = "discount" in Purchase.__dataclass_fields__  # older versions lack it
     purchases = [
-        Purchase(ids[c], _day(d), 50.0, 1.0 if off else 0.0)
+        Purchase(ids[c], _day(d), 50.0, *([1.0 if off else 0.0] if with_discount else []))
         for c, d, off in zip(buyers.tolist(), days.tolist(), discount.tolist(), strict=True)
     ]
     return Planted(feedback, labels, sentiments, customers, purchases)
