@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.append(str(Path(__file__).resolve().parent.parent))  # after PYTHONPATH: see above
 
 from tests.planted_value import (  # noqa: E402
     EARLY,
@@ -110,13 +110,10 @@ def measure(name: str, runs: list[dict[int, Any]]) -> str:  # noqa: PLR0911 (one
             f"{sum(t.significant for t in themes)}/{len(themes)}"
         )
     if name.startswith("true pain"):
-        cover = sum(
-            1
-            for v in runs
-            if v[PAIN].churn_lift_ci and v[PAIN].churn_lift_ci[0] <= 3 <= v[PAIN].churn_lift_ci[1]
-        )
+        intervals = [v[PAIN].churn_lift_ci for v in runs]
+        covers = sum(1 for ci in intervals if ci and ci[0] <= 3 <= ci[1])
         return (
-            f"pain point {_kinds(runs, PAIN, 'pain_point')}/{n} (CI covers 3: {cover}/{n}), "
+            f"pain point {_kinds(runs, PAIN, 'pain_point')}/{n} (CI covers 3: {covers}/{n}), "
             f"loyalty driver {_kinds(runs, 1, 'loyalty_driver')}/{n}"
         )
     sale = np.mean([v[SALE].loyalty["behavioural"] for v in runs])
