@@ -24,6 +24,7 @@ sys.path.append(str(Path(__file__).resolve().parent.parent))  # after PYTHONPATH
 from tests.planted_value import (  # noqa: E402
     EARLY,
     EXIT,
+    LATE,
     ONBOARD,
     PAIN,
     REGULAR,
@@ -54,6 +55,27 @@ def _lift(values: list[float | None]) -> str:
 
 def _kinds(runs: list[dict[int, Any]], theme: int, kind: str) -> int:
     return sum(1 for v in runs if theme in v and v[theme].kind == kind)
+
+
+def _split(runs: list[dict[int, Any]]) -> int | str:
+    """Seeds where the membership breakdown of LATE recovers the planted split."""
+    if getattr(runs[0][LATE], "breakdowns", None) is None:
+        return "n/a"
+    hits = 0
+    for v in runs:
+        membership = v[LATE].breakdowns["membership"]
+        member, other = (
+            membership["groups"]["member"]["ci"],
+            membership["groups"]["non_member"]["ci"],
+        )
+        hits += bool(
+            member
+            and other
+            and member[0] <= 3 <= member[1]
+            and other[0] <= 1 <= other[1]
+            and membership["heterogeneity_p"] < 0.05
+        )
+    return hits
 
 
 def measure(name: str, runs: list[dict[int, Any]]) -> str:  # noqa: PLR0911 (one row per situation)
@@ -114,7 +136,8 @@ def measure(name: str, runs: list[dict[int, Any]]) -> str:  # noqa: PLR0911 (one
         covers = sum(1 for ci in intervals if ci and ci[0] <= 3 <= ci[1])
         return (
             f"pain point {_kinds(runs, PAIN, 'pain_point')}/{n} (CI covers 3: {covers}/{n}), "
-            f"loyalty driver {_kinds(runs, 1, 'loyalty_driver')}/{n}"
+            f"loyalty driver {_kinds(runs, 1, 'loyalty_driver')}/{n}, member-only pain split "
+            f"(member CI covers 3, non-member covers 1, differs p < 0.05) {_split(runs)}/{n}"
         )
     sale = np.mean([v[SALE].loyalty["behavioural"] for v in runs])
     regular = np.mean([v[REGULAR].loyalty["behavioural"] for v in runs])

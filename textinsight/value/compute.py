@@ -33,8 +33,19 @@ from textinsight.value.cohort import Cohort, summary
 from textinsight.value.config import ValueConfig
 from textinsight.value.lifecycle import PHASES, PurchaseHistory
 from textinsight.value.loyalty import QUADRANTS, quadrants
-from textinsight.value.strata import VALUE_TIERS, Profile, combine, used_covariates
+from textinsight.value.strata import (
+    DROP_ORDER,
+    VALUE_TIERS,
+    Profile,
+    combine,
+    used_covariates,
+)
 from textinsight.value.verdict import ThemeStats, decide
+
+AUTO_UNASSIGNED_SHARE = 0.05
+"""``reference="auto"`` compares with writers of unassigned feedback only when they are
+at least this share of the writers (and ``min_customers``); else with writers outside
+the theme."""
 
 
 def compute_theme_values(
@@ -337,7 +348,7 @@ def _customer_stats(
     }
     for t in range(size):
         extra = stats.extra[t]
-        extra["reference"] = config.reference
+        extra["reference"] = profile.reference
         extra["adjusted_for"] = adjusted_for
         extra["window_days"] = window
         extra["churn_windows"] = {str(w): summary(r, t) for w, r in windows.items()}
@@ -371,9 +382,18 @@ def _cohort(
     dated = first_day[first_day != NO_DAY]
     landmark = int(np.median(dated)) if len(dated) else NO_DAY
     pool_ref = np.where(has_feedback, first_day, landmark)
-    pools = {"unthemed": ~themed, "outside": has_feedback, "never": ~has_feedback}
-    in_pool = pools[config.reference]
-    in_pool &= (pool_ref != NO_DAY) & (churn_day > pool_ref)  # active on the reference day
+    active = (pool_ref != NO_DAY) & (churn_day > pool_ref)  # active on the reference day
+    pools = {
+        "unassigned": has_feedback & ~themed,
+        "unthemed": ~themed,
+        "outside": has_feedback,
+        "never": ~has_feedback,
+    }
+    reference = config.reference
+    if reference == "auto":
+        enough = max(config.min_customers, AUTO_UNASSIGNED_SHARE * int(has_feedback.sum()))
+        reference = "unassigned" if (pools["unassigned"] & active).sum() >= enough else "outside"
+    in_pool = pools[reference] & active
     pool_c = np.flatnonzero(in_pool)
     position = np.full(n_customers, -1, dtype=np.int64)
     position[pool_c] = np.arange(len(pool_c))
@@ -394,7 +414,20 @@ def _cohort(
     pair_cov = profile.covariates(pc, np.where(ref != NO_DAY, ref, end))
     pool_cov = profile.covariates(pool_c, pool_ref[pool_c])
     profile.used = used_covariates(pair_cov, pool_cov)
+    profile.reference = reference
     pair_stratum, pool_stratum = combine([pair_cov, pool_cov], profile.used)
+    # strata adapt: drop the least important covariates while clearly fewer of the theme
+    # customers share a stratum with reference customers than with tenure and number of
+    # items alone (which are never dropped)
+    own = (position[pc] >= 0).astype(np.int64)
+    core = tuple(c for c in profile.used if c not in DROP_ORDER)
+    pair_core, pool_core = combine([pair_cov, pool_cov], core)
+    target = config.min_matched * _matched(pair_core, pool_core, own)
+    droppable = [c for c in DROP_ORDER if c in profile.used]
+    while droppable and _matched(pair_stratum, pool_stratum, own) < target:
+        drop = droppable.pop(0)
+        profile.used = tuple(c for c in profile.used if c != drop)
+        pair_stratum, pool_stratum = combine([pair_cov, pool_cov], profile.used)
     cohort = Cohort(
         pc=pc,
         pt=pt,
@@ -409,6 +442,16 @@ def _cohort(
         confidence=config.confidence,
     )
     return cohort, profile
+
+
+def _matched(pair_stratum: IntArray, pool_stratum: IntArray, own: IntArray) -> float:
+    """Share of pairs whose stratum holds at least one reference customer other than
+    the pair's own customer (``own``: 1 where that customer is in the pool)."""
+    if len(pair_stratum) == 0:
+        return 1.0
+    size = int(max(pair_stratum.max(), pool_stratum.max(initial=0))) + 1
+    count = np.bincount(pool_stratum, minlength=size)[pair_stratum]
+    return float(np.mean(count - own > 0))
 
 
 def _as_of(as_of: str | None, *days: IntArray) -> int | None:

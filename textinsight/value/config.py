@@ -6,7 +6,7 @@ from dataclasses import dataclass, fields
 
 from textinsight.errors import ConfigError
 
-REFERENCES = ("unthemed", "outside", "never")
+REFERENCES = ("auto", "unassigned", "unthemed", "outside", "never")
 """The comparison groups :attr:`ValueConfig.reference` allows."""
 
 
@@ -21,10 +21,14 @@ class ValueConfig:
             within this many days after each customer's reference day, and only
             customers observed for the whole window count.
         report_windows: churn is also reported over each of these follow-up windows.
-        reference: the comparison group: ``unthemed`` (customers with no item in any
-            theme: never-writers and writers of unassigned feedback only, the
-            default), ``outside`` (writers with no item in the theme) or ``never``
-            (customers who never wrote).
+        reference: the comparison group: ``unthemed`` (the default: customers with no
+            item in any theme, i.e. never-writers and writers of unassigned feedback
+            only), ``unassigned`` (writers of unassigned feedback only), ``outside``
+            (writers with no item in the theme), ``never`` (customers who never wrote),
+            or ``auto`` (``unassigned`` when they are at least 5 % of the writers and
+            ``min_customers``, else ``outside``).
+        min_matched: covariates are dropped (least important first) until at least
+            this share of the theme customers share a stratum with reference customers.
         exit_share: a theme is ``exit`` feedback when at least this share of its
             customers wrote it only on or after their churn date.
         spend_days: a churner's money at stake is their spend in this many days
@@ -63,6 +67,7 @@ class ValueConfig:
     repurchase_window_days: int = 90
     report_windows: tuple[int, ...] = (30, 60, 90)
     reference: str = "unthemed"
+    min_matched: float = 0.8
     exit_share: float = 0.5
     spend_days: int = 365
     min_customers: int = 20
@@ -91,7 +96,7 @@ class ValueConfig:
             raise ConfigError(
                 f"ValueConfig.report_windows is {self.report_windows}; use whole numbers >= 1."
             )
-        for name in ("alpha", "confidence", "top_value_quantile"):
+        for name in ("alpha", "confidence", "top_value_quantile", "min_matched"):
             value = getattr(self, name)
             if not 0.0 < value < 1.0:
                 raise ConfigError(f"ValueConfig.{name} is {value}; use a number between 0 and 1.")

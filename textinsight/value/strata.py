@@ -27,6 +27,10 @@ VALUE_TIERS = ("top", "middle", "bottom", "unknown")
 
 COVARIATES = ("tenure", "segment", "membership", "recency", "frequency", "feedback_items")
 """Names of the covariates, in the order they are stratified by."""
+DROP_ORDER = ("segment", "membership", "frequency", "recency")
+"""When strata are too sparse, these covariates are dropped in this order (segment and
+membership are shown as breakdowns anyway). Tenure and the number of feedback items
+are never dropped: they are the confounders that fooled the raw comparison most."""
 
 
 def _band(values: IntArray, cuts: tuple[int, ...]) -> IntArray:
@@ -56,6 +60,8 @@ class Profile:
     segments: list[str]
     used: tuple[str, ...] = ()
     """The covariates the strata are built from (those that vary); set by the caller."""
+    reference: str = ""
+    """The reference group actually used (``auto`` resolved); set by the caller."""
 
     def covariates(self, customer: IntArray, day: IntArray) -> dict[str, IntArray]:
         """Code of every covariate for each (customer, day) row."""
