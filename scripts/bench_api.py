@@ -103,9 +103,9 @@ def generated_rows(n: int, seed: int = 0) -> list[dict[str, str]]:
 
 def build_store(db: Path, model: str, rows: int) -> None:
     """Ingest the demo data (or generated rows) into ``db`` and run the pipeline."""
-    from textinsight.embed import get_embedder
     from textinsight.ingest.load import ingest_customers, ingest_feedback, ingest_purchases
     from textinsight.pipeline import run_pipeline
+    from textinsight.stages.embed import get_embedder
     from textinsight.store import Store
 
     with Store(db) as store:

@@ -54,22 +54,22 @@ import numpy as np
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from textinsight.cluster import ThemeClusterer  # noqa: E402
 from textinsight.config import get_settings  # noqa: E402
-from textinsight.describe import ThemeDescriber  # noqa: E402
-from textinsight.embed import (  # noqa: E402
-    AUTO,
-    Embedder,
-    choose_model,
-    embed_cached,
-    get_embedder,
-)
 from textinsight.errors import TextInsightError, ValidationError  # noqa: E402
 from textinsight.evaluate import cluster_scores  # noqa: E402
 from textinsight.ingest.language import LanguageIdentifier  # noqa: E402
 from textinsight.ingest.load import prepare_feedback  # noqa: E402
 from textinsight.ingest.readers import read_rows  # noqa: E402
 from textinsight.records import Feedback, ThemeDescription  # noqa: E402
+from textinsight.stages.cluster import ThemeClusterer  # noqa: E402
+from textinsight.stages.describe import ThemeDescriber  # noqa: E402
+from textinsight.stages.embed import (  # noqa: E402
+    AUTO,
+    Embedder,
+    choose_model,
+    embed_cached,
+    get_embedder,
+)
 from textinsight.store import Store, text_hash  # noqa: E402
 
 QUICK_ROWS = 1000

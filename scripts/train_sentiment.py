@@ -2,7 +2,7 @@
 
     python scripts/train_sentiment.py --model e5-small --cache bench/sentiment-cache.db
 
-Trains :func:`textinsight.sentiment.fit_sentiment_model` (class-balanced multinomial
+Trains :func:`textinsight.stages.sentiment.fit_sentiment_model` (class-balanced multinomial
 logistic regression) on CC BY 4.0 data only: the AngryTweets train split (Danish
 tweets, negative/neutral/positive), read from ``../shared/data`` (never copied). The
 regularisation ``C`` is chosen by 5-fold cross-validation on that training split.
@@ -20,8 +20,8 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
-from textinsight.embed import embed_cached, get_embedder
-from textinsight.sentiment import (
+from textinsight.stages.embed import embed_cached, get_embedder
+from textinsight.stages.sentiment import (
     CLASSES,
     MODELS_DIR,
     choose_c,

@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 
 from tests.conftest import topic_rows
-from textinsight.cluster import ThemeClusterer
 from textinsight.errors import EmptyCorpusError
 from textinsight.ingest.load import ingest_feedback
 from textinsight.pipeline import run_pipeline
+from textinsight.stages.cluster import ThemeClusterer
 from textinsight.store import Store
 
 

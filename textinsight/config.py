@@ -15,7 +15,7 @@ class Settings(BaseSettings):
 
     Attributes:
         db: path of the SQLite database file.
-        model: name of the embedding model (see ``textinsight.embed.EMBEDDERS``), or
+        model: name of the embedding model (see ``textinsight.stages.embed.EMBEDDERS``), or
             ``auto``: chosen per corpus from its language mix (``embed.choose_model``).
         languages: the languages in use, ISO 639-1 (comma-separated in the env); the
             detector also recognises other common languages

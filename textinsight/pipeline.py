@@ -15,9 +15,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from textinsight.cluster import ThemeClusterer
-from textinsight.describe import ThemeDescriber
-from textinsight.embed import Embedder, embed_feedback
 from textinsight.errors import EmptyCorpusError, NoRunError
 from textinsight.lineage import LineageEvent, ThemeSnapshot, match_themes, with_ids
 from textinsight.progress import ProgressFactory, no_progress
@@ -29,7 +26,10 @@ from textinsight.records import (
     ThemeDescription,
     ThemeValue,
 )
-from textinsight.sentiment import find_sentiment_model, item_sentiments, mean_sentiment
+from textinsight.stages.cluster import ThemeClusterer
+from textinsight.stages.describe import ThemeDescriber
+from textinsight.stages.embed import Embedder, embed_feedback
+from textinsight.stages.sentiment import find_sentiment_model, item_sentiments, mean_sentiment
 from textinsight.store import Store
 from textinsight.value import ValueConfig, compute_theme_values
 

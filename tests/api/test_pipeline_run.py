@@ -13,8 +13,8 @@ import pytest
 
 from tests.api.conftest import READ, WRITE, ClientFactory
 from tests.conftest import topic_rows
-from textinsight.embed import HashingEmbedder
 from textinsight.ingest.load import ingest_feedback
+from textinsight.stages.embed import HashingEmbedder
 from textinsight.store import Store
 
 

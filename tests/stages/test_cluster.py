@@ -1,4 +1,4 @@
-"""Tests for textinsight.cluster on synthetic clusters on the unit sphere (no model)."""
+"""Tests for textinsight.stages.cluster on synthetic clusters on the unit sphere (no model)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from textinsight.cluster import (
+from textinsight.errors import ConfigError, EmptyCorpusError, NotFittedError, ValidationError
+from textinsight.stages.cluster import (
     ThemeClusterer,
     assign_to_centroids,
     exact_knn,
@@ -15,7 +16,6 @@ from textinsight.cluster import (
     merge_similar,
     remove_offsets,
 )
-from textinsight.errors import ConfigError, EmptyCorpusError, NotFittedError, ValidationError
 
 DIM = 32
 SIZES = (80, 60, 45, 30)

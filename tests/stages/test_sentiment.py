@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from textinsight.errors import ModelError
-from textinsight.sentiment import (
+from textinsight.stages.sentiment import (
     CLASSES,
     SentimentModel,
     choose_c,
@@ -123,7 +123,7 @@ CLEAR = {
 
 @pytest.mark.model
 def test_shipped_model_orders_clear_feedback_in_every_language() -> None:
-    from textinsight.embed import get_embedder
+    from textinsight.stages.embed import get_embedder
 
     embedder = get_embedder("e5-small")
     model = find_sentiment_model(embedder.model_id)
