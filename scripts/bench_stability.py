@@ -24,8 +24,8 @@ from pathlib import Path
 from textinsight.assign import themes_for
 from textinsight.config import get_settings
 from textinsight.ingest.load import ingest_feedback
-from textinsight.pipeline import run_pipeline
-from textinsight.stages.embed import embed_cached, get_embedder
+from textinsight.pipeline import embed_cached, run_pipeline
+from textinsight.stages.embed import get_embedder
 from textinsight.store import Store
 
 

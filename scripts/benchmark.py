@@ -60,6 +60,7 @@ from textinsight.evaluate import cluster_scores  # noqa: E402
 from textinsight.ingest.language import LanguageIdentifier  # noqa: E402
 from textinsight.ingest.load import prepare_feedback  # noqa: E402
 from textinsight.ingest.readers import read_rows  # noqa: E402
+from textinsight.pipeline import embed_cached  # noqa: E402
 from textinsight.records import Feedback, ThemeDescription  # noqa: E402
 from textinsight.stages.cluster import ThemeClusterer  # noqa: E402
 from textinsight.stages.describe import ThemeDescriber  # noqa: E402
@@ -67,7 +68,6 @@ from textinsight.stages.embed import (  # noqa: E402
     AUTO,
     Embedder,
     choose_model,
-    embed_cached,
     get_embedder,
 )
 from textinsight.store import Store, text_hash  # noqa: E402

@@ -20,7 +20,8 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
-from textinsight.stages.embed import embed_cached, get_embedder
+from textinsight.pipeline import embed_cached
+from textinsight.stages.embed import get_embedder
 from textinsight.stages.sentiment import (
     CLASSES,
     MODELS_DIR,

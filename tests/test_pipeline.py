@@ -4,9 +4,10 @@ import pytest
 from tests.conftest import topic_rows
 from textinsight.errors import EmptyCorpusError
 from textinsight.ingest.load import ingest_feedback
-from textinsight.pipeline import run_pipeline
+from textinsight.pipeline import embed_cached, run_pipeline
 from textinsight.stages.cluster import ThemeClusterer
-from textinsight.store import Store
+from textinsight.stages.embed import HashingEmbedder
+from textinsight.store import Store, text_hash
 
 
 @pytest.fixture
@@ -64,3 +65,25 @@ def test_crashed_run_leaves_previous_current_run(loaded: Store, embedder) -> Non
 def test_empty_store(store: Store, embedder) -> None:
     with pytest.raises(EmptyCorpusError, match="ingest"):
         run_pipeline(store, embedder)
+
+
+class CountingEmbedder(HashingEmbedder):
+    def __init__(self) -> None:
+        super().__init__(dim=16)
+        self.seen: list[str] = []
+
+    def encode(self, texts):
+        self.seen.extend(texts)
+        return super().encode(texts)
+
+
+def test_embed_cached_embeds_each_text_once(store: Store) -> None:
+    texts = ["a b c", "d e f", "a b c"]
+    hashes = [text_hash(t) for t in texts]
+    embedder = CountingEmbedder()
+    vectors, n = embed_cached(store, embedder, texts, hashes, batch_size=1)
+    assert n == 2 and embedder.seen == ["a b c", "d e f"]
+    np.testing.assert_array_equal(vectors[0], vectors[2])
+    again, n2 = embed_cached(store, embedder, texts, hashes)
+    assert n2 == 0 and len(embedder.seen) == 2
+    np.testing.assert_array_equal(again, vectors)

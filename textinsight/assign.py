@@ -11,10 +11,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from textinsight.pipeline import embed_feedback
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import Assignment, Feedback, RunInfo, StoredFeedback
 from textinsight.stages.cluster import assign_to_centroids, remove_offsets
-from textinsight.stages.embed import Embedder, embed_feedback
+from textinsight.stages.embed import Embedder
 from textinsight.stages.sentiment import find_sentiment_model, item_sentiments
 from textinsight.store import Store
 

@@ -17,11 +17,12 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from textinsight.pipeline import embed_feedback
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import StoredFeedback
 from textinsight.stages.cluster import ThemeClusterer
 from textinsight.stages.describe import ThemeDescriber
-from textinsight.stages.embed import Embedder, embed_feedback
+from textinsight.stages.embed import Embedder
 from textinsight.store import Store
 
 

@@ -28,7 +28,7 @@ from textinsight.records import (
 )
 from textinsight.stages.cluster import ThemeClusterer
 from textinsight.stages.describe import ThemeDescriber
-from textinsight.stages.embed import Embedder, embed_feedback
+from textinsight.stages.embed import Embedder
 from textinsight.stages.sentiment import find_sentiment_model, item_sentiments, mean_sentiment
 from textinsight.store import Store
 from textinsight.value import ValueConfig, compute_theme_values
@@ -227,3 +227,58 @@ def _map_coordinates(centroids: np.ndarray) -> np.ndarray:
     centred = centroids - centroids.mean(axis=0)
     _, _, vt = np.linalg.svd(centred, full_matrices=False)
     return np.asarray(centred @ vt[:2].T)
+
+
+def embed_feedback(
+    store: Store,
+    embedder: Embedder,
+    feedback: Sequence[StoredFeedback],
+    *,
+    batch_size: int = 64,
+    progress: ProgressFactory = no_progress,
+) -> tuple[np.ndarray, int]:
+    """:func:`embed_cached` over stored feedback rows (their texts and text hashes)."""
+    return embed_cached(
+        store,
+        embedder,
+        [f.text for f in feedback],
+        [f.text_hash for f in feedback],
+        batch_size=batch_size,
+        progress=progress,
+    )
+
+
+def embed_cached(
+    store: Store,
+    embedder: Embedder,
+    texts: Sequence[str],
+    hashes: Sequence[str],
+    *,
+    batch_size: int = 64,
+    progress: ProgressFactory = no_progress,
+) -> tuple[np.ndarray, int]:
+    """Embed ``texts``, reusing vectors cached under (model id, text hash).
+
+    Each distinct hash is embedded at most once; new vectors are cached batch by
+    batch, so an interrupted run resumes where it stopped.
+
+    Returns:
+        (vectors aligned with ``texts``, number of texts actually embedded).
+    """
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32), 0
+    cached = store.embeddings.get_many(embedder.model_id, hashes)
+    todo: dict[str, str] = {}
+    for text, text_hash in zip(texts, hashes, strict=True):
+        if text_hash not in cached:
+            todo.setdefault(text_hash, text)
+    items = list(todo.items())
+    with progress("Embedding", len(items)) as advance:
+        for start in range(0, len(items), batch_size):
+            batch = items[start : start + batch_size]
+            vectors = embedder.encode([t for _, t in batch])
+            fresh = {h: v for (h, _), v in zip(batch, vectors, strict=True)}
+            store.embeddings.put_many(embedder.model_id, fresh)
+            cached.update(fresh)
+            advance(len(batch))
+    return np.vstack([cached[h] for h in hashes]).astype(np.float32), len(items)

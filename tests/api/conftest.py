@@ -23,8 +23,9 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from textinsight.config import Settings, get_settings
+from textinsight.pipeline import embed_cached
 from textinsight.records import Assignment, Customer, Feedback, Theme, ThemeValue
-from textinsight.stages.embed import HashingEmbedder, embed_cached
+from textinsight.stages.embed import HashingEmbedder
 from textinsight.store import Store
 
 READ_KEY = "r-key-1"

