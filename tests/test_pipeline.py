@@ -3,8 +3,7 @@ import pytest
 
 from tests.conftest import topic_rows
 from textinsight.errors import EmptyCorpusError
-from textinsight.ingest.load import ingest_feedback
-from textinsight.pipeline import embed_cached, run_pipeline
+from textinsight.pipeline import embed_cached, ingest_file, run_pipeline
 from textinsight.stages.cluster import ThemeClusterer
 from textinsight.stages.embed import HashingEmbedder
 from textinsight.store import Store, text_hash
@@ -12,7 +11,7 @@ from textinsight.store import Store, text_hash
 
 @pytest.fixture
 def loaded(store: Store, write_csv) -> Store:
-    ingest_feedback(store, write_csv(topic_rows()))
+    ingest_file(store, write_csv(topic_rows()))
     return store
 
 

@@ -117,10 +117,10 @@ def _ingest_feedback(
 ) -> IngestReport:
     """Ingest a feedback file with the configured languages and print what it did."""
     from textinsight.ingest.language import LanguageIdentifier
-    from textinsight.ingest.load import ingest_feedback
+    from textinsight.pipeline import ingest_file
 
     settings = get_settings()
-    report = ingest_feedback(
+    report = ingest_file(
         store,
         file,
         channel=channel,
@@ -140,10 +140,10 @@ def _ingest_feedback(
 @click.pass_context
 def customers(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
     """Ingest customer records (customer_id, segment, is_member, joined_at, value, churned_at)."""
-    from textinsight.ingest.load import ingest_customers
+    from textinsight.pipeline import ingest_file
 
     _print_ingest(
-        ingest_customers(_store(ctx), file, skip_invalid=skip_invalid, progress=_progress)
+        ingest_file(_store(ctx), file, "customers", skip_invalid=skip_invalid, progress=_progress)
     )
 
 
@@ -153,10 +153,10 @@ def customers(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
 @click.pass_context
 def purchases(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
     """Ingest purchases (customer_id, purchased_at, amount)."""
-    from textinsight.ingest.load import ingest_purchases
+    from textinsight.pipeline import ingest_file
 
     _print_ingest(
-        ingest_purchases(_store(ctx), file, skip_invalid=skip_invalid, progress=_progress)
+        ingest_file(_store(ctx), file, "purchases", skip_invalid=skip_invalid, progress=_progress)
     )
 
 

@@ -1,25 +1,32 @@
-"""Compose the stages of a full run.
+"""Compose the stages of a full run; own every transaction and the embedding cache.
 
 ``embed (cached) -> cluster -> describe -> sentiment -> value -> lineage -> store``
 
 ``run_pipeline`` records the run as ``running`` first and writes its results in one
 transaction that also makes it current; on any error the run is marked ``failed``
-and the previous current run stays untouched.
+and the previous current run stays untouched. ``ingest_file`` writes a file's
+records (read by ``textinsight.ingest``) in one transaction; ``embed_cached`` reuses
+vectors cached in the store.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from textinsight.errors import EmptyCorpusError, NoRunError
+from textinsight.ingest.language import LanguageIdentifier
+from textinsight.ingest.load import FileKind, ReadTally, read_records
 from textinsight.lineage import LineageEvent, ThemeSnapshot, match_themes, with_ids
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import (
     Assignment,
+    IngestReport,
     RunInfo,
     StoredFeedback,
     Theme,
@@ -282,3 +289,70 @@ def embed_cached(
             cached.update(fresh)
             advance(len(batch))
     return np.vstack([cached[h] for h in hashes]).astype(np.float32), len(items)
+
+
+def ingest_file(
+    store: Store,
+    path: str | Path,
+    kind: FileKind = "feedback",
+    *,
+    channel: str | None = None,
+    skip_invalid: bool = False,
+    languages: LanguageIdentifier | None = None,
+    chunk_size: int = 2000,
+    progress: ProgressFactory = no_progress,
+    collect_keys: bool = False,
+) -> IngestReport:
+    """Load a CSV or JSONL file of ``kind`` into the store, in one transaction.
+
+    Feedback is validated, redacted and language-tagged, then upserted by (channel,
+    source_id); customers (``customer_id, segment, is_member, joined_at, value,
+    churned_at``) by ``customer_id``; purchases (``customer_id, purchased_at,
+    amount``) once per (customer, time, amount). With ``collect_keys`` the report
+    lists the (channel, source_id) of every stored feedback row.
+
+    Raises:
+        InvalidFileError: the file cannot be read at all.
+        RowErrors: some rows are invalid and ``skip_invalid`` is off; nothing written.
+    """
+    tally = ReadTally()
+    counts = [0, 0, 0]
+    keys: list[tuple[str, str]] = []
+    write = _writers(store)[kind]
+    chunks = read_records(
+        path,
+        kind,
+        channel=channel,
+        skip_invalid=skip_invalid,
+        languages=languages,
+        chunk_size=chunk_size,
+        tally=tally,
+    )
+    with store.db.atomic(), progress(f"Ingesting {kind}", None) as advance:
+        for n_rows, items in chunks:
+            if items:
+                for i, n in enumerate(write(items)):
+                    counts[i] += n
+                if collect_keys and kind == "feedback":
+                    keys.extend((f.channel, f.source_id) for f in items)
+            advance(n_rows)
+    return IngestReport(
+        path=str(path),
+        read=tally.read,
+        inserted=counts[0],
+        updated=counts[1],
+        unchanged=counts[2],
+        skipped=tally.n_errors,
+        errors=[str(e) for e in tally.errors],
+        redactions=dict(tally.redactions),
+        keys=keys,
+    )
+
+
+def _writers(store: Store) -> dict[str, Callable[[list[Any]], tuple[int, ...]]]:
+    """Upsert by file kind; each returns (inserted, updated, unchanged) or (inserted,)."""
+    return {
+        "feedback": store.feedback.upsert,
+        "customers": lambda items: (store.customers.upsert_customers(items),),
+        "purchases": lambda items: (store.customers.upsert_purchases(items),),
+    }
