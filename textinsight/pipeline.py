@@ -132,7 +132,7 @@ def run_pipeline(
             n_embedded=n_embedded,
             lineage=lineage,
             previous_run_id=previous,
-            offsets=clusterer.offsets_,
+            clusterer=clusterer.to_state(),
         )
     except BaseException as exc:
         store.runs.fail(run_id, f"{type(exc).__name__}: {exc}")

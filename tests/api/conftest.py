@@ -157,6 +157,7 @@ def build_store(path: Path, *, seed: int = 0, values: dict[str, ThemeValue] | No
             params={"seed": seed, "clusterer": {"assign_threshold": ASSIGN_THRESHOLD}},
             timings={"embed_s": 0.1},
             n_embedded=n_embedded,
+            clusterer={"centroids": matrix, "offsets": {}, "threshold": ASSIGN_THRESHOLD},
         )
     return Built(
         run_id=run_id,
