@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,58 @@ from textinsight.stages.embed import Embedder
 from textinsight.stages.sentiment import find_sentiment_model, item_sentiments, mean_sentiment
 from textinsight.store import Store
 from textinsight.value import ValueConfig, compute_theme_values
+
+
+@dataclass(frozen=True)
+class FoundThemes:
+    """What :func:`find_themes` found: the fitted clusterer (``labels_``,
+    ``centroids_``, ...), each theme's description, and seconds per step."""
+
+    clusterer: ThemeClusterer
+    descriptions: dict[int, ThemeDescription]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def find_themes(
+    texts: Sequence[str],
+    languages: Sequence[str | None],
+    vectors: np.ndarray,
+    *,
+    seed: int = 0,
+    clusterer: ThemeClusterer | None = None,
+    describer: ThemeDescriber | None = None,
+    progress: ProgressFactory = no_progress,
+) -> FoundThemes:
+    """Cluster embedded texts into themes and describe each theme; pure, no store.
+
+    The one composition of the stages that ``run_pipeline``, emerging-theme detection
+    and ``scripts/benchmark.py`` all call: ``clusterer.fit`` with the languages (their
+    offsets are removed), then ``describer.describe`` in the clusterer's space.
+
+    Args:
+        texts: the (redacted) texts.
+        languages: one language code per text (``None``: unknown).
+        vectors: their embeddings, one row per text.
+        seed: seed of the default clusterer.
+        clusterer: an unfitted clusterer; default ``ThemeClusterer(seed=seed)``.
+        describer: default ``ThemeDescriber()``.
+        progress: progress-bar factory.
+
+    Raises:
+        EmptyCorpusError: there are no texts.
+    """
+    clusterer = clusterer or ThemeClusterer(seed=seed)
+    describer = describer or ThemeDescriber()
+    clock = _Clock()
+    with progress("Clustering", None):
+        clusterer.fit(vectors, languages=languages)
+    clock.lap("cluster_s")
+    with progress("Describing themes", None):
+        descriptions = describer.describe(
+            texts, languages, clusterer.labels_, clusterer.transform(vectors, languages)
+        )
+    clock.lap("describe_s")
+    return FoundThemes(clusterer, descriptions, clock.laps)
 
 
 def run_pipeline(
@@ -75,18 +128,16 @@ def run_pipeline(
             progress=progress,
         )
         clock.lap("embed_s")
-        languages = [f.language for f in feedback]
-        with progress("Clustering", None):
-            clusterer.fit(vectors, languages=languages)
-        clock.lap("cluster_s")
-        with progress("Describing themes", None):
-            descriptions = describer.describe(
-                [f.text for f in feedback],
-                languages,
-                clusterer.labels_,
-                clusterer.transform(vectors, languages),
-            )
-        clock.lap("describe_s")
+        found = find_themes(
+            [f.text for f in feedback],
+            [f.language for f in feedback],
+            vectors,
+            clusterer=clusterer,
+            describer=describer,
+            progress=progress,
+        )
+        clock.add(found.timings)
+        descriptions = found.descriptions
         sentiments = item_sentiments(
             [f.rating for f in feedback],
             [f.nps for f in feedback],
@@ -151,6 +202,11 @@ class _Clock:
         now = time.perf_counter()
         self.laps[name] = round(now - self._last, 3)
         self._last = now
+
+    def add(self, laps: dict[str, float]) -> None:
+        """Take laps timed elsewhere; the next lap starts now."""
+        self.laps.update(laps)
+        self._last = time.perf_counter()
 
 
 def _stable_ids(
