@@ -27,6 +27,7 @@ from textinsight.stages.embed.registry import (
     e5_small,
     embedder_for_model,
     get_embedder,
+    resolve_model,
 )
 
 __all__ = [
@@ -43,4 +44,5 @@ __all__ = [
     "e5_small",
     "embedder_for_model",
     "get_embedder",
+    "resolve_model",
 ]

