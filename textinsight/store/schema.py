@@ -114,6 +114,14 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, language)
     );
     """,
+    # 4: each run's fitted ThemeClusterer (to_state), with its theme ids in label order
+    """
+    CREATE TABLE clusterers (
+        run_id INTEGER PRIMARY KEY REFERENCES runs (id),
+        theme_ids TEXT NOT NULL,
+        state BLOB NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
