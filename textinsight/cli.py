@@ -18,6 +18,7 @@ import click
 
 from textinsight.config import Settings, get_settings
 from textinsight.errors import TextInsightError
+from textinsight.ingest.load import FileKind
 from textinsight.progress import Advance
 from textinsight.queries import MAX_LIMIT, SORT_KEYS, list_themes, theme_detail
 from textinsight.records import IngestReport, Theme, theme_json
@@ -100,25 +101,51 @@ def _print_ingest(report: IngestReport) -> None:
         click.echo(f"  ... and {report.skipped - len(report.errors)} more", err=True)
 
 
+def _file_command(function: Any) -> Any:
+    """The FILE argument and ``--skip-invalid`` every ingesting command takes."""
+    function = click.option(
+        "--skip-invalid", is_flag=True, help="Skip invalid rows instead of failing the file."
+    )(function)
+    return click.argument("file", type=click.Path(path_type=Path))(function)
+
+
 @cli.command()
-@click.argument("file", type=click.Path(path_type=Path))
+@_file_command
 @click.option("--channel", help="Channel for rows without one (ticket, social, survey, ...).")
-@click.option("--skip-invalid", is_flag=True, help="Skip invalid rows instead of failing the file.")
 @click.pass_context
 def ingest(ctx: click.Context, file: Path, channel: str | None, skip_invalid: bool) -> None:
     """Ingest feedback from a CSV or JSONL FILE (validated, PII-redacted, de-duplicated)."""
-    _ingest_feedback(_store(ctx), file, channel, skip_invalid)
+    _ingest(ctx, file, "feedback", skip_invalid, channel)
 
 
-def _ingest_feedback(store: Store, file: Path, channel: str | None, skip_invalid: bool) -> None:
-    """Ingest a feedback file with the configured languages and print what it did."""
+@cli.command()
+@_file_command
+@click.pass_context
+def customers(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
+    """Ingest customer records (customer_id, segment, is_member, joined_at, value, churned_at)."""
+    _ingest(ctx, file, "customers", skip_invalid)
+
+
+@cli.command()
+@_file_command
+@click.pass_context
+def purchases(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
+    """Ingest purchases (customer_id, purchased_at, amount)."""
+    _ingest(ctx, file, "purchases", skip_invalid)
+
+
+def _ingest(
+    ctx: click.Context, file: Path, kind: FileKind, skip_invalid: bool, channel: str | None = None
+) -> None:
+    """Ingest a file with the configured languages and chunk size; print what it did."""
     from textinsight.ingest.language import LanguageIdentifier
     from textinsight.pipeline import ingest_file
 
     settings = get_settings()
     report = ingest_file(
-        store,
+        _store(ctx),
         file,
+        kind,
         channel=channel,
         skip_invalid=skip_invalid,
         languages=LanguageIdentifier.from_settings(settings),
@@ -126,32 +153,6 @@ def _ingest_feedback(store: Store, file: Path, channel: str | None, skip_invalid
         progress=_progress,
     )
     _print_ingest(report)
-
-
-@cli.command()
-@click.argument("file", type=click.Path(path_type=Path))
-@click.option("--skip-invalid", is_flag=True, help="Skip invalid rows instead of failing the file.")
-@click.pass_context
-def customers(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
-    """Ingest customer records (customer_id, segment, is_member, joined_at, value, churned_at)."""
-    from textinsight.pipeline import ingest_file
-
-    _print_ingest(
-        ingest_file(_store(ctx), file, "customers", skip_invalid=skip_invalid, progress=_progress)
-    )
-
-
-@cli.command()
-@click.argument("file", type=click.Path(path_type=Path))
-@click.option("--skip-invalid", is_flag=True, help="Skip invalid rows instead of failing the file.")
-@click.pass_context
-def purchases(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
-    """Ingest purchases (customer_id, purchased_at, amount)."""
-    from textinsight.pipeline import ingest_file
-
-    _print_ingest(
-        ingest_file(_store(ctx), file, "purchases", skip_invalid=skip_invalid, progress=_progress)
-    )
 
 
 @cli.command()
