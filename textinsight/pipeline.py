@@ -400,7 +400,7 @@ def ingest_file(
         chunk_size=chunk_size,
         tally=tally,
     )
-    with store.db.atomic(), progress(f"Ingesting {kind}", None) as advance:
+    with store.transaction(), progress(f"Ingesting {kind}", None) as advance:
         for n_rows, items in chunks:
             if items:
                 for i, n in enumerate(write(items)):
