@@ -2,7 +2,7 @@
 
 Runs :func:`textinsight.value.compute_theme_values` (whichever version is importable:
 run it once with an older checkout on ``PYTHONPATH`` for the "before" column) over
-planted data sets from ``tests/planted_value.py`` with perfect theme labels, and prints
+planted data sets from ``tests/value/planted_value.py`` with perfect theme labels, and prints
 one markdown row per situation. With ``--references`` it also compares the reference
 groups the value stage offers (``ValueConfig.reference``).
 
@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.append(str(Path(__file__).resolve().parent.parent))  # after PYTHONPATH: see above
 
-from tests.planted_value import (  # noqa: E402
+from tests.value.planted_value import (  # noqa: E402
     EARLY,
     EXIT,
     LATE,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.planted_value import EARLY, EXIT, LOYAL, ONBOARD, PAIN, Situation, plant
+from tests.value.planted_value import EARLY, EXIT, LOYAL, ONBOARD, PAIN, Situation, plant
 from textinsight.cli import cli
 from textinsight.config import get_settings
 

@@ -114,7 +114,15 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, language)
     );
     """,
-    # 4: optional discount of a purchase (true/false as 1/0, or an amount): discount hunters
+    # 4: each run's fitted ThemeClusterer (to_state), with its theme ids in label order
+    """
+    CREATE TABLE clusterers (
+        run_id INTEGER PRIMARY KEY REFERENCES runs (id),
+        theme_ids TEXT NOT NULL,
+        state BLOB NOT NULL
+    );
+    """,
+    # 5: optional discount of a purchase (true/false as 1/0, or an amount): discount hunters
     """
     ALTER TABLE purchases ADD COLUMN discount REAL;
     """,

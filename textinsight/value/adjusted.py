@@ -5,7 +5,7 @@ Mantel-Haenszel risk ratio and the Cochran-Mantel-Haenszel test come from
 :class:`statsmodels.stats.contingency_tables.StratifiedTable`, the raw ratio's
 interval and test are the same computation over one stratum. The Greenland-Robins
 variance of the log Mantel-Haenszel risk ratio, which statsmodels does not offer, is
-written here once (``tests/test_value.py`` checks its coverage by simulation).
+written here once (``tests/value/test_value.py`` checks its coverage by simulation).
 """
 
 from __future__ import annotations
