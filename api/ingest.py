@@ -14,7 +14,7 @@ from api.state import AppState
 from textinsight.assign import assign_new
 from textinsight.config import Settings
 from textinsight.errors import ValidationError
-from textinsight.ingest.load import prepare_feedback
+from textinsight.ingest.load import prepare_feedback, pseudonymiser
 from textinsight.store import Store
 
 MAX_BATCH = 1000
@@ -39,6 +39,7 @@ def ingest_batch(
         channel=None,
         languages=state.languages(settings),
         on_error=errors.append,
+        pseudonyms=pseudonymiser(store, settings.pseudonym_key or None),
     )
     if errors:
         raise InvalidBatch(errors)

@@ -129,6 +129,7 @@ def _ingest_feedback(
         chunk_size=settings.chunk_size,
         progress=_progress,
         collect_keys=collect_keys,
+        pseudonym_key=settings.pseudonym_key or None,
     )
     _print_ingest(report)
     return report
@@ -143,7 +144,13 @@ def customers(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
     from textinsight.ingest.load import ingest_customers
 
     _print_ingest(
-        ingest_customers(_store(ctx), file, skip_invalid=skip_invalid, progress=_progress)
+        ingest_customers(
+            _store(ctx),
+            file,
+            skip_invalid=skip_invalid,
+            progress=_progress,
+            pseudonym_key=get_settings().pseudonym_key or None,
+        )
     )
 
 
@@ -156,7 +163,13 @@ def purchases(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
     from textinsight.ingest.load import ingest_purchases
 
     _print_ingest(
-        ingest_purchases(_store(ctx), file, skip_invalid=skip_invalid, progress=_progress)
+        ingest_purchases(
+            _store(ctx),
+            file,
+            skip_invalid=skip_invalid,
+            progress=_progress,
+            pseudonym_key=get_settings().pseudonym_key or None,
+        )
     )
 
 

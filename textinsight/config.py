@@ -26,6 +26,9 @@ class Settings(BaseSettings):
         min_language_confidence: below this the language is ``und``.
         api_keys: ``key:scope`` pairs, comma-separated; scope ``read`` or ``write``.
         max_request_bytes: largest HTTP request body the API accepts.
+        pseudonym_key: secret of the keyed hash (HMAC-SHA256) that replaces identifiers
+            holding personal data (an e-mail as ``customer_id``); at least 16
+            characters. Unset: a random key kept in the database (``ingest.pseudonym``).
     """
 
     model_config = SettingsConfigDict(env_prefix="TEXTINSIGHT_", extra="ignore")
@@ -39,6 +42,7 @@ class Settings(BaseSettings):
     min_language_confidence: float = Field(default=0.4, ge=0.0, le=1.0)
     api_keys: str = ""
     max_request_bytes: int = Field(default=2_000_000, ge=1024)
+    pseudonym_key: str = Field(default="", repr=False)
 
     @field_validator("languages")
     @classmethod
@@ -47,6 +51,16 @@ class Settings(BaseSettings):
         if not codes:
             raise ValueError("languages must list at least one code, e.g. 'sv,no,da,en'")
         return ",".join(codes)
+
+    @field_validator("pseudonym_key")
+    @classmethod
+    def _check_pseudonym_key(cls, value: str) -> str:
+        if value and len(value.encode("utf-8")) < 16:
+            raise ValueError(
+                "TEXTINSIGHT_PSEUDONYM_KEY must be at least 16 characters; "
+                "generate one with: python -c 'import secrets; print(secrets.token_hex(32))'"
+            )
+        return value
 
     @property
     def language_codes(self) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from textinsight.errors import RowErrors, ValidationError
 from textinsight.ingest import validate
 from textinsight.ingest.language import LanguageIdentifier
+from textinsight.ingest.pseudonym import Pseudonymiser, key_bytes
 from textinsight.ingest.readers import read_rows
 from textinsight.ingest.redact import redact
 from textinsight.progress import ProgressFactory, no_progress
@@ -65,6 +66,7 @@ def prepare_feedback(
     languages: LanguageIdentifier,
     on_error: Callable[[ValidationError], None],
     redactions: dict[str, int] | None = None,
+    pseudonyms: Pseudonymiser | None = None,
 ) -> list[Feedback]:
     """Validate, redact and language-tag raw feedback rows.
 
@@ -74,12 +76,15 @@ def prepare_feedback(
         languages: detector for rows without a ``language``.
         on_error: called with each row's ValidationError; the row is dropped.
         redactions: counts of redacted PII per kind, updated in place.
+        pseudonyms: protects identifiers that are personal data (default: a random
+            key for this call, so pseudonyms are not stable: pass one).
 
     Returns:
         The valid rows as Feedback records, in input order.
     """
     staged: list[tuple[int, dict[str, Any], str]] = []
     fields: dict[str, Any]
+    pseudonyms = pseudonyms or Pseudonymiser.ephemeral()
     for line, row in rows:
         try:
             text, counts = prepare_text(row, line)
@@ -94,6 +99,7 @@ def prepare_feedback(
                 "nps": validate.int_field(row, "nps", line, 0, 10),
                 "metadata": validate.metadata(row, line),
             }
+            pseudonyms.feedback_fields(fields, counts)
         except ValidationError as exc:
             on_error(exc)
             continue
@@ -123,16 +129,20 @@ def ingest_feedback(
     chunk_size: int = 2000,
     progress: ProgressFactory = no_progress,
     collect_keys: bool = False,
+    pseudonym_key: str | None = None,
 ) -> IngestReport:
     """Load a CSV or JSONL feedback file into the store.
 
     With ``collect_keys`` the report lists the (channel, source_id) of every stored row.
+    ``pseudonym_key``: the secret for identifiers that are personal data (default:
+    the database's own, see ``ingest.pseudonym``).
 
     Raises:
         InvalidFileError: the file cannot be read at all.
         RowErrors: some rows are invalid and ``skip_invalid`` is off; nothing written.
     """
     languages = languages or LanguageIdentifier()
+    pseudonyms = pseudonymiser(store, pseudonym_key)
     tally = _Tally()
 
     def write(chunk: list[tuple[int, dict[str, Any]]]) -> None:
@@ -142,6 +152,7 @@ def ingest_feedback(
             languages=languages,
             on_error=tally.error,
             redactions=tally.redactions,
+            pseudonyms=pseudonyms,
         )
         if tally.n_errors and not skip_invalid:
             return
@@ -163,17 +174,21 @@ def ingest_customers(
     skip_invalid: bool = False,
     chunk_size: int = 5000,
     progress: ProgressFactory = no_progress,
+    pseudonym_key: str | None = None,
 ) -> IngestReport:
     """Load a customers file (``customer_id, segment, is_member, joined_at, value, churned_at``)."""
+    pseudonyms = pseudonymiser(store, pseudonym_key)
+    tally = _Tally()
     return _ingest_records(
         store,
         path,
-        validate.customer,
+        lambda row, line: pseudonyms.customer(validate.customer(row, line), tally.redactions),
         store.customers.upsert_customers,
         skip_invalid,
         chunk_size,
         progress,
         "Ingesting customers",
+        tally,
     )
 
 
@@ -184,18 +199,25 @@ def ingest_purchases(
     skip_invalid: bool = False,
     chunk_size: int = 5000,
     progress: ProgressFactory = no_progress,
+    pseudonym_key: str | None = None,
 ) -> IngestReport:
     """Load a purchases file (``customer_id, purchased_at, amount``)."""
+    pseudonyms = pseudonymiser(store, pseudonym_key)
     return _ingest_records(
         store,
         path,
-        validate.purchase,
+        lambda row, line: pseudonyms.purchase(validate.purchase(row, line)),
         store.customers.upsert_purchases,
         skip_invalid,
         chunk_size,
         progress,
         "Ingesting purchases",
     )
+
+
+def pseudonymiser(store: Store, key: str | None = None) -> Pseudonymiser:
+    """The pseudonymiser of ``key``, or of the database's own secret when none is set."""
+    return Pseudonymiser(key_bytes(key or store.database_secret()))
 
 
 def _ingest_records(
@@ -207,8 +229,9 @@ def _ingest_records(
     chunk_size: int,
     progress: ProgressFactory,
     description: str,
+    given: _Tally | None = None,
 ) -> IngestReport:
-    tally = _Tally()
+    tally = given or _Tally()
 
     def write(chunk: list[tuple[int, dict[str, Any]]]) -> None:
         items = []

@@ -20,6 +20,7 @@ from textinsight.store.feedback import CustomerTables, FeedbackTable, text_hash
 from textinsight.store.reads import ReadQueries
 from textinsight.store.runs import ExportRow, RunTables
 from textinsight.store.schema import migrate
+from textinsight.store.secret import database_secret
 from textinsight.store.version import DataVersion
 
 __all__ = ["DataVersion", "ExportRow", "Store", "text_hash"]
@@ -44,6 +45,10 @@ class Store:
         self.embeddings = EmbeddingCache(self.db)
         self.runs = RunTables(self.db)
         self.reads = ReadQueries(self.db)
+
+    def database_secret(self, name: str = "pseudonym_key") -> str:
+        """A random secret created once and kept in this database (``store.secret``)."""
+        return database_secret(self.db, name)
 
     def close(self) -> None:
         """Close the connection."""
