@@ -22,9 +22,11 @@ from textinsight.errors import (
     ModelError,
     NoRunError,
     NotFoundError,
+    StoreBusyError,
     TextInsightError,
     ValidationError,
 )
+from textinsight.store.retry import is_busy
 
 log = logging.getLogger("textinsight.api")
 
@@ -69,6 +71,16 @@ def _response(exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": issues}, status_code=422)
     if isinstance(exc, ValidationError):
         return JSONResponse({"detail": [_issue(exc, ["query"])]}, status_code=422)
+    if isinstance(exc, StoreBusyError) or is_busy(exc):
+        retry = exc.retry_after if isinstance(exc, StoreBusyError) else 5
+        return JSONResponse(
+            {
+                "detail": "The database is busy with another write (an ingest or a run); "
+                f"nothing was stored. Retry in about {retry} s."
+            },
+            status_code=503,
+            headers={"Retry-After": str(retry)},
+        )
     if isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError:
         return JSONResponse(
             {

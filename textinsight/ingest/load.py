@@ -1,6 +1,8 @@
 """Ingest files into the store: validate, redact, detect language, upsert.
 
-A file is loaded in one transaction. By default the first invalid row makes the
+A file is prepared (validated, redacted, language-tagged) into a staging table
+without holding the store's write lock, then written in one short transaction
+(``store.staging``). By default the first invalid row makes the
 whole file fail (the remaining rows are still checked so the error lists them) and
 nothing is written; with ``skip_invalid`` invalid rows are skipped and reported.
 Rows are processed in chunks, so memory does not grow with the file.
@@ -23,6 +25,7 @@ from textinsight.ingest.redact import redact
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import Feedback, IngestReport
 from textinsight.store import Store
+from textinsight.store.staging import staging
 
 T = TypeVar("T")
 MAX_LISTED_ERRORS = 20
@@ -145,8 +148,8 @@ def ingest_feedback(
     pseudonyms = pseudonymiser(store, pseudonym_key)
     tally = _Tally()
 
-    def write(chunk: list[tuple[int, dict[str, Any]]]) -> None:
-        items = prepare_feedback(
+    def prepare(chunk: list[tuple[int, dict[str, Any]]]) -> list[Feedback]:
+        return prepare_feedback(
             chunk,
             channel=channel,
             languages=languages,
@@ -154,8 +157,8 @@ def ingest_feedback(
             redactions=tally.redactions,
             pseudonyms=pseudonyms,
         )
-        if tally.n_errors and not skip_invalid:
-            return
+
+    def write(items: list[Feedback]) -> None:
         inserted, updated, unchanged = store.feedback.upsert(items)
         if collect_keys:
             tally.keys.extend((f.channel, f.source_id) for f in items)
@@ -163,7 +166,9 @@ def ingest_feedback(
         tally.updated += updated
         tally.unchanged += unchanged
 
-    _load(store, path, write, tally, skip_invalid, chunk_size, progress, "Ingesting feedback")
+    _load(
+        store, path, prepare, write, tally, skip_invalid, chunk_size, progress, "Ingesting feedback"
+    )
     return _report(path, tally)
 
 
@@ -233,33 +238,37 @@ def _ingest_records(
 ) -> IngestReport:
     tally = given or _Tally()
 
-    def write(chunk: list[tuple[int, dict[str, Any]]]) -> None:
+    def prepare(chunk: list[tuple[int, dict[str, Any]]]) -> list[T]:
         items = []
         for line, row in chunk:
             try:
                 items.append(parse(row, line))
             except ValidationError as exc:
                 tally.error(exc)
-        if not tally.n_errors or skip_invalid:
-            tally.inserted += upsert(items)
+        return items
 
-    _load(store, path, write, tally, skip_invalid, chunk_size, progress, description)
+    def write(items: list[T]) -> None:
+        tally.inserted += upsert(items)
+
+    _load(store, path, prepare, write, tally, skip_invalid, chunk_size, progress, description)
     return _report(path, tally)
 
 
 def _load(
     store: Store,
     path: str | Path,
-    write: Callable[[list[tuple[int, dict[str, Any]]]], None],
+    prepare: Callable[[list[tuple[int, dict[str, Any]]]], list[T]],
+    write: Callable[[list[T]], None],
     tally: _Tally,
     skip_invalid: bool,
     chunk_size: int,
     progress: ProgressFactory,
     description: str,
 ) -> None:
-    """Stream ``path`` in chunks through ``write`` inside one transaction."""
+    """Stream ``path`` in chunks through ``prepare`` into a staging table (no lock
+    held), then ``write`` every staged chunk in one short transaction."""
     rows = read_rows(path)
-    with store.db.atomic(), progress(description, None) as advance:
+    with staging(store.db) as stage, progress(description, None) as advance:
         for chunk in _chunks(rows, chunk_size):
             good: list[tuple[int, dict[str, Any]]] = []
             for line, row in chunk:
@@ -268,10 +277,15 @@ def _load(
                     tally.error(row)
                 else:
                     good.append((line, row))
-            write(good)
+            items = prepare(good)
+            if skip_invalid or not tally.n_errors:
+                stage.put(items)
             advance(len(chunk))
         if tally.n_errors and not skip_invalid:
             raise RowErrors(str(path), tally.errors, more=tally.n_errors - len(tally.errors))
+        with store.db.atomic():
+            for items in stage:
+                write(items)
 
 
 def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import sqlite_utils
-
 from textinsight.store.embeddings import EmbeddingCache
 from textinsight.store.feedback import CustomerTables, FeedbackTable, text_hash
 from textinsight.store.reads import ReadQueries
+from textinsight.store.retry import DEFAULT_WRITE_WAIT_S, WaitingDatabase
 from textinsight.store.runs import ExportRow, RunTables
 from textinsight.store.schema import migrate
 from textinsight.store.secret import database_secret
@@ -27,14 +26,19 @@ __all__ = ["DataVersion", "ExportRow", "Store", "text_hash"]
 
 
 class Store:
-    """One SQLite database file holding feedback, vectors, runs and their results."""
+    """One SQLite database file holding feedback, vectors, runs and their results.
 
-    def __init__(self, path: str | Path):
+    Write transactions begin with ``BEGIN IMMEDIATE`` and wait up to ``write_wait_s``
+    seconds for another writer (``store.retry``).
+    """
+
+    def __init__(self, path: str | Path, *, write_wait_s: float = DEFAULT_WRITE_WAIT_S):
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(self.path)
-        self.db.execute("PRAGMA busy_timeout = 30000")
+        self.db = WaitingDatabase(self.path)
+        self.db.write_wait_s = write_wait_s
+        self.db.execute(f"PRAGMA busy_timeout = {int(min(write_wait_s, 30) * 1000)}")
         if self.path != ":memory:":
             self.db.enable_wal()
         self.db.execute("PRAGMA synchronous = NORMAL")

@@ -114,6 +114,11 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, language)
     );
     """,
+    # 4 (#12): which process runs a run, so a run whose process is gone shows as abandoned
+    """
+    ALTER TABLE runs ADD COLUMN pid INTEGER;
+    ALTER TABLE runs ADD COLUMN host TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
