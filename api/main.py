@@ -17,6 +17,7 @@ from api.cache import CachedReads
 from api.deps import resolve_settings
 from api.limits import BodySizeLimit
 from api.routes import ROUTERS
+from api.security import SecurityHeaders, quiet_access_log
 from api.state import AppState
 from textinsight.config import Settings, get_settings
 
@@ -60,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # added last, so it runs first: a GET with an oversized body is refused, not cached
     app.add_middleware(BodySizeLimit, max_bytes=lambda: resolve_settings(app).max_request_bytes)
+    app.add_middleware(SecurityHeaders)  # outermost: every answer says nosniff
+    quiet_access_log()
     for router in ROUTERS:
         app.include_router(router)
     return app

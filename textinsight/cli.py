@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pydantic
 
-from textinsight.config import get_settings
+from textinsight.config import get_settings, parse_key_pairs, settings_problem
 from textinsight.errors import TextInsightError
 from textinsight.progress import Advance
 from textinsight.queries import SORT_KEYS, theme_sort_key
@@ -56,7 +57,14 @@ def _progress(description: str, total: int | None = None) -> Iterator[Advance]:
         yield advance
 
 
-def _store(ctx: click.Context) -> Store:
+def _store(ctx: click.Context, *, create: bool = False) -> Store:
+    """The store of ``--db``; only commands that load data may create it."""
+    path = Path(ctx.obj["db"])
+    if not create and str(path) != ":memory:" and not path.exists():
+        raise click.ClickException(
+            f"No database at {path}. Check --db / TEXTINSIGHT_DB (a typo?), or load data "
+            "first with `textinsight ingest FILE`."
+        )
     store: Store = ctx.obj["store_factory"]()
     ctx.call_on_close(store.close)
     return store
@@ -70,6 +78,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except TextInsightError as exc:
             raise click.ClickException(str(exc)) from exc
+        except pydantic.ValidationError as exc:
+            raise click.ClickException(settings_problem(exc)) from exc
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -109,7 +119,7 @@ def _print_ingest(report: IngestReport) -> None:
 @click.pass_context
 def ingest(ctx: click.Context, file: Path, channel: str | None, skip_invalid: bool) -> None:
     """Ingest feedback from a CSV or JSONL FILE (validated, PII-redacted, de-duplicated)."""
-    _ingest_feedback(_store(ctx), file, channel, skip_invalid)
+    _ingest_feedback(_store(ctx, create=True), file, channel, skip_invalid)
 
 
 def _ingest_feedback(
@@ -145,7 +155,7 @@ def customers(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
 
     _print_ingest(
         ingest_customers(
-            _store(ctx),
+            _store(ctx, create=True),
             file,
             skip_invalid=skip_invalid,
             progress=_progress,
@@ -164,7 +174,7 @@ def purchases(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
 
     _print_ingest(
         ingest_purchases(
-            _store(ctx),
+            _store(ctx, create=True),
             file,
             skip_invalid=skip_invalid,
             progress=_progress,
@@ -534,6 +544,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 
     os.environ["TEXTINSIGHT_DB"] = str(ctx.obj["db"])
     get_settings.cache_clear()
+    parse_key_pairs(get_settings().api_keys)  # a bad TEXTINSIGHT_API_KEYS: one line, no traceback
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port)
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from textinsight.errors import ConfigError
 
 
 class Settings(BaseSettings):
@@ -66,6 +68,52 @@ class Settings(BaseSettings):
     def language_codes(self) -> tuple[str, ...]:
         """The configured languages as a tuple of codes."""
         return tuple(self.languages.split(","))
+
+
+MIN_API_KEY_CHARS = 16
+"""Shortest API key accepted: shorter ones can be guessed."""
+
+
+def parse_key_pairs(value: str) -> dict[str, str]:
+    """Parse ``TEXTINSIGHT_API_KEYS`` (``key:scope`` pairs) into key -> scope.
+
+    Raises:
+        ConfigError: a pair without a ``read``/``write`` scope, or a key shorter than
+            ``MIN_API_KEY_CHARS``; the message names the pair (never the whole key).
+
+    Example:
+        >>> parse_key_pairs("dashboard-7f3a9c41:read")
+        {'dashboard-7f3a9c41': 'read'}
+    """
+    keys: dict[str, str] = {}
+    for pair in (p.strip() for p in value.split(",")):
+        if not pair:
+            continue
+        key, sep, scope = pair.rpartition(":")
+        key, scope = key.strip(), scope.strip()
+        if not sep or not key or scope not in ("read", "write"):
+            shown = pair if len(pair) < 12 else pair[:4] + "..." + pair[-6:]
+            raise ConfigError(
+                f"TEXTINSIGHT_API_KEYS has a bad entry '{shown}': write key:scope pairs "
+                "with scope read or write, comma-separated, e.g. "
+                "'dash-3f9a7c2e41b8:read,ingest-91c2d4e5f6a7:write'"
+            )
+        if len(key) < MIN_API_KEY_CHARS:
+            raise ConfigError(
+                f"TEXTINSIGHT_API_KEYS: the key of entry '{key[:2]}...:{scope}' has {len(key)} "
+                f"characters; use at least {MIN_API_KEY_CHARS} (e.g. python -c 'import "
+                "secrets; print(secrets.token_urlsafe(24))')"
+            )
+        keys[key] = scope
+    return keys
+
+
+def settings_problem(exc: ValidationError) -> str:
+    """One line naming the environment variable and what is wrong with it."""
+    first = exc.errors()[0]
+    name = "_".join(str(part) for part in first.get("loc", ())).upper()
+    message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    return f"TEXTINSIGHT_{name}: {message}"
 
 
 @lru_cache

@@ -39,3 +39,50 @@ def test_personal_identifiers_and_metadata_are_protected(
 
 def test_client_fixture_still_works(client: TestClient) -> None:
     assert client.get("/health").status_code == 200
+
+
+def _raw(client: TestClient, body: str):
+    return client.post(
+        "/feedback", headers={**WRITE, "Content-Type": "application/json"}, content=body
+    )
+
+
+def test_nan_rating_is_422_not_500(client: TestClient) -> None:
+    r = _raw(client, '[{"text": "late parcel", "rating": NaN}]')
+    assert r.status_code == 422, r.text
+    r = _raw(client, '[{"text": "late parcel", "metadata": {"x": Infinity}}]')
+    assert r.status_code == 422, r.text
+    assert "finite" in r.text
+
+
+def test_lone_surrogate_is_422_naming_the_field(client: TestClient) -> None:
+    for field in ("text", "source_id", "customer_id", "channel"):
+        item = {"text": "late parcel", field: "bad \\ud800 value"}
+        body = '[{"text": "late parcel", "' + field + '": "bad \\ud800 value"}]'
+        r = _raw(client, body)
+        assert r.status_code == 422, (field, r.text)
+        assert item  # the field is named in the answer
+        assert field in r.text and "surrogate" in r.text
+    r = _raw(client, '[{"text": "late", "metadata": {"k\\udc00": "v"}}]')
+    assert r.status_code == 422, r.text
+
+
+def test_deep_nesting_and_huge_fields_are_422(client: TestClient) -> None:
+    deep = '{"a": ' * 500 + "1" + "}" * 500
+    r = _raw(client, '[{"text": "late", "metadata": ' + deep + "}]")
+    assert r.status_code == 422, r.text
+    deeper = "[" * 5000 + "]" * 5000
+    r = _raw(client, deeper)
+    assert r.status_code in (400, 413, 422), r.text  # never a 5xx
+    r = client.post(
+        "/feedback", headers=WRITE, json=[{"text": "x", "metadata": {"n": "y" * 20_000}}]
+    )
+    assert r.status_code == 422, r.text
+    r = client.post("/feedback", headers=WRITE, json=[{"text": "late \x00 parcel"}])
+    assert r.status_code == 422 and "NUL" in r.text
+
+
+def test_responses_say_nosniff(client: TestClient) -> None:
+    assert client.get("/health").headers["X-Content-Type-Options"] == "nosniff"
+    r = _raw(client, '[{"text": "late parcel", "rating": NaN}]')
+    assert r.headers["X-Content-Type-Options"] == "nosniff"

@@ -144,6 +144,8 @@ def ingest_feedback(
         InvalidFileError: the file cannot be read at all.
         RowErrors: some rows are invalid and ``skip_invalid`` is off; nothing written.
     """
+    if channel is not None:
+        validate.channel_option(channel)
     languages = languages or LanguageIdentifier()
     pseudonyms = pseudonymiser(store, pseudonym_key)
     tally = _Tally()

@@ -167,6 +167,8 @@ def _maybe_email(text: str) -> bool:
         return True
     lower = text.lower()
     return any(hint in lower for hint in _AT_HINTS)
+
+
 _IBAN = re.compile(
     r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}"
     r"(?:[A-Za-z0-9]{11,30}|(?:[ \u00a0-][A-Za-z0-9]{1,4}){2,8})(?![A-Za-z0-9])"
