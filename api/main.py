@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors
+from api import docs, errors
 from api.auth import parse_api_keys
 from api.cache import CachedReads
 from api.deps import resolve_settings
@@ -49,6 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from local assets by api.docs
+        redoc_url=None,
     )
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
@@ -65,4 +67,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     quiet_access_log()
     for router in ROUTERS:
         app.include_router(router)
+    docs.install(app)
     return app

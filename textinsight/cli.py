@@ -6,7 +6,6 @@ anything unexpected also prints one line (set ``TEXTINSIGHT_DEBUG=1`` for a trac
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
@@ -19,6 +18,7 @@ from typing import Any
 import click
 import pydantic
 
+from textinsight import csvsafe
 from textinsight.config import get_settings, parse_key_pairs, settings_problem
 from textinsight.errors import TextInsightError
 from textinsight.progress import Advance
@@ -256,7 +256,7 @@ def themes(ctx: click.Context, run_id: int | None, fmt: str, sort: str, limit: i
     elif fmt == "csv":
         rows = [theme_json(t) for t in items]
         columns = [c for c in (rows[0] if rows else {}) if c not in ("quotes", "x", "y")]
-        writer = csv.writer(sys.stdout)
+        writer = csvsafe.writer(sys.stdout)
         writer.writerow(columns)
         for row in rows:
             writer.writerow([_csv_cell(row[c]) for c in columns])
@@ -491,7 +491,7 @@ def export_assignments(ctx: click.Context, run_id: int | None, fmt: str) -> None
     store = _store(ctx)
     info = store.runs.complete_run(run_id)
     columns = ["source_id", "channel", "language", "theme_id", "probability", "sentiment"]
-    writer = csv.writer(sys.stdout)
+    writer = csvsafe.writer(sys.stdout)
     if fmt == "csv":
         writer.writerow(columns)
     for row in store.runs.export(info.id):

@@ -19,7 +19,6 @@ Example:
 
 from __future__ import annotations
 
-import csv
 import io
 import threading
 from collections.abc import Callable, Sequence
@@ -29,6 +28,7 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
+from textinsight import csvsafe
 from textinsight.embed import Embedder
 from textinsight.errors import ModelError, ValidationError
 from textinsight.records import CHANNELS, RunInfo, Theme, theme_json
@@ -418,7 +418,7 @@ SUMMARY_CSV_COLUMNS = (
 def summary_csv(result: Summary) -> str:
     """The top themes of a summary as CSV, one row per theme, ranked."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvsafe.writer(out, lineterminator="\n")
     writer.writerow(SUMMARY_CSV_COLUMNS)
     for rank, row in enumerate(result.top, start=1):
         t = row.theme

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -86,3 +87,13 @@ def test_responses_say_nosniff(client: TestClient) -> None:
     assert client.get("/health").headers["X-Content-Type-Options"] == "nosniff"
     r = _raw(client, '[{"text": "late parcel", "rating": NaN}]')
     assert r.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_docs_load_their_assets_locally(client: TestClient) -> None:
+    for page in ("/docs", "/redoc"):
+        html = client.get(page).text
+        assert "cdn." not in html and "jsdelivr" not in html and "googleapis" not in html
+        for asset in re.findall(r'(?:src|href)="(/docs-assets/[^"]+)"', html):
+            r = client.get(asset)
+            assert r.status_code == 200 and len(r.content) > 1000, asset
+    assert "/docs-assets/swagger-ui-bundle.js" in client.get("/docs").text
