@@ -122,3 +122,23 @@ def test_pseudonyms_depend_on_the_key() -> None:
     a = Pseudonymiser(b"a" * 16).pseudonym("a@example.se")
     b = Pseudonymiser(b"b" * 16).pseudonym("a@example.se")
     assert a != b and len(a) == 34
+
+
+def test_identical_texts_of_different_customers_stay_distinct(store: Store, write_csv) -> None:
+    rows = [
+        {"text": "Fin levering", "customer_id": f"c{i}", "created_at": "2026-12-02"}
+        for i in range(4)
+    ] + [{"text": "Fin levering", "customer_id": "c0", "created_at": "2026-12-03"}]
+    path = write_csv(rows)
+    first = ingest_feedback(store, path, channel="review")
+    assert (first.read, first.inserted) == (5, 5)
+    again = ingest_feedback(store, path, channel="review")
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 5)
+
+
+def test_duplicate_source_ids_in_one_file_are_reported(store: Store, write_csv) -> None:
+    rows = [{"source_id": str(i % 4), "text": f"text {i}"} for i in range(8)]
+    report = ingest_feedback(store, write_csv(rows))
+    assert (report.read, report.inserted) == (8, 4)
+    assert report.n_duplicates == 4
+    assert report.duplicates[0].startswith("line 6: source_id '0'")

@@ -106,6 +106,10 @@ def _print_ingest(report: IngestReport) -> None:
     if report.redactions:
         found = ", ".join(f"{k} {n}" for k, n in sorted(report.redactions.items()))
         click.echo(f"redacted: {found}")
+    for duplicate in report.duplicates:
+        click.echo(f"  duplicate {duplicate}", err=True)
+    if report.n_duplicates > len(report.duplicates):
+        click.echo(f"  ... and {report.n_duplicates - len(report.duplicates)} more", err=True)
     for error in report.errors:
         click.echo(f"  skipped {error}", err=True)
     if report.skipped > len(report.errors):

@@ -10,9 +10,8 @@ Rows are processed in chunks, so memory does not grow with the file.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,6 +21,7 @@ from textinsight.ingest.language import LanguageIdentifier
 from textinsight.ingest.pseudonym import Pseudonymiser, key_bytes
 from textinsight.ingest.readers import read_rows
 from textinsight.ingest.redact import redact
+from textinsight.ingest.source_ids import SourceIds
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import Feedback, IngestReport
 from textinsight.store import Store
@@ -49,12 +49,8 @@ class _Tally:
 
 
 def derive_source_id(channel: str, text: str) -> str:
-    """The source id of a row that has none: a hash of its channel and redacted text.
-
-    Re-ingesting the same text on the same channel therefore updates, never duplicates.
-    """
-    digest = hashlib.sha256(f"{channel}\x00{text}".encode()).hexdigest()
-    return f"h:{digest[:20]}"
+    """The source id of a row with neither source id, customer nor date (``SourceIds``)."""
+    return SourceIds().derive(channel, text, None, None)
 
 
 def prepare_text(row: dict[str, Any], line: int) -> tuple[str, dict[str, int]]:
@@ -70,6 +66,7 @@ def prepare_feedback(
     on_error: Callable[[ValidationError], None],
     redactions: dict[str, int] | None = None,
     pseudonyms: Pseudonymiser | None = None,
+    source_ids: SourceIds | None = None,
 ) -> list[Feedback]:
     """Validate, redact and language-tag raw feedback rows.
 
@@ -81,6 +78,8 @@ def prepare_feedback(
         redactions: counts of redacted PII per kind, updated in place.
         pseudonyms: protects identifiers that are personal data (default: a random
             key for this call, so pseudonyms are not stable: pass one).
+        source_ids: derives missing source ids and notes repeated ones across the
+            chunks of one file (default: new for this call).
 
     Returns:
         The valid rows as Feedback records, in input order.
@@ -114,10 +113,15 @@ def prepare_feedback(
     detected = languages.detect([staged[i][2] for i in missing])
     for i, code in zip(missing, detected, strict=True):
         staged[i][1]["language"] = code
+    source_ids = source_ids or SourceIds()
     out = []
-    for _, fields, text in staged:
+    for line, fields, text in staged:
         if fields["source_id"] is None:
-            fields["source_id"] = derive_source_id(fields["channel"], text)
+            fields["source_id"] = source_ids.derive(
+                fields["channel"], text, fields["customer_id"], fields["created_at"]
+            )
+        else:
+            source_ids.given(fields["channel"], fields["source_id"], line)
         out.append(Feedback(text=text, **fields))
     return out
 
@@ -148,6 +152,7 @@ def ingest_feedback(
         validate.channel_option(channel)
     languages = languages or LanguageIdentifier()
     pseudonyms = pseudonymiser(store, pseudonym_key)
+    source_ids = SourceIds()
     tally = _Tally()
 
     def prepare(chunk: list[tuple[int, dict[str, Any]]]) -> list[Feedback]:
@@ -158,6 +163,7 @@ def ingest_feedback(
             on_error=tally.error,
             redactions=tally.redactions,
             pseudonyms=pseudonyms,
+            source_ids=source_ids,
         )
 
     def write(items: list[Feedback]) -> None:
@@ -171,7 +177,11 @@ def ingest_feedback(
     _load(
         store, path, prepare, write, tally, skip_invalid, chunk_size, progress, "Ingesting feedback"
     )
-    return _report(path, tally)
+    return replace(
+        _report(path, tally),
+        duplicates=source_ids.duplicates,
+        n_duplicates=source_ids.n_duplicates,
+    )
 
 
 def ingest_customers(
