@@ -24,7 +24,7 @@ from textinsight.errors import TextInsightError
 from textinsight.progress import Advance
 from textinsight.queries import SORT_KEYS, theme_sort_key
 from textinsight.records import IngestReport, Theme, theme_json
-from textinsight.store import Store
+from textinsight.store import Erased, Store
 
 
 @contextmanager
@@ -102,6 +102,7 @@ def _print_ingest(report: IngestReport) -> None:
     click.echo(
         f"{report.path}: read {report.read}, inserted {report.inserted}, "
         f"updated {report.updated}, unchanged {report.unchanged}, skipped {report.skipped}"
+        + (f" (ingest {report.ingest_id})" if report.ingest_id is not None else "")
     )
     if report.redactions:
         found = ", ".join(f"{k} {n}" for k, n in sorted(report.redactions.items()))
@@ -536,6 +537,46 @@ def runs(ctx: click.Context) -> None:
             f"feedback {r.n_feedback}  themes {r.n_themes}  unassigned {r.n_unassigned}"
             + (f"  error: {r.error}" if r.error else "")
         )
+
+
+@cli.command()
+@click.option("--customer", "customer_id", required=True, help="The customer id to erase.")
+@click.pass_context
+def forget(ctx: click.Context, customer_id: str) -> None:
+    """Erase a customer's feedback, vectors, assignments, quotes and records (GDPR Art. 17)."""
+    from textinsight.erasure import forget_customer
+
+    erased = forget_customer(_store(ctx), customer_id, get_settings().pseudonym_key or None)
+    click.echo(_erased(erased))
+
+
+@cli.command()
+@click.option("--ingest", "ingest_id", type=int, required=True, help="Ingest id (`ingests`).")
+@click.pass_context
+def delete(ctx: click.Context, ingest_id: int) -> None:
+    """Undo one ingest: delete the feedback it inserted and what derives from it."""
+    from textinsight.erasure import delete_ingest
+
+    click.echo(_erased(delete_ingest(_store(ctx), ingest_id)))
+
+
+@cli.command()
+@click.pass_context
+def ingests(ctx: click.Context) -> None:
+    """List file ingests, newest first (ids for `textinsight delete --ingest`)."""
+    for i, kind, path, started, read, inserted, updated in _store(ctx).erasure.ingests():
+        click.echo(
+            f"ingest {i}  {started}  {kind}  {path}  read {read}  inserted {inserted}  "
+            f"updated {updated}"
+        )
+
+
+def _erased(erased: Erased) -> str:
+    return (
+        f"erased feedback {erased.feedback}, assignments {erased.assignments}, "
+        f"vectors {erased.embeddings}, quotes {erased.quotes}, customers {erased.customers}, "
+        f"purchases {erased.purchases}"
+    )
 
 
 @cli.command()

@@ -97,3 +97,17 @@ def test_docs_load_their_assets_locally(client: TestClient) -> None:
             r = client.get(asset)
             assert r.status_code == 200 and len(r.content) > 1000, asset
     assert "/docs-assets/swagger-ui-bundle.js" in client.get("/docs").text
+
+
+def test_forget_route_needs_a_write_key_and_erases(client: TestClient, db_path: Path) -> None:
+    from tests.api.conftest import READ
+
+    body = {"customer_id": "c1"}
+    assert client.post("/forget", headers=READ, json=body).status_code == 403
+    with Store(db_path) as store:
+        before = store.db.execute("SELECT count(*) FROM feedback WHERE customer_id = 'c1'")
+        n = before.fetchone()[0]
+    r = client.post("/forget", headers=WRITE, json=body)
+    assert r.status_code == 200 and r.json()["feedback"] == n > 0
+    with Store(db_path) as store:
+        assert not store.db.execute("SELECT 1 FROM feedback WHERE customer_id = 'c1'").fetchall()

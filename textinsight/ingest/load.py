@@ -166,21 +166,37 @@ def ingest_feedback(
             source_ids=source_ids,
         )
 
+    ingest_id = store.erasure.start_ingest("feedback", str(path))
+
     def write(items: list[Feedback]) -> None:
-        inserted, updated, unchanged = store.feedback.upsert(items)
+        inserted, updated, unchanged = store.feedback.upsert(items, ingest_id=ingest_id)
         if collect_keys:
             tally.keys.extend((f.channel, f.source_id) for f in items)
         tally.inserted += inserted
         tally.updated += updated
         tally.unchanged += unchanged
 
-    _load(
-        store, path, prepare, write, tally, skip_invalid, chunk_size, progress, "Ingesting feedback"
-    )
+    try:
+        _load(
+            store,
+            path,
+            prepare,
+            write,
+            tally,
+            skip_invalid,
+            chunk_size,
+            progress,
+            "Ingesting feedback",
+        )
+    except BaseException:
+        store.erasure.delete_ingest(ingest_id)  # nothing of it was written
+        raise
+    store.erasure.finish_ingest(ingest_id, tally.read, tally.inserted, tally.updated)
     return replace(
         _report(path, tally),
         duplicates=source_ids.duplicates,
         n_duplicates=source_ids.n_duplicates,
+        ingest_id=ingest_id,
     )
 
 

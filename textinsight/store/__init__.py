@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textinsight.store.embeddings import EmbeddingCache
+from textinsight.store.erase import Erased, Erasure
 from textinsight.store.feedback import CustomerTables, FeedbackTable, text_hash
 from textinsight.store.reads import ReadQueries
 from textinsight.store.retry import DEFAULT_WRITE_WAIT_S, WaitingDatabase
@@ -22,7 +23,7 @@ from textinsight.store.schema import migrate
 from textinsight.store.secret import database_secret
 from textinsight.store.version import DataVersion
 
-__all__ = ["DataVersion", "ExportRow", "Store", "text_hash"]
+__all__ = ["DataVersion", "Erased", "ExportRow", "Store", "text_hash"]
 
 
 class Store:
@@ -49,6 +50,7 @@ class Store:
         self.embeddings = EmbeddingCache(self.db)
         self.runs = RunTables(self.db)
         self.reads = ReadQueries(self.db)
+        self.erasure = Erasure(self.db)
 
     def database_secret(self, name: str = "pseudonym_key") -> str:
         """A random secret created once and kept in this database (``store.secret``)."""
