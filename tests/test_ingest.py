@@ -85,7 +85,8 @@ def test_bad_utf8_rejects_file_and_skip_invalid_keeps_good_rows(
     store: Store, tmp_path: Path
 ) -> None:
     path = tmp_path / "bad.csv"
-    path.write_bytes(b"source_id,text\n1,good one\n2,bad \xe9 byte\n3,good two\n")
+    # valid UTF-8 (ö) plus one bad byte: damaged UTF-8, not cp1252 (#12)
+    path.write_bytes("source_id,text\n1,good ö one\n".encode() + b"2,bad \xe9 byte\n3,good two\n")
     with pytest.raises(RowErrors, match="line 3.*UTF-8"):
         ingest_feedback(store, path)
     assert store.feedback.count() == 0

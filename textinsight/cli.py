@@ -98,6 +98,28 @@ def cli(ctx: click.Context, db: Path | None) -> None:
     ctx.obj = {"db": path, "store_factory": lambda: Store(path)}
 
 
+def _file_options(command: Any) -> Any:
+    """``--delimiter``, ``--encoding`` and ``--date-format`` for a command reading a file."""
+    command = click.option(
+        "--date-format",
+        "date_order",
+        type=click.Choice(["auto", "dayfirst", "monthfirst"]),
+        default="auto",
+        show_default=True,
+        help="Order of dates like 2/12/2026 (dotted 02.12.2026 is always day-first).",
+    )(command)
+    command = click.option(
+        "--encoding", help="Text encoding (default: UTF-8, or cp1252 when detected)."
+    )(command)
+    return click.option("--delimiter", help="CSV delimiter (default: sniffed: , ; tab |).")(command)
+
+
+def _options(delimiter: str | None, encoding: str | None, date_order: str) -> Any:
+    from textinsight.ingest.formats import FileOptions
+
+    return FileOptions(delimiter=delimiter, encoding=encoding, date_order=date_order)
+
+
 def _print_ingest(report: IngestReport) -> None:
     click.echo(
         f"{report.path}: read {report.read}, inserted {report.inserted}, "
@@ -121,14 +143,29 @@ def _print_ingest(report: IngestReport) -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--channel", help="Channel for rows without one (ticket, social, survey, ...).")
 @click.option("--skip-invalid", is_flag=True, help="Skip invalid rows instead of failing the file.")
+@_file_options
 @click.pass_context
-def ingest(ctx: click.Context, file: Path, channel: str | None, skip_invalid: bool) -> None:
-    """Ingest feedback from a CSV or JSONL FILE (validated, PII-redacted, de-duplicated)."""
-    _ingest_feedback(_store(ctx, create=True), file, channel, skip_invalid)
+def ingest(
+    ctx: click.Context,
+    file: Path,
+    channel: str | None,
+    skip_invalid: bool,
+    delimiter: str | None,
+    encoding: str | None,
+    date_order: str,
+) -> None:
+    """Ingest feedback from a CSV, JSONL or .xlsx FILE (validated, PII-redacted)."""
+    options = _options(delimiter, encoding, date_order)
+    _ingest_feedback(_store(ctx, create=True), file, channel, skip_invalid, options=options)
 
 
 def _ingest_feedback(
-    store: Store, file: Path, channel: str | None, skip_invalid: bool, collect_keys: bool = False
+    store: Store,
+    file: Path,
+    channel: str | None,
+    skip_invalid: bool,
+    collect_keys: bool = False,
+    options: Any = None,
 ) -> IngestReport:
     """Ingest a feedback file with the configured languages and print what it did."""
     from textinsight.ingest.language import LanguageIdentifier
@@ -145,6 +182,7 @@ def _ingest_feedback(
         progress=_progress,
         collect_keys=collect_keys,
         pseudonym_key=settings.pseudonym_key or None,
+        options=options,
     )
     _print_ingest(report)
     return report
@@ -153,8 +191,16 @@ def _ingest_feedback(
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--skip-invalid", is_flag=True, help="Skip invalid rows instead of failing the file.")
+@_file_options
 @click.pass_context
-def customers(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
+def customers(
+    ctx: click.Context,
+    file: Path,
+    skip_invalid: bool,
+    delimiter: str | None,
+    encoding: str | None,
+    date_order: str,
+) -> None:
     """Ingest customer records (customer_id, segment, is_member, joined_at, value, churned_at)."""
     from textinsight.ingest.load import ingest_customers
 
@@ -165,6 +211,7 @@ def customers(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
             skip_invalid=skip_invalid,
             progress=_progress,
             pseudonym_key=get_settings().pseudonym_key or None,
+            options=_options(delimiter, encoding, date_order),
         )
     )
 
@@ -172,8 +219,16 @@ def customers(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--skip-invalid", is_flag=True, help="Skip invalid rows instead of failing the file.")
+@_file_options
 @click.pass_context
-def purchases(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
+def purchases(
+    ctx: click.Context,
+    file: Path,
+    skip_invalid: bool,
+    delimiter: str | None,
+    encoding: str | None,
+    date_order: str,
+) -> None:
     """Ingest purchases (customer_id, purchased_at, amount)."""
     from textinsight.ingest.load import ingest_purchases
 
@@ -184,6 +239,7 @@ def purchases(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
             skip_invalid=skip_invalid,
             progress=_progress,
             pseudonym_key=get_settings().pseudonym_key or None,
+            options=_options(delimiter, encoding, date_order),
         )
     )
 

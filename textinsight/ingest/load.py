@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from textinsight.errors import RowErrors, ValidationError
 from textinsight.ingest import validate
+from textinsight.ingest.formats import DATE_ORDER, FileOptions
 from textinsight.ingest.language import LanguageIdentifier
 from textinsight.ingest.pseudonym import Pseudonymiser, key_bytes
 from textinsight.ingest.readers import read_rows
@@ -137,6 +138,7 @@ def ingest_feedback(
     progress: ProgressFactory = no_progress,
     collect_keys: bool = False,
     pseudonym_key: str | None = None,
+    options: FileOptions | None = None,
 ) -> IngestReport:
     """Load a CSV or JSONL feedback file into the store.
 
@@ -187,6 +189,7 @@ def ingest_feedback(
             chunk_size,
             progress,
             "Ingesting feedback",
+            options,
         )
     except BaseException:
         store.erasure.delete_ingest(ingest_id)  # nothing of it was written
@@ -208,6 +211,7 @@ def ingest_customers(
     chunk_size: int = 5000,
     progress: ProgressFactory = no_progress,
     pseudonym_key: str | None = None,
+    options: FileOptions | None = None,
 ) -> IngestReport:
     """Load a customers file (``customer_id, segment, is_member, joined_at, value, churned_at``)."""
     pseudonyms = pseudonymiser(store, pseudonym_key)
@@ -222,6 +226,7 @@ def ingest_customers(
         progress,
         "Ingesting customers",
         tally,
+        options,
     )
 
 
@@ -233,6 +238,7 @@ def ingest_purchases(
     chunk_size: int = 5000,
     progress: ProgressFactory = no_progress,
     pseudonym_key: str | None = None,
+    options: FileOptions | None = None,
 ) -> IngestReport:
     """Load a purchases file (``customer_id, purchased_at, amount``)."""
     pseudonyms = pseudonymiser(store, pseudonym_key)
@@ -245,6 +251,8 @@ def ingest_purchases(
         chunk_size,
         progress,
         "Ingesting purchases",
+        None,
+        options,
     )
 
 
@@ -263,6 +271,7 @@ def _ingest_records(
     progress: ProgressFactory,
     description: str,
     given: _Tally | None = None,
+    options: FileOptions | None = None,
 ) -> IngestReport:
     tally = given or _Tally()
 
@@ -278,7 +287,9 @@ def _ingest_records(
     def write(items: list[T]) -> None:
         tally.inserted += upsert(items)
 
-    _load(store, path, prepare, write, tally, skip_invalid, chunk_size, progress, description)
+    _load(
+        store, path, prepare, write, tally, skip_invalid, chunk_size, progress, description, options
+    )
     return _report(path, tally)
 
 
@@ -292,10 +303,34 @@ def _load(
     chunk_size: int,
     progress: ProgressFactory,
     description: str,
+    options: FileOptions | None = None,
 ) -> None:
     """Stream ``path`` in chunks through ``prepare`` into a staging table (no lock
     held), then ``write`` every staged chunk in one short transaction."""
-    rows = read_rows(path)
+    options = options or FileOptions()
+    rows = read_rows(path, options)
+    order = DATE_ORDER.set(options.date_order)
+    try:
+        _stage_and_write(
+            store, rows, prepare, write, tally, skip_invalid, chunk_size, progress, description
+        )
+    finally:
+        DATE_ORDER.reset(order)
+    if tally.n_errors and not skip_invalid:
+        raise RowErrors(str(path), tally.errors, more=tally.n_errors - len(tally.errors))
+
+
+def _stage_and_write(
+    store: Store,
+    rows: Iterable[tuple[int, dict[str, Any] | ValidationError]],
+    prepare: Callable[[list[tuple[int, dict[str, Any]]]], list[T]],
+    write: Callable[[list[T]], None],
+    tally: _Tally,
+    skip_invalid: bool,
+    chunk_size: int,
+    progress: ProgressFactory = no_progress,
+    description: str = "",
+) -> None:
     with staging(store.db) as stage, progress(description, None) as advance:
         for chunk in _chunks(rows, chunk_size):
             good: list[tuple[int, dict[str, Any]]] = []
@@ -310,7 +345,7 @@ def _load(
                 stage.put(items)
             advance(len(chunk))
         if tally.n_errors and not skip_invalid:
-            raise RowErrors(str(path), tally.errors, more=tally.n_errors - len(tally.errors))
+            return
         with store.db.atomic():
             for items in stage:
                 write(items)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import itertools
 import json
 import os
 import stat
@@ -18,11 +19,30 @@ from pathlib import Path
 from typing import IO, Any
 
 from textinsight.errors import InvalidFileError, ValidationError
+from textinsight.ingest.formats import (
+    FileOptions,
+    canonical_header,
+    detect_encoding,
+    read_xlsx,
+    sniff_delimiter,
+)
 from textinsight.ingest.limits import MAX_COLUMNS, MAX_METADATA_DEPTH
+from textinsight.ingest.validate import FEEDBACK_FIELDS
 
 RawRow = tuple[int, dict[str, Any] | ValidationError]
 
-FORMATS = ("csv", "jsonl")
+FORMATS = ("csv", "jsonl", "xlsx")
+KNOWN_COLUMNS = (
+    *FEEDBACK_FIELDS,
+    "segment",
+    "is_member",
+    "joined_at",
+    "value",
+    "churned_at",
+    "purchased_at",
+    "amount",
+)
+"""Column names matched case-insensitively (``Text`` is ``text``)."""
 
 
 def detect_format(path: Path) -> str:
@@ -32,18 +52,27 @@ def detect_format(path: Path) -> str:
         return "csv"
     if suffix in (".jsonl", ".ndjson", ".json"):
         return "jsonl"
+    if suffix == ".xlsx":
+        return "xlsx"
     raise InvalidFileError(
         f"{path.name}: unknown file type '{suffix or '(none)'}'. "
-        "Use a .csv file with a header row or a .jsonl file with one JSON object per line."
+        "Use a .csv file with a header row, a .jsonl file with one JSON object per line, "
+        "or an .xlsx workbook."
     )
 
 
-def read_rows(path: str | Path) -> Iterator[RawRow]:
-    """Yield ``(line, row)`` from a CSV or JSONL file, chosen by suffix."""
+def read_rows(path: str | Path, options: FileOptions | None = None) -> Iterator[RawRow]:
+    """Yield ``(line, row)`` from a CSV, JSONL or .xlsx file, chosen by suffix."""
     path = Path(path)
+    options = options or FileOptions()
     check_readable(path)
     fmt = detect_format(path)
-    return _read_csv(path) if fmt == "csv" else _read_jsonl(path)
+    if fmt == "xlsx":
+        return iter(read_xlsx(path, KNOWN_COLUMNS))
+    encoding = options.encoding or detect_encoding(path)
+    if fmt == "csv":
+        return _read_csv(path, encoding, options.delimiter)
+    return _read_jsonl(path, encoding)
 
 
 def check_readable(path: Path) -> None:
@@ -94,9 +123,10 @@ class _DecodedLines:
     UTF-8 re-synchronises at every newline, so decoding each line alone is exact.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, encoding: str = "utf-8"):
         self._handle = path.open("rb")
         self._name = path.name
+        self._encoding = encoding
         self.line = 0
         self.bad: dict[int, str] = {}
 
@@ -117,13 +147,13 @@ class _DecodedLines:
                 if self.line == 1 and raw.startswith(b"\xef\xbb\xbf"):
                     raw = raw[3:]
                 try:
-                    yield raw.decode("utf-8")
+                    yield raw.decode(self._encoding)
                 except UnicodeDecodeError as exc:
                     self.bad[self.line] = (
-                        f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); "
-                        "re-save the file as UTF-8"
+                        f"not valid {self._encoding.upper()} (byte 0x{raw[exc.start]:02x} at "
+                        f"column {exc.start + 1}); re-save the file as UTF-8, or pass --encoding"
                     )
-                    yield raw.decode("utf-8", errors="replace")
+                    yield raw.decode(self._encoding, errors="replace")
 
 
 def _cr_lines(handle: IO[bytes]) -> Iterator[bytes]:
@@ -155,12 +185,17 @@ def _csv_problem(exc: csv.Error) -> str:
     return f"malformed CSV ({message}); check the quoting"
 
 
-def _read_csv(path: Path) -> Iterator[RawRow]:
-    lines = _DecodedLines(path)
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+def _read_csv(path: Path, encoding: str, delimiter: str | None) -> Iterator[RawRow]:
+    lines = _DecodedLines(path, encoding)
+    decoded = iter(lines)
+    first = next(decoded, None)
+    if first is None:
+        raise InvalidFileError(f"{path.name}: the file is empty; expected a header row.")
+    if delimiter is None:
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(first)
+    reader = csv.reader(itertools.chain([first], decoded), delimiter=delimiter, strict=True)
     try:
-        header = next(reader)
+        header = canonical_header(next(reader), KNOWN_COLUMNS)
     except StopIteration:
         raise InvalidFileError(f"{path.name}: the file is empty; expected a header row.") from None
     if 1 in lines.bad:
@@ -208,8 +243,8 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON; write null or a finite number")
 
 
-def _read_jsonl(path: Path) -> Iterator[RawRow]:
-    lines = _DecodedLines(path)
+def _read_jsonl(path: Path, encoding: str = "utf-8") -> Iterator[RawRow]:
+    lines = _DecodedLines(path, encoding)
     for text in lines:
         line = lines.line
         if line in lines.bad:

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from textinsight.errors import ValidationError
+from textinsight.ingest.formats import DATE_ORDER, parse_local_date
 from textinsight.ingest.limits import check_id, check_metadata, check_string
 from textinsight.records import CHANNELS, Customer, Purchase
 
@@ -127,15 +128,25 @@ def date_field(row: dict[str, Any], name: str, line: int, *, required: bool = Fa
     if value is None:
         return None
     try:
-        if len(value) == 10:
+        if len(value) == 10 and value[4] == "-":
             return date.fromisoformat(value).isoformat()
         return datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat()
     except ValueError:
+        pass
+    try:
+        local = parse_local_date(value, DATE_ORDER.get())
+    except ValueError as exc:
+        reason = (
+            str(exc) if "--date-format" in str(exc) else f"'{value}' is not a real date ({exc})"
+        )
+        raise ValidationError(reason, line=line, field=name) from None
+    if local is None:
         raise ValidationError(
-            f"'{value}' is not an ISO-8601 date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS",
+            f"'{value}' is not a date; use YYYY-MM-DD (ISO 8601), DD.MM.YYYY or D/M/YYYY",
             line=line,
             field=name,
-        ) from None
+        )
+    return local.isoformat()
 
 
 def bool_field(row: dict[str, Any], name: str, line: int) -> bool | None:
