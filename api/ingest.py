@@ -16,9 +16,9 @@ from api.schemas import AssignmentOut, FeedbackBatchOut, FeedbackIn
 from api.state import AppState
 from textinsight.assign import assign_new
 from textinsight.config import Settings
-from textinsight.embed import embed_cached
 from textinsight.errors import StoreBusyError, ValidationError
-from textinsight.ingest.load import prepare_feedback, pseudonymiser
+from textinsight.ingest.load import prepare_feedback
+from textinsight.pipeline import embed_cached, pseudonymiser
 from textinsight.store import Store, text_hash
 
 MAX_BATCH = 1000
@@ -56,7 +56,7 @@ def ingest_batch(
     items = prepare_feedback(
         [(i, item.model_dump(exclude_none=True)) for i, item in enumerate(batch)],
         channel=None,
-        languages=state.languages(settings),
+        languages=state.languages,
         on_error=errors.append,
         pseudonyms=pseudonymiser(store, settings.pseudonym_key or None),
     )
@@ -72,8 +72,14 @@ def ingest_batch(
         [text_hash(f.text) for f in items],
         batch_size=settings.batch_size,
     )
-    with _queued(), store.db.atomic():
-        assignments = assign_new(store, embedder, items, batch_size=settings.batch_size)
+    with _queued(), store.transaction():
+        assignments = assign_new(
+            store,
+            embedder,
+            items,
+            batch_size=settings.batch_size,
+            artifact_dir=settings.artifact_dir,
+        )
     labels = {t.id: t.label for t in store.runs.themes(run.id)}
     out = [
         AssignmentOut(

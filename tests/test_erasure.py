@@ -10,8 +10,7 @@ from click.testing import CliRunner
 from tests.conftest import topic_rows
 from textinsight.cli import cli
 from textinsight.erasure import delete_ingest, forget_customer
-from textinsight.ingest.load import ingest_customers, ingest_feedback
-from textinsight.pipeline import run_pipeline
+from textinsight.pipeline import ingest_file, run_pipeline
 from textinsight.store import Store
 
 KEY = "k" * 32
@@ -25,9 +24,12 @@ def test_forget_erases_feedback_vectors_assignments_quotes_and_records(
     for row in rows[:5]:
         row["customer_id"] = EMAIL
         row["text"] = row["text"] + " unique words of anna"
-    ingest_feedback(store, write_csv(rows), pseudonym_key=KEY)
-    ingest_customers(
-        store, write_csv([{"customer_id": EMAIL, "value": "10"}], "c.csv"), pseudonym_key=KEY
+    ingest_file(store, write_csv(rows), pseudonym_key=KEY)
+    ingest_file(
+        store,
+        write_csv([{"customer_id": EMAIL, "value": "10"}], "c.csv"),
+        "customers",
+        pseudonym_key=KEY,
     )
     run = run_pipeline(store, embedder, seed=0)
     hers = [f for f in store.feedback.all() if f.customer_id and f.customer_id.startswith("p:")]
@@ -55,8 +57,8 @@ def test_forget_erases_feedback_vectors_assignments_quotes_and_records(
 
 def test_delete_ingest_undoes_a_wrong_channel_ingest(store: Store, write_csv) -> None:
     path = write_csv([{"text": f"text number {i}", "language": "en"} for i in range(6)])
-    first = ingest_feedback(store, path, channel="review")
-    wrong = ingest_feedback(store, path, channel="ticket")
+    first = ingest_file(store, path, channel="review")
+    wrong = ingest_file(store, path, channel="ticket")
     assert store.feedback.count() == 12 and wrong.ingest_id != first.ingest_id
     erased = delete_ingest(store, wrong.ingest_id)
     assert erased.feedback == 6 and store.feedback.count() == 6

@@ -15,13 +15,13 @@ from hypothesis import strategies as st
 
 from textinsight.cli import cli
 from textinsight.errors import InvalidFileError, RowErrors, TextInsightError, ValidationError
-from textinsight.ingest.load import ingest_feedback
 from textinsight.ingest.readers import read_rows
+from textinsight.pipeline import ingest_file
 from textinsight.store import Store
 
 
 def _ingest(store: Store, path: Path, **kwargs):
-    return ingest_feedback(store, path, **kwargs)
+    return ingest_file(store, path, **kwargs)
 
 
 def _first_error(store: Store, path: Path) -> str:

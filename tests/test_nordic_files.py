@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from textinsight.cli import cli
 from textinsight.errors import RowErrors, ValidationError
 from textinsight.ingest.formats import FileOptions, detect_encoding, sniff_delimiter
-from textinsight.ingest.load import ingest_customers, ingest_feedback
+from textinsight.pipeline import ingest_file
 from textinsight.store import Store
 
 ROWS = [
@@ -43,7 +43,7 @@ def test_excel_csv_dialects_ingest_without_options(
     store: Store, tmp_path: Path, encoding: str, delimiter: str
 ) -> None:
     path = _write(tmp_path / "export.csv", ROWS, encoding, delimiter)
-    ingest_feedback(store, path, options=FileOptions(date_order="dayfirst"))
+    ingest_file(store, path, options=FileOptions(date_order="dayfirst"))
     assert _texts(store) == [
         ("Leveransen var sen; paketet krossat", "2026-12-02"),
         ("Kjøpte jakke, ærlig talt dårlig", "2026-12-02"),
@@ -56,9 +56,9 @@ def test_excel_csv_dialects_ingest_without_options(
 def test_ambiguous_slashed_dates_ask_for_the_option(store: Store, tmp_path: Path) -> None:
     path = _write(tmp_path / "export.csv", ROWS, "utf-8", ";")
     with pytest.raises(RowErrors, match="--date-format dayfirst"):
-        ingest_feedback(store, path)
+        ingest_file(store, path)
     us = _write(tmp_path / "us.csv", ROWS[:3], "utf-8", ";")
-    ingest_feedback(store, us, options=FileOptions(date_order="monthfirst"))
+    ingest_file(store, us, options=FileOptions(date_order="monthfirst"))
     assert _texts(store)[1][1] == "2026-02-12"
 
 
@@ -75,7 +75,7 @@ def test_damaged_utf8_line_is_an_error_naming_encoding(store: Store, tmp_path: P
     mixed = tmp_path / "mixed.csv"
     mixed.write_bytes("text\nBlåbär\n".encode() + "smörgås\n".encode("cp1252"))
     with pytest.raises(RowErrors, match="line 3.*--encoding"):
-        ingest_feedback(store, mixed)
+        ingest_file(store, mixed)
 
 
 def test_xlsx_written_by_openpyxl(store: Store, tmp_path: Path) -> None:
@@ -87,7 +87,7 @@ def test_xlsx_written_by_openpyxl(store: Store, tmp_path: Path) -> None:
     sheet.append([None, None, None, None])
     path = tmp_path / "book.xlsx"
     book.save(path)
-    report = ingest_feedback(store, path, channel="survey")
+    report = ingest_file(store, path, channel="survey")
     assert report.inserted == 2
     stored = store.feedback.all()
     assert [(f.text, f.customer_id, f.created_at, f.rating) for f in stored] == [
@@ -106,14 +106,14 @@ def test_customers_semicolon_file_with_decimal_commas(store: Store, tmp_path: Pa
         "cp1252",
         ";",
     )
-    assert ingest_customers(store, path).inserted == 1
+    assert ingest_file(store, path, "customers").inserted == 1
     (customer,) = store.customers.all_customers()
     assert (customer.segment, customer.value, customer.joined_at) == ("Guld", 1234.5, "2025-02-01")
 
 
 def test_options_and_their_errors(store: Store, tmp_path: Path) -> None:
     path = _write(tmp_path / "pipe.csv", [["text", "x"], ["a|b", "1"]], "utf-8", ",")
-    ingest_feedback(store, path, options=FileOptions(delimiter=","))
+    ingest_file(store, path, options=FileOptions(delimiter=","))
     assert store.feedback.all()[0].text == "a|b"
     with pytest.raises(ValidationError, match="--encoding 'klingon'"):
         FileOptions(encoding="klingon")

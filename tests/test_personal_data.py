@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textinsight.ingest.load import ingest_customers, ingest_feedback, ingest_purchases
 from textinsight.ingest.pseudonym import Pseudonymiser, is_personal
+from textinsight.pipeline import ingest_file
 from textinsight.store import Store
 
 KEY = "k" * 32
@@ -29,7 +29,7 @@ def test_issue_repro_no_pii_in_any_stored_field(store: Store, tmp_path: Path) ->
         'Ring mig på 070-812 33 41,anna.svensson@gmail.com,"pnr 780614-4825, tel 070-812 33 41"\n',
         encoding="utf-8",
     )
-    report = ingest_feedback(store, path, pseudonym_key=KEY)
+    report = ingest_file(store, path, pseudonym_key=KEY)
     text, customer_id, metadata = store.db.execute(
         "SELECT text, customer_id, metadata FROM feedback"
     ).fetchone()
@@ -43,7 +43,7 @@ def test_issue_repro_no_pii_in_any_stored_field(store: Store, tmp_path: Path) ->
 
 
 def test_pseudonyms_join_feedback_customers_and_purchases(store: Store, write_csv) -> None:
-    ingest_feedback(
+    ingest_file(
         store,
         write_csv(
             [
@@ -54,19 +54,21 @@ def test_pseudonyms_join_feedback_customers_and_purchases(store: Store, write_cs
         ),
         pseudonym_key=KEY,
     )
-    ingest_customers(
+    ingest_file(
         store,
         write_csv(
             [{"customer_id": "anna.svensson@gmail.com", "segment": "mejla anna@example.se"}],
             "c.csv",
         ),
+        "customers",
         pseudonym_key=KEY,
     )
-    ingest_purchases(
+    ingest_file(
         store,
         write_csv(
             [{"customer_id": "anna.svensson@gmail.com", "purchased_at": "2026-01-02"}], "p.csv"
         ),
+        "purchases",
         pseudonym_key=KEY,
     )
     joined = store.db.execute(
@@ -81,7 +83,7 @@ def test_pseudonyms_join_feedback_customers_and_purchases(store: Store, write_cs
 
 
 def test_source_and_store_ids_and_nested_metadata(store: Store, write_jsonl) -> None:
-    ingest_feedback(
+    ingest_file(
         store,
         write_jsonl(
             [
@@ -104,7 +106,7 @@ def test_source_and_store_ids_and_nested_metadata(store: Store, write_jsonl) -> 
 
 def test_without_a_configured_key_the_database_keeps_its_own(store: Store, write_csv) -> None:
     path = write_csv([{"text": "Hej", "customer_id": "a@example.se"}])
-    ingest_feedback(store, path)
+    ingest_file(store, path)
     first = store.db.execute("SELECT customer_id FROM feedback").fetchone()[0]
     assert first.startswith("p:")
     assert store.database_secret() == store.database_secret()
@@ -130,15 +132,15 @@ def test_identical_texts_of_different_customers_stay_distinct(store: Store, writ
         for i in range(4)
     ] + [{"text": "Fin levering", "customer_id": "c0", "created_at": "2026-12-03"}]
     path = write_csv(rows)
-    first = ingest_feedback(store, path, channel="review")
+    first = ingest_file(store, path, channel="review")
     assert (first.read, first.inserted) == (5, 5)
-    again = ingest_feedback(store, path, channel="review")
+    again = ingest_file(store, path, channel="review")
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 5)
 
 
 def test_duplicate_source_ids_in_one_file_are_reported(store: Store, write_csv) -> None:
     rows = [{"source_id": str(i % 4), "text": f"text {i}"} for i in range(8)]
-    report = ingest_feedback(store, write_csv(rows))
+    report = ingest_file(store, write_csv(rows))
     assert (report.read, report.inserted) == (8, 4)
     assert report.n_duplicates == 4
     assert report.duplicates[0].startswith("line 6: source_id '0'")

@@ -14,8 +14,7 @@ import pytest
 
 from tests.conftest import topic_rows
 from textinsight.errors import StoreBusyError
-from textinsight.ingest.load import ingest_feedback
-from textinsight.pipeline import run_pipeline
+from textinsight.pipeline import ingest_file, run_pipeline
 from textinsight.store import Store
 from textinsight.store.retry import retry_busy
 
@@ -55,7 +54,7 @@ def test_ingest_survives_another_connection_committing_every_20_ms(
         # chunks of 2,000: a deferred BEGIN failed this 5 times out of 5
         for attempt in range(2):
             with Store(path) as store:
-                report = ingest_feedback(
+                report = ingest_file(
                     store, write_csv(_rows(4000), f"f{attempt}.csv"), chunk_size=2000
                 )
             assert report.inserted + report.unchanged == 4000
@@ -68,7 +67,7 @@ def test_ingest_survives_another_connection_committing_every_20_ms(
 def test_a_run_completes_while_another_writer_holds_the_lock(
     store: Store, write_csv, embedder
 ) -> None:
-    ingest_feedback(store, write_csv(topic_rows()))
+    ingest_file(store, write_csv(topic_rows()))
     holder = sqlite3.connect(store.path, isolation_level=None, check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")
     release = threading.Timer(1.5, holder.execute, args=("COMMIT",))
@@ -124,7 +123,7 @@ def test_a_write_waiting_too_long_raises_store_busy(tmp_path: Path) -> None:
 
 
 def test_a_failed_run_records_its_error(store: Store, write_csv, embedder) -> None:
-    ingest_feedback(store, write_csv(topic_rows()))
+    ingest_file(store, write_csv(topic_rows()))
 
     class Broken:
         model_id = embedder.model_id

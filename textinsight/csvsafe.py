@@ -2,7 +2,8 @@
 
 A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
 prefixed with ``'``, which Excel, LibreOffice and Google Sheets show as text. Numbers
-are written as they are. Every CSV textinsight writes goes through :func:`writer`.
+are written as they are. Every CSV textinsight writes goes through it
+(``export.csv_lines``).
 
 Example:
     >>> safe_cell('=HYPERLINK("http://evil.example/?0","klick")')
@@ -13,9 +14,7 @@ Example:
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable
-from typing import Any, TextIO
+from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -25,19 +24,3 @@ def safe_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
-
-
-class SafeWriter:
-    """A ``csv.writer`` whose rows are neutralised cell by cell."""
-
-    def __init__(self, out: TextIO, **options: Any):
-        self._writer = csv.writer(out, **options)
-
-    def writerow(self, row: Iterable[Any]) -> None:
-        """Write one row."""
-        self._writer.writerow([safe_cell(v) for v in row])
-
-
-def writer(out: TextIO, **options: Any) -> SafeWriter:
-    """A CSV writer over ``out`` (``csv.writer`` options) that neutralises formulas."""
-    return SafeWriter(out, **options)

@@ -3,7 +3,7 @@ CLI (``textinsight forget``, ``textinsight delete``) and the API."""
 
 from __future__ import annotations
 
-from textinsight.ingest.load import pseudonymiser
+from textinsight.pipeline import pseudonymiser
 from textinsight.store import Erased, Store
 
 

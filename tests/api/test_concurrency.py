@@ -15,9 +15,8 @@ from fastapi.testclient import TestClient
 import api.state
 from tests.api.conftest import WRITE, Built, ClientFactory
 from tests.conftest import topic_rows
-from textinsight.embed import HashingEmbedder
-from textinsight.ingest.load import ingest_feedback
-from textinsight.pipeline import run_pipeline
+from textinsight.pipeline import ingest_file, run_pipeline
+from textinsight.stages.embed import HashingEmbedder
 from textinsight.store import Store
 
 WRITERS = 10
@@ -61,7 +60,7 @@ def test_a_run_api_writers_and_an_ingest_at_once(
 
     def ingest() -> None:
         with Store(db_path) as store:
-            outcomes["ingest"] = ingest_feedback(store, path, chunk_size=100)
+            outcomes["ingest"] = ingest_file(store, path, chunk_size=100)
 
     with ThreadPoolExecutor(WRITERS + 2) as pool:
         background = [pool.submit(run), pool.submit(ingest)]

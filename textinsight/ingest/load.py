@@ -1,9 +1,9 @@
-"""Ingest files into the store: validate, redact, detect language, upsert.
+"""Read files into validated, redacted, language-tagged records, chunk by chunk.
 
-A file is prepared (validated, redacted, language-tagged) into a staging table
-without holding the store's write lock, then written in one short transaction
-(``store.staging``). By default the first invalid row makes the
-whole file fail (the remaining rows are still checked so the error lists them) and
+Nothing here touches the store: :func:`read_records` yields each chunk's valid
+records and ``textinsight.pipeline.ingest_file`` writes them in one transaction.
+By default the first invalid row stops the yielding (the remaining rows are still
+checked so the error lists them) and :class:`RowErrors` is raised at the end, so
 nothing is written; with ``skip_invalid`` invalid rows are skipped and reported.
 Rows are processed in chunks, so memory does not grow with the file.
 """
@@ -11,39 +11,38 @@ Rows are processed in chunks, so memory does not grow with the file.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from textinsight.errors import RowErrors, ValidationError
 from textinsight.ingest import validate
 from textinsight.ingest.formats import DATE_ORDER, FileOptions
 from textinsight.ingest.language import LanguageIdentifier
-from textinsight.ingest.pseudonym import Pseudonymiser, key_bytes
+from textinsight.ingest.pseudonym import Pseudonymiser
 from textinsight.ingest.readers import read_rows
 from textinsight.ingest.redact import redact
 from textinsight.ingest.source_ids import SourceIds
-from textinsight.progress import ProgressFactory, no_progress
-from textinsight.records import Feedback, IngestReport
-from textinsight.store import Store
-from textinsight.store.staging import staging
+from textinsight.records import Customer, Feedback, Purchase
 
 T = TypeVar("T")
 MAX_LISTED_ERRORS = 20
 
+FileKind = Literal["feedback", "customers", "purchases"]
+"""What a file holds; picks the parser (:data:`PARSERS`)."""
+
 
 @dataclass
-class _Tally:
+class ReadTally:
+    """What reading a file found: rows read, invalid rows, PII redacted."""
+
     read: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
     errors: list[ValidationError] = field(default_factory=list)
     n_errors: int = 0
     redactions: dict[str, int] = field(default_factory=dict)
-    keys: list[tuple[str, str]] = field(default_factory=list)
 
     def error(self, exc: ValidationError) -> None:
+        """Count an invalid row (the first ``MAX_LISTED_ERRORS`` are kept)."""
         self.n_errors += 1
         if len(self.errors) < MAX_LISTED_ERRORS:
             self.errors.append(exc)
@@ -77,8 +76,9 @@ def prepare_feedback(
         languages: detector for rows without a ``language``.
         on_error: called with each row's ValidationError; the row is dropped.
         redactions: counts of redacted PII per kind, updated in place.
-        pseudonyms: protects identifiers that are personal data (default: a random
-            key for this call, so pseudonyms are not stable: pass one).
+        pseudonyms: protects identifiers that are personal data and redacts metadata
+            (``ingest.pseudonym``; default: a random key for this call, so pseudonyms
+            are not stable: pass one).
         source_ids: derives missing source ids and notes repeated ones across the
             chunks of one file (default: new for this call).
 
@@ -127,228 +127,133 @@ def prepare_feedback(
     return out
 
 
-def ingest_feedback(
-    store: Store,
+def read_records(
     path: str | Path,
+    kind: FileKind = "feedback",
     *,
     channel: str | None = None,
     skip_invalid: bool = False,
     languages: LanguageIdentifier | None = None,
     chunk_size: int = 2000,
-    progress: ProgressFactory = no_progress,
-    collect_keys: bool = False,
-    pseudonym_key: str | None = None,
+    tally: ReadTally | None = None,
+    pseudonyms: Pseudonymiser | None = None,
+    source_ids: SourceIds | None = None,
     options: FileOptions | None = None,
-) -> IngestReport:
-    """Load a CSV or JSONL feedback file into the store.
+) -> Iterator[tuple[int, list[Any]]]:
+    """Stream a CSV or JSONL file as ``(rows read, valid records)`` per chunk.
 
-    With ``collect_keys`` the report lists the (channel, source_id) of every stored row.
-    ``pseudonym_key``: the secret for identifiers that are personal data (default:
-    the database's own, see ``ingest.pseudonym``).
+    Feedback becomes :class:`Feedback` (validated, redacted, language-tagged);
+    customers and purchases become :class:`Customer` and :class:`Purchase`.
+
+    Args:
+        path: the file.
+        kind: what it holds.
+        channel: channel for feedback rows that name none.
+        skip_invalid: skip invalid rows instead of failing the file.
+        languages: detector for feedback rows without a ``language``.
+        chunk_size: rows per chunk.
+        tally: filled in with rows read, errors and redactions.
+        pseudonyms: protects identifiers that are personal data (``ingest.pseudonym``).
+        source_ids: derives missing source ids, notes repeated ones (``source_ids``).
+        options: delimiter, encoding and date order where detection is not enough.
 
     Raises:
         InvalidFileError: the file cannot be read at all.
-        RowErrors: some rows are invalid and ``skip_invalid`` is off; nothing written.
+        RowErrors: some rows are invalid and ``skip_invalid`` is off; raised after
+            the last row, and no chunk is yielded after the first invalid row.
     """
     if channel is not None:
         validate.channel_option(channel)
-    languages = languages or LanguageIdentifier()
-    pseudonyms = pseudonymiser(store, pseudonym_key)
-    source_ids = SourceIds()
-    tally = _Tally()
-
-    def prepare(chunk: list[tuple[int, dict[str, Any]]]) -> list[Feedback]:
-        return prepare_feedback(
-            chunk,
-            channel=channel,
-            languages=languages,
-            on_error=tally.error,
-            redactions=tally.redactions,
-            pseudonyms=pseudonyms,
-            source_ids=source_ids,
-        )
-
-    ingest_id = store.erasure.start_ingest("feedback", str(path))
-
-    def write(items: list[Feedback]) -> None:
-        inserted, updated, unchanged = store.feedback.upsert(items, ingest_id=ingest_id)
-        if collect_keys:
-            tally.keys.extend((f.channel, f.source_id) for f in items)
-        tally.inserted += inserted
-        tally.updated += updated
-        tally.unchanged += unchanged
-
-    try:
-        _load(
-            store,
-            path,
-            prepare,
-            write,
-            tally,
-            skip_invalid,
-            chunk_size,
-            progress,
-            "Ingesting feedback",
-            options,
-        )
-    except BaseException:
-        store.erasure.delete_ingest(ingest_id)  # nothing of it was written
-        raise
-    store.erasure.finish_ingest(ingest_id, tally.read, tally.inserted, tally.updated)
-    return replace(
-        _report(path, tally),
-        duplicates=source_ids.duplicates,
-        n_duplicates=source_ids.n_duplicates,
-        ingest_id=ingest_id,
-    )
-
-
-def ingest_customers(
-    store: Store,
-    path: str | Path,
-    *,
-    skip_invalid: bool = False,
-    chunk_size: int = 5000,
-    progress: ProgressFactory = no_progress,
-    pseudonym_key: str | None = None,
-    options: FileOptions | None = None,
-) -> IngestReport:
-    """Load a customers file (``customer_id, segment, is_member, joined_at, value, churned_at``)."""
-    pseudonyms = pseudonymiser(store, pseudonym_key)
-    tally = _Tally()
-    return _ingest_records(
-        store,
-        path,
-        lambda row, line: pseudonyms.customer(validate.customer(row, line), tally.redactions),
-        store.customers.upsert_customers,
-        skip_invalid,
-        chunk_size,
-        progress,
-        "Ingesting customers",
-        tally,
-        options,
-    )
-
-
-def ingest_purchases(
-    store: Store,
-    path: str | Path,
-    *,
-    skip_invalid: bool = False,
-    chunk_size: int = 5000,
-    progress: ProgressFactory = no_progress,
-    pseudonym_key: str | None = None,
-    options: FileOptions | None = None,
-) -> IngestReport:
-    """Load a purchases file (``customer_id, purchased_at, amount``)."""
-    pseudonyms = pseudonymiser(store, pseudonym_key)
-    return _ingest_records(
-        store,
-        path,
-        lambda row, line: pseudonyms.purchase(validate.purchase(row, line)),
-        store.customers.upsert_purchases,
-        skip_invalid,
-        chunk_size,
-        progress,
-        "Ingesting purchases",
-        None,
-        options,
-    )
-
-
-def pseudonymiser(store: Store, key: str | None = None) -> Pseudonymiser:
-    """The pseudonymiser of ``key``, or of the database's own secret when none is set."""
-    return Pseudonymiser(key_bytes(key or store.database_secret()))
-
-
-def _ingest_records(
-    store: Store,
-    path: str | Path,
-    parse: Callable[[dict[str, Any], int], T],
-    upsert: Callable[[Sequence[T]], int],
-    skip_invalid: bool,
-    chunk_size: int,
-    progress: ProgressFactory,
-    description: str,
-    given: _Tally | None = None,
-    options: FileOptions | None = None,
-) -> IngestReport:
-    tally = given or _Tally()
-
-    def prepare(chunk: list[tuple[int, dict[str, Any]]]) -> list[T]:
-        items = []
-        for line, row in chunk:
-            try:
-                items.append(parse(row, line))
-            except ValidationError as exc:
-                tally.error(exc)
-        return items
-
-    def write(items: list[T]) -> None:
-        tally.inserted += upsert(items)
-
-    _load(
-        store, path, prepare, write, tally, skip_invalid, chunk_size, progress, description, options
-    )
-    return _report(path, tally)
-
-
-def _load(
-    store: Store,
-    path: str | Path,
-    prepare: Callable[[list[tuple[int, dict[str, Any]]]], list[T]],
-    write: Callable[[list[T]], None],
-    tally: _Tally,
-    skip_invalid: bool,
-    chunk_size: int,
-    progress: ProgressFactory,
-    description: str,
-    options: FileOptions | None = None,
-) -> None:
-    """Stream ``path`` in chunks through ``prepare`` into a staging table (no lock
-    held), then ``write`` every staged chunk in one short transaction."""
     options = options or FileOptions()
+    tally = tally if tally is not None else ReadTally()
+    parse = _parser(kind, tally, channel, languages, pseudonyms or Pseudonymiser.ephemeral())
+    parse_feedback = parse
+    if kind == "feedback":
+        ids = source_ids if source_ids is not None else SourceIds()
+        parse = lambda rows: parse_feedback(rows, ids)  # noqa: E731
     rows = read_rows(path, options)
     order = DATE_ORDER.set(options.date_order)
     try:
-        _stage_and_write(
-            store, rows, prepare, write, tally, skip_invalid, chunk_size, progress, description
-        )
+        yield from _parse_chunks(rows, parse, tally, skip_invalid, chunk_size)
     finally:
         DATE_ORDER.reset(order)
     if tally.n_errors and not skip_invalid:
         raise RowErrors(str(path), tally.errors, more=tally.n_errors - len(tally.errors))
 
 
-def _stage_and_write(
-    store: Store,
+def _parse_chunks(
     rows: Iterable[tuple[int, dict[str, Any] | ValidationError]],
-    prepare: Callable[[list[tuple[int, dict[str, Any]]]], list[T]],
-    write: Callable[[list[T]], None],
-    tally: _Tally,
+    parse: Callable[..., list[Any]],
+    tally: ReadTally,
     skip_invalid: bool,
     chunk_size: int,
-    progress: ProgressFactory = no_progress,
-    description: str = "",
-) -> None:
-    with staging(store.db) as stage, progress(description, None) as advance:
-        for chunk in _chunks(rows, chunk_size):
-            good: list[tuple[int, dict[str, Any]]] = []
-            for line, row in chunk:
-                tally.read += 1
-                if isinstance(row, ValidationError):
-                    tally.error(row)
-                else:
-                    good.append((line, row))
-            items = prepare(good)
-            if skip_invalid or not tally.n_errors:
-                stage.put(items)
-            advance(len(chunk))
-        if tally.n_errors and not skip_invalid:
-            return
-        with store.db.atomic():
-            for items in stage:
-                write(items)
+) -> Iterator[tuple[int, list[Any]]]:
+    for chunk in _chunks(rows, chunk_size):
+        good: list[tuple[int, dict[str, Any]]] = []
+        for line, row in chunk:
+            tally.read += 1
+            if isinstance(row, ValidationError):
+                tally.error(row)
+            else:
+                good.append((line, row))
+        items = parse(good)
+        if not tally.n_errors or skip_invalid:
+            yield len(chunk), items
+        else:
+            yield len(chunk), []
+
+
+PARSERS: dict[str, Callable[[dict[str, Any], int], Any]] = {
+    "customers": validate.customer,
+    "purchases": validate.purchase,
+}
+"""Row parsers of the record files; feedback goes through :func:`prepare_feedback`."""
+
+
+def _parser(
+    kind: FileKind,
+    tally: ReadTally,
+    channel: str | None,
+    languages: LanguageIdentifier | None,
+    pseudonyms: Pseudonymiser,
+) -> Callable[..., list[Any]]:
+    if kind == "feedback":
+        detector = languages or LanguageIdentifier()
+        return lambda rows, source_ids: prepare_feedback(
+            rows,
+            channel=channel,
+            languages=detector,
+            on_error=tally.error,
+            redactions=tally.redactions,
+            pseudonyms=pseudonyms,
+            source_ids=source_ids,
+        )
+    try:
+        parse = PARSERS[kind]
+    except KeyError:
+        raise ValueError(
+            f"Unknown file kind '{kind}'. Allowed: feedback, {', '.join(PARSERS)}."
+        ) from None
+
+    def records(rows: list[tuple[int, dict[str, Any]]]) -> list[Any]:
+        items = []
+        for line, row in rows:
+            try:
+                items.append(_protect(parse(row, line), pseudonyms, tally.redactions))
+            except ValidationError as exc:
+                tally.error(exc)
+        return items
+
+    return records
+
+
+def _protect(item: Any, pseudonyms: Pseudonymiser, redactions: dict[str, int]) -> Any:
+    """A customer or purchase with its personal identifiers pseudonymised."""
+    if isinstance(item, Customer):
+        return pseudonyms.customer(item, redactions)
+    if isinstance(item, Purchase):
+        return pseudonyms.purchase(item)
+    return item
 
 
 def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -360,17 +265,3 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
             chunk = []
     if chunk:
         yield chunk
-
-
-def _report(path: str | Path, tally: _Tally) -> IngestReport:
-    return IngestReport(
-        path=str(path),
-        read=tally.read,
-        inserted=tally.inserted,
-        updated=tally.updated,
-        unchanged=tally.unchanged,
-        skipped=tally.n_errors,
-        errors=[str(e) for e in tally.errors],
-        redactions=dict(tally.redactions),
-        keys=tally.keys,
-    )

@@ -11,7 +11,9 @@ Example:
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import cast
 
 from textinsight.store.embeddings import EmbeddingCache
 from textinsight.store.erase import Erased, Erasure
@@ -21,6 +23,7 @@ from textinsight.store.retry import DEFAULT_WRITE_WAIT_S, WaitingDatabase
 from textinsight.store.runs import ExportRow, RunTables
 from textinsight.store.schema import migrate
 from textinsight.store.secret import database_secret
+from textinsight.store.staging import Staging, staging
 from textinsight.store.version import DataVersion
 
 __all__ = ["DataVersion", "Erased", "ExportRow", "Store", "text_hash"]
@@ -55,6 +58,16 @@ class Store:
     def database_secret(self, name: str = "pseudonym_key") -> str:
         """A random secret created once and kept in this database (``store.secret``)."""
         return database_secret(self.db, name)
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """One transaction around the writes inside it: all of them, or none when an
+        exception leaves the block (nested: a savepoint)."""
+        return cast(AbstractContextManager[None], self.db.atomic())
+
+    def staging(self) -> AbstractContextManager[Staging]:
+        """A connection-private TEMP table to prepare a file in without holding the
+        write lock (``store.staging``)."""
+        return staging(self.db)
 
     def close(self) -> None:
         """Close the connection."""

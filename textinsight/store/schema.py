@@ -114,7 +114,15 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, language)
     );
     """,
-    # 4 (#12): which process runs a run (a run whose process is gone shows as abandoned);
+    # 4: each run's fitted ThemeClusterer (to_state), with its theme ids in label order
+    """
+    CREATE TABLE clusterers (
+        run_id INTEGER PRIMARY KEY REFERENCES runs (id),
+        theme_ids TEXT NOT NULL,
+        state BLOB NOT NULL
+    );
+    """,
+    # 5 (#12): which process runs a run (a run whose process is gone shows as abandoned);
     # every file ingest gets an id, kept on the feedback rows it inserted (delete --ingest)
     """
     ALTER TABLE runs ADD COLUMN pid INTEGER;
