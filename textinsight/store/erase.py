@@ -9,7 +9,6 @@ metrics, keywords) are left as they were computed; a new run recomputes them.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -159,8 +158,3 @@ class Erasure:
                     [dumps(kept), run_id, theme_id],
                 )
         return dropped
-
-
-def fingerprint(value: str) -> str:
-    """A short non-reversible tag for logs (never log the customer id itself)."""
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:8]
