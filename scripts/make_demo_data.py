@@ -11,11 +11,14 @@ loyalty club, Nordhem Club. The script writes four UTF-8 files:
   e-mail-like: greeting and sign-off sit on lines of their own inside the quoted text.
 - ``social.jsonl``: channel ``social``, the same keys plus ``handle``; missing values are null.
 - ``customers.csv``: ``customer_id,segment,is_member,joined_at,value,churned_at``; ``value`` is
-  the revenue in SEK over the 12 months 2025-11-01..2026-10-31 and equals the sum of that
+  the revenue in SEK over the 12 months 2025-12-01..2026-11-30 and equals the sum of that
   customer's purchases in that window.
-- ``purchases.csv``: ``customer_id,purchased_at,amount`` from 2025-06-01 to 2026-10-31.
+- ``purchases.csv``: ``customer_id,purchased_at,amount`` from 2025-04-01 to 2026-11-30.
 
-Feedback is dated 2026-04-01..2026-10-31: fourteen themes (``THEMES``, ``LABELS``) plus ~5%
+Feedback is dated 2026-01-28..2026-08-29 and purchases and churn are observed until
+2026-11-30 (``DATA_END``), so every item has more than 90 days of follow-up: the value
+stage's forward window (churn and repurchase within 90 days after the reference day) sees
+every theme's customers. Fourteen themes (``THEMES``, ``LABELS``) plus ~5%
 off-topic noise; ~30% of rows state their ``language``; ~3% contain fake personal data
 (e-mail, phone, sometimes a Luhn-valid card number); ~1% repeat another row's text under a
 new ``source_id`` (the same customer submitting twice). ``--truth PATH`` also writes the true
@@ -23,8 +26,11 @@ theme and language of every row (not part of the committed sample).
 
 Planted effects (the summary printed at the end shows the realised numbers):
 
-- Baseline: customers without themed feedback churn 10%.
-- ``late_delivery`` and ``lost_parcel``: churn 33%; fewer purchases in the 90 days after.
+- Baseline: 10% of the customers without themed feedback who are active on any given day
+  churn within the next 90 days (customers who never wrote leave at a constant daily hazard;
+  about a third of them leave by 2026-11-30), the reference churn rate of a forward window.
+- ``late_delivery`` and ``lost_parcel``: churn 33% (2..80 days after the customer's last
+  feedback); fewer purchases in the 90 days after.
 - ``rude_staff``: churn 28% and by far the highest-value writers (the expensive problem).
 - ``helpful_staff`` and ``easy_returns``: churn ~5%; about twice the purchase rate in the 90
   days after the feedback (clearly higher repurchase than everyone else).
@@ -33,11 +39,13 @@ Planted effects (the summary printed at the end shows the realised numbers):
 - ``member_prices``: members only, churn 6%, more purchases afterwards.
 - ``slow_refund``, ``checkout_failure``, ``broken_on_arrival``, ``app_login``: churn 15-18%.
 - ``out_of_stock``: mildly negative wording but no effect on churn or purchases (a control).
-- Trends: ``app_login`` surges after the app update of 2026-09-17 (the last six weeks);
-  ``late_delivery`` peaks 2026-06-08..07-05 (and 08-10..08-23); ``club_spam`` peaks in
-  campaign weeks; ``store_queues`` in the summer sale.
-- Churn is dated after the customer's last feedback; churned customers make no purchases on
-  or after ``churned_at``. Churn is planted at the exact rate per group (see ``plant_churn``).
+- Trends: ``app_login`` surges after the app update of 2026-07-16 (the last six weeks);
+  ``late_delivery`` peaks in the spring rush 2026-04-06..05-03 (and 06-08..06-21);
+  ``club_spam`` peaks in campaign weeks; ``store_queues`` in the spring sale
+  (2026-04-20..05-10); ``store_atmosphere`` rises with the summer collection (from 06-30).
+- A writer's churn is dated 2..80 days after their last feedback, at the exact rate of their
+  group (see ``plant_churn``); churned customers make no purchases on or after
+  ``churned_at``. Nothing is dated after 2026-11-30.
 """
 
 from __future__ import annotations
@@ -45,6 +53,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import random
 import sys
 from collections import Counter, defaultdict
@@ -56,19 +65,21 @@ from statistics import mean, median
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import demo_phrases as ph  # noqa: E402
 
-FEEDBACK_START, FEEDBACK_END = date(2026, 4, 1), date(2026, 10, 31)
-PURCHASE_START, VALUE_START = date(2025, 6, 1), date(2025, 11, 1)
-APP_UPDATE = date(2026, 9, 17)
-SUMMER_SALE = (date(2026, 6, 22), date(2026, 7, 12))
+FEEDBACK_START, FEEDBACK_END = date(2026, 1, 28), date(2026, 8, 29)
+DATA_END = date(2026, 11, 30)  # purchases and churn are observed until here
+PURCHASE_START, VALUE_START = date(2025, 4, 1), date(2025, 12, 1)
+APP_UPDATE = date(2026, 7, 16)
+SPRING_SALE = (date(2026, 4, 20), date(2026, 5, 10))
 DELIVERY_PEAKS = [
-    (date(2026, 6, 8), date(2026, 7, 5), 3.5),
-    (date(2026, 8, 10), date(2026, 8, 23), 2),
+    (date(2026, 4, 6), date(2026, 5, 3), 3.5),
+    (date(2026, 6, 8), date(2026, 6, 21), 2),
 ]
 # fmt: off
 CAMPAIGNS = [  # Nordhem Club member weeks: (first day, days)
-    (date(2025, 6, 16), 7), (date(2025, 8, 25), 7), (date(2025, 10, 6), 7),
-    (date(2025, 11, 24), 7), (date(2025, 12, 26), 10), (date(2026, 2, 23), 7),
-    (date(2026, 5, 4), 7), (date(2026, 6, 15), 7), (date(2026, 8, 24), 7), (date(2026, 10, 5), 7),
+    (date(2025, 4, 14), 7), (date(2025, 6, 23), 7), (date(2025, 8, 4), 7),
+    (date(2025, 9, 22), 7), (date(2025, 10, 24), 10), (date(2025, 12, 22), 7),
+    (date(2026, 3, 2), 7), (date(2026, 4, 13), 7), (date(2026, 6, 22), 7), (date(2026, 8, 3), 7),
+    (date(2026, 9, 28), 7), (date(2026, 11, 23), 7),
 ]
 # fmt: on
 N_CUSTOMERS = 1500
@@ -248,10 +259,10 @@ def day_weight(theme: str | None, d: date) -> float:
             w *= factor if theme == "late_delivery" else (1 + factor) / 2
     if theme in ("club_spam", "member_prices") and in_campaign(d):
         w *= 3.5 if theme == "club_spam" else 2.0
-    if theme == "store_queues" and SUMMER_SALE[0] <= d <= SUMMER_SALE[1]:
+    if theme == "store_queues" and SPRING_SALE[0] <= d <= SPRING_SALE[1]:
         w *= 2.2
-    if theme == "store_atmosphere" and d >= date(2026, 9, 1):
-        w *= 1.4  # the autumn collection
+    if theme == "store_atmosphere" and d >= date(2026, 6, 30):
+        w *= 1.4  # the summer collection
     if theme in ("store_queues", "store_atmosphere", "helpful_staff", "rude_staff"):
         w *= 1.5 if d.weekday() >= 5 else 1.0
     return w
@@ -373,7 +384,8 @@ def make_customers(rng: random.Random) -> list[Customer]:
             target = 2200 * rng.lognormvariate(0, 0.35)
         else:
             target = 3000 * SEGMENTS[segment][1] * rng.lognormvariate(0, 0.95)
-        joined = date(2026, 3, 31) - timedelta(days=min(int(rng.expovariate(1 / 1000)), 5200))
+        tenure = min(int(rng.expovariate(1 / 1000)), 5200)  # days before the feedback starts
+        joined = FEEDBACK_START - timedelta(days=1 + tenure)
         customers.append(
             Customer(
                 customer_id=f"C-{10001 + i}",
@@ -637,22 +649,29 @@ def plant_churn(rng: random.Random, customers: list[Customer]) -> None:
     """Churn each group at exactly its planted rate, so small themes still show their effect.
 
     A customer's group is the theme with the worst planted churn among the themes they wrote
-    about (the best one when none is worse than the baseline), or the baseline. Churn comes
-    2..80 days after the customer's last feedback of any kind, within the data window.
+    about (the best one when none is worse than the baseline), or the baseline. A writer's
+    churn comes 2..80 days after their last feedback of any kind (inside every forward
+    window of 90 days that starts at their feedback). A customer who never wrote leaves at a
+    constant daily hazard from ``FEEDBACK_START`` (or 30 days after joining) until
+    ``DATA_END``, set so that ``BASE_CHURN`` of those still active on any day churn within
+    the next 90 days: the reference churn rate whatever reference day the analysis picks.
     """
     groups: dict[str, list[Customer]] = defaultdict(list)
     for c in customers:
         themes = sorted({t for _, t in c.feedback}, key=lambda t: (BY_KEY[t].churn, t))
         worse = [t for t in themes if BY_KEY[t].churn > BASE_CHURN]
         groups[worse[-1] if worse else themes[0] if themes else "baseline"].append(c)
+    hazard = -math.log(1 - BASE_CHURN) / 90  # per day: BASE_CHURN within any 90 days
     for key, members in groups.items():
         rate = BY_KEY[key].churn if key in BY_KEY else BASE_CHURN
-        for c in rng.sample(members, round(rate * len(members))):
-            if c.last_contact is None:  # a quiet customer leaves some time in 2026
-                earliest = max(date(2026, 1, 1), c.joined_at + timedelta(days=30))
-                days = rng.randrange((FEEDBACK_END - earliest).days + 1)
-                c.churned_at = earliest + timedelta(days=days)
-            elif (room := (FEEDBACK_END - c.last_contact).days) >= 2:
+        quiet = [c for c in members if c.last_contact is None]
+        for c in quiet:  # a customer who never wrote: constant hazard
+            earliest = max(FEEDBACK_START, c.joined_at + timedelta(days=30))
+            at = earliest + timedelta(days=int(rng.expovariate(hazard)))
+            c.churned_at = at if at <= DATA_END else None
+        writers = [c for c in members if c.last_contact is not None]
+        for c in rng.sample(writers, round(rate * len(writers))):
+            if (room := (DATA_END - c.last_contact).days) >= 2:
                 c.churned_at = c.last_contact + timedelta(days=rng.randint(2, min(80, room)))
 
 
@@ -665,7 +684,7 @@ def plant_purchases(rng: random.Random, customers: list[Customer]) -> None:
         for d, t in sorted(c.feedback):
             firsts.setdefault(t, d)
         start = max(PURCHASE_START, c.joined_at)
-        end = c.churned_at - timedelta(days=1) if c.churned_at else FEEDBACK_END
+        end = c.churned_at - timedelta(days=1) if c.churned_at else DATA_END
         for d in days_between(start, end):
             campaign = in_campaign(d)
             if c.hunter:
@@ -791,17 +810,25 @@ def summarize(rows: list[Row], customers: list[Customer]) -> None:
         f"SEK; purchases {sum(len(c.purchases) for c in customers)}"
     )
     quiet = [c for c in customers if not c.feedback]
-    print(f"baseline, customers without themed feedback (n={len(quiet)}): churn {churn(quiet)}")
+    firsts = sorted(min(d for d, _ in c.feedback) for c in customers if c.feedback)
+    landmark = firsts[len(firsts) // 2]  # the analysis' reference day for never-writers
+    active = [c for c in quiet if c.churned_at is None or c.churned_at > landmark]
+    ahead = [c for c in active if c.churned_at and c.churned_at <= landmark + timedelta(days=90)]
+    print(
+        f"baseline, customers without themed feedback (n={len(quiet)}): churn {churn(quiet)} "
+        f"by {DATA_END}; {pct(len(ahead), len(active)).strip()} of the {len(active)} active on "
+        f"{landmark} (the writers' median first day) churn within 90 days"
+    )
     print(
         "per theme: churn of its customers vs everyone else; buy90 = share with a purchase "
         "in the 90 days after their first feedback on it (others: after their first feedback, "
-        "or 2026-07-01); n90 = mean purchases in those 90 days; value = median"
+        "or 2026-04-29); n90 = mean purchases in those 90 days; value = median"
     )
     print(
         f"{'theme':18} {'rows':>5} {'cust':>5} {'planted':>7} {'churn':>7} {'others':>7} "
         f"{'buy90':>7} {'others':>7} {'n90':>5} {'value':>7}"
     )
-    first_any = {c: min((d for d, _ in c.feedback), default=date(2026, 7, 1)) for c in customers}
+    first_any = {c: min((d for d, _ in c.feedback), default=date(2026, 4, 29)) for c in customers}
     for theme in THEMES:
         inside = [c for c in customers if any(t == theme.key for _, t in c.feedback)]
         outside = [c for c in customers if c not in inside]
@@ -824,7 +851,7 @@ def summarize(rows: list[Row], customers: list[Customer]) -> None:
             f"{pct(sum(c.is_member for c in group), len(group)).strip()}"
         )
     windows = [
-        ("app_login", date(2026, 9, 19), FEEDBACK_END),
+        ("app_login", APP_UPDATE + timedelta(days=2), FEEDBACK_END),
         ("late_delivery", *DELIVERY_PEAKS[0][:2]),
     ]
     for key, first, last in windows:
