@@ -24,6 +24,11 @@ off-topic noise; ~30% of rows state their ``language``; ~3% contain fake persona
 new ``source_id`` (the same customer submitting twice). ``--truth PATH`` also writes the true
 theme and language of every row (not part of the committed sample).
 
+Customers: 1,500 who may write (``N_CUSTOMERS``; about 1,140 do) and 2,500 who never write
+(``N_SILENT``, drawn from a second seeded generator so the feedback does not change with
+their number): most of a retailer's customers never write, and they are the value stage's
+reference group.
+
 Planted effects (the summary printed at the end shows the realised numbers):
 
 - Baseline: 10% of the customers without themed feedback who are active on any given day
@@ -43,7 +48,8 @@ Planted effects (the summary printed at the end shows the realised numbers):
   ``late_delivery`` peaks in the spring rush 2026-04-06..05-03 (and 06-08..06-21);
   ``club_spam`` peaks in campaign weeks; ``store_queues`` in the spring sale
   (2026-04-20..05-10); ``store_atmosphere`` rises with the summer collection (from 06-30).
-- A writer's churn is dated 2..80 days after their last feedback, at the exact rate of their
+- A writer's churn is dated 2..80 days after their last feedback (and within 88 days of
+  their first feedback on the theme where their writing allows), at the exact rate of their
   group (see ``plant_churn``); churned customers make no purchases on or after
   ``churned_at``. Nothing is dated after 2026-11-30.
 """
@@ -82,7 +88,8 @@ CAMPAIGNS = [  # Nordhem Club member weeks: (first day, days)
     (date(2026, 9, 28), 7), (date(2026, 11, 23), 7),
 ]
 # fmt: on
-N_CUSTOMERS = 1500
+N_CUSTOMERS = 1500  # the customers who may write feedback
+N_SILENT = 2500  # customers who never write (most of a retailer's customers)
 BASE_CHURN = 0.10
 COUNTRY_LANG = {"SE": "sv", "NO": "no", "DK": "da"}
 LANG_COUNTRY = {v: k for k, v in COUNTRY_LANG.items()}
@@ -372,9 +379,10 @@ def fill(template: str, slots: Slots) -> str:
 # --- customers -------------------------------------------------------------------------------
 
 
-def make_customers(rng: random.Random) -> list[Customer]:
+def make_customers(rng: random.Random, count: int = N_CUSTOMERS, first: int = 0) -> list[Customer]:
+    """``count`` customers numbered from ``C-{10001 + first}``."""
     customers = []
-    for i in range(N_CUSTOMERS):
+    for i in range(first, first + count):
         country = rng.choices(["SE", "NO", "DK"], weights=[42, 31, 27])[0]
         lang = "en" if rng.random() < 0.19 else COUNTRY_LANG[country]
         segment = rng.choices(list(SEGMENTS), weights=[s[0] for s in SEGMENTS.values()])[0]
@@ -650,8 +658,9 @@ def plant_churn(rng: random.Random, customers: list[Customer]) -> None:
 
     A customer's group is the theme with the worst planted churn among the themes they wrote
     about (the best one when none is worse than the baseline), or the baseline. A writer's
-    churn comes 2..80 days after their last feedback of any kind (inside every forward
-    window of 90 days that starts at their feedback). A customer who never wrote leaves at a
+    churn comes 2..80 days after their last feedback of any kind and, where their writing
+    allows, within 88 days of their first feedback on the group's theme (inside the forward
+    window of 90 days that starts there). A customer who never wrote leaves at a
     constant daily hazard from ``FEEDBACK_START`` (or 30 days after joining) until
     ``DATA_END``, set so that ``BASE_CHURN`` of those still active on any day churn within
     the next 90 days: the reference churn rate whatever reference day the analysis picks.
@@ -671,8 +680,11 @@ def plant_churn(rng: random.Random, customers: list[Customer]) -> None:
             c.churned_at = at if at <= DATA_END else None
         writers = [c for c in members if c.last_contact is not None]
         for c in rng.sample(writers, round(rate * len(writers))):
-            if (room := (DATA_END - c.last_contact).days) >= 2:
-                c.churned_at = c.last_contact + timedelta(days=rng.randint(2, min(80, room)))
+            assert c.last_contact is not None
+            # within 88 days of their first feedback on the theme where their writing allows
+            first = min((d for d, t in c.feedback if t == key), default=c.last_contact)
+            latest = min(80, max(2, (first - c.last_contact).days + 88))
+            c.churned_at = c.last_contact + timedelta(days=rng.randint(2, latest))
 
 
 def plant_purchases(rng: random.Random, customers: list[Customer]) -> None:
@@ -873,6 +885,7 @@ def main(argv: list[str] | None = None) -> None:
     customers = make_customers(rng)
     rows = make_rows(rng)
     assign_customers(rng, rows, customers)
+    customers += make_customers(random.Random(args.seed + 1), N_SILENT, N_CUSTOMERS)
     place_rows(rng, rows)
     write_texts(rng, rows)
     rows = add_resubmissions(rng, rows)
