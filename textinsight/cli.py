@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -19,40 +18,10 @@ import click
 from textinsight.config import Settings, get_settings
 from textinsight.errors import TextInsightError
 from textinsight.ingest.load import FileKind
-from textinsight.progress import Advance
+from textinsight.progress import rich_progress as _progress
 from textinsight.queries import MAX_LIMIT, SORT_KEYS, list_themes, theme_detail
 from textinsight.records import IngestReport, Theme, theme_json
 from textinsight.store import Store
-
-
-@contextmanager
-def _progress(description: str, total: int | None = None) -> Iterator[Advance]:
-    """A rich progress bar on a terminal; silent when stderr is a pipe."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    columns = [
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    ]
-    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task(description, total=total)
-
-        def advance(n: int = 1) -> None:
-            bar.advance(task, n)
-
-        yield advance
 
 
 def _store(ctx: click.Context) -> Store:
