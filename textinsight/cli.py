@@ -388,13 +388,11 @@ def trends(ctx: click.Context, run_id: int | None, fmt: str) -> None:
 def emerging(ctx: click.Context, min_size: int, fmt: str) -> None:
     """Candidate new themes: dense groups in the feedback no current theme holds."""
     from textinsight.emerging import find_emerging
-    from textinsight.stages.embed import embedder_for_model
 
     settings = get_settings()
-    store = _store(ctx)
     pool, found = find_emerging(
-        store,
-        embedder_for_model(store.runs.current().model_id, settings.model_dir),
+        _store(ctx),
+        model_dir=settings.model_dir,
         seed=settings.seed,
         min_size=min_size,
         batch_size=settings.batch_size,
