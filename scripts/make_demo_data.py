@@ -24,16 +24,18 @@ off-topic noise; ~30% of rows state their ``language``; ~3% contain fake persona
 new ``source_id`` (the same customer submitting twice). ``--truth PATH`` also writes the true
 theme and language of every row (not part of the committed sample).
 
-Customers: 1,500 who may write (``N_CUSTOMERS``; about 1,140 do) and 2,500 who never write
-(``N_SILENT``, drawn from a second seeded generator so the feedback does not change with
-their number): most of a retailer's customers never write, and they are the value stage's
-reference group.
+Customers: 4,000, of whom about 2,100 write: 1,500 drawn first (``N_CUSTOMERS``) and 2,500
+more (``N_SILENT``, from a second seeded generator so that the texts do not change with
+their number). After the texts are written, ``SPREAD`` (70%) of each customer's later items
+move to a customer of the same language and country who had not written
+(``spread_writers``), so most writers write once, as in real data. The ~2,000 customers
+without themed feedback are the value stage's reference group.
 
 Planted effects (the summary printed at the end shows the realised numbers):
 
 - Baseline: 10% of the customers without themed feedback who are active on any given day
   churn within the next 90 days (customers who never wrote leave at a constant daily hazard;
-  about a third of them leave by 2026-11-30), the reference churn rate of a forward window.
+  about 30% of them leave by 2026-11-30), the reference churn rate of a forward window.
 - ``late_delivery`` and ``lost_parcel``: churn 33% (2..80 days after the customer's last
   feedback); fewer purchases in the 90 days after.
 - ``rude_staff``: churn 28% and by far the highest-value writers (the expensive problem).
@@ -89,7 +91,8 @@ CAMPAIGNS = [  # Nordhem Club member weeks: (first day, days)
 ]
 # fmt: on
 N_CUSTOMERS = 1500  # the customers who may write feedback
-N_SILENT = 2500  # customers who never write (most of a retailer's customers)
+N_SILENT = 2500  # customers who would never write (most of a retailer's customers)
+SPREAD = 0.7  # share of a customer's later items moved to a customer who had not written
 BASE_CHURN = 0.10
 COUNTRY_LANG = {"SE": "sv", "NO": "no", "DK": "da"}
 LANG_COUNTRY = {v: k for k, v in COUNTRY_LANG.items()}
@@ -650,6 +653,40 @@ def add_resubmissions(rng: random.Random, rows: list[Row]) -> list[Row]:
     return rows
 
 
+def spread_writers(rng: random.Random, rows: list[Row], customers: list[Customer]) -> None:
+    """Most customers write once: move ``SPREAD`` of each customer's later items (with their
+    resubmissions) to a customer of the same language and country who has not written.
+
+    Runs after the texts are written (so the texts do not depend on it), then rebuilds every
+    customer's ``feedback`` and ``last_contact`` from the rows.
+    """
+    pools: dict[tuple[str, str], list[Customer]] = defaultdict(list)
+    for c in customers:
+        if c.last_contact is None:
+            pools[(c.lang, c.country)].append(c)
+    seen: set[str] = set()
+    moved: dict[tuple[str, str], Customer] = {}  # (customer id, text) -> new customer
+    for row in rows:  # in time order: a resubmission follows its original
+        c = row.customer
+        if c is None:
+            continue
+        pool = pools[(c.lang, c.country)]
+        if row.resubmitted and (c.customer_id, row.text) in moved:
+            row.customer = moved[(c.customer_id, row.text)]
+        elif c.customer_id in seen and not row.resubmitted and pool and rng.random() < SPREAD:
+            row.customer = moved[(c.customer_id, row.text)] = pool.pop(rng.randrange(len(pool)))
+        seen.add(c.customer_id)
+        if row.handle is not None and row.customer is not c:
+            row.handle = row.customer.handle
+    for c in customers:
+        c.feedback, c.last_contact = [], None
+    for row in rows:
+        if row.customer:
+            row.customer.last_contact = row.at.date()
+            if row.theme:
+                row.customer.feedback.append((row.at.date(), row.theme))
+
+
 # --- outcomes --------------------------------------------------------------------------------
 
 
@@ -885,10 +922,11 @@ def main(argv: list[str] | None = None) -> None:
     customers = make_customers(rng)
     rows = make_rows(rng)
     assign_customers(rng, rows, customers)
-    customers += make_customers(random.Random(args.seed + 1), N_SILENT, N_CUSTOMERS)
     place_rows(rng, rows)
     write_texts(rng, rows)
     rows = add_resubmissions(rng, rows)
+    customers += make_customers(random.Random(args.seed + 1), N_SILENT, N_CUSTOMERS)
+    spread_writers(random.Random(args.seed + 2), rows, customers)
     plant_churn(rng, customers)
     plant_purchases(rng, customers)
     write_outputs(args.out, rows, customers, args.truth)
