@@ -27,9 +27,9 @@ theme and language of every row (not part of the committed sample).
 Customers: 4,000, of whom about 2,100 write: 1,500 drawn first (``N_CUSTOMERS``) and 2,500
 more (``N_SILENT``, from a second seeded generator so that the texts do not change with
 their number). After the texts are written, ``SPREAD`` (70%) of each customer's later items
-move to a customer of the same language and country who had not written
-(``spread_writers``), so most writers write once, as in real data. The ~2,000 customers
-without themed feedback are the value stage's reference group.
+move to a customer of the same language and country who had not written, drawn like the
+theme's writers (``spread_writers``), so most writers write once, as in real data. The
+~2,000 customers without themed feedback are the value stage's reference group.
 
 Planted effects (the summary printed at the end shows the realised numbers):
 
@@ -655,7 +655,8 @@ def add_resubmissions(rng: random.Random, rows: list[Row]) -> list[Row]:
 
 def spread_writers(rng: random.Random, rows: list[Row], customers: list[Customer]) -> None:
     """Most customers write once: move ``SPREAD`` of each customer's later items (with their
-    resubmissions) to a customer of the same language and country who has not written.
+    resubmissions) to a customer of the same language and country who has not written,
+    drawn like the theme's writers (``writer_weight``).
 
     Runs after the texts are written (so the texts do not depend on it), then rebuilds every
     customer's ``feedback`` and ``last_contact`` from the rows.
@@ -673,8 +674,12 @@ def spread_writers(rng: random.Random, rows: list[Row], customers: list[Customer
         pool = pools[(c.lang, c.country)]
         if row.resubmitted and (c.customer_id, row.text) in moved:
             row.customer = moved[(c.customer_id, row.text)]
-        elif c.customer_id in seen and not row.resubmitted and pool and rng.random() < SPREAD:
-            row.customer = moved[(c.customer_id, row.text)] = pool.pop(rng.randrange(len(pool)))
+        elif c.customer_id in seen and not row.resubmitted and rng.random() < SPREAD:
+            weights = [writer_weight(row.theme, x) for x in pool]  # who is affected by what
+            if sum(weights) > 0:
+                new = rng.choices(pool, weights=weights)[0]
+                pool.remove(new)
+                row.customer = moved[(c.customer_id, row.text)] = new
         seen.add(c.customer_id)
         if row.handle is not None and row.customer is not c:
             row.handle = row.customer.handle
