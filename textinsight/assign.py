@@ -1,13 +1,15 @@
 """Assign new feedback to the current run's themes without re-clustering.
 
 Uses the same rule as the end of a run (``cluster.assign_to_centroids`` with the
-run's threshold, after removing the run's per-language offsets), so a text gets the
-same theme either way.
+run's threshold and novelty test, after removing the run's per-language offsets), so
+a text gets the same theme either way, and a text about no known theme stays
+unassigned for ``emerging`` to find.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -25,15 +27,57 @@ def themes_for(
     """The run's theme id for each vector (``None``: unassigned) and its similarity.
 
     The rule a run ends with: the run's per-language offsets removed, then
-    ``assign_to_centroids`` with the run's centroids and threshold.
+    ``assign_to_centroids`` with the run's centroids, threshold and novelty test.
     """
-    theme_ids, centroids = store.runs.centroids(run.id)
-    if not theme_ids:
+    rule = RunRule.of(store, run)
+    if not rule.theme_ids:
         return [None] * len(vectors), np.zeros(len(vectors))
-    threshold = float(run.params.get("clusterer", {}).get("assign_threshold", 0.5))
-    space = remove_offsets(vectors, languages, store.runs.offsets(run.id))
-    labels, sims = assign_to_centroids(space, centroids, threshold)
-    return [theme_ids[int(k)] if k >= 0 else None for k in labels], sims
+    labels, sims = rule.assign(remove_offsets(vectors, languages, rule.offsets))
+    return [rule.theme_ids[int(k)] if k >= 0 else None for k in labels], sims
+
+
+@dataclass(frozen=True)
+class RunRule:
+    """What a run's assignment rule needs: theme ids and centroids (rows in that
+    order), threshold, per-language offsets and the novelty test's reference sample
+    and threshold (runs made before the novelty test have neither: no test)."""
+
+    theme_ids: list[int]
+    centroids: np.ndarray
+    threshold: float
+    offsets: dict[str, np.ndarray]
+    reference: np.ndarray
+    novelty: float | None
+
+    @classmethod
+    def of(cls, store: Store, run: RunInfo) -> RunRule:
+        """The rule of stored run ``run``."""
+        theme_ids, centroids = store.runs.centroids(run.id)
+        params = run.params.get("clusterer", {})
+        novelty = params.get("novelty_threshold")
+        return cls(
+            theme_ids=theme_ids,
+            centroids=centroids,
+            threshold=float(params.get("assign_threshold", 0.5)),
+            offsets=store.runs.offsets(run.id),
+            reference=store.runs.reference(run.id),
+            novelty=None if novelty is None else float(novelty),
+        )
+
+    def assign(
+        self,
+        space: np.ndarray,
+        centroid: np.ndarray | None = None,
+        members: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``assign_to_centroids`` of vectors already in the run's space. A candidate
+        theme (its ``centroid`` and its ``members``' vectors, ``emerging.promote``)
+        joins as index ``len(theme_ids)``."""
+        centroids, reference = self.centroids, self.reference
+        if centroid is not None and members is not None:
+            centroids = np.vstack([centroids, centroid[None]]) if len(centroids) else centroid[None]
+            reference = np.vstack([reference, members]) if len(reference) else members
+        return assign_to_centroids(space, centroids, self.threshold, reference, self.novelty)
 
 
 def assign_stored(

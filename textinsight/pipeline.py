@@ -2,6 +2,9 @@
 
 ``embed (cached) -> cluster -> describe -> sentiment -> value -> lineage -> store``
 
+After lineage, themes that kept their id keep their label and kind where their
+content did not really change (``stability.carry_over``).
+
 ``run_pipeline`` records the run as ``running`` first and writes its results in one
 transaction that also makes it current; on any error the run is marked ``failed``
 and the previous current run stays untouched.
@@ -30,6 +33,7 @@ from textinsight.records import (
     ThemeValue,
 )
 from textinsight.sentiment import find_sentiment_model, item_sentiments, mean_sentiment
+from textinsight.stability import carry_over
 from textinsight.store import Store
 from textinsight.value import ValueConfig, compute_theme_values
 
@@ -99,6 +103,9 @@ def run_pipeline(
             store, embedder.model_id, feedback, clusterer, descriptions
         )
         themes = _themes(run_id, theme_ids, feedback, clusterer, descriptions, sentiments, values)
+        if previous is not None:  # labels and kinds that did not really change stay
+            before = {t.id: t for t in store.runs.themes(previous)}
+            themes = carry_over(themes, before, lineage, value_config)
         assignments = [
             Assignment(
                 feedback_id=f.id,
@@ -126,6 +133,7 @@ def run_pipeline(
             lineage=lineage,
             previous_run_id=previous,
             offsets=clusterer.offsets_,
+            reference=clusterer.reference_,
         )
     except BaseException as exc:
         store.runs.fail(run_id, f"{type(exc).__name__}: {exc}")

@@ -91,36 +91,20 @@ class RunTables:
         lineage: Sequence[LineageEvent] = (),
         previous_run_id: int | None = None,
         offsets: Mapping[str, np.ndarray] | None = None,
+        reference: np.ndarray | None = None,
     ) -> None:
         """Write a run's results and make it the current run, all in one transaction.
 
         ``offsets``: the per-language offsets the clusterer removed (its centroids live
         in that space; ``offsets(run_id)`` gives them back for assigning new feedback).
+        ``reference``: the clusterer's reference sample for the novelty test
+        (``reference(run_id)`` gives it back).
         """
         n_unassigned = sum(1 for a in assignments if a.theme_id is None)
         with self._db.atomic():
             self._db.conn.executemany(
-                f"INSERT INTO themes ({THEME_COLUMNS}, centroid) VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        t.id,
-                        run_id,
-                        t.label,
-                        dumps(list(t.keywords)),
-                        t.size,
-                        t.share,
-                        dumps(list(t.quotes)),
-                        dumps(t.languages),
-                        dumps(t.channels),
-                        t.sentiment,
-                        t.x,
-                        t.y,
-                        None if t.value is None else dumps(asdict(t.value)),
-                        np.asarray(c, dtype=np.float32).tobytes(),
-                    )
-                    for t, c in zip(themes, centroids, strict=True)
-                ],
+                _INSERT_THEME,
+                [_theme_row(run_id, t, c) for t, c in zip(themes, centroids, strict=True)],
             )
             self._db.conn.executemany(
                 "INSERT INTO assignments (run_id, feedback_id, theme_id, probability, sentiment) "
@@ -152,6 +136,8 @@ class RunTables:
                     for code, v in (offsets or {}).items()
                 ],
             )
+            if reference is not None:
+                self._put_reference(run_id, reference)
             self._db.execute("UPDATE runs SET is_current = 0 WHERE is_current = 1")
             self._db.execute(
                 "UPDATE runs SET status = 'complete', is_current = 1, finished_at = ?, "
@@ -180,6 +166,42 @@ class RunTables:
                     for a in assignments
                 ],
             )
+
+    def add_theme(
+        self,
+        run_id: int,
+        theme: Theme,
+        centroid: np.ndarray,
+        assignments: Sequence[Assignment],
+        members: np.ndarray,
+    ) -> None:
+        """Add a theme to a complete run (``emerging.promote``), in one transaction: its
+        row, a ``promoted`` lineage event, its feedback's assignments, its ``members``'
+        vectors appended to the run's reference sample, and the run's counts."""
+        with self._db.atomic():
+            old = self.reference(run_id)
+            rows = np.asarray(members, dtype=np.float32)
+            self._put_reference(run_id, np.vstack([old, rows]) if len(old) else rows)
+            self._db.execute(_INSERT_THEME, list(_theme_row(run_id, theme, centroid)))
+            self._db.execute(
+                "INSERT INTO lineage (run_id, theme_id, kind, previous_run_id, previous_ids, "
+                "similarity) VALUES (?, ?, 'promoted', NULL, '[]', NULL)",
+                [run_id, theme.id],
+            )
+            self.add_assignments(run_id, assignments)
+            self._db.execute(
+                "UPDATE runs SET n_themes = n_themes + 1, n_unassigned = "
+                "(SELECT count(*) FROM assignments WHERE run_id = ? AND theme_id IS NULL) "
+                "WHERE id = ?",
+                [run_id, run_id],
+            )
+
+    def _put_reference(self, run_id: int, reference: np.ndarray) -> None:
+        vectors = np.ascontiguousarray(reference, dtype=np.float32)
+        self._db.execute(
+            "INSERT OR REPLACE INTO run_reference (run_id, dim, vectors) VALUES (?, ?, ?)",
+            [run_id, int(vectors.shape[1]) if vectors.ndim == 2 else 0, vectors.tobytes()],
+        )
 
     # -- reading ---------------------------------------------------------------------
     def current(self) -> RunInfo:
@@ -252,6 +274,15 @@ class RunTables:
             "SELECT language, vector FROM language_offsets WHERE run_id = ?", [run_id]
         ).fetchall()
         return {code: np.frombuffer(blob, dtype=np.float32) for code, blob in rows}
+
+    def reference(self, run_id: int) -> np.ndarray:
+        """A run's reference sample for the novelty test (no rows for older runs)."""
+        row = self._db.execute(
+            "SELECT dim, vectors FROM run_reference WHERE run_id = ?", [run_id]
+        ).fetchone()
+        if row is None or not row[0]:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.frombuffer(row[1], dtype=np.float32).reshape(-1, row[0]).copy()
 
     def snapshot(self, run_id: int) -> ThemeSnapshot:
         """A run's theme ids, centroids, keywords and feedback membership, for lineage."""
@@ -329,6 +360,31 @@ class RunTables:
             if week is not None:
                 weekly.setdefault(theme_id, {})[week] = n
         return weekly
+
+
+_INSERT_THEME = (
+    f"INSERT INTO themes ({THEME_COLUMNS}, centroid) VALUES "
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _theme_row(run_id: int, t: Theme, centroid: np.ndarray) -> tuple[Any, ...]:
+    return (
+        t.id,
+        run_id,
+        t.label,
+        dumps(list(t.keywords)),
+        t.size,
+        t.share,
+        dumps(list(t.quotes)),
+        dumps(t.languages),
+        dumps(t.channels),
+        t.sentiment,
+        t.x,
+        t.y,
+        None if t.value is None else dumps(asdict(t.value)),
+        np.asarray(centroid, dtype=np.float32).tobytes(),
+    )
 
 
 def _run(row: tuple[Any, ...]) -> RunInfo:

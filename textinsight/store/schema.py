@@ -114,6 +114,15 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, language)
     );
     """,
+    # 4: a run's reference sample of member vectors for the novelty test
+    # (cluster.novelty_scores): float32 rows of `dim` values
+    """
+    CREATE TABLE run_reference (
+        run_id INTEGER PRIMARY KEY REFERENCES runs (id),
+        dim INTEGER NOT NULL,
+        vectors BLOB NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,193 @@
+"""Themes that hold still: labels and kinds carried across runs, and how stable each is.
+
+A re-run on a little more feedback, or with another seed, re-describes and re-scores
+every theme. Two rules keep what did not really change:
+
+- **Labels follow content.** A theme that kept its id and holds mostly the same
+  feedback as before (member overlap, ``lineage.member_overlap``, at least
+  ``LABEL_OVERLAP``) keeps its previous label: the new label would describe the same
+  members, and a dashboard should not rename a theme for that.
+- **Kinds have hysteresis.** A kept theme keeps its previous kind (pain point,
+  loyalty driver, neutral) unless the evidence has really moved: it leaves a kind only
+  when that kind no longer holds even at the looser false discovery rate
+  ``alpha * KIND_EXIT_FACTOR``, and enters another only when that one holds at the
+  stricter ``alpha / KIND_ENTER_FACTOR``. A q-value that wanders around ``alpha``
+  with a little more feedback so does not flip the verdict.
+
+``theme_stability`` reports, per theme of a run, how long it has kept its id, its
+member overlap with the previous run, and whether its label and kind were kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from textinsight.lineage import LineageEvent, member_overlap
+from textinsight.records import Theme, ThemeValue
+from textinsight.store import Store
+from textinsight.value import ValueConfig
+
+LABEL_OVERLAP = 0.5
+"""Member overlap at or above which a kept theme keeps its previous label."""
+
+KIND_EXIT_FACTOR = 4.0
+"""A kept theme leaves its kind only when it fails at ``alpha * KIND_EXIT_FACTOR``."""
+
+KIND_ENTER_FACTOR = 4.0
+"""A kept theme enters a new kind only when it holds at ``alpha / KIND_ENTER_FACTOR``."""
+
+
+def kind_at(value: ThemeValue, alpha: float, sentiment_threshold: float = 0.0) -> str:
+    """The kind ``value`` earns at false discovery rate ``alpha``.
+
+    The verdict of ``value.verdict.decide`` read back from a theme's q-values and
+    differences (at ``alpha = ValueConfig.alpha`` it gives ``value.kind``): a pain point
+    has a significantly worse churn or repurchase and none better, and a sentiment
+    that is not positive; a loyalty driver the mirror image.
+    """
+    better = worse = False
+    tests = (
+        (value.churn_q, value.churn_diff, -1.0),  # less churn is better
+        (value.repurchase_q, value.repurchase_diff, 1.0),
+    )
+    for q, diff, sign in tests:
+        if q is None or diff is None or q > alpha:
+            continue
+        better |= sign * diff > 0
+        worse |= sign * diff < 0
+    sentiment = value.sentiment
+    negative = sentiment is None or sentiment < -sentiment_threshold
+    positive = sentiment is None or sentiment > sentiment_threshold
+    if worse and not better and negative:
+        return "pain_point"
+    if better and not worse and positive:
+        return "loyalty_driver"
+    return "neutral"
+
+
+def held_kind(previous: str, value: ThemeValue, config: ValueConfig) -> str:
+    """The kind of a kept theme whose previous run called it ``previous``.
+
+    Example:
+        >>> v = ThemeValue(feedback_count=50, customers=40, kind="neutral",
+        ...                churn_q=0.08, churn_diff=0.2, sentiment=-0.4)
+        >>> held_kind("pain_point", v, ValueConfig())  # q 0.08: not enough to leave
+        'pain_point'
+    """
+    if value.kind == previous:
+        return previous
+    relaxed = kind_at(value, config.alpha * KIND_EXIT_FACTOR, config.sentiment_threshold)
+    strict = kind_at(value, config.alpha / KIND_ENTER_FACTOR, config.sentiment_threshold)
+    if previous != "neutral" and relaxed == previous:
+        return previous  # the old verdict still holds, only less surely
+    if value.kind != "neutral" and strict != value.kind:
+        return previous  # the new verdict is not sure enough yet
+    return value.kind
+
+
+def carry_over(
+    themes: Sequence[Theme],
+    previous: Mapping[int, Theme],
+    events: Sequence[LineageEvent],
+    config: ValueConfig | None = None,
+) -> list[Theme]:
+    """``themes`` with the labels and kinds that did not really change taken from
+    ``previous`` (the last run's themes by id); ``events`` are this run's lineage."""
+    config = config or ValueConfig()
+    overlap = {e.theme_id: e.overlap for e in events if e.kind in ("same", "merged")}
+    out = []
+    for theme in themes:
+        before = previous.get(theme.id)
+        if before is None or theme.id not in overlap:
+            out.append(theme)
+            continue
+        if (overlap[theme.id] or 0.0) >= LABEL_OVERLAP:
+            theme = replace(theme, label=before.label)
+        if theme.value is not None and before.value is not None:
+            kind = held_kind(before.value.kind, theme.value, config)
+            if kind != theme.value.kind:
+                theme = replace(theme, value=replace(theme.value, kind=kind))
+        out.append(theme)
+    return out
+
+
+@dataclass(frozen=True)
+class ThemeStability:
+    """How stable one theme of a run is."""
+
+    theme_id: int
+    label: str
+    runs: int
+    """Consecutive runs, up to this one, in which the theme had this id."""
+    event: str
+    """This run's lineage event: same, merged, split or new (``promoted``: added by
+    ``emerging.promote``)."""
+    similarity: float | None
+    overlap: float | None
+    """Member overlap with the previous run's theme of the same id."""
+    label_kept: bool | None
+    kind_kept: bool | None
+    """None where the previous run had no theme with this id."""
+
+
+def theme_stability(store: Store, run_id: int | None = None) -> list[ThemeStability]:
+    """Per theme of a run (default: the current one), how stable it is.
+
+    Raises:
+        NoRunError: no run id given and there is no complete run.
+    """
+    run = store.runs.complete_run(run_id)
+    events = {e.theme_id: e for e in store.runs.lineage(run.id) if e.theme_id is not None}
+    previous = _previous_run(store, run.id)
+    before = {t.id: t for t in store.runs.themes(previous)} if previous else {}
+    overlaps: dict[int, float] = {}
+    if previous is not None:
+        old, new = store.runs.snapshot(previous), store.runs.snapshot(run.id)
+        matrix = member_overlap(old, new)
+        old_index = {t: j for j, t in enumerate(old.ids)}
+        for i, theme_id in enumerate(new.ids):
+            if theme_id in old_index:
+                overlaps[theme_id] = float(matrix[i, old_index[theme_id]])
+    ages = _ages(store, run.id)
+    report = []
+    for theme in store.runs.themes(run.id):
+        event = events.get(theme.id)
+        old_theme = before.get(theme.id)
+        report.append(
+            ThemeStability(
+                theme_id=theme.id,
+                label=theme.label,
+                runs=ages.get(theme.id, 1),
+                event=event.kind if event else "promoted",
+                similarity=event.similarity if event else None,
+                overlap=overlaps.get(theme.id),
+                label_kept=None if old_theme is None else old_theme.label == theme.label,
+                kind_kept=None if old_theme is None else _kind(old_theme) == _kind(theme),
+            )
+        )
+    return report
+
+
+def _kind(theme: Theme) -> str:
+    return theme.value.kind if theme.value else "neutral"
+
+
+def _previous_run(store: Store, run_id: int) -> int | None:
+    earlier = [r.id for r in store.runs.all() if r.status == "complete" and r.id < run_id]
+    return max(earlier) if earlier else None
+
+
+def _ages(store: Store, run_id: int) -> dict[int, int]:
+    """Theme id -> consecutive complete runs up to ``run_id`` that used it."""
+    runs = sorted(r.id for r in store.runs.all() if r.status == "complete" and r.id <= run_id)
+    ages: dict[int, int] = {}
+    alive: set[int] | None = None
+    for rid in reversed(runs):
+        ids = {t.id for t in store.runs.themes(rid)}
+        alive = ids if alive is None else alive & ids
+        if not alive:
+            break
+        for theme_id in alive:
+            ages[theme_id] = ages.get(theme_id, 0) + 1
+    return ages
