@@ -146,11 +146,14 @@ def held_out(bench: Bench) -> dict[str, Any]:
     own = sum(majority.get(done[i] or -1) == topics[i] for i in known_fb) / max(len(known_fb), 1)
     assigned = sum(done[i] is not None for i in known_fb) / max(len(known_fb), 1)
     pool, found = find_emerging(store, bench.embedder, seed=0)
-    surfaced = {}
+    surfaced, spread = {}, {}
     for topic in held:
-        total = sum(1 for i in held_fb if topics[i] == topic)
-        best = max((sum(topics[i] == topic for i in e.feedback_ids) for e in found), default=0)
-        surfaced[topic] = round(best / max(total, 1), 4)
+        total = max(sum(1 for i in held_fb if topics[i] == topic), 1)
+        in_each = [sum(topics[i] == topic for i in e.feedback_ids) for e in found]
+        surfaced[topic] = round(max(in_each, default=0) / total, 4)
+        # candidates that are mostly this topic, however many
+        mostly = [n for n, e in zip(in_each, found, strict=True) if n > len(e.feedback_ids) / 2]
+        spread[topic] = [round(sum(mostly) / total, 4), len(mostly)]
     return {
         "held_out": held,
         "held_out_items": len(held_fb),
@@ -161,6 +164,7 @@ def held_out(bench: Bench) -> dict[str, Any]:
         "emerging_pool": pool,
         "emerging_candidates": len(found),
         "emerging_share_of_topic": surfaced,
+        "emerging_share_in_candidates_mostly_of_topic": spread,
         "emerging_all_topics_70": all(v >= 0.7 for v in surfaced.values()),
     }
 
@@ -235,6 +239,12 @@ def table(result: dict[str, Any]) -> str:
             f"| known-topic items assigned at all | {h['known_assigned']:.1%} |",
             "| emerging: share of each held-out topic in one candidate | "
             + ", ".join(f"{k} {v:.0%}" for k, v in h["emerging_share_of_topic"].items())
+            + " |",
+            "| emerging: share in candidates mostly of that topic (candidates) | "
+            + ", ".join(
+                f"{k} {v[0]:.0%} ({v[1]})"
+                for k, v in h["emerging_share_in_candidates_mostly_of_topic"].items()
+            )
             + " |",
         ]
     for s in result.get("stability", []):
