@@ -72,3 +72,12 @@ def test_carry_over_keeps_label_of_the_same_members_only() -> None:
     out = carry_over(themes, before, events)
     assert [t.label for t in out] == ["late delivery", "staff manager", "new one"]
     assert out[0].value is not None and out[0].value.kind == "pain_point"
+
+
+def test_a_label_still_supported_by_the_keywords_is_kept() -> None:
+    before = {4: make_theme(id=4, label="late / parcel")}
+    themes = [make_theme(id=4, label="delivery / courier", keywords=("courier", "parcel", "late"))]
+    events = [LineageEvent("same", 4, (4,), 0.9, 0.1)]
+    assert carry_over(themes, before, events)[0].label == "late / parcel"
+    moved = [make_theme(id=4, label="delivery / courier", keywords=("courier", "delivery"))]
+    assert carry_over(moved, before, events)[0].label == "delivery / courier"

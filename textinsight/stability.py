@@ -3,10 +3,11 @@
 A re-run on a little more feedback, or with another seed, re-describes and re-scores
 every theme. Two rules keep what did not really change:
 
-- **Labels follow content.** A theme that kept its id and holds mostly the same
-  feedback as before (member overlap, ``lineage.member_overlap``, at least
-  ``LABEL_OVERLAP``) keeps its previous label: the new label would describe the same
-  members, and a dashboard should not rename a theme for that.
+- **Labels follow content.** A theme that kept its id keeps its previous label when
+  it holds mostly the same feedback as before (member overlap,
+  ``lineage.member_overlap``, at least ``LABEL_OVERLAP``) or when every word of that
+  label is still among its keywords (``still_describes``): the new label would
+  describe the same content, and a dashboard should not rename a theme for that.
 - **Kinds have hysteresis.** A kept theme keeps its previous kind (pain point,
   loyalty driver, neutral) unless the evidence has really moved: it leaves a kind only
   when that kind no longer holds even at the looser false discovery rate
@@ -28,7 +29,7 @@ from textinsight.records import Theme, ThemeValue
 from textinsight.store import Store
 from textinsight.value import ValueConfig
 
-LABEL_OVERLAP = 0.5
+LABEL_OVERLAP = 0.4
 """Member overlap at or above which a kept theme keeps its previous label."""
 
 KIND_EXIT_FACTOR = 4.0
@@ -86,6 +87,16 @@ def held_kind(previous: str, value: ThemeValue, config: ValueConfig) -> str:
     return value.kind
 
 
+def still_describes(label: str, theme: Theme) -> bool:
+    """Whether every word of ``label`` is still among the words of ``theme``'s keywords:
+    the new description still supports the old label.
+
+    """
+    words = {w for keyword in theme.keywords for w in keyword.lower().split()}
+    wanted = {w for w in label.lower().replace("/", " ").split()}
+    return bool(wanted) and wanted <= words
+
+
 def carry_over(
     themes: Sequence[Theme],
     previous: Mapping[int, Theme],
@@ -102,7 +113,7 @@ def carry_over(
         if before is None or theme.id not in overlap:
             out.append(theme)
             continue
-        if (overlap[theme.id] or 0.0) >= LABEL_OVERLAP:
+        if (overlap[theme.id] or 0.0) >= LABEL_OVERLAP or still_describes(before.label, theme):
             theme = replace(theme, label=before.label)
         if theme.value is not None and before.value is not None:
             kind = held_kind(before.value.kind, theme.value, config)
