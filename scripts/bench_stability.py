@@ -38,11 +38,10 @@ from pathlib import Path
 from typing import Any
 
 from textinsight.assign import assign_stored, themes_for
-from textinsight.embed import Embedder, embed_feedback, get_embedder
 from textinsight.emerging import find_emerging
-from textinsight.ingest.load import ingest_customers, ingest_feedback, ingest_purchases
-from textinsight.pipeline import run_pipeline
+from textinsight.pipeline import embed_feedback, ingest_file, run_pipeline
 from textinsight.records import StoredFeedback, Theme
+from textinsight.stages.embed import Embedder, get_embedder
 from textinsight.store import Store
 
 
@@ -95,16 +94,16 @@ class Bench:
         if self.args.vectors_from:
             store.embeddings.copy_from(str(self.args.vectors_from))
         if self.args.customers:
-            ingest_customers(store, self.args.customers)
+            ingest_file(store, self.args.customers, "customers")
         if self.args.purchases:
-            ingest_purchases(store, self.args.purchases)
+            ingest_file(store, self.args.purchases, "purchases")
         return store
 
     def ingest(self, store: Store, rows: list[dict[str, Any]], name: str) -> list[StoredFeedback]:
         """Ingest rows (without their topic); return them as stored."""
         clean = [{k: v for k, v in r.items() if k != "_topic"} for r in rows]
         path = _write(clean, self.tmp / f"{name}.jsonl")
-        return store.feedback.by_keys(ingest_feedback(store, path, collect_keys=True).keys)
+        return store.feedback.by_keys(ingest_file(store, path, collect_keys=True).keys)
 
     def topics_by_feedback(self, store: Store) -> dict[int, str]:
         """Stored feedback id -> topic, matched on (channel, source_id), else on text."""

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from textinsight.assign import assign_new, themes_for
-from textinsight.embed import HashingEmbedder, embed_feedback
 from textinsight.emerging import find_emerging, promote
 from textinsight.errors import NotFoundError
-from textinsight.pipeline import run_pipeline
+from textinsight.pipeline import embed_feedback, run_pipeline
 from textinsight.records import Feedback, StoredFeedback
-from textinsight.stability import theme_stability
+from textinsight.stability_report import theme_stability
+from textinsight.stages.embed import HashingEmbedder
 from textinsight.store import Store
 
 KNOWN = {
@@ -114,13 +114,14 @@ def test_emerging_reports_every_held_out_topic_and_promote_adds_it(world) -> Non
     with pytest.raises(NotFoundError, match="No emerging candidate"):
         promote(store, embedder, "ffffffff")
     run = store.runs.current()
-    reference = len(store.runs.reference(run.id))
+    reference = len(store.runs.clusterer(run.id)[1]["reference"])
     target = found[0]
     theme = promote(store, embedder, target.id)
     assert theme.run_id == run.id and theme.size >= 0.9 * target.size
     after = store.runs.current()
     assert after.id == run.id and after.n_themes == (run.n_themes or 0) + 1
-    assert len(store.runs.reference(run.id)) == reference + target.size
+    theme_ids, state = store.runs.clusterer(run.id)
+    assert theme_ids[-1] == theme.id and len(state["reference"]) == reference + target.size
     # later feedback on the promoted topic now goes to the promoted theme
     topic = Counter(by_source[i].split("-")[1] for i in target.feedback_ids).most_common(1)[0][0]
     later = assign_new(store, embedder, _items({topic: HELD_OUT[topic]}, 10, 99, "later"))

@@ -13,9 +13,8 @@ import pytest
 
 from tests.conftest import ROOT, SAMPLE
 from textinsight.assign import assign_stored
-from textinsight.embed import get_embedder
-from textinsight.ingest.load import ingest_feedback
-from textinsight.pipeline import run_pipeline
+from textinsight.pipeline import ingest_file, run_pipeline
+from textinsight.stages.embed import get_embedder
 from textinsight.store import Store
 
 pytestmark = pytest.mark.model
@@ -64,9 +63,9 @@ def test_held_out_demo_themes_stay_unassigned(tmp_path: Path) -> None:
     held = [r for t in HELD_OUT for r in groups[t][:40]]
     store = Store(tmp_path / "real.db")
     embedder = get_embedder("e5-small")
-    ingest_feedback(store, _write(train, tmp_path / "train.csv"))
+    ingest_file(store, _write(train, tmp_path / "train.csv"))
     run_pipeline(store, embedder, seed=0)
-    report = ingest_feedback(store, _write(held + known, tmp_path / "new.csv"), collect_keys=True)
+    report = ingest_file(store, _write(held + known, tmp_path / "new.csv"), collect_keys=True)
     done = assign_stored(store, embedder, store.feedback.by_keys(report.keys))
     theme = {a.feedback_id: a.theme_id for a in done}
     by_key = {(f.channel, f.source_id): f.id for f in store.feedback.by_keys(report.keys)}

@@ -1,23 +1,22 @@
 """Assign new feedback to the current run's themes without re-clustering.
 
-Uses the same rule as the end of a run (``cluster.assign_to_centroids`` with the
-run's threshold and novelty test, after removing the run's per-language offsets), so
-a text gets the same theme either way, and a text about no known theme stays
-unassigned for ``emerging`` to find.
+Loads the run's saved ``ThemeClusterer`` and calls its ``predict``: the rule a run
+ends with (nearest centroid, threshold and novelty test), so a text gets the same
+theme either way, and a text about no known theme stays unassigned for ``emerging``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
-from textinsight.cluster import assign_to_centroids, remove_offsets
-from textinsight.embed import Embedder, embed_feedback
+from textinsight.pipeline import embed_feedback
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import Assignment, Feedback, RunInfo, StoredFeedback
-from textinsight.sentiment import find_sentiment_model, item_sentiments
+from textinsight.stages.cluster import ThemeClusterer
+from textinsight.stages.embed import Embedder
+from textinsight.stages.sentiment import find_sentiment_model, item_sentiments
 from textinsight.store import Store
 
 
@@ -26,58 +25,14 @@ def themes_for(
 ) -> tuple[list[int | None], np.ndarray]:
     """The run's theme id for each vector (``None``: unassigned) and its similarity.
 
-    The rule a run ends with: the run's per-language offsets removed, then
-    ``assign_to_centroids`` with the run's centroids, threshold and novelty test.
+    The rule a run ends with: the run's saved ``ThemeClusterer`` predicts.
+
+    Raises:
+        NotFoundError: the run saved no clusterer.
     """
-    rule = RunRule.of(store, run)
-    if not rule.theme_ids:
-        return [None] * len(vectors), np.zeros(len(vectors))
-    labels, sims = rule.assign(remove_offsets(vectors, languages, rule.offsets))
-    return [rule.theme_ids[int(k)] if k >= 0 else None for k in labels], sims
-
-
-@dataclass(frozen=True)
-class RunRule:
-    """What a run's assignment rule needs: theme ids and centroids (rows in that
-    order), threshold, per-language offsets and the novelty test's reference sample
-    and threshold (runs made before the novelty test have neither: no test)."""
-
-    theme_ids: list[int]
-    centroids: np.ndarray
-    threshold: float
-    offsets: dict[str, np.ndarray]
-    reference: np.ndarray
-    novelty: float | None
-
-    @classmethod
-    def of(cls, store: Store, run: RunInfo) -> RunRule:
-        """The rule of stored run ``run``."""
-        theme_ids, centroids = store.runs.centroids(run.id)
-        params = run.params.get("clusterer", {})
-        novelty = params.get("novelty_threshold")
-        return cls(
-            theme_ids=theme_ids,
-            centroids=centroids,
-            threshold=float(params.get("assign_threshold", 0.5)),
-            offsets=store.runs.offsets(run.id),
-            reference=store.runs.reference(run.id),
-            novelty=None if novelty is None else float(novelty),
-        )
-
-    def assign(
-        self,
-        space: np.ndarray,
-        centroid: np.ndarray | None = None,
-        members: np.ndarray | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """``assign_to_centroids`` of vectors already in the run's space. A candidate
-        theme (its ``centroid`` and its ``members``' vectors, ``emerging.promote``)
-        joins as index ``len(theme_ids)``."""
-        centroids, reference = self.centroids, self.reference
-        if centroid is not None and members is not None:
-            centroids = np.vstack([centroids, centroid[None]]) if len(centroids) else centroid[None]
-            reference = np.vstack([reference, members]) if len(reference) else members
-        return assign_to_centroids(space, centroids, self.threshold, reference, self.novelty)
+    theme_ids, state = store.runs.clusterer(run.id)
+    labels, sims = ThemeClusterer.from_state(state).predict_similarity(vectors, languages)
+    return [theme_ids[int(k)] if k >= 0 else None for k in labels], sims
 
 
 def assign_stored(

@@ -2,7 +2,7 @@
 
 Between full runs, new feedback that fits no theme is left unassigned. When part of
 that pool forms a dense group, a new theme is probably emerging. ``find_emerging``
-clusters the pool with the run's own clusterer and describer and ranks the groups
+clusters the pool with the pipeline's ``find_themes`` and ranks the groups
 by the value of the customers behind them (a small group of high-value customers
 outranks a larger group of low-value ones), then by size.
 
@@ -12,8 +12,8 @@ feedback of the pool with the ``window_days`` before that: ``recent / max(previo
 A candidate's ``id`` is a short hash of its feedback ids: the same pool gives the same
 candidates and ids. ``promote`` turns a candidate into a theme of the current run
 without a full re-run: its centroid is its members' mean in the run's space, its
-members join the run's reference sample (the novelty test), and every item of the
-pool that the run's one rule now gives it is assigned to it.
+members join the novelty test's reference (``ThemeClusterer.with_theme``), and every
+item of the pool that the run's one rule now gives it is assigned to it.
 """
 
 from __future__ import annotations
@@ -26,14 +26,13 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from textinsight.assign import RunRule
-from textinsight.cluster import ThemeClusterer, remove_offsets
-from textinsight.describe import ThemeDescriber
-from textinsight.embed import Embedder, embed_feedback
 from textinsight.errors import NotFoundError
+from textinsight.pipeline import embed_feedback, find_themes
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import Assignment, StoredFeedback, Theme
-from textinsight.sentiment import find_sentiment_model, item_sentiments, mean_sentiment
+from textinsight.stages.cluster import ThemeClusterer
+from textinsight.stages.embed import Embedder
+from textinsight.stages.sentiment import find_sentiment_model, item_sentiments, mean_sentiment
 from textinsight.store import Store
 
 
@@ -85,16 +84,13 @@ def find_emerging(
         progress=progress,
     )
     # the pool may hold a single dense group: HDBSCAN must be allowed to return just one
-    languages = [f.language for f in pool]
-    clusterer = ThemeClusterer(seed=seed, allow_single_cluster=True).fit(
-        vectors, languages=languages
-    )
-    descriptions = ThemeDescriber().describe(
+    pool_themes = find_themes(
         [f.text for f in pool],
-        languages,
-        clusterer.labels_,
-        clusterer.transform(vectors, languages),
+        [f.language for f in pool],
+        vectors,
+        clusterer=ThemeClusterer(seed=seed, allow_single_cluster=True),
     )
+    clusterer, descriptions = pool_themes.clusterer, pool_themes.descriptions
     values = {c.customer_id: c.value for c in store.customers.all_customers()}
     end = _newest(pool)
     found = []
@@ -165,14 +161,14 @@ def promote(
     pool = store.feedback.unassigned(run.id)
     vectors, _ = embed_feedback(store, embedder, pool, batch_size=batch_size)
     languages = [f.language for f in pool]
-    rule = RunRule.of(store, run)
-    space = remove_offsets(vectors, languages, rule.offsets)
+    _, state = store.runs.clusterer(run.id)
+    clusterer = ThemeClusterer.from_state(state)
+    space = clusterer.transform(vectors, languages)
     members = space[np.isin([f.id for f in pool], chosen.feedback_ids)]
-    centroid = members.mean(axis=0)
-    centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
     # the run's one rule with the candidate among its themes
-    labels, sims = rule.assign(space, centroid, members)
-    taken = np.flatnonzero(labels == len(rule.theme_ids))
+    grown = clusterer.with_theme(members.mean(axis=0), members)
+    labels, sims = grown.predict_similarity(vectors, languages)
+    taken = np.flatnonzero(labels == len(clusterer.centroids_))
     sentiments = item_sentiments(
         [pool[i].rating for i in taken],
         [pool[i].nps for i in taken],
@@ -196,12 +192,11 @@ def promote(
     store.runs.add_theme(
         run.id,
         theme,
-        centroid,
+        grown.to_state(),
         [
             Assignment(f.id, theme_id, float(np.clip(sims[i], 0.0, 1.0)), sentiment)
             for f, i, sentiment in zip(group, taken, sentiments, strict=True)
         ],
-        members,
     )
     return theme
 

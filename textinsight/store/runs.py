@@ -17,7 +17,7 @@ import sqlite_utils
 from textinsight.errors import NoRunError, NotFoundError
 from textinsight.lineage import LineageEvent, ThemeSnapshot
 from textinsight.records import Assignment, RunInfo, Theme, ThemeValue
-from textinsight.store._util import dumps, loads, now_iso
+from textinsight.store._util import dumps, loads, now_iso, pack_state, unpack_state
 
 RUN_COLUMNS = (
     "id, status, is_current, started_at, finished_at, seed, model_id, params, n_feedback, "
@@ -90,15 +90,13 @@ class RunTables:
         n_embedded: int,
         lineage: Sequence[LineageEvent] = (),
         previous_run_id: int | None = None,
-        offsets: Mapping[str, np.ndarray] | None = None,
-        reference: np.ndarray | None = None,
+        clusterer: Mapping[str, Any] | None = None,
     ) -> None:
         """Write a run's results and make it the current run, all in one transaction.
 
-        ``offsets``: the per-language offsets the clusterer removed (its centroids live
-        in that space; ``offsets(run_id)`` gives them back for assigning new feedback).
-        ``reference``: the clusterer's reference sample for the novelty test
-        (``reference(run_id)`` gives it back).
+        ``clusterer``: the fitted clusterer's state (``ThemeClusterer.to_state``), its
+        themes in the order of ``themes``; :meth:`clusterer` gives it back for assigning
+        new feedback.
         """
         n_unassigned = sum(1 for a in assignments if a.theme_id is None)
         with self._db.atomic():
@@ -129,15 +127,11 @@ class RunTables:
                     for e in lineage
                 ],
             )
-            self._db.conn.executemany(
-                "INSERT INTO language_offsets (run_id, language, vector) VALUES (?, ?, ?)",
-                [
-                    (run_id, code, np.asarray(v, dtype=np.float32).tobytes())
-                    for code, v in (offsets or {}).items()
-                ],
-            )
-            if reference is not None:
-                self._put_reference(run_id, reference)
+            if clusterer is not None:
+                self._db.execute(
+                    "INSERT INTO clusterers (run_id, theme_ids, state) VALUES (?, ?, ?)",
+                    [run_id, dumps([t.id for t in themes]), pack_state(dict(clusterer))],
+                )
             self._db.execute("UPDATE runs SET is_current = 0 WHERE is_current = 1")
             self._db.execute(
                 "UPDATE runs SET status = 'complete', is_current = 1, finished_at = ?, "
@@ -171,17 +165,16 @@ class RunTables:
         self,
         run_id: int,
         theme: Theme,
-        centroid: np.ndarray,
+        clusterer: Mapping[str, Any],
         assignments: Sequence[Assignment],
-        members: np.ndarray,
     ) -> None:
         """Add a theme to a complete run (``emerging.promote``), in one transaction: its
-        row, a ``promoted`` lineage event, its feedback's assignments, its ``members``'
-        vectors appended to the run's reference sample, and the run's counts."""
+        row, a ``promoted`` lineage event, its feedback's assignments, the run's
+        clusterer state that now knows it (its last centroid is the new theme's) and
+        the run's counts."""
+        theme_ids, _ = self.clusterer(run_id)
+        centroid = np.asarray(clusterer["centroids"])[-1]
         with self._db.atomic():
-            old = self.reference(run_id)
-            rows = np.asarray(members, dtype=np.float32)
-            self._put_reference(run_id, np.vstack([old, rows]) if len(old) else rows)
             self._db.execute(_INSERT_THEME, list(_theme_row(run_id, theme, centroid)))
             self._db.execute(
                 "INSERT INTO lineage (run_id, theme_id, kind, previous_run_id, previous_ids, "
@@ -190,18 +183,15 @@ class RunTables:
             )
             self.add_assignments(run_id, assignments)
             self._db.execute(
+                "UPDATE clusterers SET theme_ids = ?, state = ? WHERE run_id = ?",
+                [dumps([*theme_ids, theme.id]), pack_state(dict(clusterer)), run_id],
+            )
+            self._db.execute(
                 "UPDATE runs SET n_themes = n_themes + 1, n_unassigned = "
                 "(SELECT count(*) FROM assignments WHERE run_id = ? AND theme_id IS NULL) "
                 "WHERE id = ?",
                 [run_id, run_id],
             )
-
-    def _put_reference(self, run_id: int, reference: np.ndarray) -> None:
-        vectors = np.ascontiguousarray(reference, dtype=np.float32)
-        self._db.execute(
-            "INSERT OR REPLACE INTO run_reference (run_id, dim, vectors) VALUES (?, ?, ?)",
-            [run_id, int(vectors.shape[1]) if vectors.ndim == 2 else 0, vectors.tobytes()],
-        )
 
     # -- reading ---------------------------------------------------------------------
     def current(self) -> RunInfo:
@@ -268,21 +258,21 @@ class RunTables:
             [np.frombuffer(r[1], dtype=np.float32) for r in rows]
         )
 
-    def offsets(self, run_id: int) -> dict[str, np.ndarray]:
-        """The per-language offsets a run removed before clustering (often none)."""
-        rows = self._db.execute(
-            "SELECT language, vector FROM language_offsets WHERE run_id = ?", [run_id]
-        ).fetchall()
-        return {code: np.frombuffer(blob, dtype=np.float32) for code, blob in rows}
+    def clusterer(self, run_id: int) -> tuple[list[int], dict[str, Any]]:
+        """The theme ids of a run, in label order, and its saved clusterer state.
 
-    def reference(self, run_id: int) -> np.ndarray:
-        """A run's reference sample for the novelty test (no rows for older runs)."""
+        Raises:
+            NotFoundError: the run saved no clusterer (made before they were saved).
+        """
         row = self._db.execute(
-            "SELECT dim, vectors FROM run_reference WHERE run_id = ?", [run_id]
+            "SELECT theme_ids, state FROM clusterers WHERE run_id = ?", [run_id]
         ).fetchone()
-        if row is None or not row[0]:
-            return np.zeros((0, 0), dtype=np.float32)
-        return np.frombuffer(row[1], dtype=np.float32).reshape(-1, row[0]).copy()
+        if row is None:
+            raise NotFoundError(
+                f"Run {run_id} has no saved clusterer (it was made by an older textinsight). "
+                "Run `textinsight run` again, then assign."
+            )
+        return [int(i) for i in loads(row[0], [])], unpack_state(row[1])
 
     def snapshot(self, run_id: int) -> ThemeSnapshot:
         """A run's theme ids, centroids, keywords and feedback membership, for lineage."""

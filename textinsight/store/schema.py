@@ -114,13 +114,12 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, language)
     );
     """,
-    # 4: a run's reference sample of member vectors for the novelty test
-    # (cluster.novelty_scores): float32 rows of `dim` values
+    # 4: each run's fitted ThemeClusterer (to_state), with its theme ids in label order
     """
-    CREATE TABLE run_reference (
+    CREATE TABLE clusterers (
         run_id INTEGER PRIMARY KEY REFERENCES runs (id),
-        dim INTEGER NOT NULL,
-        vectors BLOB NOT NULL
+        theme_ids TEXT NOT NULL,
+        state BLOB NOT NULL
     );
     """,
 )
