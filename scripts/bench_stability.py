@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from textinsight.assign import assign_stored, themes_for
+from textinsight.config import get_settings
 from textinsight.emerging import find_emerging
 from textinsight.pipeline import embed_feedback, ingest_file, run_pipeline
 from textinsight.records import StoredFeedback, Theme
@@ -74,7 +75,7 @@ class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.rows = read_rows(args.files, args.channel)
-        self.embedder: Embedder = get_embedder(args.model)
+        self.embedder: Embedder = get_embedder(args.model, get_settings().model_dir)
         truth: dict[tuple[str, str], str] = {}
         if args.truth:
             with args.truth.open(encoding="utf-8") as handle:

@@ -34,9 +34,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-KINDS = ("same", "split", "merged", "new", "retired", "promoted")
-"""Lineage event kinds; ``promoted``: added to a run from an emerging candidate."""
-
 
 @dataclass(frozen=True)
 class LineageEvent:

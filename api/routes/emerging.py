@@ -58,7 +58,9 @@ def emerging(
     """Cluster the current run's unassigned feedback (with the run's model) and rank the
     groups by the value of their customers, then size."""
     run = store.runs.current()
-    pool, found = find_emerging(store, state.embedder(run.model_id), min_size=min_size)
+    pool, found = find_emerging(
+        store, state.embedder(run.model_id), seed=state.settings.seed, min_size=min_size
+    )
     return EmergingOut(
         run_id=run.id,
         pool=pool,
@@ -94,5 +96,11 @@ def promote_candidate(
 ) -> PromotedOut:
     """Make an emerging candidate a theme of the current run, without a full re-run."""
     run = store.runs.current()
-    theme = promote(store, state.embedder(run.model_id), candidate_id, min_size=min_size)
+    theme = promote(
+        store,
+        state.embedder(run.model_id),
+        candidate_id,
+        seed=state.settings.seed,
+        min_size=min_size,
+    )
     return PromotedOut(run_id=theme.run_id, theme_id=theme.id, label=theme.label, size=theme.size)
