@@ -21,6 +21,7 @@ ROUTES = {
     ("GET", "/summary"),
     ("GET", "/emerging"),
     ("POST", "/emerging/{candidate_id}/promote"),
+    ("POST", "/forget"),
 }
 
 
