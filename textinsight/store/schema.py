@@ -139,6 +139,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE feedback ADD COLUMN ingest_id INTEGER;
     CREATE INDEX feedback_ingest ON feedback (ingest_id);
     """,
+    # 6 (#11): optional discount of a purchase (true/false as 1/0, or an amount): discount
+    # hunters
+    """
+    ALTER TABLE purchases ADD COLUMN discount REAL;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
