@@ -26,14 +26,16 @@ def test_kind_at_reproduces_the_value_verdict() -> None:
     stats["sentiment"] = rng.uniform(-1, 1, n)
     stats["value_total"] = rng.uniform(0, 1e5, n)
     for prefix in ("churn", "repurchase"):
-        stats[f"{prefix}_diff"] = rng.normal(0, 0.1, n)
+        stats[f"{prefix}_lift"] = np.exp(rng.normal(0, 0.3, n))
         stats[f"{prefix}_p"] = rng.uniform(0, 0.2, n) ** 2
         stats[f"{prefix}_n"] = np.full(n, 50.0)
-        stats[f"{prefix}_n0"] = np.full(n, 500.0)
+        stats[f"{prefix}_matched_share"] = np.ones(n)
+        stats[f"{prefix}_reference_n"] = np.full(n, 500.0)
+    stats["exit_share"] = rng.uniform(0, 0.6, n)
     decide(stats, config)
     for i in range(n):
         value = stats.record(i)
-        assert kind_at(value, config.alpha, config.sentiment_threshold) == value.kind
+        assert kind_at(value, config.alpha, config) == value.kind
 
 
 @pytest.mark.parametrize(
@@ -46,7 +48,7 @@ def test_kind_at_reproduces_the_value_verdict() -> None:
     ],
 )
 def test_held_kind_has_hysteresis(previous: str, q: float, kind: str, expected: str) -> None:
-    value = _value(kind, churn_q=q, churn_diff=0.2, sentiment=-0.5)
+    value = _value(kind, churn_q=q, churn_lift=1.5, sentiment=-0.5)
     assert held_kind(previous, value, ValueConfig()) == expected
 
 
@@ -59,7 +61,7 @@ def test_carry_over_keeps_label_of_the_same_members_only() -> None:
         make_theme(
             id=1,
             label="delivery late parcel",
-            value=_value("neutral", churn_q=0.1, churn_diff=0.1, sentiment=-0.3),
+            value=_value("neutral", churn_q=0.1, churn_lift=1.2, sentiment=-0.3),
         ),
         make_theme(id=2, label="staff manager"),
         make_theme(id=3, label="new one"),

@@ -39,31 +39,34 @@ KIND_ENTER_FACTOR = 4.0
 """A kept theme enters a new kind only when it holds at ``alpha / KIND_ENTER_FACTOR``."""
 
 
-def kind_at(value: ThemeValue, alpha: float, sentiment_threshold: float = 0.0) -> str:
+def kind_at(value: ThemeValue, alpha: float, config: ValueConfig) -> str:
     """The kind ``value`` earns at false discovery rate ``alpha``.
 
-    The verdict of ``value.verdict.decide`` read back from a theme's q-values and
-    differences (at ``alpha = ValueConfig.alpha`` it gives ``value.kind``): a pain point
-    has a significantly worse churn or repurchase and none better, and a sentiment
-    that is not positive; a loyalty driver the mirror image.
+    The verdict of ``value.verdict.decide`` read back from a theme's q-values and lifts
+    (at ``alpha = config.alpha`` it gives ``value.kind``): ``exit`` when enough of its
+    customers left; a pain point has a significantly worse churn or repurchase and none
+    better, a loyalty driver the mirror image; ``contradiction`` when the sentiment
+    points the other way.
     """
+    if (value.exit_share or 0.0) >= config.exit_share:
+        return "exit"
     better = worse = False
     tests = (
-        (value.churn_q, value.churn_diff, -1.0),  # less churn is better
-        (value.repurchase_q, value.repurchase_diff, 1.0),
+        (value.churn_q, value.churn_lift, -1.0),  # less churn is better
+        (value.repurchase_q, value.repurchase_lift, 1.0),
     )
-    for q, diff, sign in tests:
-        if q is None or diff is None or q > alpha:
+    for q, lift, sign in tests:
+        if q is None or lift is None or q > alpha:
             continue
-        better |= sign * diff > 0
-        worse |= sign * diff < 0
+        better |= sign * (lift - 1.0) > 0
+        worse |= sign * (lift - 1.0) < 0
     sentiment = value.sentiment
-    negative = sentiment is None or sentiment < -sentiment_threshold
-    positive = sentiment is None or sentiment > sentiment_threshold
-    if worse and not better and negative:
-        return "pain_point"
-    if better and not worse and positive:
-        return "loyalty_driver"
+    negative = sentiment is not None and sentiment < -config.sentiment_threshold
+    positive = sentiment is not None and sentiment > config.sentiment_threshold
+    if worse and not better:
+        return "contradiction" if positive else "pain_point"
+    if better and not worse:
+        return "contradiction" if negative else "loyalty_driver"
     return "neutral"
 
 
@@ -72,14 +75,14 @@ def held_kind(previous: str, value: ThemeValue, config: ValueConfig) -> str:
 
     Example:
         >>> v = ThemeValue(feedback_count=50, customers=40, kind="neutral",
-        ...                churn_q=0.08, churn_diff=0.2, sentiment=-0.4)
+        ...                churn_q=0.08, churn_lift=1.5, sentiment=-0.4)
         >>> held_kind("pain_point", v, ValueConfig())  # q 0.08: not enough to leave
         'pain_point'
     """
     if value.kind == previous:
         return previous
-    relaxed = kind_at(value, config.alpha * KIND_EXIT_FACTOR, config.sentiment_threshold)
-    strict = kind_at(value, config.alpha / KIND_ENTER_FACTOR, config.sentiment_threshold)
+    relaxed = kind_at(value, config.alpha * KIND_EXIT_FACTOR, config)
+    strict = kind_at(value, config.alpha / KIND_ENTER_FACTOR, config)
     if previous != "neutral" and relaxed == previous:
         return previous  # the old verdict still holds, only less surely
     if value.kind != "neutral" and strict != value.kind:
