@@ -7,14 +7,17 @@
    vector, which would otherwise pull themes apart by language;
 1. reduce the L2-normalised vectors with UMAP (cosine metric) to a few dimensions;
 2. cluster the reduced vectors with HDBSCAN;
-3. merge themes whose centroids nearly coincide (``merge_similar``);
+3. merge themes whose centroids nearly coincide (``merge_similar``), then themes
+   that the items' kNN graph shows to be one topic (``granularity``: greedy
+   modularity merging at ``resolution``);
 4. pass HDBSCAN's outliers, and members unusually far from their theme's centroid,
    through ``assign_to_centroids``: joined to the most similar theme when the
    cosine similarity reaches ``threshold_``, else left unassigned (-1);
 5. nudge the centroids so that this nearest-centroid rule reproduces the themes of
    the members (``fit_prototypes``), then apply step 4 once more with them.
    ``predict`` applies the same rule to new feedback, so a text gets the same theme
-   at the end of a run and when it is assigned later.
+   at the end of a run and when it is assigned later;
+6. group the themes into categories (``granularity.categories``): ``parents_``.
 
 Every tunable left as ``None`` is derived from the data (see ``_resolve``), so the
 same defaults work for a few hundred or a hundred thousand items.
@@ -30,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from textinsight.errors import ConfigError, EmptyCorpusError, NotFittedError, ValidationError
+from textinsight.granularity import THEME_RESOLUTION, ItemGraph, categories, merge_clusters, relabel
 from textinsight.records import UNDETERMINED
 
 #: Below this many distinct vectors no clustering is attempted: all form one theme.
@@ -343,6 +347,9 @@ class ThemeClusterer:
         selection: HDBSCAN cluster selection, ``"eom"`` or ``"leaf"``.
         merge_threshold: themes whose centroids have cosine similarity at least this
             are merged. ``None``: ``MERGE_THRESHOLD``.
+        resolution: modularity resolution of the theme merge (``granularity``);
+            higher keeps more themes, ``math.inf`` merges nothing. ``None``:
+            ``THEME_RESOLUTION``.
         assign_threshold: outliers (and new feedback) join their nearest theme at
             this cosine similarity or more. ``None``: adapted to how tight the
             themes are (see ``_threshold``).
@@ -354,7 +361,9 @@ class ThemeClusterer:
     ``probabilities_`` (membership in [0, 1], 0 if unassigned), ``centroids_``
     (``(k, dim)``, L2-normalised: the members' mean, refined by ``fit_prototypes``),
     ``threshold_`` (used by
-    ``predict``), ``params_`` (effective parameters, JSON-serialisable) and
+    ``predict``), ``parents_`` (the category ``0..c-1`` of each theme, categories by
+    descending size), ``category_centroids_`` (``(c, dim)``, the mean of each
+    category's items), ``params_`` (effective parameters, JSON-serialisable) and
     ``timings_`` (seconds per step).
 
     Example:
@@ -375,6 +384,7 @@ class ThemeClusterer:
         merge_threshold: float | None = None,
         assign_threshold: float | None = None,
         allow_single_cluster: bool = False,
+        resolution: float | None = None,
     ) -> None:
         self.seed = seed
         self.allow_single_cluster = allow_single_cluster
@@ -386,6 +396,7 @@ class ThemeClusterer:
         self.selection = selection
         self.merge_threshold = merge_threshold
         self.assign_threshold = assign_threshold
+        self.resolution = resolution
 
     def _resolve(self, n: int, n_distinct: int | None = None) -> dict[str, Any]:
         """Effective parameters for ``n`` items, ``n_distinct`` of them different
@@ -410,6 +421,7 @@ class ThemeClusterer:
             ),
             "selection": self.selection,
             "merge_threshold": float(_given(self.merge_threshold, MERGE_THRESHOLD)),
+            "resolution": float(_given(self.resolution, THEME_RESOLUTION)),
         }
 
     def fit(
@@ -448,6 +460,7 @@ class ThemeClusterer:
         distinct, inverse = np.unique(X, axis=0, return_inverse=True)
         params = self._resolve(n, len(distinct))
         timings: dict[str, float] = {}
+        graph: ItemGraph | None = None
         if len(distinct) < MIN_ITEMS_TO_CLUSTER:  # too few to find structure: one theme
             labels = np.zeros(n, dtype=np.int64)
             probabilities = np.ones(n, dtype=np.float64)
@@ -463,6 +476,9 @@ class ThemeClusterer:
             labels = merge_similar(
                 labels, _centroids(X, labels), params["merge_threshold"], X.mean(axis=0)
             )
+            graph = ItemGraph.build(X, seed=params["seed"])
+            merged = merge_clusters(graph.cluster_weights(labels), params["resolution"])
+            labels = relabel(labels, merged)
             centroids = _centroids(X, labels)
             threshold = self._threshold(X, labels, centroids)
             labels, probabilities = reassign_outliers(
@@ -477,6 +493,12 @@ class ThemeClusterer:
         self.labels_, order = _renumber_by_size(labels)
         self.probabilities_ = probabilities
         self.centroids_ = centroids[order].astype(np.float32)
+        self.parents_ = (
+            np.zeros(len(self.centroids_), dtype=np.int64)
+            if graph is None
+            else categories(graph, self.labels_)
+        )
+        self.category_centroids_ = _centroids(X, self.category_labels()).astype(np.float32)
         self.threshold_ = threshold
         self.params_ = {**params, "clustered": len(distinct) >= MIN_ITEMS_TO_CLUSTER}
         self.params_["language_offsets"] = sorted(self.offsets_)
@@ -493,6 +515,13 @@ class ThemeClusterer:
             )
         space = self.transform(X, languages)
         return assign_to_centroids(space, self.centroids_, self.threshold_)[0]
+
+    def category_labels(self) -> np.ndarray:
+        """The category of each fitted item (-1: unassigned), from ``labels_`` and
+        ``parents_``."""
+        if not hasattr(self, "parents_"):
+            raise NotFittedError("This ThemeClusterer is not fitted yet. Call fit(X) first.")
+        return relabel(self.labels_, self.parents_)
 
     def transform(self, X: np.ndarray, languages: Sequence[str | None] | None = None) -> np.ndarray:
         """``X`` in the space the themes were found in: L2-normalised, with the fitted

@@ -18,9 +18,10 @@ import numpy as np
 
 from textinsight import e5
 from textinsight.errors import ModelError
+from textinsight.normalize import normalize_text
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import StoredFeedback
-from textinsight.store import Store
+from textinsight.store import Store, text_hash
 
 
 class Embedder(Protocol):
@@ -216,12 +217,14 @@ def embed_feedback(
     batch_size: int = 64,
     progress: ProgressFactory = no_progress,
 ) -> tuple[np.ndarray, int]:
-    """:func:`embed_cached` over stored feedback rows (their texts and text hashes)."""
+    """:func:`embed_cached` over stored feedback rows, each text as ``normalize_text``
+    gives it (keyed by the hash of that text; unchanged texts keep their stored hash)."""
+    texts = [normalize_text(f.text) for f in feedback]
     return embed_cached(
         store,
         embedder,
-        [f.text for f in feedback],
-        [f.text_hash for f in feedback],
+        texts,
+        [f.text_hash if t == f.text else text_hash(t) for f, t in zip(feedback, texts, strict=True)],
         batch_size=batch_size,
         progress=progress,
     )

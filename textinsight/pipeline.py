@@ -1,6 +1,7 @@
 """Compose the stages of a full run.
 
-``embed (cached) -> cluster -> describe -> sentiment -> value -> lineage -> store``
+``normalize -> embed (cached) -> cluster -> describe -> sentiment -> value -> lineage
+-> store``, the last four at both levels: themes and the categories above them.
 
 ``run_pipeline`` records the run as ``running`` first and writes its results in one
 transaction that also makes it current; on any error the run is marked ``failed``
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from dataclasses import dataclass, replace
 from collections.abc import Sequence
 
 import numpy as np
@@ -20,6 +22,8 @@ from textinsight.describe import ThemeDescriber
 from textinsight.embed import Embedder, embed_feedback
 from textinsight.errors import EmptyCorpusError, NoRunError
 from textinsight.lineage import LineageEvent, ThemeSnapshot, match_themes, with_ids
+from textinsight.noise import noise_themes
+from textinsight.normalize import display_text, normalize_text
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import (
     Assignment,
@@ -72,13 +76,14 @@ def run_pipeline(
         with progress("Clustering", None):
             clusterer.fit(vectors, languages=languages)
         clock.lap("cluster_s")
+        texts = [normalize_text(f.text) for f in feedback]
+        space = clusterer.transform(vectors, languages)
+        categories = clusterer.category_labels()
         with progress("Describing themes", None):
-            descriptions = describer.describe(
-                [f.text for f in feedback],
-                languages,
-                clusterer.labels_,
-                clusterer.transform(vectors, languages),
-            )
+            descriptions = describer.describe(texts, languages, clusterer.labels_, space)
+            category_descriptions = describer.describe(texts, languages, categories, space)
+            noise = noise_themes(texts, languages, clusterer.labels_)
+            category_noise = noise_themes(texts, languages, categories)
         clock.lap("describe_s")
         sentiments = item_sentiments(
             [f.rating for f in feedback],
@@ -86,19 +91,39 @@ def run_pipeline(
             vectors,
             find_sentiment_model(embedder.model_id),
         )
-        values = compute_theme_values(
-            feedback,
-            clusterer.labels_,
-            sentiments,
-            store.customers.all_customers(),
-            store.customers.all_purchases(),
-            config=value_config,
+        customers, purchases = store.customers.all_customers(), store.customers.all_purchases()
+        values, category_values = (
+            _without_noise(
+                compute_theme_values(
+                    feedback, labels, sentiments, customers, purchases, config=value_config
+                ),
+                flags,
+            )
+            for labels, flags in ((clusterer.labels_, noise), (categories, category_noise))
         )
         clock.lap("value_s")
-        previous, theme_ids, lineage = _stable_ids(
-            store, embedder.model_id, feedback, clusterer, descriptions
+        previous = _previous_run(store, embedder.model_id)
+        theme_ids, lineage = _stable_ids(
+            store,
+            store.runs.snapshot(previous) if previous is not None else None,
+            _snapshot(feedback, clusterer.labels_, clusterer.centroids_, descriptions),
         )
-        themes = _themes(run_id, theme_ids, feedback, clusterer, descriptions, sentiments, values)
+        category_ids, category_lineage = _stable_ids(
+            store,
+            store.categories.snapshot(previous) if previous is not None else None,
+            _snapshot(feedback, categories, clusterer.category_centroids_, category_descriptions),
+        )
+        parent_ids = [category_ids[c] for c in clusterer.parents_]
+        level = _Level(clusterer.labels_, clusterer.centroids_, descriptions, values, noise)
+        themes = _themes(run_id, theme_ids, feedback, level, sentiments, parent_ids)
+        category_level = _Level(
+            categories,
+            clusterer.category_centroids_,
+            category_descriptions,
+            category_values,
+            category_noise,
+        )
+        category_rows = _themes(run_id, category_ids, feedback, category_level, sentiments)
         assignments = [
             Assignment(
                 feedback_id=f.id,
@@ -126,6 +151,9 @@ def run_pipeline(
             lineage=lineage,
             previous_run_id=previous,
             offsets=clusterer.offsets_,
+            categories=category_rows,
+            category_centroids=clusterer.category_centroids_,
+            category_lineage=category_lineage,
         )
     except BaseException as exc:
         store.runs.fail(run_id, f"{type(exc).__name__}: {exc}")
@@ -146,59 +174,77 @@ class _Clock:
         self._last = now
 
 
-def _stable_ids(
-    store: Store,
-    model_id: str,
-    feedback: Sequence[StoredFeedback],
-    clusterer: ThemeClusterer,
-    descriptions: dict[int, ThemeDescription],
-) -> tuple[int | None, list[int], list[LineageEvent]]:
-    """Match the new themes to the current run's, keep matched ids, allocate the rest.
-
-    Centroids of different embedding models are not comparable: after a model change
-    every theme is new.
-    """
+def _previous_run(store: Store, model_id: str) -> int | None:
+    """The current run, when its centroids are comparable (same embedding model):
+    after a model change every theme and category is new."""
     try:
         current = store.runs.current()
-        previous: int | None = current.id if current.model_id == model_id else None
     except NoRunError:
-        previous = None
-    old = (
-        store.runs.snapshot(previous)
-        if previous is not None
-        else ThemeSnapshot(ids=[], centroids=np.zeros((0, 0)), keywords=[], members={})
-    )
-    new = ThemeSnapshot(
+        return None
+    return current.id if current.model_id == model_id else None
+
+
+def _snapshot(
+    feedback: Sequence[StoredFeedback],
+    labels: np.ndarray,
+    centroids: np.ndarray,
+    descriptions: dict[int, ThemeDescription],
+) -> ThemeSnapshot:
+    """What lineage needs of this run's themes (or categories)."""
+    return ThemeSnapshot(
         ids=[],
-        centroids=clusterer.centroids_,
-        keywords=[descriptions[k].keywords for k in range(len(clusterer.centroids_))],
-        members={
-            f.id: int(label)
-            for f, label in zip(feedback, clusterer.labels_, strict=True)
-            if label >= 0
-        },
+        centroids=centroids,
+        keywords=[descriptions[k].keywords for k in range(len(centroids))],
+        members={f.id: int(label) for f, label in zip(feedback, labels, strict=True) if label >= 0},
     )
+
+
+def _stable_ids(
+    store: Store, old: ThemeSnapshot | None, new: ThemeSnapshot
+) -> tuple[list[int], list[LineageEvent]]:
+    """Match the new themes (or categories) to the previous run's, keep matched ids,
+    allocate the rest."""
+    old = old or ThemeSnapshot(ids=[], centroids=np.zeros((0, 0)), keywords=[], members={})
     keep, events = match_themes(old, new)
     fresh = iter(store.runs.allocate_theme_ids(sum(1 for k in keep if k is None)))
-    theme_ids = [k if k is not None else next(fresh) for k in keep]
-    return previous, theme_ids, with_ids(events, theme_ids)
+    ids = [k if k is not None else next(fresh) for k in keep]
+    return ids, with_ids(events, ids)
+
+
+def _without_noise(values: dict[int, ThemeValue], noise: dict[int, bool]) -> dict[int, ThemeValue]:
+    """Noise themes keep their figures but no impact or verdict: rankings skip them."""
+    return {
+        label: replace(value, impact=None, kind="neutral", significant=False)
+        if noise.get(label)
+        else value
+        for label, value in values.items()
+    }
+
+
+@dataclass(frozen=True)
+class _Level:
+    """What one level (themes or categories) of a run found, per label ``0..k-1``."""
+
+    labels: np.ndarray
+    centroids: np.ndarray
+    descriptions: dict[int, ThemeDescription]
+    values: dict[int, ThemeValue]
+    noise: dict[int, bool]
 
 
 def _themes(
     run_id: int,
-    theme_ids: Sequence[int],
+    ids: Sequence[int],
     feedback: Sequence[StoredFeedback],
-    clusterer: ThemeClusterer,
-    descriptions: dict[int, ThemeDescription],
+    level: _Level,
     sentiments: Sequence[float | None],
-    values: dict[int, ThemeValue],
+    parent_ids: Sequence[int] | None = None,
 ) -> list[Theme]:
-    labels = clusterer.labels_
-    xy = _map_coordinates(clusterer.centroids_)
+    xy = _map_coordinates(level.centroids)
     themes = []
-    for label, theme_id in enumerate(theme_ids):
-        members = [int(i) for i in np.flatnonzero(labels == label)]
-        description = descriptions[label]
+    for label, theme_id in enumerate(ids):
+        members = [int(i) for i in np.flatnonzero(level.labels == label)]
+        description = level.descriptions[label]
         themes.append(
             Theme(
                 id=theme_id,
@@ -207,13 +253,15 @@ def _themes(
                 keywords=description.keywords,
                 size=len(members),
                 share=len(members) / len(feedback),
-                quotes=tuple(feedback[i].text for i in description.quote_indices),
+                quotes=tuple(display_text(feedback[i].text) for i in description.quote_indices),
                 languages=dict(Counter(feedback[i].language for i in members).most_common()),
                 channels=dict(Counter(feedback[i].channel for i in members).most_common()),
                 sentiment=mean_sentiment([sentiments[i] for i in members]),
                 x=float(xy[label, 0]),
                 y=float(xy[label, 1]),
-                value=values.get(label),
+                value=level.values.get(label),
+                parent_id=None if parent_ids is None else parent_ids[label],
+                noise=level.noise.get(label, False),
             )
         )
     return themes

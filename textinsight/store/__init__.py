@@ -15,6 +15,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from textinsight.store.categories import CategoryTables
 from textinsight.store.embeddings import EmbeddingCache
 from textinsight.store.feedback import CustomerTables, FeedbackTable, text_hash
 from textinsight.store.reads import ReadQueries
@@ -43,6 +44,7 @@ class Store:
         self.customers = CustomerTables(self.db)
         self.embeddings = EmbeddingCache(self.db)
         self.runs = RunTables(self.db)
+        self.categories = CategoryTables(self.db)
         self.reads = ReadQueries(self.db)
 
     def close(self) -> None:
