@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,8 @@ from textinsight.config import get_settings
 from textinsight.errors import TextInsightError
 from textinsight.progress import Advance
 from textinsight.queries import SORT_KEYS, theme_sort_key
-from textinsight.records import IngestReport, Theme, theme_json
-from textinsight.store import Store
+from textinsight.records import LEVELS, IngestReport, Theme, theme_json
+from textinsight.store import ExportRow, Store
 
 
 @contextmanager
@@ -222,12 +222,22 @@ def _shares(shares: dict[str, float] | None) -> str:
     help="Order: sentiment most negative first, the others largest first.",
 )
 @click.option("--limit", type=int, default=None, help="Show at most this many themes.")
+@click.option(
+    "--level",
+    type=click.Choice(LEVELS),
+    default="theme",
+    show_default=True,
+    help="theme: the themes (each under a category); category: the categories above them.",
+)
 @click.pass_context
-def themes(ctx: click.Context, run_id: int | None, fmt: str, sort: str, limit: int | None) -> None:
-    """List the themes of a run with their value metrics."""
+def themes(
+    ctx: click.Context, run_id: int | None, fmt: str, sort: str, limit: int | None, level: str
+) -> None:
+    """List the themes (or categories) of a run with their value metrics."""
     store = _store(ctx)
     info = store.runs.complete_run(run_id)
-    items = sorted(store.runs.themes(info.id), key=theme_sort_key(sort))[:limit]
+    found = store.categories.all(info.id) if level == "category" else store.runs.themes(info.id)
+    items = sorted(found, key=theme_sort_key(sort))[:limit]
     if fmt == "json":
         click.echo(json.dumps([theme_json(t) for t in items], ensure_ascii=False, indent=2))
     elif fmt == "csv":
@@ -238,7 +248,7 @@ def themes(ctx: click.Context, run_id: int | None, fmt: str, sort: str, limit: i
         for row in rows:
             writer.writerow([_csv_cell(row[c]) for c in columns])
     else:
-        _themes_table(info.id, info.n_feedback, info.n_unassigned, items)
+        _themes_table(info.id, info.n_feedback, info.n_unassigned, items, level)
 
 
 def _csv_cell(value: Any) -> str:
@@ -254,17 +264,22 @@ def _csv_cell(value: Any) -> str:
 
 
 def _themes_table(
-    run_id: int, n_feedback: int | None, n_unassigned: int | None, items: list[Theme]
+    run_id: int,
+    n_feedback: int | None,
+    n_unassigned: int | None,
+    items: list[Theme],
+    level: str = "theme",
 ) -> None:
     from rich.console import Console
     from rich.table import Table
 
     table = Table(
-        title=f"Themes of run {run_id} ({n_feedback} feedback, "
-        f"{n_unassigned} unassigned), by impact"
+        title=f"{'Categories' if level == 'category' else 'Themes'} of run {run_id} "
+        f"({n_feedback} feedback, {n_unassigned} unassigned), by impact"
     )
     for name in (
         "id",
+        "category",
         "label",
         "size",
         "sentiment",
@@ -280,7 +295,8 @@ def _themes_table(
         v = theme_json(t)
         table.add_row(
             str(t.id),
-            t.label,
+            "" if t.parent_id is None else str(t.parent_id),
+            f"{t.label} (not feedback)" if t.noise else t.label,
             str(t.size),
             _num(t.sentiment, "+.2f"),
             v["kind"] or "",
@@ -467,7 +483,7 @@ def export_assignments(ctx: click.Context, run_id: int | None, fmt: str) -> None
     """Write every feedback item's theme to stdout (empty theme_id: unassigned)."""
     store = _store(ctx)
     info = store.runs.complete_run(run_id)
-    columns = ["source_id", "channel", "language", "theme_id", "probability", "sentiment"]
+    columns = [f.name for f in fields(ExportRow)]
     writer = csv.writer(sys.stdout)
     if fmt == "csv":
         writer.writerow(columns)

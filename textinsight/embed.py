@@ -21,7 +21,8 @@ from textinsight.errors import ModelError
 from textinsight.normalize import normalize_text
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import StoredFeedback
-from textinsight.store import Store, text_hash
+from textinsight.store import Store
+from textinsight.store import text_hash as hash_text
 
 
 class Embedder(Protocol):
@@ -224,7 +225,10 @@ def embed_feedback(
         store,
         embedder,
         texts,
-        [f.text_hash if t == f.text else text_hash(t) for f, t in zip(feedback, texts, strict=True)],
+        [
+            f.text_hash if t == f.text else hash_text(t)
+            for f, t in zip(feedback, texts, strict=True)
+        ],
         batch_size=batch_size,
         progress=progress,
     )

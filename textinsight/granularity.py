@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 #: kNN graph resolution for merging over-split themes (higher keeps more themes).
-THEME_RESOLUTION = 4.0
+THEME_RESOLUTION = 2.0
 
 #: Resolution for grouping themes into categories, and the range of category counts
 #: the grouping aims for (a corpus with fewer themes than ``MIN_CATEGORIES`` gets one
@@ -40,9 +40,12 @@ CATEGORY_RESOLUTION = 1.0
 MIN_CATEGORIES = 5
 MAX_CATEGORIES = 30
 
-#: Neighbours per item in the cluster graph, and most items the graph is built on (a
-#: seeded sample above that: the graph only needs edge counts between clusters).
+#: Neighbours per item in the graph that merges themes (UMAP's neighbourhood), in the
+#: one that groups themes into categories (wider: with 15 neighbours nearly every edge
+#: stays inside a theme), and most items the graph is built on (a seeded sample above
+#: that: only edge counts between clusters are needed).
 GRAPH_NEIGHBOURS = 15
+CATEGORY_NEIGHBOURS = 100
 GRAPH_MAX_ITEMS = 20_000
 
 
@@ -62,11 +65,12 @@ class ItemGraph:
         cls,
         X: np.ndarray,
         *,
-        k: int = GRAPH_NEIGHBOURS,
+        k: int = CATEGORY_NEIGHBOURS,
         max_items: int = GRAPH_MAX_ITEMS,
         seed: int = 0,
     ) -> ItemGraph:
-        """The graph of ``X`` (L2-normalised rows; cosine neighbours)."""
+        """The graph of ``X`` (L2-normalised rows; cosine neighbours, nearest first):
+        ``cluster_weights`` can use any ``k`` up to this one."""
         from textinsight.cluster import exact_knn
 
         rows = np.arange(len(X))
@@ -77,8 +81,9 @@ class ItemGraph:
         indices, _ = exact_knn(X[rows], min(k + 1, len(rows)))
         return cls(rows, indices)
 
-    def cluster_weights(self, labels: np.ndarray) -> np.ndarray:
-        """``W[a, b]``: edges between clusters ``a`` and ``b`` (``labels`` -1 ignored).
+    def cluster_weights(self, labels: np.ndarray, k: int = GRAPH_NEIGHBOURS) -> np.ndarray:
+        """``W[a, b]``: edges of the ``k``-nearest-neighbour graph between clusters ``a``
+        and ``b`` (``labels`` -1 ignored).
 
         Each edge counts once in ``W[a, b]`` and once in ``W[b, a]``; ``W[a, a]`` is
         twice the edges inside ``a``.
@@ -88,8 +93,9 @@ class ItemGraph:
         if n_clusters == 0 or self.neighbours.size == 0:
             return W
         y = labels[self.rows]
-        source = np.repeat(np.arange(len(self.rows)), self.neighbours.shape[1])
-        target = self.neighbours.reshape(-1)
+        neighbours = self.neighbours[:, : k + 1]
+        source = np.repeat(np.arange(len(self.rows)), neighbours.shape[1])
+        target = neighbours.reshape(-1)
         a, b = y[source], y[target]
         keep = (source != target) & (a >= 0) & (b >= 0)
         np.add.at(W, (a[keep], b[keep]), 1.0)
@@ -166,9 +172,8 @@ def categories(
     k = int(labels.max()) + 1 if labels.size else 0
     if k == 0:
         return np.zeros(0, dtype=np.int64)
-    groups = merge_clusters(
-        graph.cluster_weights(labels), resolution, min_groups=min_groups, max_groups=max_groups
-    )
+    W = graph.cluster_weights(labels, CATEGORY_NEIGHBOURS)
+    groups = merge_clusters(W, resolution, min_groups=min_groups, max_groups=max_groups)
     sizes = np.bincount(labels[labels >= 0], minlength=k)
     totals = np.bincount(groups, weights=sizes)
     order = np.lexsort((np.arange(len(totals)), -totals))

@@ -52,7 +52,8 @@ CONTEST_WORDS = frozenset({
     "konkurrence", "konkurrencen", "lodtrækning", "trekning",
 })
 PROMOTION_WORDS = frozenset({
-    "win", "winner", "prize", "competition", "follow", "retweet", "share", "tag", "subscribe", "click",
+    "win", "winner", "prize", "competition", "follow", "retweet", "share", "tag", "subscribe",
+    "click",
     "vinn", "vinna", "vinne", "vind", "vinde", "följ", "følg", "dela", "del",
 })
 # fmt: on
@@ -64,10 +65,9 @@ def not_feedback(texts: Sequence[str], languages: Sequence[str | None]) -> np.nd
     out = np.zeros(len(texts), dtype=bool)
     for i, words in enumerate(terms):
         found = {w.lower() for w in words}
-        if not found - EMPTY_WORDS:
-            out[i] = True
-        elif found & CONTEST_WORDS or len(found & PROMOTION_WORDS) >= 2:
-            out[i] = True
+        empty = not found - EMPTY_WORDS
+        contest = bool(found & CONTEST_WORDS) or len(found & PROMOTION_WORDS) >= 2
+        out[i] = empty or contest
     return out
 
 
