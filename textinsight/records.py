@@ -102,7 +102,7 @@ class Theme:
     parent_id: int | None = None
     """The category this theme sits under (None for a category, or a run before them)."""
     noise: bool = False
-    """Not feedback (greetings, "nothing to add", contests; ``textinsight.noise``)."""
+    """Not feedback (greetings, "nothing to add", contests; ``textinsight.stages.noise``)."""
 
 
 Category = Theme

@@ -114,7 +114,15 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, language)
     );
     """,
-    # 4: two levels (categories over themes) and themes flagged as not feedback
+    # 4: each run's fitted ThemeClusterer (to_state), with its theme ids in label order
+    """
+    CREATE TABLE clusterers (
+        run_id INTEGER PRIMARY KEY REFERENCES runs (id),
+        theme_ids TEXT NOT NULL,
+        state BLOB NOT NULL
+    );
+    """,
+    # 5: two levels (categories over themes) and themes flagged as not feedback
     """
     ALTER TABLE themes ADD COLUMN parent_id INTEGER;
     ALTER TABLE themes ADD COLUMN noise INTEGER NOT NULL DEFAULT 0;
