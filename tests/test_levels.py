@@ -7,15 +7,14 @@ import pytest
 
 from tests.conftest import topic_rows
 from textinsight import queries
-from textinsight.ingest.load import ingest_feedback
-from textinsight.pipeline import _without_noise, run_pipeline
+from textinsight.pipeline import _without_noise, ingest_file, run_pipeline
 from textinsight.records import ThemeValue
 from textinsight.store import Store
 
 
 @pytest.fixture
 def loaded(store: Store, write_csv) -> Store:
-    ingest_feedback(store, write_csv(topic_rows()))
+    ingest_file(store, write_csv(topic_rows()))
     return store
 
 
@@ -72,7 +71,7 @@ def test_social_mentions_do_not_reach_the_embedder(store: Store, write_csv) -> N
 
     rows = topic_rows(n_per_topic=3)
     rows[0]["text"] = "@SkyAir " + rows[0]["text"] + " &amp; https://t.co/x"
-    ingest_feedback(store, write_csv(rows))
+    ingest_file(store, write_csv(rows))
     run_pipeline(store, Spy(), seed=0)
     assert not any("@SkyAir" in t or "http" in t or "&amp;" in t for t in seen)
     assert store.feedback.all()[0].text.startswith("@SkyAir")
