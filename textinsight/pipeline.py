@@ -41,7 +41,7 @@ from textinsight.stages.embed import AUTO, Embedder, get_embedder, resolve_model
 from textinsight.stages.noise import noise_themes
 from textinsight.stages.normalize import display_text, normalize_text
 from textinsight.stages.sentiment import find_sentiment_model, item_sentiments, mean_sentiment
-from textinsight.store import Store, text_hash
+from textinsight.store import Store
 from textinsight.value import ValueConfig, compute_theme_values
 
 
@@ -375,12 +375,11 @@ def embed_feedback(
     batch_size: int = 64,
     progress: ProgressFactory = no_progress,
 ) -> tuple[np.ndarray, int]:
-    """:func:`embed_cached` over stored feedback rows, each text as ``normalize_text``
-    gives it (keyed by the hash of that text; unchanged texts keep their stored hash)."""
+    """:func:`embed_cached` over stored feedback rows: each text as ``normalize_text``
+    gives it (no @mentions, links or HTML entities), cached under the stored text's
+    hash, so the run's vectors stay found by ``text_hash`` (search, assign)."""
     texts = [normalize_text(f.text) for f in feedback]
-    hashes = [
-        f.text_hash if t == f.text else text_hash(t) for f, t in zip(feedback, texts, strict=True)
-    ]
+    hashes = [f.text_hash for f in feedback]
     return embed_cached(
         store,
         embedder,
