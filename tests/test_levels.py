@@ -1,5 +1,6 @@
 """Two levels in a run: categories over themes, stored, exported, stable across runs."""
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -76,3 +77,23 @@ def test_social_mentions_do_not_reach_the_embedder(store: Store, write_csv) -> N
     assert len(store.reads.run_vectors(info.id, "spy")[0]) == len(rows)  # found by text_hash
     assert not any("@SkyAir" in t or "http" in t or "&amp;" in t for t in seen)
     assert store.feedback.all()[0].text.startswith("@SkyAir")
+
+
+def test_forgetting_a_customer_clears_category_quotes_in_their_displayed_form(
+    store: Store, write_csv, embedder
+) -> None:
+    from textinsight.erasure import forget_customer
+
+    key, email = "k" * 32, "anna.svensson@gmail.com"
+    rows = topic_rows()
+    rows[0]["customer_id"] = email
+    rows[0]["text"] = rows[0]["text"] + " fish &amp; chips"
+    ingest_file(store, write_csv(rows), pseudonym_key=key)
+    run = run_pipeline(store, embedder, seed=0)
+    shown = rows[0]["text"].replace("&amp;", "&")
+    store.db.execute(
+        "UPDATE categories SET quotes = ? WHERE run_id = ?", [json.dumps([shown]), run.id]
+    )
+    store.db.conn.commit()
+    assert forget_customer(store, email, key).quotes >= 1
+    assert all(shown not in c.quotes for c in store.categories.all(run.id))
