@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
@@ -20,40 +19,10 @@ import pydantic
 from textinsight.config import Settings, get_settings, parse_key_pairs, settings_problem
 from textinsight.errors import TextInsightError
 from textinsight.ingest.load import FileKind
-from textinsight.progress import Advance
+from textinsight.progress import rich_progress as _progress
 from textinsight.queries import MAX_LIMIT, SORT_KEYS, list_themes, theme_detail
 from textinsight.records import LEVELS, IngestReport, Theme, theme_json
 from textinsight.store import Erased, ExportRow, Store
-
-
-@contextmanager
-def _progress(description: str, total: int | None = None) -> Iterator[Advance]:
-    """A rich progress bar on a terminal; silent when stderr is a pipe."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    columns = [
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    ]
-    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task(description, total=total)
-
-        def advance(n: int = 1) -> None:
-            bar.advance(task, n)
-
-        yield advance
 
 
 def _store(ctx: click.Context, *, create: bool = False) -> Store:
@@ -166,7 +135,7 @@ def customers(ctx: click.Context, file: Path, skip_invalid: bool, **options: Any
 @_file_options
 @click.pass_context
 def purchases(ctx: click.Context, file: Path, skip_invalid: bool, **options: Any) -> None:
-    """Ingest purchases (customer_id, purchased_at, amount)."""
+    """Ingest purchases (customer_id, purchased_at, amount, optional discount)."""
     _ingest(ctx, file, "purchases", skip_invalid, **options)
 
 
@@ -361,29 +330,15 @@ def show(ctx: click.Context, theme_id: int, run_id: int | None, fmt: str) -> Non
     click.echo(f"  keywords: {', '.join(theme.keywords)}")
     click.echo(f"  languages: {_counts(theme.languages)}")
     click.echo(f"  channels: {_counts(theme.channels)}")
-    if v["customers"] is not None:
-        click.echo(
-            f"  customers {v['customers']}, value {_num(v['value_total'], ',.0f')} "
-            f"(median {_num(v['value_median'], ',.0f')}, top-decile share "
-            f"{_num(v['top_decile_share'], '.0%')}), impact {_num(v['impact'], ',.0f')}"
-        )
-        click.echo(
-            f"  churn {_num(v['churn_rate'], '.1%')} vs {_num(v['churn_baseline'], '.1%')}"
-            f" (lift {_num(v['churn_lift'])}, 95% CI {_interval(v['churn_lift_ci'])}, "
-            f"p {_num(v['churn_p'], '.3g')})"
-        )
-        click.echo(
-            f"  repurchase {_num(v['repurchase_rate'], '.1%')} vs "
-            f"{_num(v['repurchase_baseline'], '.1%')} "
-            f"(lift 95% CI {_interval(v['repurchase_lift_ci'])}); revenue at risk "
-            f"{_num(v['revenue_at_risk'], ',.0f')}"
-        )
+    if theme.value is not None:
+        from textinsight.value.summary import value_lines
+
+        for line in value_lines(theme.value):
+            click.echo(f"  {line}")
         click.echo(
             f"  NPS {_num(v['nps_mean'], '.1f') or 'n/a'} vs "
             f"{_num(v['nps_baseline'], '.1f') or 'n/a'}"
         )
-        click.echo(f"  lifecycle phase at feedback: {_shares(v['phases'])}")
-        click.echo(f"  loyalty: {_shares(v['loyalty'])}")
     click.echo("  quotes:")
     for quote in theme.quotes:
         click.echo(f"    - {quote}")
@@ -484,13 +439,11 @@ def trends(ctx: click.Context, run_id: int | None, fmt: str) -> None:
 def emerging(ctx: click.Context, min_size: int, fmt: str) -> None:
     """Candidate new themes: dense groups in the feedback no current theme holds."""
     from textinsight.emerging import find_emerging
-    from textinsight.stages.embed import embedder_for_model
 
     settings = get_settings()
-    store = _store(ctx)
     pool, found = find_emerging(
-        store,
-        embedder_for_model(store.runs.current().model_id, settings.model_dir),
+        _store(ctx),
+        model_dir=settings.model_dir,
         seed=settings.seed,
         min_size=min_size,
         batch_size=settings.batch_size,

@@ -139,7 +139,12 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE feedback ADD COLUMN ingest_id INTEGER;
     CREATE INDEX feedback_ingest ON feedback (ingest_id);
     """,
-    # 6: two levels (categories over themes) and themes flagged as not feedback
+    # 6 (#11): optional discount of a purchase (true/false as 1/0, or an amount): discount
+    # hunters
+    """
+    ALTER TABLE purchases ADD COLUMN discount REAL;
+    """,
+    # 7: two levels (categories over themes) and themes flagged as not feedback
     """
     ALTER TABLE themes ADD COLUMN parent_id INTEGER;
     ALTER TABLE themes ADD COLUMN noise INTEGER NOT NULL DEFAULT 0;
