@@ -116,6 +116,14 @@ class ThemeOut(ValueFields):
     sentiment: float | None = Field(default=None, description="Mean sentiment in [-1, 1].")
     x: float | None = None
     y: float | None = None
+    parent_id: int | None = Field(
+        default=None, description="The category above this theme (null for a category)."
+    )
+    noise: bool = Field(
+        default=False,
+        description="Not feedback (greetings, nothing to add, contests): no impact, so "
+        "value rankings skip it.",
+    )
     matching: int | None = Field(
         default=None,
         description="Feedback items of the theme matching the channel/language/segment/"

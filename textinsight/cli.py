@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,8 @@ from textinsight.errors import TextInsightError
 from textinsight.ingest.load import FileKind
 from textinsight.progress import rich_progress as _progress
 from textinsight.queries import MAX_LIMIT, SORT_KEYS, list_themes, theme_detail
-from textinsight.records import IngestReport, Theme, theme_json
-from textinsight.store import Erased, Store
+from textinsight.records import LEVELS, IngestReport, Theme, theme_json
+from textinsight.store import Erased, ExportRow, Store
 
 
 def _store(ctx: click.Context, *, create: bool = False) -> Store:
@@ -234,33 +234,50 @@ def _shares(shares: dict[str, float] | None) -> str:
     help="Order: sentiment most negative first, the others largest first.",
 )
 @click.option("--limit", type=int, default=None, help="Show at most this many themes.")
+@click.option(
+    "--level",
+    type=click.Choice(LEVELS),
+    default="theme",
+    show_default=True,
+    help="theme: the themes (each under a category); category: the categories above them.",
+)
 @click.pass_context
-def themes(ctx: click.Context, run_id: int | None, fmt: str, sort: str, limit: int | None) -> None:
-    """List the themes of a run with their value metrics."""
+def themes(
+    ctx: click.Context, run_id: int | None, fmt: str, sort: str, limit: int | None, level: str
+) -> None:
+    """List the themes (or the categories above them) of a run with their value metrics."""
     from textinsight.export import themes_csv
 
-    listing = list_themes(_store(ctx), run_id, sort=sort, limit=min(limit or MAX_LIMIT, MAX_LIMIT))
+    listing = list_themes(
+        _store(ctx), run_id, sort=sort, limit=min(limit or MAX_LIMIT, MAX_LIMIT), level=level
+    )
     info, items = listing.run, [row.theme for row in listing.page.items]
     if fmt == "json":
         click.echo(json.dumps([theme_json(t) for t in items], ensure_ascii=False, indent=2))
     elif fmt == "csv":
         click.echo(themes_csv(items), nl=False)
     else:
-        _themes_table(info.id, info.n_feedback, info.n_unassigned, items, listing.sort)
+        _themes_table(info.id, info.n_feedback, info.n_unassigned, items, listing.sort, level)
 
 
 def _themes_table(
-    run_id: int, n_feedback: int | None, n_unassigned: int | None, items: list[Theme], sort: str
+    run_id: int,
+    n_feedback: int | None,
+    n_unassigned: int | None,
+    items: list[Theme],
+    sort: str,
+    level: str = "theme",
 ) -> None:
     from rich.console import Console
     from rich.table import Table
 
     table = Table(
-        title=f"Themes of run {run_id} ({n_feedback} feedback, "
-        f"{n_unassigned} unassigned), by {sort}"
+        title=f"{'Categories' if level == 'category' else 'Themes'} of run {run_id} "
+        f"({n_feedback} feedback, {n_unassigned} unassigned), by {sort}"
     )
     for name in (
         "id",
+        "category",
         "label",
         "size",
         "sentiment",
@@ -276,7 +293,8 @@ def _themes_table(
         v = theme_json(t)
         table.add_row(
             str(t.id),
-            t.label,
+            "" if t.parent_id is None else str(t.parent_id),
+            f"{t.label} (not feedback)" if t.noise else t.label,
             str(t.size),
             _num(t.sentiment, "+.2f"),
             v["kind"] or "",
@@ -512,7 +530,7 @@ def export_assignments(ctx: click.Context, run_id: int | None, fmt: str) -> None
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
         return
-    columns = ["source_id", "channel", "language", "theme_id", "probability", "sentiment"]
+    columns = [f.name for f in fields(ExportRow)]
     for line in csv_lines(columns, ([row[c] for c in columns] for row in rows)):
         click.echo(line, nl=False)
 

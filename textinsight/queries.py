@@ -27,7 +27,7 @@ from typing import Any, Generic, TypeVar
 from textinsight.errors import ValidationError
 from textinsight.export import csv_text
 from textinsight.lineage import LineageEvent
-from textinsight.records import CHANNELS, RunInfo, Theme, theme_json
+from textinsight.records import CHANNELS, LEVELS, RunInfo, Theme, theme_json
 from textinsight.store import Store
 from textinsight.store.reads import AssignedFeedback, Facets, FeedbackFilter, TrendPoint
 
@@ -215,6 +215,19 @@ def _rows(store: Store, run: RunInfo) -> list[ThemeRow]:
     return [ThemeRow(t) for t in store.runs.themes(run.id)]
 
 
+def _category_rows(store: Store, run: RunInfo) -> list[ThemeRow]:
+    return [ThemeRow(c) for c in store.categories.all(run.id)]
+
+
+def _per_category(themes: Sequence[Theme], counts: dict[int, int]) -> dict[int, int]:
+    """Theme id -> count summed into category id -> count (via ``parent_id``)."""
+    out: dict[int, int] = {}
+    for theme in themes:
+        if theme.parent_id is not None and theme.id in counts:
+            out[theme.parent_id] = out.get(theme.parent_id, 0) + counts[theme.id]
+    return out
+
+
 def _available(rows: Sequence[ThemeRow], name: str) -> bool:
     return any(r.metric(name) is not None for r in rows)
 
@@ -253,8 +266,10 @@ def list_themes(
     sort: str = "impact",
     limit: int = 50,
     offset: int = 0,
+    level: str = "theme",
 ) -> ThemeListing:
-    """The themes of a run, filtered, sorted and paginated.
+    """The themes (or, at ``level="category"``, categories) of a run, filtered, sorted
+    and paginated.
 
     Args:
         where: keep only themes with feedback matching this filter, and report how
@@ -275,8 +290,12 @@ def list_themes(
             f"unknown sort key '{sort}'; use one of {', '.join(SORT_KEYS)}", field="sort"
         )
     check_page(limit, offset)
+    if level not in LEVELS:
+        raise ValidationError(
+            f"unknown level '{level}'; use one of {', '.join(LEVELS)}", field="level"
+        )
     run = store.runs.complete_run(run_id)
-    rows = _rows(store, run)
+    rows = _rows(store, run) if level == "theme" else _category_rows(store, run)
     ignored: list[str] = []
     if kind is not None:
         if _available(rows, "kind"):
@@ -295,6 +314,8 @@ def list_themes(
         ]
     if where is not None and where.active:
         counts = store.reads.theme_match_counts(run.id, where)
+        if level == "category":
+            counts = _per_category(store.runs.themes(run.id), counts)
         rows = [ThemeRow(r.theme, counts[r.theme.id]) for r in rows if r.theme.id in counts]
     applied = sort if _available(rows, sort) else "size"
     rows = _sorted(rows, applied)

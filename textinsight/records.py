@@ -100,6 +100,17 @@ class Theme:
     x: float | None = None
     y: float | None = None
     value: ThemeValue | None = None
+    parent_id: int | None = None
+    """The category this theme sits under (None for a category, or a run before them)."""
+    noise: bool = False
+    """Not feedback (greetings, "nothing to add", contests; ``textinsight.stages.noise``)."""
+
+
+Category = Theme
+"""A top-level theme: the same record, one level up (``parent_id`` is None)."""
+
+LEVELS = ("theme", "category")
+"""The two levels of a run's themes."""
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,16 @@ def test_full_flow(invoke, write_csv, tmp_path: Path) -> None:
         "theme_id",
         "probability",
         "sentiment",
+        "category_id",
     ]
+    categories = json.loads(invoke("themes", "--level", "category", "--format", "json").output)
+    parents = {t["parent_id"] for t in themes}
+    assert parents == {c["id"] for c in categories}
+    by_theme = {t["id"]: t["parent_id"] for t in themes}
+    assert all(
+        int(r["category_id"]) == by_theme[int(r["theme_id"])] for r in exported if r["theme_id"]
+    )
+    assert "Categories of run" in invoke("themes", "--level", "category").output
     assert all(-1 <= float(r["sentiment"]) <= 1 for r in exported)
     jsonl = invoke("export", "assignments", "--format", "jsonl").output.splitlines()
     assert len(jsonl) == 90 and "theme_id" in json.loads(jsonl[0])

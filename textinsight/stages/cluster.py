@@ -7,7 +7,9 @@
    vector, which would otherwise pull themes apart by language;
 1. reduce the L2-normalised vectors with UMAP (cosine metric) to a few dimensions;
 2. cluster the reduced vectors with HDBSCAN;
-3. merge themes whose centroids nearly coincide (``merge_similar``);
+3. merge themes whose centroids nearly coincide (``merge_similar``), then themes
+   that the items' kNN graph shows to be one topic (``granularity``: greedy
+   modularity merging at ``resolution``);
 4. pass HDBSCAN's outliers, and members unusually far from their theme's centroid,
    through ``assign_to_centroids``: joined to the most similar theme when the
    cosine similarity reaches ``threshold_``, else left unassigned (-1);
@@ -21,7 +23,8 @@
    the others does not make a text about a known theme; this lets new topics stay
    unassigned for ``emerging``.
    ``predict`` applies the same rule to new feedback, so a text gets the same theme
-   at the end of a run and when it is assigned later.
+   at the end of a run and when it is assigned later;
+6. group the themes into categories (``granularity.categories``): ``parents_``.
 
 Every tunable left as ``None`` is derived from the data (see ``_resolve``), so the
 same defaults work for a few hundred or a hundred thousand items.
@@ -63,6 +66,13 @@ from textinsight.stages.centroids import (
     remove_offsets,
     renumber_by_size,
     theme_centroids,
+)
+from textinsight.stages.granularity import (
+    THEME_RESOLUTION,
+    ItemGraph,
+    categories,
+    merge_clusters,
+    relabel,
 )
 
 __all__ = [
@@ -143,6 +153,9 @@ class ThemeClusterer:
         selection: HDBSCAN cluster selection, ``"eom"`` or ``"leaf"``.
         merge_threshold: themes whose centroids have cosine similarity at least this
             are merged. ``None``: ``MERGE_THRESHOLD``.
+        resolution: modularity resolution of the theme merge (``granularity``);
+            higher keeps more themes, ``math.inf`` merges nothing. ``None``:
+            ``THEME_RESOLUTION``.
         assign_threshold: outliers (and new feedback) join their nearest theme at
             this cosine similarity or more. ``None``: adapted to how tight the
             themes are (see ``_threshold``).
@@ -154,7 +167,9 @@ class ThemeClusterer:
     ``probabilities_`` (membership in [0, 1], 0 if unassigned), ``centroids_``
     (``(k, dim)``, L2-normalised: the members' mean, refined by ``fit_prototypes``),
     ``threshold_`` and ``reference_``/``novelty_threshold_`` (the novelty test; used
-    by ``predict``), ``params_`` (effective parameters, JSON-serialisable) and
+    by ``predict``), ``parents_`` (the category ``0..c-1`` of each theme, categories by
+    descending size), ``category_centroids_`` (``(c, dim)``, the mean of each
+    category's items), ``params_`` (effective parameters, JSON-serialisable) and
     ``timings_`` (seconds per step). ``to_state``/``from_state`` save and load what
     ``predict`` needs (a run stores it with ``store.runs.complete``).
 
@@ -182,6 +197,7 @@ class ThemeClusterer:
         merge_threshold: float | None = None,
         assign_threshold: float | None = None,
         allow_single_cluster: bool = False,
+        resolution: float | None = None,
     ) -> None:
         self.seed = seed
         self.allow_single_cluster = allow_single_cluster
@@ -193,6 +209,7 @@ class ThemeClusterer:
         self.selection = selection
         self.merge_threshold = merge_threshold
         self.assign_threshold = assign_threshold
+        self.resolution = resolution
 
     def _resolve(self, n: int, n_distinct: int | None = None) -> dict[str, Any]:
         """Effective parameters for ``n`` items, ``n_distinct`` of them different
@@ -217,6 +234,7 @@ class ThemeClusterer:
             ),
             "selection": self.selection,
             "merge_threshold": float(_given(self.merge_threshold, MERGE_THRESHOLD)),
+            "resolution": float(_given(self.resolution, THEME_RESOLUTION)),
         }
 
     def fit(
@@ -255,6 +273,7 @@ class ThemeClusterer:
         distinct, inverse = np.unique(X, axis=0, return_inverse=True)
         params = self._resolve(n, len(distinct))
         timings: dict[str, float] = {}
+        graph: ItemGraph | None = None
         if len(distinct) < MIN_ITEMS_TO_CLUSTER:  # too few to find structure: one theme
             labels = np.zeros(n, dtype=np.int64)
             probabilities = np.ones(n, dtype=np.float64)
@@ -271,6 +290,9 @@ class ThemeClusterer:
             labels = merge_similar(
                 labels, theme_centroids(X, labels), params["merge_threshold"], X.mean(axis=0)
             )
+            graph = ItemGraph.build(X, seed=params["seed"])
+            merged = merge_clusters(graph.cluster_weights(labels), params["resolution"])
+            labels = relabel(labels, merged)
             centroids = theme_centroids(X, labels)
             threshold = self._threshold(X, labels, centroids)
             labels, probabilities = reassign_outliers(
@@ -289,6 +311,12 @@ class ThemeClusterer:
         self.labels_, order = renumber_by_size(labels)
         self.probabilities_ = probabilities
         self.centroids_ = centroids[order].astype(np.float32)
+        self.parents_ = (
+            np.zeros(len(self.centroids_), dtype=np.int64)
+            if graph is None
+            else categories(graph, self.labels_)
+        )
+        self.category_centroids_ = theme_centroids(X, self.category_labels()).astype(np.float32)
         self.threshold_ = threshold
         self.params_ = {**params, "clustered": len(distinct) >= MIN_ITEMS_TO_CLUSTER}
         self.params_["language_offsets"] = sorted(self.offsets_)
@@ -337,6 +365,13 @@ class ThemeClusterer:
         return assign_to_centroids(
             space, self.centroids_, self.threshold_, self.reference_, self.novelty_threshold_
         )
+
+    def category_labels(self) -> np.ndarray:
+        """The category of each fitted item (-1: unassigned), from ``labels_`` and
+        ``parents_``."""
+        if not hasattr(self, "parents_"):
+            raise NotFittedError("This ThemeClusterer is not fitted yet. Call fit(X) first.")
+        return relabel(self.labels_, self.parents_)
 
     def transform(self, X: np.ndarray, languages: Sequence[str | None] | None = None) -> np.ndarray:
         """``X`` in the space the themes were found in: L2-normalised, with the fitted
