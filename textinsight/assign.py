@@ -1,7 +1,8 @@
 """Assign new feedback to the current run's themes without re-clustering.
 
 Loads the run's saved ``ThemeClusterer`` and calls its ``predict``: the rule a run
-ends with, so a text gets the same theme either way.
+ends with (nearest centroid, threshold and novelty test), so a text gets the same
+theme either way, and a text about no known theme stays unassigned for ``emerging``.
 """
 
 from __future__ import annotations

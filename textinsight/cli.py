@@ -435,15 +435,39 @@ def trends(ctx: click.Context, run_id: int | None, fmt: str) -> None:
 @cli.command()
 @click.option("--min-size", type=int, default=5, show_default=True, help="Smallest group reported.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option(
+    "--promote",
+    "candidate",
+    metavar="ID",
+    help="Make candidate ID a theme of the current run (no full re-run).",
+)
 @click.pass_context
-def emerging(ctx: click.Context, min_size: int, fmt: str) -> None:
+def emerging(ctx: click.Context, min_size: int, fmt: str, candidate: str | None) -> None:
     """Candidate new themes: dense groups in the feedback no current theme holds."""
-    from textinsight.emerging import find_emerging
+    from textinsight.emerging import find_emerging, promote
+    from textinsight.stages.embed import embedder_for_model
 
     settings = get_settings()
+    store = _store(ctx)
+    embedder = embedder_for_model(store.runs.current().model_id, settings.model_dir)
+    if candidate is not None:
+        theme = promote(
+            store,
+            embedder,
+            candidate,
+            seed=settings.seed,
+            min_size=min_size,
+            batch_size=settings.batch_size,
+            progress=_progress,
+        )
+        click.echo(
+            f"promoted {candidate} to theme {theme.id} of run {theme.run_id}: "
+            f"{theme.label} ({theme.size} items)"
+        )
+        return
     pool, found = find_emerging(
-        _store(ctx),
-        model_dir=settings.model_dir,
+        store,
+        embedder,
         seed=settings.seed,
         min_size=min_size,
         batch_size=settings.batch_size,
@@ -457,11 +481,33 @@ def emerging(ctx: click.Context, min_size: int, fmt: str) -> None:
     for e in found:
         value = "" if e.value_total is None else f", customer value {e.value_total:,.0f}"
         click.echo(
-            f"- {e.label}: {e.size} items, {e.customers} customers{value}, "
+            f"- [{e.id}] {e.label}: {e.size} items, {e.customers} customers{value}, "
             f"growth x{e.growth:.1f} ({e.recent} in the last 14 days)"
         )
+        click.echo(f"    keywords: {', '.join(e.keywords)}")
         for quote in e.quotes[:3]:
             click.echo(f'    "{quote}"')
+
+
+@cli.command()
+@click.option("--run", "run_id", type=int, help="Run id (default: the current run).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+def stability(ctx: click.Context, run_id: int | None, fmt: str) -> None:
+    """How stable each theme is: runs it kept its id, member overlap, label and kind kept."""
+    from textinsight.stability_report import theme_stability
+
+    report = theme_stability(_store(ctx), run_id)
+    if fmt == "json":
+        click.echo(json.dumps([asdict(r) for r in report], ensure_ascii=False, indent=2))
+        return
+    for r in report:
+        kept = {True: "kept", False: "changed", None: "-"}
+        click.echo(
+            f"theme {r.theme_id:<5} {r.event:8} runs {r.runs:<3} overlap "
+            f"{_num(r.overlap, '.0%') or '-':>5}  label {kept[r.label_kept]:7} "
+            f"kind {kept[r.kind_kept]:7} {r.label}"
+        )
 
 
 @cli.group()

@@ -3,6 +3,9 @@
 ``normalize -> embed (cached) -> cluster -> describe -> sentiment -> value -> lineage
 -> store``, the last four at both levels: themes and the categories above them.
 
+After lineage, themes that kept their id keep their label and kind where their
+content did not really change (``stability.carry_over``).
+
 ``run_pipeline`` records the run as ``running`` first and writes its results in one
 transaction that also makes it current; on any error the run is marked ``failed``
 and the previous current run stays untouched. ``ingest_file`` writes a file's
@@ -38,6 +41,7 @@ from textinsight.records import (
     ThemeDescription,
     ThemeValue,
 )
+from textinsight.stability import carry_over
 from textinsight.stages.cluster import ThemeClusterer
 from textinsight.stages.describe import ThemeDescriber
 from textinsight.stages.embed import AUTO, Embedder, get_embedder, resolve_model
@@ -203,6 +207,9 @@ def run_pipeline(
         parent_ids = [category_ids[c] for c in clusterer.parents_]
         level = _Level(clusterer.labels_, clusterer.centroids_, descriptions, values, noise)
         themes = _themes(run_id, theme_ids, feedback, level, sentiments, parent_ids)
+        if previous is not None:  # labels and kinds that did not really change stay
+            before = {t.id: t for t in store.runs.themes(previous)}
+            themes = carry_over(themes, before, lineage, value_config)
         category_level = _Level(
             categories,
             clusterer.category_centroids_,

@@ -187,6 +187,42 @@ class RunTables:
                 ],
             )
 
+    def add_theme(
+        self,
+        run_id: int,
+        theme: Theme,
+        clusterer: Mapping[str, Any],
+        assignments: Sequence[Assignment],
+    ) -> None:
+        """Add a theme to a complete run (``emerging.promote``), in one transaction: its
+        row, a ``promoted`` lineage event, its feedback's assignments, the run's
+        clusterer state that now knows it (its last centroid is the new theme's) and
+        the run's counts."""
+        theme_ids, _ = self.clusterer(run_id)
+        centroid = np.asarray(clusterer["centroids"])[-1]
+        with self._db.atomic():
+            self._db.conn.executemany(
+                f"INSERT INTO themes ({THEME_COLUMNS}, centroid) VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                theme_rows(run_id, [theme], centroid[None]),
+            )
+            self._db.execute(
+                "INSERT INTO lineage (run_id, theme_id, kind, previous_run_id, previous_ids, "
+                "similarity) VALUES (?, ?, 'promoted', NULL, '[]', NULL)",
+                [run_id, theme.id],
+            )
+            self.add_assignments(run_id, assignments)
+            self._db.execute(
+                "UPDATE clusterers SET theme_ids = ?, state = ? WHERE run_id = ?",
+                [dumps([*theme_ids, theme.id]), pack_state(dict(clusterer)), run_id],
+            )
+            self._db.execute(
+                "UPDATE runs SET n_themes = n_themes + 1, n_unassigned = "
+                "(SELECT count(*) FROM assignments WHERE run_id = ? AND theme_id IS NULL) "
+                "WHERE id = ?",
+                [run_id, run_id],
+            )
+
     # -- reading ---------------------------------------------------------------------
     def current(self) -> RunInfo:
         """The current run; raises NoRunError when there is none."""
