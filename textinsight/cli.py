@@ -166,6 +166,7 @@ def purchases(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
 def run(ctx: click.Context, seed: int | None) -> None:
     """Find themes in all stored feedback; the result becomes the current run when complete."""
     from textinsight.embed import AUTO, choose_model, get_embedder
+    from textinsight.label import ThemeLabeler
     from textinsight.pipeline import run_pipeline
 
     settings = get_settings()
@@ -179,6 +180,7 @@ def run(ctx: click.Context, seed: int | None) -> None:
         get_embedder(name),
         seed=settings.seed if seed is None else seed,
         batch_size=settings.batch_size,
+        labeler=ThemeLabeler(language=settings.display_language or None),
         progress=_progress,
     )
     t = info.timings

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
         min_language_confidence: below this the language is ``und``.
         api_keys: ``key:scope`` pairs, comma-separated; scope ``read`` or ``write``.
         max_request_bytes: largest HTTP request body the API accepts.
+        display_language: the language of theme labels (ISO 639-1); empty: the
+            corpus' most common language.
     """
 
     model_config = SettingsConfigDict(env_prefix="TEXTINSIGHT_", extra="ignore")
@@ -39,6 +41,7 @@ class Settings(BaseSettings):
     min_language_confidence: float = Field(default=0.4, ge=0.0, le=1.0)
     api_keys: str = ""
     max_request_bytes: int = Field(default=2_000_000, ge=1024)
+    display_language: str = ""
 
     @field_validator("languages")
     @classmethod

@@ -19,6 +19,7 @@ from textinsight.cluster import ThemeClusterer
 from textinsight.describe import ThemeDescriber
 from textinsight.embed import Embedder, embed_feedback
 from textinsight.errors import EmptyCorpusError, NoRunError
+from textinsight.label import ThemeLabel, ThemeLabeler
 from textinsight.lineage import LineageEvent, ThemeSnapshot, match_themes, with_ids
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import (
@@ -42,6 +43,7 @@ def run_pipeline(
     batch_size: int = 64,
     clusterer: ThemeClusterer | None = None,
     describer: ThemeDescriber | None = None,
+    labeler: ThemeLabeler | None = None,
     value_config: ValueConfig | None = None,
     progress: ProgressFactory = no_progress,
 ) -> RunInfo:
@@ -57,6 +59,7 @@ def run_pipeline(
         )
     clusterer = clusterer or ThemeClusterer(seed=seed)
     describer = describer or ThemeDescriber()
+    labeler = labeler or ThemeLabeler()
     run_id = store.runs.start(seed=seed, model_id=embedder.model_id, params={"seed": seed})
     try:
         clock = _Clock()
@@ -79,12 +82,17 @@ def run_pipeline(
                 clusterer.labels_,
                 clusterer.transform(vectors, languages),
             )
+            theme_labels = labeler.label(
+                [f.text for f in feedback], languages, clusterer.labels_, vectors, embedder.encode
+            )
         clock.lap("describe_s")
         sentiments = item_sentiments(
             [f.rating for f in feedback],
             [f.nps for f in feedback],
             vectors,
             find_sentiment_model(embedder.model_id),
+            [f.text for f in feedback],
+            languages,
         )
         values = compute_theme_values(
             feedback,
@@ -98,7 +106,9 @@ def run_pipeline(
         previous, theme_ids, lineage = _stable_ids(
             store, embedder.model_id, feedback, clusterer, descriptions
         )
-        themes = _themes(run_id, theme_ids, feedback, clusterer, descriptions, sentiments, values)
+        themes = _themes(
+            run_id, theme_ids, feedback, clusterer, descriptions, theme_labels, sentiments, values
+        )
         assignments = [
             Assignment(
                 feedback_id=f.id,
@@ -114,6 +124,7 @@ def run_pipeline(
             "seed": seed,
             "clusterer": clusterer.params_,
             "describer": {"n_keywords": describer.n_keywords, "n_quotes": describer.n_quotes},
+            "label_languages": sorted({t.language or "" for t in theme_labels.values()}),
         }
         store.runs.complete(
             run_id,
@@ -190,6 +201,7 @@ def _themes(
     feedback: Sequence[StoredFeedback],
     clusterer: ThemeClusterer,
     descriptions: dict[int, ThemeDescription],
+    theme_labels: dict[int, ThemeLabel],
     sentiments: Sequence[float | None],
     values: dict[int, ThemeValue],
 ) -> list[Theme]:
@@ -203,7 +215,7 @@ def _themes(
             Theme(
                 id=theme_id,
                 run_id=run_id,
-                label=description.label,
+                label=theme_labels[label].label if label in theme_labels else description.label,
                 keywords=description.keywords,
                 size=len(members),
                 share=len(members) / len(feedback),
@@ -214,6 +226,9 @@ def _themes(
                 x=float(xy[label, 0]),
                 y=float(xy[label, 1]),
                 value=values.get(label),
+                keywords_by_language=(
+                    theme_labels[label].keywords_by_language if label in theme_labels else {}
+                ),
             )
         )
     return themes

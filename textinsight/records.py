@@ -99,6 +99,7 @@ class Theme:
     x: float | None = None
     y: float | None = None
     value: ThemeValue | None = None
+    keywords_by_language: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,7 @@ def theme_json(theme: Theme) -> dict[str, Any]:
     data.pop("value")
     data["keywords"] = list(theme.keywords)
     data["quotes"] = list(theme.quotes)
+    data["keywords_by_language"] = {k: list(v) for k, v in theme.keywords_by_language.items()}
     for name in VALUE_FIELDS:
         metric = getattr(theme.value, name, None)
         data[name] = list(metric) if isinstance(metric, tuple) else metric

@@ -25,7 +25,7 @@ RUN_COLUMNS = (
 )
 THEME_COLUMNS = (
     "theme_id, run_id, label, keywords, size, share, quotes, languages, channels, sentiment, "
-    "x, y, value"
+    "x, y, value, keywords_by_language"
 )
 
 
@@ -101,7 +101,7 @@ class RunTables:
         with self._db.atomic():
             self._db.conn.executemany(
                 f"INSERT INTO themes ({THEME_COLUMNS}, centroid) VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         t.id,
@@ -117,6 +117,7 @@ class RunTables:
                         t.x,
                         t.y,
                         None if t.value is None else dumps(asdict(t.value)),
+                        dumps({k: list(v) for k, v in t.keywords_by_language.items()}),
                         np.asarray(c, dtype=np.float32).tobytes(),
                     )
                     for t, c in zip(themes, centroids, strict=True)
@@ -365,6 +366,7 @@ def _theme(row: tuple[Any, ...]) -> Theme:
         x=row[10],
         y=row[11],
         value=_value(row[12]),
+        keywords_by_language={k: tuple(v) for k, v in loads(row[13], {}).items()},
     )
 
 

@@ -114,6 +114,10 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, language)
     );
     """,
+    # 4: each theme's c-TF-IDF keywords per language (label.ThemeLabeler)
+    """
+    ALTER TABLE themes ADD COLUMN keywords_by_language TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
