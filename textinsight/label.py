@@ -11,8 +11,10 @@ BERTopic's c-TF-IDF for distinctiveness:
    texts only); the ``n_candidates`` best per theme go on.
 3. **Closeness**: the candidates are embedded; a candidate scores its cosine to the
    theme's centroid, plus ``margin`` times how much nearer it is to its own centroid
-   than to the nearest other one (a label must point at its own theme), plus
-   ``distinctiveness`` times its c-TF-IDF scaled to [0, 1] within the theme.
+   than to the nearest other one, plus ``distinctiveness`` times its c-TF-IDF scaled
+   to [0, 1] within the theme; a candidate nearer its own centroid than any other
+   always ranks above one that is not (a label must point at its own theme). Words
+   with digits (order numbers, codes) are never label words.
 4. **MMR**: ``n_phrases`` phrases per theme by maximal marginal relevance; the first
    is the label. Themes are labelled largest first, and a label already taken goes to
    the next phrase, so no two labels are identical.
@@ -27,6 +29,7 @@ language see their own words.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +47,10 @@ from textinsight.tokens import Tokenizer
 Encode = Callable[[Sequence[str]], np.ndarray]
 """Texts -> (n, dim) vectors: the run's embedder's ``encode``."""
 
+_HAS_DIGIT = re.compile(r"\d")
+_OWN_THEME_BONUS = 1.0
+"""Added to the score of a candidate nearer its own centroid than any other: such a
+candidate always beats one that points at another theme."""
 _GLOBAL_CANDIDATES = 300
 """Display-language candidates of the whole corpus offered to themes without their own."""
 
@@ -116,7 +123,7 @@ class ThemeLabeler(BaseEstimator):
         min_words: int = 2,
         max_words: int = 5,
         min_df: int = 2,
-        n_candidates: int = 30,
+        n_candidates: int = 40,
         margin: float = 1.0,
         distinctiveness: float = 0.1,
         diversity: float = 0.5,
@@ -252,7 +259,12 @@ class ThemeLabeler(BaseEstimator):
             nearest_other = others.max(axis=1) if others.size else np.zeros(len(pool))
             tfidf = np.array([s for _, s in pool])
             scaled = tfidf / tfidf.max() if tfidf.max() > 0 else tfidf
-            relevance = own + self.margin * (own - nearest_other) + self.distinctiveness * scaled
+            relevance = (
+                own
+                + self.margin * (own - nearest_other)
+                + self.distinctiveness * scaled
+                + _OWN_THEME_BONUS * (own > nearest_other)
+            )
             picked = _mmr(rows, relevance, self.diversity, max(self.n_phrases, 10))
             result.append(([pool[i][0] for i in picked], wanted[r]))
         return result
@@ -314,13 +326,15 @@ class ThemeLabeler(BaseEstimator):
         found = []
         for phrase in phrases:
             for start, (_, first) in enumerate(phrase):
-                if first is None:
+                if first is None or _HAS_DIGIT.search(first):
                     continue
                 terms = [first]
                 for end in range(start + 1, min(start + self.max_words, len(phrase))):
                     term = phrase[end][1]
                     if term is None:
                         continue
+                    if _HAS_DIGIT.search(term):  # order numbers, codes: not label words
+                        break
                     if any(_same_stem(term, t) for t in terms):
                         break
                     terms.append(term)

@@ -11,12 +11,14 @@ a head over these features alone scores every item whatever the embedder.
 
 Texts in other languages (and ``und``) get all-zero features: no evidence either way.
 Only ``spacy.blank`` pipelines are used (asent needs sentence boundaries, from
-spaCy's rule-based sentencizer).
+spaCy's rule-based sentencizer). asent sets its token getters process-wide, so texts
+are scored one language at a time, under a lock.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 import warnings
 from collections.abc import Sequence
 
@@ -64,17 +66,37 @@ def lexicon_features(
         if lang in LEXICON_LANGUAGES:
             groups.setdefault(lang, []).append(i)
     for lang, indices in sorted(groups.items()):
-        docs = _pipeline(lang).pipe((texts[i] or "" for i in indices), batch_size=batch_size)
-        for i, doc in zip(indices, docs, strict=True):
-            polarity = doc._.polarity
-            hit = any(t.polarity != 0 for s in polarity.polarities for t in s.polarities)
-            features[i] = (polarity.compound, polarity.positive, polarity.negative, float(hit))
+        with _LOCK:  # asent's getters are process-wide: one language at a time
+            docs = _pipeline(lang).pipe((texts[i] or "" for i in indices), batch_size=batch_size)
+            for i, doc in zip(indices, docs, strict=True):
+                polarity = doc._.polarity
+                hit = any(t.polarity != 0 for s in polarity.polarities for t in s.polarities)
+                features[i] = (polarity.compound, polarity.positive, polarity.negative, float(hit))
     return features
 
 
-@functools.cache
+_LOCK = threading.Lock()
+
+
 def _pipeline(lang: str) -> Language:
-    """A blank spaCy pipeline with a sentencizer and asent's component, made once."""
+    """The blank spaCy pipeline (sentencizer + asent component) for ``lang``.
+
+    asent registers its token getters (with the lexicon of the language) on spaCy's
+    ``Token`` class for the whole process, so the component added last decides the
+    lexicon of every pipeline: the component is re-added (about 1 ms) before each use;
+    the blank pipeline itself (about 0.5 s) is made once per language.
+    """
+    nlp = _blank(lang)
+    component = f"asent_{LEXICON_LANGUAGES[lang]}_v1"
+    if component in nlp.pipe_names:
+        nlp.remove_pipe(component)
+    nlp.add_pipe(component)
+    return nlp
+
+
+@functools.cache
+def _blank(lang: str) -> Language:
+    """A blank pipeline with a sentencizer, made once per language."""
     try:
         import spacy
 
@@ -88,5 +110,4 @@ def _pipeline(lang: str) -> Language:
         ) from exc
     nlp = spacy.blank(lang)
     nlp.add_pipe("sentencizer")
-    nlp.add_pipe(f"asent_{LEXICON_LANGUAGES[lang]}_v1")
     return nlp
