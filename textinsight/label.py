@@ -19,9 +19,9 @@ BERTopic's c-TF-IDF for distinctiveness:
    is the label. Themes are labelled largest first, and a label already taken goes to
    the next phrase, so no two labels are identical.
 
-A theme with no display-language candidate borrows the display-language candidates
-of the whole corpus (the embedder is multilingual when the corpus is), so a label
-never mixes languages; only a corpus without any text in the display language gets
+A theme with fewer than 10 display-language texts also gets the most frequent
+display-language candidates of the whole corpus (the embedder is multilingual when the
+corpus is; closeness decides), so a label never mixes languages; only a corpus without any text in the display language gets
 labels in each theme's own most common language. Keywords stay per language
 (``keywords_by_language``: c-TF-IDF within each language's texts), so analysts of every
 language see their own words.
@@ -52,6 +52,8 @@ _OWN_THEME_BONUS = 1.0
 """Added to the score of a candidate nearer its own centroid than any other: such a
 candidate always beats one that points at another theme."""
 _GLOBAL_CANDIDATES = 300
+_FEW_TEXTS = 10
+"""A theme with fewer display-language texts also gets the corpus' candidates."""
 """Display-language candidates of the whole corpus offered to themes without their own."""
 
 
@@ -196,7 +198,7 @@ class ThemeLabeler(BaseEstimator):
             text = free[0] if free else _fallback(keywords[position], theme, taken)
             taken.add(text.casefold())
             result[theme] = ThemeLabel(
-                label=text[:1].upper() + text[1:],
+                label=_display(text),
                 language=language if free else None,
                 phrases=tuple(options[: self.n_phrases]),
                 keywords_by_language=keywords[position],
@@ -245,7 +247,9 @@ class ThemeLabeler(BaseEstimator):
             for r, pool in self._candidates(texts, languages, theme_of, themes, language, rows):
                 pools[r] = pool
         unique = sorted({c for pool in pools for c, _ in pool})
-        vectors = _unit_rows(np.asarray(encode(unique), dtype=np.float64)) if unique else None
+        # embedded as displayed (first letter capitalised): the embedder sees case
+        shown = [_display(c) for c in unique]
+        vectors = _unit_rows(np.asarray(encode(shown), dtype=np.float64)) if unique else None
         index = {c: i for i, c in enumerate(unique)}
         result = []
         for r, pool in enumerate(pools):
@@ -318,7 +322,10 @@ class ThemeLabeler(BaseEstimator):
             kept = columns[enough]
             order = np.lexsort((kept, -row[kept]))[: self.n_candidates]
             pool = [(vocabulary[kept[i]], float(row[kept[i]])) for i in order.tolist()]
-            result.append((r, pool or corpus_pool))
+            if n_texts < _FEW_TEXTS:  # too few own texts to phrase it: the corpus' too
+                own = {c for c, _ in pool}
+                pool += [(c, s) for c, s in corpus_pool if c not in own]
+            result.append((r, pool))
         return result
 
     def _ngrams(self, phrases: list[list[tuple[str, str | None]]]) -> list[str]:
@@ -389,6 +396,11 @@ def _fallback(keywords: dict[str, tuple[str, ...]], theme: int, taken: set[str])
         if candidate and candidate.casefold() not in taken:
             return candidate
     return f"theme {theme}"
+
+
+def _display(phrase: str) -> str:
+    """A phrase as a label: first letter upper-case, the rest as found."""
+    return phrase[:1].upper() + phrase[1:]
 
 
 def _most_common(codes: Sequence[str | None]) -> str | None:
