@@ -21,8 +21,9 @@ BERTopic's c-TF-IDF for distinctiveness:
 
 A theme with fewer than 10 display-language texts also gets the most frequent
 display-language candidates of the whole corpus (the embedder is multilingual when the
-corpus is; closeness decides), so a label never mixes languages; only a corpus without any text in the display language gets
-labels in each theme's own most common language. Keywords stay per language
+corpus is; closeness decides), so a label never mixes languages; only a corpus
+without any text in the display language gets labels in each theme's own most common
+language. Keywords stay per language
 (``keywords_by_language``: c-TF-IDF within each language's texts), so analysts of every
 language see their own words.
 """
