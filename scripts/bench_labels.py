@@ -102,13 +102,13 @@ def measure(
     centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
     label_vectors = embedder.encode([labels[t].label for t in themes])
     hit = np.mean((label_vectors @ centroids.T).argmax(axis=1) == np.arange(len(themes)))
-    target = display_language([languages[i] for i in np.flatnonzero(theme_of >= 0)])
+    target = display_language([languages[i] for i in np.flatnonzero(theme_of >= 0).tolist()])
     words = [w.strip(".,!?") for t in themes for w in labels[t].label.split()]
     confidence = word_confidences(words)
     codes = list(LINGUA)
     own = confidence[:, codes.index(target)] if target in LINGUA else np.zeros(len(words))
     plausible = np.mean(own >= 0.5 * confidence.max(axis=1))
-    strict = np.mean(confidence.argmax(axis=1) == codes.index(target))
+    strict = np.mean(confidence.argmax(axis=1) == (codes.index(target) if target in LINGUA else -1))
     phrase = LanguageIdentifier().detect([labels[t].label for t in themes])
     phrase_share = np.mean([p in (target, "und") for p in phrase])
     texts_seen = [labels[t].label.casefold() for t in themes]

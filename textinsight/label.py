@@ -186,7 +186,7 @@ class ThemeLabeler(BaseEstimator):
         centroids = _unit_rows(np.vstack([unit[theme_of == t].mean(axis=0) for t in themes]))
         keywords = self._keywords_by_language(texts, languages, theme_of, themes)
         target = self.language or display_language(
-            [languages[i] for i in np.flatnonzero(theme_of >= 0)]
+            [languages[i] for i in np.flatnonzero(theme_of >= 0).tolist()]
         )
         phrases = self._phrases(texts, languages, theme_of, themes, centroids, target, encode)
         sizes = np.array([np.count_nonzero(theme_of == t) for t in themes])
@@ -237,7 +237,8 @@ class ThemeLabeler(BaseEstimator):
     ) -> list[tuple[list[str], str | None]]:
         """Each theme's phrases best first, and their language, in the order of ``themes``."""
         own_language = [
-            _most_common([languages[i] for i in np.flatnonzero(theme_of == t)]) for t in themes
+            _most_common([languages[i] for i in np.flatnonzero(theme_of == t).tolist()])
+            for t in themes
         ]
         wanted = [target if target is not None else lang for lang in own_language]
         if target is not None and not any(lang == target for lang in languages):
@@ -252,13 +253,13 @@ class ThemeLabeler(BaseEstimator):
         shown = [_display(c) for c in unique]
         vectors = _unit_rows(np.asarray(encode(shown), dtype=np.float64)) if unique else None
         index = {c: i for i, c in enumerate(unique)}
-        result = []
+        result: list[tuple[list[str], str | None]] = []
         for r, pool in enumerate(pools):
             if not pool or vectors is None:
                 result.append(([], wanted[r]))
                 continue
-            rows = vectors[[index[c] for c, _ in pool]]
-            similarity = rows @ centroids.T
+            phrase_vectors = vectors[[index[c] for c, _ in pool]]
+            similarity = phrase_vectors @ centroids.T
             own = similarity[:, r]
             others = np.delete(similarity, r, axis=1)
             nearest_other = others.max(axis=1) if others.size else np.zeros(len(pool))
@@ -270,7 +271,7 @@ class ThemeLabeler(BaseEstimator):
                 + self.distinctiveness * scaled
                 + _OWN_THEME_BONUS * (own > nearest_other)
             )
-            picked = _mmr(rows, relevance, self.diversity, max(self.n_phrases, 10))
+            picked = _mmr(phrase_vectors, relevance, self.diversity, max(self.n_phrases, 10))
             result.append(([pool[i][0] for i in picked], wanted[r]))
         return result
 
@@ -294,7 +295,9 @@ class ThemeLabeler(BaseEstimator):
         if members.size == 0:
             return []
         tokenizer = self.tokenizer if self.tokenizer is not None else Tokenizer()
-        words = tokenizer.tokenize_words([texts[i] for i in members], [language] * len(members))
+        words = tokenizer.tokenize_words(
+            [texts[i] for i in members.tolist()], [language] * len(members)
+        )
         documents = [sorted(set(self._ngrams(phrases))) for phrases in words]
         if not any(documents):
             return []

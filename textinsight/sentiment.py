@@ -117,7 +117,8 @@ class SentimentModel:
         if self.lexicon_coef is not None:
             arrays["lexicon_coef"] = self.lexicon_coef
         meta = json.dumps({"embedder_id": self.embedder_id, "card": self.card})
-        np.savez(path, meta=np.array(meta), **arrays)
+        arrays["meta"] = np.array(meta)
+        np.savez(path, **arrays)  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: Path) -> SentimentModel:
