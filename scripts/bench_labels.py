@@ -1,4 +1,4 @@
-"""Measure theme labels (``textinsight.label.ThemeLabeler``) on Banking77 and the demo data.
+"""Measure theme labels (``textinsight.stages.label.ThemeLabeler``) on Banking77 and the demo data.
 
 Usage:
     python scripts/bench_labels.py --cache bench/labels.db --banking 4000 --show 20
@@ -34,11 +34,11 @@ from lingua import Language, LanguageDetectorBuilder
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from textinsight.cluster import ThemeClusterer  # noqa: E402
-from textinsight.embed import Embedder, embed_cached, get_embedder  # noqa: E402
 from textinsight.ingest.language import LanguageIdentifier  # noqa: E402
-from textinsight.ingest.load import ingest_feedback  # noqa: E402
-from textinsight.label import ThemeLabeler, display_language  # noqa: E402
+from textinsight.pipeline import embed_cached, ingest_file  # noqa: E402
+from textinsight.stages.cluster import ThemeClusterer  # noqa: E402
+from textinsight.stages.embed import Embedder, get_embedder  # noqa: E402
+from textinsight.stages.label import ThemeLabeler, display_language  # noqa: E402
 from textinsight.store import Store, text_hash  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,8 +77,8 @@ def banking(n: int) -> tuple[list[str], list[str | None]]:
 def demo(store: Store) -> tuple[list[str], list[str | None]]:
     """The demo feedback, ingested into ``store`` once (languages detected)."""
     if not store.feedback.all():
-        ingest_feedback(store, ROOT / "data" / "sample" / "feedback.csv")
-        ingest_feedback(store, ROOT / "data" / "sample" / "social.jsonl", channel="social")
+        ingest_file(store, ROOT / "data" / "sample" / "feedback.csv")
+        ingest_file(store, ROOT / "data" / "sample" / "social.jsonl", channel="social")
     feedback = store.feedback.all()
     return [f.text for f in feedback], [f.language for f in feedback]
 

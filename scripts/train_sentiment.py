@@ -4,11 +4,11 @@ Usage:
     python scripts/train_sentiment.py --models minilm,e5-small,combined \\
         --cache bench/sentiment-cache.db --xed 3000
 
-Every head is :func:`textinsight.sentiment.fit_sentiment_model` (class-balanced
+Every head is :func:`textinsight.stages.sentiment.fit_sentiment_model` (class-balanced
 multinomial logistic regression) on CC BY 4.0 data only: the AngryTweets train split
 (Danish tweets), read from ``../shared/data`` (never copied). Per embedder and
 feature set, 5-fold cross-validation on that split chooses ``C``. Whether the asent
-lexicon features (:mod:`textinsight.lexicon`) are appended to the embedding is chosen
+lexicon features (:mod:`textinsight.stages.lexicon`) are appended to the embedding is chosen
 on out-of-domain **validation** sets (tweets are not reviews): the option with the
 higher mean polarity accuracy over
 
@@ -18,13 +18,13 @@ higher mean polarity accuracy over
 - ``data/eval/parallel_feedback.csv`` (36 retail texts in sv / no / da / en each: 33
   complaints, 3 compliments): the same, per language.
 
-The lexicon-only head (``models/sentiment-lexicon.npz``) is the same over the four
+The lexicon-only head (``textinsight/models/sentiment-lexicon.npz``) is the same over the four
 lexicon features alone; runs whose embedder has no head of its own use it.
 
 Test sets, never used to train, tune or choose: AngryTweets test (da) and the NoReC
 sentence test (no; CC BY-NC: evaluation only), 3-class macro-F1.
 
-Writes ``models/sentiment-<name>.npz`` and prints the tables of the model cards.
+Writes ``textinsight/models/sentiment-<name>.npz`` and prints the tables of the model cards.
 """
 
 from __future__ import annotations
@@ -37,12 +37,12 @@ from pathlib import Path
 
 import numpy as np
 
-from textinsight.e5 import combined
-from textinsight.embed import embed_cached, get_embedder
-from textinsight.lexicon import lexicon_features
-from textinsight.sentiment import (
+from textinsight.config import ARTIFACTS_DIR, get_settings
+from textinsight.pipeline import embed_cached
+from textinsight.stages.embed import combined, get_embedder
+from textinsight.stages.lexicon import lexicon_features
+from textinsight.stages.sentiment import (
     LEXICON_ONLY,
-    MODELS_DIR,
     SentimentModel,
     choose_c,
     evaluate_sentiment,
@@ -93,9 +93,9 @@ def embed(store: Store, model: str, texts: list[str]) -> np.ndarray:
     if model == LEXICON_ONLY:
         return np.zeros((len(texts), 0))
     if model == "combined":
-        joint = combined()
+        joint = combined(model_dir=get_settings().model_dir)
         return joint.combine([embed_cached(store, e, texts, hashes)[0] for e, _ in joint.parts])
-    return embed_cached(store, get_embedder(model), texts, hashes)[0]
+    return embed_cached(store, get_embedder(model, get_settings().model_dir), texts, hashes)[0]
 
 
 def polarity_accuracy(scores: np.ndarray, labels: list[str]) -> float:
@@ -158,7 +158,11 @@ def train(
 
 
 def _model_id(name: str) -> str:
-    return combined().model_id if name == "combined" else get_embedder(name).model_id
+    return (
+        combined(model_dir=get_settings().model_dir).model_id
+        if name == "combined"
+        else get_embedder(name, get_settings().model_dir).model_id
+    )
 
 
 def main() -> None:
@@ -166,7 +170,7 @@ def main() -> None:
     parser.add_argument("--models", default="minilm,e5-small,combined")
     parser.add_argument("--cache", type=Path, default=Path("bench/sentiment-cache.db"))
     parser.add_argument("--xed", type=int, default=3000, help="XED lines sampled for evaluation")
-    parser.add_argument("--out", type=Path, default=MODELS_DIR)
+    parser.add_argument("--out", type=Path, default=ARTIFACTS_DIR)
     args = parser.parse_args()
     store = Store(args.cache)
     sets = load_sets(args.xed)

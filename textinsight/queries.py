@@ -19,8 +19,6 @@ Example:
 
 from __future__ import annotations
 
-import csv
-import io
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
@@ -29,9 +27,11 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from textinsight.embed import Embedder
 from textinsight.errors import ModelError, ValidationError
+from textinsight.export import csv_text
+from textinsight.lineage import LineageEvent
 from textinsight.records import CHANNELS, RunInfo, Theme, theme_json
+from textinsight.stages.embed import Embedder
 from textinsight.store import Store
 from textinsight.store.reads import AssignedFeedback, Facets, FeedbackFilter, TrendPoint
 
@@ -137,12 +137,15 @@ class ThemeListing:
 
 @dataclass(frozen=True)
 class ThemeDetail:
-    """One theme with its current per-channel/per-language counts and weekly trend."""
+    """One theme with its current per-channel/per-language counts, weekly trend and
+    lineage history (``(run id, event)`` for every run that recorded the theme,
+    oldest first)."""
 
     run: RunInfo
     row: ThemeRow
     assigned: Facets
     trend: list[TrendPoint]
+    history: list[tuple[int, LineageEvent]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -325,7 +328,7 @@ def list_themes(
 
 
 def theme_detail(store: Store, theme_id: int, run_id: int | None = None) -> ThemeDetail:
-    """One theme with its value metrics, current counts and weekly trend.
+    """One theme with its value metrics, current counts, weekly trend and lineage history.
 
     Raises:
         NotFoundError: the theme is not in the run.
@@ -337,6 +340,7 @@ def theme_detail(store: Store, theme_id: int, run_id: int | None = None) -> Them
         row=row,
         assigned=store.reads.facets(run.id, theme_id),
         trend=store.reads.trend(run.id, theme_id, "week", FeedbackFilter()),
+        history=store.runs.theme_history(theme_id),
     )
 
 
@@ -417,24 +421,21 @@ SUMMARY_CSV_COLUMNS = (
 
 def summary_csv(result: Summary) -> str:
     """The top themes of a summary as CSV, one row per theme, ranked."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(SUMMARY_CSV_COLUMNS)
-    for rank, row in enumerate(result.top, start=1):
-        t = row.theme
-        values = [
+    rows = (
+        [
             result.run.id,
             rank,
-            t.id,
-            t.label,
-            t.size,
-            f"{t.share:.4f}",
+            row.theme.id,
+            row.theme.label,
+            row.theme.size,
+            f"{row.theme.share:.4f}",
             row.metric("sentiment"),
             *(row.metric(name) for name in VALUE_METRICS),
-            "; ".join(t.keywords[:SUMMARY_KEYWORDS]),
+            list(row.theme.keywords[:SUMMARY_KEYWORDS]),
         ]
-        writer.writerow(["" if v is None else v for v in values])
-    return out.getvalue()
+        for rank, row in enumerate(result.top, start=1)
+    )
+    return csv_text(SUMMARY_CSV_COLUMNS, rows)
 
 
 # -- semantic search -----------------------------------------------------------------
@@ -493,7 +494,7 @@ def search(
     """The ``k`` feedback items of a run most similar in meaning to ``query``.
 
     Brute-force cosine similarity over the run's cached vectors; ``embedder`` must
-    be the run's model (see :func:`textinsight.embed.embedder_for_model`).
+    be the run's model (see :func:`textinsight.stages.embed.embedder_for_model`).
 
     Raises:
         ModelError: ``embedder`` is not the model the run was embedded with.

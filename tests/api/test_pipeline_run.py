@@ -13,8 +13,8 @@ import pytest
 
 from tests.api.conftest import READ, WRITE, ClientFactory
 from tests.conftest import topic_rows
-from textinsight.embed import HashingEmbedder
-from textinsight.ingest.load import ingest_feedback
+from textinsight.pipeline import ingest_file
+from textinsight.stages.embed import HashingEmbedder
 from textinsight.store import Store
 
 
@@ -23,7 +23,7 @@ def test_api_serves_a_pipeline_run(
 ) -> None:
     db = tmp_path / "pipeline.db"
     with Store(db) as store:
-        ingest_feedback(store, write_csv(topic_rows(n_per_topic=3)))
+        ingest_file(store, write_csv(topic_rows(n_per_topic=3)))
         try:
             from textinsight.pipeline import run_pipeline
 
@@ -38,6 +38,9 @@ def test_api_serves_a_pipeline_run(
     detail = client.get(f"/themes/{theme['id']}", headers=READ).json()
     assert detail["assigned"]["total"] == theme["size"]
     assert sum(p["count"] for p in detail["trend"]) == theme["size"]
+    assert [(h["run_id"], h["kind"], h["theme_id"]) for h in detail["history"]] == [
+        (info.id, "new", theme["id"])
+    ]
     feedback = client.get(f"/themes/{theme['id']}/feedback", headers=READ).json()
     assert feedback["total"] == theme["size"]
     hits = client.get("/search", headers=READ, params={"q": topic_rows(1)[0]["text"]}).json()

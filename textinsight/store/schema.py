@@ -114,7 +114,15 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, language)
     );
     """,
-    # 4: each theme's c-TF-IDF keywords per language (label.ThemeLabeler)
+    # 4: each run's fitted ThemeClusterer (to_state), with its theme ids in label order
+    """
+    CREATE TABLE clusterers (
+        run_id INTEGER PRIMARY KEY REFERENCES runs (id),
+        theme_ids TEXT NOT NULL,
+        state BLOB NOT NULL
+    );
+    """,
+    # 5: each theme's c-TF-IDF keywords per language (stages.label.ThemeLabeler)
     """
     ALTER TABLE themes ADD COLUMN keywords_by_language TEXT;
     """,
