@@ -203,7 +203,7 @@ def test_all_english_corpus_gets_sentiment_for_every_item(store, write_csv, embe
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("name", ["minilm", "combined"])
+@pytest.mark.parametrize("name", ["minilm"])
 def test_every_shipped_embedder_has_a_head_of_its_own(name: str) -> None:
     from textinsight.stages.embed import get_embedder
 
