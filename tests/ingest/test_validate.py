@@ -19,8 +19,12 @@ def test_numbers_and_ranges() -> None:
 def test_dates() -> None:
     assert validate.date_field({"d": "2026-03-01"}, "d", 1) == "2026-03-01"
     assert validate.date_field({"d": "2026-03-01T10:00:00Z"}, "d", 1) == "2026-03-01T10:00:00+00:00"
-    with pytest.raises(ValidationError, match="ISO-8601"):
-        validate.date_field({"d": "31/12/2026"}, "d", 1)
+    assert validate.date_field({"d": "31/12/2026"}, "d", 1) == "2026-12-31"  # day > 12 (#12)
+    assert validate.date_field({"d": "02.12.2026"}, "d", 1) == "2026-12-02"
+    with pytest.raises(ValidationError, match="--date-format"):
+        validate.date_field({"d": "2/12/2026"}, "d", 1)
+    with pytest.raises(ValidationError, match="YYYY-MM-DD"):
+        validate.date_field({"d": "next tuesday"}, "d", 1)
 
 
 def test_channel_and_language_normalised() -> None:
@@ -51,3 +55,18 @@ def test_customer_and_purchase() -> None:
         validate.customer({"customer_id": "c1", "is_member": "maybe"}, 2)
     with pytest.raises(ValidationError, match="purchased_at"):
         validate.purchase({"customer_id": "c1"}, 3)
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [("true", 1.0), ("nej", 0.0), ("12,50", 12.5), ("", None), (True, 1.0), (0, 0.0)],
+)
+def test_purchase_discount_is_a_flag_or_an_amount(given: object, stored: float | None) -> None:
+    row = {"customer_id": "c1", "purchased_at": "2024-01-01", "discount": given}
+    assert validate.purchase(row, 2).discount == stored
+
+
+def test_negative_discount_is_rejected() -> None:
+    row = {"customer_id": "c1", "purchased_at": "2024-01-01", "discount": "-3"}
+    with pytest.raises(ValidationError, match="minimum"):
+        validate.purchase(row, 2)
