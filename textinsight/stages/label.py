@@ -201,7 +201,7 @@ class ThemeLabeler(BaseEstimator):
             theme = int(themes[position])
             options, language = phrases[position]
             free = [p for p in options if p.casefold() not in taken]
-            text = free[0] if free else _fallback(keywords[position], theme, taken)
+            text = free[0] if free else _fallback(keywords[position], language, theme, taken)
             taken.add(text.casefold())
             result[theme] = ThemeLabel(
                 label=_display(text),
@@ -398,9 +398,13 @@ def _mmr(vectors: np.ndarray, relevance: np.ndarray, diversity: float, n: int) -
     return picked
 
 
-def _fallback(keywords: dict[str, tuple[str, ...]], theme: int, taken: set[str]) -> str:
-    """A label from the first language's keywords, else ``theme N``, never one taken."""
-    for words in keywords.values():
+def _fallback(
+    keywords: dict[str, tuple[str, ...]], language: str | None, theme: int, taken: set[str]
+) -> str:
+    """A label from the keywords, the label language's first, else ``theme N``; never
+    one taken."""
+    ordered = sorted(keywords.items(), key=lambda item: item[0] != language)
+    for _, words in ordered:
         candidate = " / ".join(words[:2])
         if candidate and candidate.casefold() not in taken:
             return candidate
