@@ -108,6 +108,11 @@ class ThemeOut(ValueFields):
     run_id: int
     label: str
     keywords: list[str]
+    keywords_by_language: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="c-TF-IDF keywords of the theme's texts in each language with enough "
+        "of them (ISO 639-1 code -> keywords, best first).",
+    )
     size: int = Field(description="Feedback items in the theme when the run finished.")
     share: float = Field(description="size / feedback items of the run.")
     quotes: list[str]

@@ -67,6 +67,8 @@ def assign_stored(
         [f.nps for f in feedback],
         vectors,
         find_sentiment_model(embedder.model_id, artifact_dir),
+        [f.text for f in feedback],
+        [f.language for f in feedback],
     )
     assignments = [
         Assignment(

@@ -177,6 +177,7 @@ def run(ctx: click.Context, seed: int | None) -> None:
     """Find themes in all stored feedback; the result becomes the current run when complete."""
     from textinsight.pipeline import run_pipeline
     from textinsight.stages.embed import AUTO
+    from textinsight.stages.label import ThemeLabeler
 
     settings = get_settings()
     info = run_pipeline(
@@ -186,6 +187,7 @@ def run(ctx: click.Context, seed: int | None) -> None:
         artifact_dir=settings.artifact_dir,
         seed=settings.seed if seed is None else seed,
         batch_size=settings.batch_size,
+        labeler=ThemeLabeler(language=settings.display_language or None),
         progress=_progress,
     )
     if settings.model == AUTO:

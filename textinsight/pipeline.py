@@ -45,6 +45,7 @@ from textinsight.stability import carry_over
 from textinsight.stages.cluster import ThemeClusterer
 from textinsight.stages.describe import ThemeDescriber
 from textinsight.stages.embed import AUTO, Embedder, get_embedder, resolve_model
+from textinsight.stages.label import ThemeLabel, ThemeLabeler
 from textinsight.stages.noise import noise_themes
 from textinsight.stages.normalize import display_text, normalize_text
 from textinsight.stages.sentiment import find_sentiment_model, item_sentiments, mean_sentiment
@@ -119,6 +120,7 @@ def run_pipeline(
     batch_size: int = 64,
     clusterer: ThemeClusterer | None = None,
     describer: ThemeDescriber | None = None,
+    labeler: ThemeLabeler | None = None,
     value_config: ValueConfig | None = None,
     progress: ProgressFactory = no_progress,
 ) -> RunInfo:
@@ -146,6 +148,7 @@ def run_pipeline(
         embedder = get_embedder(model_name, model_dir)
     clusterer = clusterer or ThemeClusterer(seed=seed)
     describer = describer or ThemeDescriber()
+    labeler = labeler or ThemeLabeler()
     run_id = store.runs.start(seed=seed, model_id=embedder.model_id, params={"seed": seed})
     try:
         clock = _Clock()
@@ -176,11 +179,19 @@ def run_pipeline(
             noise = noise_themes(texts, languages, clusterer.labels_)
             category_noise = noise_themes(texts, languages, categories)
         clock.lap("categories_s")
+        with progress("Labelling themes", None):
+            theme_labels, category_names = (
+                labeler.label(texts, languages, labels, vectors, embedder.encode)
+                for labels in (clusterer.labels_, categories)
+            )
+        clock.lap("label_s")
         sentiments = item_sentiments(
             [f.rating for f in feedback],
             [f.nps for f in feedback],
             vectors,
             find_sentiment_model(embedder.model_id, artifact_dir),
+            texts,
+            languages,
         )
         customers, purchases = store.customers.all_customers(), store.customers.all_purchases()
         values, category_values = (
@@ -205,7 +216,9 @@ def run_pipeline(
             _snapshot(feedback, categories, clusterer.category_centroids_, category_descriptions),
         )
         parent_ids = [category_ids[c] for c in clusterer.parents_]
-        level = _Level(clusterer.labels_, clusterer.centroids_, descriptions, values, noise)
+        level = _Level(
+            clusterer.labels_, clusterer.centroids_, descriptions, values, noise, theme_labels
+        )
         themes = _themes(run_id, theme_ids, feedback, level, sentiments, parent_ids)
         if previous is not None:  # labels and kinds that did not really change stay
             before = {t.id: t for t in store.runs.themes(previous)}
@@ -216,6 +229,7 @@ def run_pipeline(
             category_descriptions,
             category_values,
             category_noise,
+            category_names,
         )
         category_rows = _themes(run_id, category_ids, feedback, category_level, sentiments)
         assignments = [
@@ -234,6 +248,7 @@ def run_pipeline(
             "model": model_name,
             "clusterer": clusterer.params_,
             "describer": {"n_keywords": describer.n_keywords, "n_quotes": describer.n_quotes},
+            "label_languages": sorted({t.language or "" for t in theme_labels.values()}),
         }
         store.runs.complete(
             run_id,
@@ -330,6 +345,8 @@ class _Level:
     descriptions: dict[int, ThemeDescription]
     values: dict[int, ThemeValue]
     noise: dict[int, bool]
+    names: dict[int, ThemeLabel]
+    """Analyst-readable labels (``stages.label``); a theme without one keeps its keywords."""
 
 
 def _themes(
@@ -349,7 +366,7 @@ def _themes(
             Theme(
                 id=theme_id,
                 run_id=run_id,
-                label=description.label,
+                label=level.names[label].label if label in level.names else description.label,
                 keywords=description.keywords,
                 size=len(members),
                 share=len(members) / len(feedback),
@@ -362,6 +379,9 @@ def _themes(
                 value=level.values.get(label),
                 parent_id=None if parent_ids is None else parent_ids[label],
                 noise=level.noise.get(label, False),
+                keywords_by_language=(
+                    level.names[label].keywords_by_language if label in level.names else {}
+                ),
             )
         )
     return themes

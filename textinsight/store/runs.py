@@ -30,8 +30,10 @@ RUN_COLUMNS = (
 )
 THEME_COLUMNS = (
     "theme_id, run_id, label, keywords, size, share, quotes, languages, channels, sentiment, "
-    "x, y, value, parent_id, noise"
+    "x, y, value, parent_id, noise, keywords_by_language"
 )
+_THEME_VALUES = "(" + ", ".join("?" * (THEME_COLUMNS.count(",") + 2)) + ")"
+"""Placeholders for ``THEME_COLUMNS`` plus the centroid."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,7 @@ class RunTables:
         with self._db.atomic():
             self._db.conn.executemany(
                 f"INSERT INTO themes ({THEME_COLUMNS}, centroid) VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                _THEME_VALUES,
                 theme_rows(run_id, themes, centroids),
             )
             _write_categories(
@@ -203,7 +205,7 @@ class RunTables:
         with self._db.atomic():
             self._db.conn.executemany(
                 f"INSERT INTO themes ({THEME_COLUMNS}, centroid) VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                _THEME_VALUES,
                 theme_rows(run_id, [theme], centroid[None]),
             )
             self._db.execute(
@@ -412,7 +414,7 @@ def _write_categories(
         centroids = np.zeros((len(categories), 0), dtype=np.float32)
     db.conn.executemany(
         f"INSERT INTO categories ({CATEGORY_COLUMNS}, centroid) VALUES "
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        _THEME_VALUES,
         theme_rows(run_id, categories, centroids),
     )
     db.conn.executemany(
@@ -446,6 +448,7 @@ def theme_rows(
             None if t.value is None else dumps(asdict(t.value)),
             t.parent_id,
             int(t.noise),
+            dumps({k: list(v) for k, v in t.keywords_by_language.items()}),
             np.asarray(c, dtype=np.float32).tobytes(),
         )
         for t, c in zip(themes, centroids, strict=True)
@@ -470,6 +473,7 @@ def theme_from_row(row: tuple[Any, ...]) -> Theme:
         value=_value(row[12]),
         parent_id=row[13],
         noise=bool(row[14]),
+        keywords_by_language={k: tuple(v) for k, v in loads(row[15], {}).items()},
     )
 
 

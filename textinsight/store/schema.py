@@ -177,6 +177,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX category_lineage_run ON category_lineage (run_id);
     """,
+    # 8 (#13): each theme's and category's c-TF-IDF keywords per language (stages.label)
+    """
+    ALTER TABLE themes ADD COLUMN keywords_by_language TEXT;
+    ALTER TABLE categories ADD COLUMN keywords_by_language TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
