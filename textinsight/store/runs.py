@@ -125,8 +125,7 @@ class RunTables:
         n_unassigned = sum(1 for a in assignments if a.theme_id is None)
         with self._db.atomic():
             self._db.conn.executemany(
-                f"INSERT INTO themes ({THEME_COLUMNS}, centroid) VALUES "
-                _THEME_VALUES,
+                f"INSERT INTO themes ({THEME_COLUMNS}, centroid) VALUES " + _THEME_VALUES,
                 theme_rows(run_id, themes, centroids),
             )
             _write_categories(
@@ -204,8 +203,7 @@ class RunTables:
         centroid = np.asarray(clusterer["centroids"])[-1]
         with self._db.atomic():
             self._db.conn.executemany(
-                f"INSERT INTO themes ({THEME_COLUMNS}, centroid) VALUES "
-                _THEME_VALUES,
+                f"INSERT INTO themes ({THEME_COLUMNS}, centroid) VALUES " + _THEME_VALUES,
                 theme_rows(run_id, [theme], centroid[None]),
             )
             self._db.execute(
@@ -413,8 +411,7 @@ def _write_categories(
     if centroids is None:
         centroids = np.zeros((len(categories), 0), dtype=np.float32)
     db.conn.executemany(
-        f"INSERT INTO categories ({CATEGORY_COLUMNS}, centroid) VALUES "
-        _THEME_VALUES,
+        f"INSERT INTO categories ({CATEGORY_COLUMNS}, centroid) VALUES " + _THEME_VALUES,
         theme_rows(run_id, categories, centroids),
     )
     db.conn.executemany(
