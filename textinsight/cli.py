@@ -18,6 +18,7 @@ from typing import Any
 
 import click
 
+from textinsight.cli_actions import action, echo_report, report_json
 from textinsight.config import get_settings
 from textinsight.errors import TextInsightError
 from textinsight.progress import Advance
@@ -304,7 +305,11 @@ def show(ctx: click.Context, theme_id: int, run_id: int | None, fmt: str) -> Non
     info = store.runs.complete_run(run_id)
     theme = store.runs.theme(info.id, theme_id)
     if fmt == "json":
-        click.echo(json.dumps(theme_json(theme), ensure_ascii=False, indent=2))
+        from textinsight.actions import theme_actions
+
+        data = theme_json(theme)
+        data["actions"] = [report_json(r) for r in theme_actions(store, theme.id, info.id)]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     v = theme_json(theme)
     click.echo(f"Theme {theme.id}: {theme.label}  [{v['kind'] or 'no value metrics'}]")
@@ -341,6 +346,17 @@ def show(ctx: click.Context, theme_id: int, run_id: int | None, fmt: str) -> Non
     click.echo("  quotes:")
     for quote in theme.quotes:
         click.echo(f"    - {quote}")
+    _echo_actions(store, theme.id, info.id)
+
+
+def _echo_actions(store: Store, theme_id: int, run_id: int) -> None:
+    from textinsight.actions import theme_actions
+
+    reports = theme_actions(store, theme_id, run_id)
+    if reports:
+        click.echo("  actions:")
+    for item in reports:
+        echo_report(item, indent="    ")
 
 
 @cli.command()
@@ -522,6 +538,9 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     os.environ["TEXTINSIGHT_DB"] = str(ctx.obj["db"])
     get_settings.cache_clear()
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port)
+
+
+cli.add_command(action)
 
 
 def main() -> None:
