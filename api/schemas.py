@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from api.action_schemas import ActionReportOut
 from textinsight.queries import (
     AssignedFeedback,
     Facets,
@@ -183,6 +184,11 @@ class ThemeDetailOut(ThemeOut):
 
     assigned: FacetsOut
     trend: list[TrendPointOut] = Field(description="Weekly counts (weeks start on Monday).")
+    actions: list[ActionReportOut] = Field(
+        default_factory=list,
+        description="Actions logged against this theme (followed through lineage), measured: "
+        "before vs after each action's date against a comparison (see /actions/{id}).",
+    )
 
     @classmethod
     def from_detail(cls, detail: ThemeDetail) -> ThemeDetailOut:
@@ -190,6 +196,7 @@ class ThemeDetailOut(ThemeOut):
             **theme_dict(detail.row),
             assigned=FacetsOut.from_record(detail.assigned),
             trend=[TrendPointOut.from_record(p) for p in detail.trend],
+            actions=[ActionReportOut.from_record(a) for a in detail.actions],
         )
 
 

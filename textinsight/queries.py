@@ -29,9 +29,10 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
+from textinsight.actions import theme_actions
 from textinsight.embed import Embedder
 from textinsight.errors import ModelError, ValidationError
-from textinsight.records import CHANNELS, RunInfo, Theme, theme_json
+from textinsight.records import CHANNELS, ActionReport, RunInfo, Theme, theme_json
 from textinsight.store import Store
 from textinsight.store.reads import AssignedFeedback, Facets, FeedbackFilter, TrendPoint
 
@@ -137,12 +138,14 @@ class ThemeListing:
 
 @dataclass(frozen=True)
 class ThemeDetail:
-    """One theme with its current per-channel/per-language counts and weekly trend."""
+    """One theme with its current per-channel/per-language counts, weekly trend and the
+    actions logged against it (measured)."""
 
     run: RunInfo
     row: ThemeRow
     assigned: Facets
     trend: list[TrendPoint]
+    actions: list[ActionReport] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -325,7 +328,7 @@ def list_themes(
 
 
 def theme_detail(store: Store, theme_id: int, run_id: int | None = None) -> ThemeDetail:
-    """One theme with its value metrics, current counts and weekly trend.
+    """One theme with its value metrics, current counts, weekly trend and actions.
 
     Raises:
         NotFoundError: the theme is not in the run.
@@ -337,6 +340,7 @@ def theme_detail(store: Store, theme_id: int, run_id: int | None = None) -> Them
         row=row,
         assigned=store.reads.facets(run.id, theme_id),
         trend=store.reads.trend(run.id, theme_id, "week", FeedbackFilter()),
+        actions=theme_actions(store, theme_id, run.id),
     )
 
 

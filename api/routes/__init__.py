@@ -1,6 +1,6 @@
 """One router per resource."""
 
-from api.routes import emerging, feedback, health, runs, search, summary, themes
+from api.routes import actions, emerging, feedback, health, runs, search, summary, themes
 
 ROUTERS = (
     health.router,
@@ -10,4 +10,5 @@ ROUTERS = (
     feedback.router,
     summary.router,
     emerging.router,
+    actions.router,
 )

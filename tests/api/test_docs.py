@@ -20,6 +20,9 @@ ROUTES = {
     ("POST", "/feedback"),
     ("GET", "/summary"),
     ("GET", "/emerging"),
+    ("POST", "/actions"),
+    ("GET", "/actions"),
+    ("GET", "/actions/{action_id}"),
 }
 
 
