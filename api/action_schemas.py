@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 import datetime as dt
+from dataclasses import asdict
 
 from pydantic import BaseModel, Field
 
@@ -107,4 +107,3 @@ class ActionPage(BaseModel):
     limit: int
     offset: int
     items: list[ActionOut]
-

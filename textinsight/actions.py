@@ -159,9 +159,7 @@ class _Ledger:
             self._data = _RunData.load(self.store, self.run)
         others = {t for a in self.actions if a.id != action.id for t in self.themes_of[a.id]}
         panel, comparison = self._data.panel(action, set(theme_ids), others)
-        effect = measure_action(
-            panel, _day(action.date), config=self.config, comparison=comparison
-        )
+        effect = measure_action(panel, _day(action.date), config=self.config, comparison=comparison)
         return ActionReport(action, self.run.id, theme_ids, effect)
 
 

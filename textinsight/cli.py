@@ -509,7 +509,14 @@ def report(ctx: click.Context, out: Path, run_id: int | None) -> None:
 
     store = _store(ctx)
     info = store.runs.complete_run(run_id)
-    html = render_report(info, store.runs.themes(info.id), store.runs.weekly_counts(info.id))
+    from textinsight.actions import all_reports
+
+    html = render_report(
+        info,
+        store.runs.themes(info.id),
+        store.runs.weekly_counts(info.id),
+        actions=all_reports(store, info.id),
+    )
     out.write_text(html, encoding="utf-8")
     click.echo(f"wrote {out} ({len(html) // 1024} KiB)")
 

@@ -18,7 +18,8 @@ from html import escape
 
 from textinsight.errors import ValidationError
 from textinsight.impact_chart import KIND_COLOURS, impact_chart, scale
-from textinsight.records import RunInfo, Theme
+from textinsight.records import ActionReport, RunInfo, Theme
+from textinsight.report_actions import actions_section
 
 #: How many of the largest themes get a text label on the theme map.
 MAP_LABELS = 15
@@ -127,6 +128,7 @@ def render_report(
     weekly: Mapping[int, Mapping[str, int]],
     *,
     title: str = "textinsight report",
+    actions: Sequence[ActionReport] = (),
 ) -> str:
     """Render one run as a self-contained HTML document.
 
@@ -136,6 +138,7 @@ def render_report(
             (0..1) and ``x``/``y`` are map coordinates in any scale (``None``: not drawn).
         weekly: theme id -> {ISO week-start date ``'YYYY-MM-DD'``: feedback count}.
         title: the document title and main heading.
+        actions: the run's measured actions (a short "Actions" section when any).
 
     Returns:
         The HTML document as a string; write it to a ``.html`` file with UTF-8.
@@ -157,6 +160,7 @@ def render_report(
                 " behind each theme against how their churn or repurchase differs from"
                 " customers outside it. Hover a circle for details.</p>",
                 impact_chart(ordered),
+                actions_section(actions, {t.id: t.label for t in ordered}),
                 "<h2>Theme map</h2>",
                 '<p class="note">Themes that are close together are similar; circle area'
                 " shows size and colour shows sentiment. Hover a circle for details.</p>",

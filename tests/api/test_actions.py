@@ -41,5 +41,7 @@ def test_action_errors_say_what_to_fix(client: TestClient, built: Built) -> None
     store = {"theme_id": theme, "date": "2024-02-01", "stores": ["nowhere"]}
     bad = client.post("/actions", json=store, headers=WRITE)
     assert bad.status_code == 422 and "nowhere" in bad.text
-    bad_date = client.post("/actions", json={"theme_id": theme, "date": "2024-13-01"}, headers=WRITE)
+    bad_date = client.post(
+        "/actions", json={"theme_id": theme, "date": "2024-13-01"}, headers=WRITE
+    )
     assert bad_date.status_code == 422

@@ -53,12 +53,20 @@ def planted(seed: int = 3, n: int = 1500) -> tuple[list[dict], list[dict], list[
             }
         )
         customers.append(
-            {"customer_id": f"C-{i}", "segment": "private", "joined_at": "2025-01-01",
-             "value": "1000", "churned_at": churned_at}
+            {
+                "customer_id": f"C-{i}",
+                "segment": "private",
+                "joined_at": "2025-01-01",
+                "value": "1000",
+                "churned_at": churned_at,
+            }
         )
         purchases.append(
-            {"customer_id": f"C-{i}", "purchased_at": (when - timedelta(days=30)).isoformat(),
-             "amount": "600"}
+            {
+                "customer_id": f"C-{i}",
+                "purchased_at": (when - timedelta(days=30)).isoformat(),
+                "amount": "600",
+            }
         )
     return feedback, customers, purchases
 
@@ -87,8 +95,16 @@ def test_action_ledger_end_to_end(invoke, write_csv) -> None:
     delivery = next(t for t in themes if "courier" in t["label"])
 
     result = invoke(
-        "action", "add", "--theme", str(delivery["id"]), "--date", ACTION.isoformat(),
-        "--store", "S-1", "--note", "New courier in S-1",
+        "action",
+        "add",
+        "--theme",
+        str(delivery["id"]),
+        "--date",
+        ACTION.isoformat(),
+        "--store",
+        "S-1",
+        "--note",
+        "New courier in S-1",
     )
     assert result.exit_code == 0, result.output
     assert "action 1" in result.output
@@ -96,8 +112,9 @@ def test_action_ledger_end_to_end(invoke, write_csv) -> None:
     assert invoke("action", "add", "--theme", str(delivery["id"]), "--date", late).exit_code == 0
     bad = invoke("action", "add", "--theme", str(delivery["id"]), "--date", "2026-13-01")
     assert bad.exit_code != 0 and "YYYY-MM-DD" in bad.output
-    unknown = invoke("action", "add", "--theme", str(delivery["id"]), "--date", late,
-                     "--store", "S-9")
+    unknown = invoke(
+        "action", "add", "--theme", str(delivery["id"]), "--date", late, "--store", "S-9"
+    )
     assert unknown.exit_code != 0 and "S-1" in unknown.output
     listed = invoke("action", "list").output
     assert "New courier in S-1" in listed and "stores S-1" in listed
@@ -118,3 +135,7 @@ def test_action_ledger_end_to_end(invoke, write_csv) -> None:
     detail = json.loads(invoke("show", str(delivery["id"]), "--format", "json").output)
     assert [a["action"]["id"] for a in detail["actions"]] == [1, 2]
     assert detail["actions"][0]["run_id"] == 2
+    out = write_csv([{"x": 1}], "unused.csv").parent / "report.html"
+    assert invoke("report", "--out", str(out)).exit_code == 0
+    html = out.read_text(encoding="utf-8")
+    assert "<h2>Actions</h2>" in html and "New courier in S-1" in html

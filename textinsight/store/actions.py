@@ -109,4 +109,3 @@ def _action(row: tuple[Any, ...]) -> Action:
         segments=tuple(loads(row[7], [])),
         channels=tuple(loads(row[8], [])),
     )
-

@@ -64,6 +64,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -266,7 +267,12 @@ def _customer_outcomes(
         )
     customer, group, bin_index, ref = _units(panel, window)
     active = panel.churn_day[customer] > ref
-    customer, group, bin_index, ref = customer[active], group[active], bin_index[active], ref[active]
+    customer, group, bin_index, ref = (
+        customer[active],
+        group[active],
+        bin_index[active],
+        ref[active],
+    )
     horizon = ref + config.window_days
     churned = (panel.churn_day[customer] <= horizon).astype(np.float64)
     treated = group == 1
@@ -301,7 +307,7 @@ def _units(panel: ActionPanel, window: _Window) -> tuple[IntArray, IntArray, Int
     bin_index, rest = key % n_bins, key // n_bins
     customer, unit_group = rest // 2, rest % 2
     if panel.in_scope is None:  # a comparison unit only when not treated in that bin
-        treated_cells = set((customer[unit_group == 1] * n_bins + bin_index[unit_group == 1]))
+        treated_cells = set(customer[unit_group == 1] * n_bins + bin_index[unit_group == 1])
         cell = customer * n_bins + bin_index
         clash = (unit_group == 0) & np.isin(cell, np.fromiter(treated_cells, np.int64))
         keep_unit = ~clash
@@ -320,7 +326,9 @@ def _purchase_index(panel: ActionPanel) -> tuple[IntArray, FloatArray, int, int]
     return key[order], np.concatenate([[0.0], np.cumsum(amounts)]), span, base
 
 
-def _bounds(panel: ActionPanel, customer: IntArray, low: IntArray, high: IntArray) -> tuple:
+def _bounds(
+    panel: ActionPanel, customer: IntArray, low: IntArray, high: IntArray
+) -> tuple[IntArray, IntArray, FloatArray]:
     key, cumulative, span, base = _purchase_index(panel)
     clip_low = np.clip(low - base, 0, span - 1)
     clip_high = np.clip(high - base, 0, span - 1)
@@ -366,7 +374,7 @@ def _estimate(
 ) -> OutcomeEffect:
     post = bin_index == window.n_bins
     counts = cells(y, post, treated)
-    common = {
+    common: dict[str, Any] = {
         "outcome": name,
         "weeks_after": round(window.weeks_after, 1),
         "weeks_needed": config.min_weeks_after,
@@ -417,7 +425,7 @@ def _estimate(
     )
 
 
-def _cell_fields(counts: Cells) -> dict[str, float | int | None]:
+def _cell_fields(counts: Cells) -> dict[str, Any]:
     return {f.name: getattr(counts, f.name) for f in fields(counts)}
 
 
@@ -446,9 +454,7 @@ def _describe(
             f" vs {level(counts.comparison_before)} -> {level(counts.comparison_after)}"
             " in the comparison"
         )
-    text += (
-        f": {change(estimate)} ({config.confidence:.0%} CI {change(ci[0])} to {change(ci[1])})"
-    )
+    text += f": {change(estimate)} ({config.confidence:.0%} CI {change(ci[0])} to {change(ci[1])})"
     if credible is False:
         text += (
             f"; NOT CREDIBLE: the groups already moved apart before the date "
