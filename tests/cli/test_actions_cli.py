@@ -12,14 +12,9 @@ from __future__ import annotations
 import json
 import random
 from datetime import date, timedelta
-from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
-
+from tests.cli.test_cli import invoke  # noqa: F401 - the CLI fixture
 from tests.conftest import TOPICS
-from textinsight.cli import cli
-from textinsight.config import get_settings
 
 START = date(2026, 1, 1)
 ACTION = START + timedelta(days=200)
@@ -71,21 +66,7 @@ def planted(seed: int = 3, n: int = 1500) -> tuple[list[dict], list[dict], list[
     return feedback, customers, purchases
 
 
-@pytest.fixture
-def invoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("TEXTINSIGHT_MODEL", "hashing")
-    get_settings.cache_clear()
-    db = tmp_path / "cli.db"
-
-    def run(*args: str):
-        result = CliRunner().invoke(cli, ["--db", str(db), *args])
-        return result
-
-    yield run
-    get_settings.cache_clear()
-
-
-def test_action_ledger_end_to_end(invoke, write_csv) -> None:
+def test_action_ledger_end_to_end(invoke, write_csv) -> None:  # noqa: F811
     feedback, customers, purchases = planted()
     assert invoke("ingest", str(write_csv(feedback, "f.csv"))).exit_code == 0
     assert invoke("customers", str(write_csv(customers, "c.csv"))).exit_code == 0
