@@ -13,12 +13,16 @@ from textinsight.records import Action, ActionEffect, ActionReport
 class ActionIn(BaseModel):
     """An action to log against a theme of the current run."""
 
-    theme_id: int = Field(ge=1, description="Theme id (stable across runs).")
+    theme_id: int = Field(ge=1, le=2**63 - 1, description="Theme id (stable across runs).")
     date: dt.date = Field(description="Day the action took effect, YYYY-MM-DD.")
     note: str = Field(default="", max_length=2000, description="What was done.")
-    stores: list[str] = Field(default_factory=list, description="Scope: store ids.")
-    segments: list[str] = Field(default_factory=list, description="Scope: customer segments.")
-    channels: list[str] = Field(default_factory=list, description="Scope: feedback channels.")
+    stores: list[str] = Field(default_factory=list, max_length=100, description="Scope: store ids.")
+    segments: list[str] = Field(
+        default_factory=list, max_length=100, description="Scope: customer segments."
+    )
+    channels: list[str] = Field(
+        default_factory=list, max_length=100, description="Scope: feedback channels."
+    )
 
 
 class ActionOut(BaseModel):

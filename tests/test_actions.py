@@ -135,3 +135,11 @@ def test_config_is_checked() -> None:
 
     with pytest.raises(ConfigError, match="confidence"):
         ActionConfig(confidence=1.5)
+
+
+def test_an_action_before_the_data_has_nothing_to_compare_with() -> None:
+    effect = measure(world(0), 0, region=0, day=-10)
+    churn = effect.outcome("churn")
+    assert churn is not None and churn.status == "too_few"
+    assert "no data before the date" in churn.message
+    assert effect.money is None

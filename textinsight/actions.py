@@ -31,6 +31,7 @@ from textinsight.value.actions import ActionConfig, ActionPanel, measure_action
 from textinsight.value.arrays import NO_DAY, floats, lookup, parse_days
 
 MAX_NOTE = 2000
+"""Longest note an action may carry (characters)."""
 
 
 def add_action(
@@ -56,6 +57,13 @@ def add_action(
         raise ValidationError(
             f"'{date}' is not a date; use YYYY-MM-DD, e.g. 2026-09-01.", field="date"
         ) from None
+    for text in (note, *stores, *segments, *channels):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError(
+                f"{text!r} is not valid Unicode text; send UTF-8.", field="note"
+            ) from None
     if len(note) > MAX_NOTE:
         raise ValidationError(
             f"the note has {len(note)} characters; keep it to {MAX_NOTE}.", field="note"
@@ -152,7 +160,10 @@ class _Ledger:
         self._data: _RunData | None = None
 
     def report(self, action: Action) -> ActionReport:
-        theme_ids = self.themes_of.get(action.id) or follow_theme(self.store, action, self.run.id)
+        if action.id in self.themes_of:
+            theme_ids = self.themes_of[action.id]
+        else:
+            theme_ids = follow_theme(self.store, action, self.run.id)
         if not theme_ids:
             return ActionReport(action, self.run.id, ())
         if self._data is None:

@@ -394,6 +394,12 @@ def _estimate(
             ready_on=iso(window.ready),
             **common,
         )
+    if counts.n_treated_before == 0:
+        return OutcomeEffect(
+            status="too_few",
+            message=f"{label}: no data before the date: nothing to compare with",
+            **common,
+        )
     if counts.smallest < config.min_units:
         return OutcomeEffect(
             status="too_few",
@@ -462,6 +468,8 @@ def _describe(
         )
     elif credible:
         text += f"; pre-trend check passed (p {p_trend:.2f})"
+    else:
+        text += "; no pre-trend check (too little data before the date)"
     return text
 
 
