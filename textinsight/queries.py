@@ -30,9 +30,9 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from textinsight.actions import theme_actions
-from textinsight.embed import Embedder
 from textinsight.errors import ModelError, ValidationError
 from textinsight.records import CHANNELS, ActionReport, RunInfo, Theme, theme_json
+from textinsight.stages.embed import Embedder
 from textinsight.store import Store
 from textinsight.store.reads import AssignedFeedback, Facets, FeedbackFilter, TrendPoint
 
@@ -497,7 +497,7 @@ def search(
     """The ``k`` feedback items of a run most similar in meaning to ``query``.
 
     Brute-force cosine similarity over the run's cached vectors; ``embedder`` must
-    be the run's model (see :func:`textinsight.embed.embedder_for_model`).
+    be the run's model (see :func:`textinsight.stages.embed.embedder_for_model`).
 
     Raises:
         ModelError: ``embedder`` is not the model the run was embedded with.

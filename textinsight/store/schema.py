@@ -114,7 +114,15 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, language)
     );
     """,
-    # 4: the action ledger (textinsight/actions.py): what a CX team did about a theme
+    # 4: each run's fitted ThemeClusterer (to_state), with its theme ids in label order
+    """
+    CREATE TABLE clusterers (
+        run_id INTEGER PRIMARY KEY REFERENCES runs (id),
+        theme_ids TEXT NOT NULL,
+        state BLOB NOT NULL
+    );
+    """,
+    # 5: the action ledger (textinsight/actions.py): what a CX team did about a theme
     """
     CREATE TABLE actions (
         id INTEGER PRIMARY KEY,
