@@ -244,6 +244,7 @@ class _RunData:
             comparison = f"{n} comparable themes (the run's other themes without an action)"
         panel = ActionPanel(
             day=self.day,
+            theme=self.theme,
             in_theme=in_theme,
             in_comparison=in_comparison,
             in_scope=in_scope,

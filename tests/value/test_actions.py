@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from textinsight.records import ActionEffect
-from textinsight.value.actions import ActionConfig, ActionPanel, measure_action
+from textinsight.value.actions import OUTCOMES, ActionConfig, ActionPanel, measure_action
 from textinsight.value.arrays import NO_DAY
 
 ACTION = 250
@@ -21,13 +21,19 @@ END = 500
 SEEDS = range(40)
 
 
-def world(seed: int, *, trend: bool = False, n: int = 8000) -> dict[str, np.ndarray]:
+def world(
+    seed: int, *, trend: bool = False, surge: bool = False, n: int = 8000
+) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     day = rng.integers(0, END, n)
     theme = rng.integers(0, 5, n)
+    if surge:  # theme D (3), churn 40%, takes half of the feedback after the action
+        theme = np.where((day >= ACTION) & (rng.random(n) < 0.5), 3, theme)
     region = rng.integers(0, 4, n)
     season = 0.05 * day / END
     p = np.where(theme == 0, 0.30, 0.20) + season
+    if surge:
+        p = np.where(theme == 3, 0.40 + season, p)
     p = np.where((theme == 0) & (region == 0) & (day >= ACTION), 0.10 + season, p)
     if trend:
         p = np.where(theme == 2, 0.55 - 0.45 * day / END, p)
@@ -58,11 +64,15 @@ def measure(
     region: int | None = None,
     with_actions: tuple[int, ...] = (),
     day: int = ACTION,
+    pooled: bool = False,
+    outcomes: tuple[str, ...] = ("churn",),
 ) -> ActionEffect:
+    """Measure an action on ``target``; ``pooled``: one comparison pool, no theme effects."""
     in_theme = w["theme"] == target
     n = len(w["day"])
     panel = ActionPanel(
         day=w["day"],
+        theme=np.where(in_theme | pooled, -1, w["theme"]),
         in_theme=in_theme,
         in_comparison=~in_theme & ~np.isin(w["theme"], with_actions),
         in_scope=None if region is None else w["region"] == region,
@@ -75,7 +85,7 @@ def measure(
         purchase_amount=w["purchase_amount"],
         as_of=END - 1,
     )
-    return measure_action(panel, day)
+    return measure_action(panel, day, outcomes=outcomes)
 
 
 def test_scoped_action_interval_covers_the_true_churn_change() -> None:
@@ -101,6 +111,22 @@ def test_placebo_action_on_a_no_effect_theme_covers_zero() -> None:
     assert covered >= 36, covered
 
 
+def test_a_surging_comparison_theme_does_not_move_the_comparison() -> None:
+    """Theme D churns 40% and takes half the feedback after the date: pooled, the
+    comparison's churn would rise with the mix; within each theme it does not."""
+    covered = pooled_covered = 0
+    for seed in SEEDS:
+        w = world(seed, surge=True)
+        churn = measure(w, 1, with_actions=(0,)).outcome("churn")
+        pooled = measure(w, 1, with_actions=(0,), pooled=True).outcome("churn")
+        assert churn is not None and churn.ci is not None
+        assert pooled is not None and pooled.ci is not None
+        covered += churn.ci[0] <= 0.0 <= churn.ci[1]
+        pooled_covered += pooled.ci[0] <= 0.0 <= pooled.ci[1]
+    assert covered >= 36, covered  # measured: 37 of 40
+    assert pooled_covered <= 20, pooled_covered  # one pooled comparison: 9 of 40
+
+
 def test_a_theme_already_trending_down_is_flagged_by_the_pretrend_check() -> None:
     flagged = 0
     for seed in SEEDS:
@@ -123,7 +149,7 @@ def test_money_is_churners_avoided_times_their_spend() -> None:
 
 
 def test_too_early_says_how_many_weeks_and_when() -> None:
-    effect = measure(world(0), 0, region=0, day=END - 22)
+    effect = measure(world(0), 0, region=0, day=END - 22, outcomes=OUTCOMES)
     volume, churn = effect.outcome("volume_share"), effect.outcome("churn")
     assert volume is not None and volume.status == "too_early"
     assert "too early: 3 weeks of 8 needed" in volume.message
@@ -135,6 +161,8 @@ def test_config_is_checked() -> None:
 
     with pytest.raises(ConfigError, match="confidence"):
         ActionConfig(confidence=1.5)
+    with pytest.raises(ConfigError, match="unknown outcome 'nps'"):
+        measure(world(0), 0, outcomes=("nps",))
 
 
 def test_an_action_before_the_data_has_nothing_to_compare_with() -> None:

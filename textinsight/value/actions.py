@@ -41,6 +41,10 @@ will be ready. Any cell below ``min_units`` units is ``too_few``.
 
 **Estimate and interval.** Ordinary least squares ``y ~ treated * post`` (a linear
 probability model for rates), whose interaction is the difference in differences;
+without a scope with a fixed effect per comparison theme in place of ``treated`` (the
+comparison's change is the change within each theme, so a theme that surges after the
+date does not move the comparison by its own level; a unit is then a customer in one
+theme and period);
 cluster-robust standard errors by customer (a customer who wrote before and after
 is one cluster), normal interval at ``confidence`` (95 %). See
 :mod:`textinsight.value.did`.
@@ -62,6 +66,7 @@ purchases); the interval scales the churn interval. Positive when churn fell.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from typing import Any
@@ -117,8 +122,9 @@ class ActionConfig:
 class ActionPanel:
     """What :func:`measure_action` reads, as arrays (days: days since 1970-01-01).
 
-    Item arrays (one entry per dated feedback item of the run): ``day``; ``in_theme``
-    (the action's theme, after lineage); ``in_comparison`` (a comparable theme; used
+    Item arrays (one entry per dated feedback item of the run): ``day``; ``theme``
+    (any integer code per theme, -1 unassigned); ``in_theme`` (the action's theme,
+    after lineage); ``in_comparison`` (a comparable theme; used
     without a scope); ``in_scope`` (matches the scope; None: no scope); ``sentiment``
     (NaN unknown); ``customer`` (index into the customer arrays, -1 unknown).
     Customer arrays: ``churn_day`` (``NO_DAY`` when not churned), ``value`` (NaN
@@ -127,6 +133,7 @@ class ActionPanel:
     """
 
     day: IntArray
+    theme: IntArray
     in_theme: BoolArray
     in_comparison: BoolArray
     in_scope: BoolArray | None
@@ -165,6 +172,7 @@ def measure_action(
     *,
     config: ActionConfig | None = None,
     comparison: str | None = None,
+    outcomes: Sequence[str] = OUTCOMES,
 ) -> ActionEffect:
     """Every outcome's difference in differences, pre-trend check and the money.
 
@@ -173,6 +181,7 @@ def measure_action(
         action_day: the day the action took effect.
         config: windows and thresholds.
         comparison: how to describe the comparison group (default from the scope).
+        outcomes: which of :data:`OUTCOMES` to measure (default all; money needs churn).
 
     Returns:
         The effect, with one :class:`~textinsight.records.OutcomeEffect` per outcome.
@@ -183,14 +192,25 @@ def measure_action(
         comparison = "the same theme outside the scope" if scoped else "comparable themes"
     items = _window(panel, action_day, config, follow_up=0)
     people = _window(panel, action_day, config, follow_up=config.window_days)
-    outcomes = [
-        _volume(panel, items, config),
-        _sentiment(panel, items, config),
-    ]
-    churn, repurchase, spend = _customer_outcomes(panel, people, config)
-    outcomes += [churn, repurchase]
+    unknown = sorted(set(outcomes) - set(OUTCOMES))
+    if unknown:
+        raise ConfigError(f"unknown outcome '{unknown[0]}'; use some of {', '.join(OUTCOMES)}")
+    found: list[OutcomeEffect] = []
+    if "volume_share" in outcomes:
+        found.append(_volume(panel, items, config))
+    if "sentiment" in outcomes:
+        found.append(_sentiment(panel, items, config))
+    churn, spend = None, None
+    if "churn" in outcomes or "repurchase" in outcomes:
+        churn, repurchase, spend = _customer_outcomes(panel, people, config, outcomes)
+        found += [o for o in (churn, repurchase) if o is not None]
     money = money_ci = None
-    if churn.status == "measured" and spend is not None and churn.estimate is not None:
+    if (
+        churn is not None
+        and churn.status == "measured"
+        and spend is not None
+        and churn.estimate is not None
+    ):
         scale = churn.n_treated_after * spend
         money = -churn.estimate * scale
         low, high = churn.ci or (churn.estimate, churn.estimate)
@@ -199,7 +219,7 @@ def measure_action(
         comparison=comparison,
         window_days=config.window_days,
         as_of=iso(panel.as_of),
-        outcomes=tuple(outcomes),
+        outcomes=tuple(found),
         money=money,
         money_ci=money_ci,
         spend_per_customer=spend,
@@ -247,7 +267,14 @@ def _sentiment(panel: ActionPanel, window: _Window, config: ActionConfig) -> Out
         return _missing("sentiment", window, config, "no sentiment on the theme's feedback")
     cluster = _item_clusters(panel.customer)[keep]
     y = panel.sentiment[keep]
-    return _estimate("sentiment", y, bins[keep], group[keep], cluster, window, config)
+    strata = None if panel.in_scope is not None else _strata(panel)[keep]
+    return _estimate("sentiment", y, bins[keep], group[keep], cluster, window, config, strata)
+
+
+def _strata(panel: ActionPanel) -> IntArray:
+    """Per item: 0 for the action's theme, 1.. for each other theme (fixed effects)."""
+    codes = np.unique(panel.theme, return_inverse=True)[1].astype(np.int64)
+    return np.where(panel.in_theme, 0, codes + 1)
 
 
 def _item_clusters(customer: IntArray) -> IntArray:
@@ -256,16 +283,16 @@ def _item_clusters(customer: IntArray) -> IntArray:
 
 
 def _customer_outcomes(
-    panel: ActionPanel, window: _Window, config: ActionConfig
-) -> tuple[OutcomeEffect, OutcomeEffect, float | None]:
+    panel: ActionPanel, window: _Window, config: ActionConfig, wanted: Sequence[str]
+) -> tuple[OutcomeEffect | None, OutcomeEffect | None, float | None]:
     if len(panel.churn_day) == 0:
         reason = "no customers ingested"
         return (
-            _missing("churn", window, config, reason),
-            _missing("repurchase", window, config, reason),
+            _missing("churn", window, config, reason) if "churn" in wanted else None,
+            _missing("repurchase", window, config, reason) if "repurchase" in wanted else None,
             None,
         )
-    customer, group, bin_index, ref = _units(panel, window)
+    customer, group, bin_index, ref, stratum = _units(panel, window)
     active = panel.churn_day[customer] > ref
     customer, group, bin_index, ref = (
         customer[active],
@@ -273,47 +300,70 @@ def _customer_outcomes(
         bin_index[active],
         ref[active],
     )
+    strata = None if stratum is None else stratum[active]
     horizon = ref + config.window_days
     churned = (panel.churn_day[customer] <= horizon).astype(np.float64)
     treated = group == 1
-    churn = _estimate("churn", churned, bin_index, treated, customer, window, config)
+    churn = None
+    if "churn" in wanted:
+        churn = _estimate("churn", churned, bin_index, treated, customer, window, config, strata)
     spend_all = _purchase_sums(panel, customer, ref - config.spend_days, ref)
     no_purchases = np.bincount(panel.purchase_customer, minlength=len(panel.churn_day)) == 0
     spend_all = np.where(no_purchases[customer], panel.value[customer], spend_all)
     after = treated & (bin_index == window.n_bins)
     spend = float(np.nanmean(spend_all[after])) if np.isfinite(spend_all[after]).any() else None
-    if len(panel.purchase_day) == 0:
+    repurchase = None
+    if "repurchase" not in wanted:
+        pass
+    elif len(panel.purchase_day) == 0:
         repurchase = _missing("repurchase", window, config, "no purchases ingested")
     else:
         counts = _purchase_counts(panel, customer, ref, horizon)
         bought = (counts > 0).astype(np.float64)
-        repurchase = _estimate("repurchase", bought, bin_index, treated, customer, window, config)
+        repurchase = _estimate(
+            "repurchase", bought, bin_index, treated, customer, window, config, strata
+        )
     return churn, repurchase, spend
 
 
-def _units(panel: ActionPanel, window: _Window) -> tuple[IntArray, IntArray, IntArray, IntArray]:
-    """(customer, group 1/0, bin, reference day) of every customer unit in the window."""
+def _units(
+    panel: ActionPanel, window: _Window
+) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray | None]:
+    """(customer, group 1/0, bin, reference day, stratum) of every customer unit.
+
+    A unit is a customer in one group and bin (without a scope: and one comparison
+    theme, its stratum); its reference day is their first item there.
+    """
     bins = window.bins(panel.day)
+    scoped = panel.in_scope is not None
     if panel.in_scope is None:
         member = panel.in_theme | panel.in_comparison
         group = panel.in_theme.astype(np.int64)
+        stratum = _strata(panel)
     else:
         member = panel.in_theme
         group = panel.in_scope.astype(np.int64)
+        stratum = np.zeros(len(panel.day), dtype=np.int64)
     keep = member & (bins >= 0) & (panel.customer >= 0)
-    n_bins = window.n_bins + 1
-    key = (panel.customer[keep] * 2 + group[keep]) * n_bins + bins[keep]
-    key, ref = first_per_key(key, panel.day[keep])
-    bin_index, rest = key % n_bins, key // n_bins
+    n_bins, n_strata = window.n_bins + 1, int(stratum.max(initial=0)) + 1
+    key = ((panel.customer[keep] * 2 + group[keep]) * n_bins + bins[keep]) * n_strata
+    key, ref = first_per_key(key + stratum[keep], panel.day[keep])
+    unit_stratum, rest = key % n_strata, key // n_strata
+    bin_index, rest = rest % n_bins, rest // n_bins
     customer, unit_group = rest // 2, rest % 2
-    if panel.in_scope is None:  # a comparison unit only when not treated in that bin
-        treated_cells = set(customer[unit_group == 1] * n_bins + bin_index[unit_group == 1])
-        cell = customer * n_bins + bin_index
-        clash = (unit_group == 0) & np.isin(cell, np.fromiter(treated_cells, np.int64))
-        keep_unit = ~clash
-        customer, unit_group = customer[keep_unit], unit_group[keep_unit]
-        bin_index, ref = bin_index[keep_unit], ref[keep_unit]
-    return customer, unit_group, bin_index, ref
+    if scoped:
+        return customer, unit_group, bin_index, ref, None
+    # a comparison unit only when the customer is not treated in that bin
+    cell = customer * n_bins + bin_index
+    clash = (unit_group == 0) & np.isin(cell, cell[unit_group == 1])
+    keep_unit = ~clash
+    return (
+        customer[keep_unit],
+        unit_group[keep_unit],
+        bin_index[keep_unit],
+        ref[keep_unit],
+        unit_stratum[keep_unit],
+    )
 
 
 def _purchase_index(panel: ActionPanel) -> tuple[IntArray, FloatArray, int, int]:
@@ -371,6 +421,7 @@ def _estimate(
     cluster: IntArray,
     window: _Window,
     config: ActionConfig,
+    strata: IntArray | None = None,
 ) -> OutcomeEffect:
     post = bin_index == window.n_bins
     counts = cells(y, post, treated)
@@ -413,10 +464,14 @@ def _estimate(
             message=f"{label}: every unit has the same outcome ({y[0]:.2f}); nothing to compare",
             **common,
         )
-    result = diff_in_diff(y, post, treated, cluster, confidence=config.confidence)
+    result = diff_in_diff(y, post, treated, cluster, confidence=config.confidence, strata=strata)
     before = ~post
     p_trend = pretrend_p(
-        y[before], bin_index[before], None if treated is None else treated[before], cluster[before]
+        y[before],
+        bin_index[before],
+        None if treated is None else treated[before],
+        cluster[before],
+        strata=None if strata is None else strata[before],
     )
     credible = None if p_trend is None else p_trend >= config.pretrend_alpha
     return OutcomeEffect(

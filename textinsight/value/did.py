@@ -15,6 +15,11 @@ that are robust to clustering (``cov_type="cluster"``, one cluster per customer)
 
 With a binary ``y`` this is the linear probability model, whose interaction is the
 difference in differences of the rates themselves (a logit interaction would not be).
+
+``strata`` (optional, one code per unit, e.g. the comparison unit's theme) adds a fixed
+effect per stratum in place of the ``treated`` main effect: the comparison's change is
+then the change *within* each stratum, so a comparison pool whose mix shifts between
+before and after (one theme surging) does not pass the shift off as a change.
 """
 
 from __future__ import annotations
@@ -87,6 +92,7 @@ def diff_in_diff(
     cluster: IntArray,
     *,
     confidence: float = 0.95,
+    strata: IntArray | None = None,
 ) -> DidResult:
     """The difference in differences of ``y`` (or the change, without ``treated``).
 
@@ -97,6 +103,7 @@ def diff_in_diff(
         cluster: cluster id per unit (the customer); units of one cluster are not
             assumed independent.
         confidence: level of the interval.
+        strata: a fixed effect per code (treated units must have codes of their own).
 
     Example:
         >>> y = np.array([0.0, 1, 0, 1, 1, 1, 0, 0])
@@ -108,7 +115,7 @@ def diff_in_diff(
     columns = [np.ones(len(y)), post.astype(np.float64)]
     if treated is not None:
         t = treated.astype(np.float64)
-        columns += [t, t * columns[1]]
+        columns += _group_effects(t, strata) + [t * columns[1]]
     fit = sm.OLS(y, np.column_stack(columns)).fit(
         cov_type="cluster", cov_kwds={"groups": _codes(cluster)}
     )
@@ -122,6 +129,8 @@ def pretrend_p(
     bin_index: IntArray,
     treated: BoolArray | None,
     cluster: IntArray,
+    *,
+    strata: IntArray | None = None,
 ) -> float | None:
     """p-value of the joint test that the treated group moved like the comparison
     across the bins before the action (without a comparison: that ``y`` stayed level).
@@ -140,7 +149,7 @@ def pretrend_p(
             in_bin = bin_index == b
             if not (treated[in_bin].any() and (~treated[in_bin]).any()):
                 return None
-        columns += [t, *(t * d for d in dummies)]
+        columns += _group_effects(t, strata) + [t * d for d in dummies]
     design = np.column_stack(columns)
     fit = sm.OLS(y, design).fit(cov_type="cluster", cov_kwds={"groups": _codes(cluster)})
     tested = len(dummies)
@@ -151,6 +160,14 @@ def pretrend_p(
     test = fit.wald_test(restriction, scalar=True, use_f=False)
     p = float(test.pvalue)
     return p if np.isfinite(p) else None
+
+
+def _group_effects(treated: FloatArray, strata: IntArray | None) -> list[FloatArray]:
+    """The ``treated`` main effect, or a dummy per stratum but the first."""
+    if strata is None:
+        return [treated]
+    codes = _codes(strata)
+    return [(codes == k).astype(np.float64) for k in range(1, int(codes.max()) + 1)]
 
 
 def _codes(cluster: IntArray) -> IntArray:
