@@ -75,8 +75,9 @@ import numpy as np
 
 from textinsight.errors import ConfigError
 from textinsight.records import ActionEffect, OutcomeEffect
-from textinsight.value.arrays import NO_DAY, BoolArray, FloatArray, IntArray, first_per_key
+from textinsight.value.arrays import BoolArray, FloatArray, IntArray, first_per_key
 from textinsight.value.did import Cells, cells, diff_in_diff, pretrend_p
+from textinsight.value.windows import PurchaseWindows
 
 OUTCOMES = ("volume_share", "sentiment", "churn", "repurchase")
 
@@ -307,7 +308,8 @@ def _customer_outcomes(
     churn = None
     if "churn" in wanted:
         churn = _estimate("churn", churned, bin_index, treated, customer, window, config, strata)
-    spend_all = _purchase_sums(panel, customer, ref - config.spend_days, ref)
+    purchases = PurchaseWindows(panel.purchase_customer, panel.purchase_day, panel.purchase_amount)
+    spend_all = purchases.total(customer, ref - config.spend_days, ref)
     no_purchases = np.bincount(panel.purchase_customer, minlength=len(panel.churn_day)) == 0
     spend_all = np.where(no_purchases[customer], panel.value[customer], spend_all)
     after = treated & (bin_index == window.n_bins)
@@ -318,7 +320,7 @@ def _customer_outcomes(
     elif len(panel.purchase_day) == 0:
         repurchase = _missing("repurchase", window, config, "no purchases ingested")
     else:
-        counts = _purchase_counts(panel, customer, ref, horizon)
+        counts = purchases.count(customer, ref, horizon)
         bought = (counts > 0).astype(np.float64)
         repurchase = _estimate(
             "repurchase", bought, bin_index, treated, customer, window, config, strata
@@ -364,43 +366,6 @@ def _units(
         ref[keep_unit],
         unit_stratum[keep_unit],
     )
-
-
-def _purchase_index(panel: ActionPanel) -> tuple[IntArray, FloatArray, int, int]:
-    """Purchases sorted by (customer, day) as one key, cumulative amounts, span, base."""
-    base = int(min(panel.purchase_day.min(initial=0), 0)) - 1
-    span = int(max(panel.purchase_day.max(initial=0), panel.as_of)) - base + 2
-    key = panel.purchase_customer * span + (panel.purchase_day - base)
-    order = np.argsort(key, kind="stable")
-    amounts = np.nan_to_num(panel.purchase_amount[order])
-    return key[order], np.concatenate([[0.0], np.cumsum(amounts)]), span, base
-
-
-def _bounds(
-    panel: ActionPanel, customer: IntArray, low: IntArray, high: IntArray
-) -> tuple[IntArray, IntArray, FloatArray]:
-    key, cumulative, span, base = _purchase_index(panel)
-    clip_low = np.clip(low - base, 0, span - 1)
-    clip_high = np.clip(high - base, 0, span - 1)
-    first = np.searchsorted(key, customer * span + clip_low, side="right")
-    last = np.searchsorted(key, customer * span + clip_high, side="right")
-    return first, last, cumulative
-
-
-def _purchase_counts(
-    panel: ActionPanel, customer: IntArray, low: IntArray, high: IntArray
-) -> IntArray:
-    """Purchases of each customer with ``low < day <= high``."""
-    first, last, _ = _bounds(panel, customer, low, high)
-    return (last - first).astype(np.int64)
-
-
-def _purchase_sums(
-    panel: ActionPanel, customer: IntArray, low: IntArray, high: IntArray
-) -> FloatArray:
-    """Amount each customer spent with ``low < day <= high``."""
-    first, last, cumulative = _bounds(panel, customer, low, high)
-    return np.asarray(cumulative[last] - cumulative[first], dtype=np.float64)
 
 
 def _missing(name: str, window: _Window, config: ActionConfig, reason: str) -> OutcomeEffect:
@@ -528,4 +493,4 @@ def _describe(
     return text
 
 
-__all__ = ["NO_DAY", "OUTCOMES", "ActionConfig", "ActionPanel", "iso", "measure_action"]
+__all__ = ["OUTCOMES", "ActionConfig", "ActionPanel", "iso", "measure_action"]
