@@ -77,7 +77,7 @@ from textinsight.errors import ConfigError
 from textinsight.records import ActionEffect, OutcomeEffect
 from textinsight.value.arrays import BoolArray, FloatArray, IntArray, first_per_key
 from textinsight.value.did import Cells, cells, diff_in_diff, pretrend_p
-from textinsight.value.windows import PurchaseWindows
+from textinsight.value.windows import PurchaseWindows, forward_churn
 
 OUTCOMES = ("volume_share", "sentiment", "churn", "repurchase")
 
@@ -294,7 +294,7 @@ def _customer_outcomes(
             None,
         )
     customer, group, bin_index, ref, stratum = _units(panel, window)
-    active = panel.churn_day[customer] > ref
+    active, churned_all = forward_churn(ref, panel.churn_day[customer], config.window_days)
     customer, group, bin_index, ref = (
         customer[active],
         group[active],
@@ -303,7 +303,7 @@ def _customer_outcomes(
     )
     strata = None if stratum is None else stratum[active]
     horizon = ref + config.window_days
-    churned = (panel.churn_day[customer] <= horizon).astype(np.float64)
+    churned = churned_all[active]
     treated = group == 1
     churn = None
     if "churn" in wanted:

@@ -1,9 +1,9 @@
-"""Purchases in a window of days per customer, vectorised: counts and amounts.
+"""Forward windows after a reference day: churn within W days, purchases in a window.
 
 One sort of the purchases by (customer, day) as a single key, then two
 ``searchsorted`` calls per query: 10^5 queries over 10^6 purchases take milliseconds.
 Used by the action ledger for repurchase within W days after a reference day and the
-spend in the 12 months before it.
+spend in the 12 months before it; :func:`forward_churn` is the churn rule.
 
 Example:
     >>> w = PurchaseWindows(np.array([0, 0, 1]), np.array([10, 20, 15]), np.array([5.0, 7, 1]))
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from textinsight.value.arrays import FloatArray, IntArray
+from textinsight.value.arrays import BoolArray, FloatArray, IntArray
 
 
 class PurchaseWindows:
@@ -55,3 +55,20 @@ class PurchaseWindows:
         """Amount each queried customer spent with ``low < day <= high``."""
         first, last = self._bounds(customer, low, high)
         return np.asarray(self._cumulative[last] - self._cumulative[first], dtype=np.float64)
+
+
+def forward_churn(
+    ref: IntArray, churn_day: IntArray, window_days: int
+) -> tuple[BoolArray, FloatArray]:
+    """(active, churned) per unit: ``active`` when the customer had not churned by the
+    reference day (feedback on or after the churn date is exit feedback, never a
+    cause); ``churned`` (0/1) when they churned within ``window_days`` after it.
+
+    The caller keeps only units whose whole window is observed (``ref + W <= as_of``)
+    and passes ``NO_DAY`` for customers who never churned (or churn after ``as_of``).
+
+    Example:
+        >>> forward_churn(np.array([10, 10, 10]), np.array([5, 50, 200]), 90)
+        (array([False,  True,  True]), array([1., 1., 0.]))
+    """
+    return churn_day > ref, (churn_day <= ref + window_days).astype(np.float64)
