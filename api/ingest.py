@@ -37,13 +37,15 @@ def ingest_batch(
     items = prepare_feedback(
         [(i, item.model_dump(exclude_none=True)) for i, item in enumerate(batch)],
         channel=None,
-        languages=state.languages(settings),
+        languages=state.languages,
         on_error=errors.append,
     )
     if errors:
         raise InvalidBatch(errors)
     embedder = state.embedder(run.model_id)
-    assignments = assign_new(store, embedder, items, batch_size=settings.batch_size)
+    assignments = assign_new(
+        store, embedder, items, batch_size=settings.batch_size, artifact_dir=settings.artifact_dir
+    )
     labels = {t.id: t.label for t in store.runs.themes(run.id)}
     out = [
         AssignmentOut(

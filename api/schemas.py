@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, get_type_hints
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from api.action_schemas import ActionReportOut
+from textinsight.lineage import LineageEvent
 from textinsight.queries import (
     AssignedFeedback,
     Facets,
@@ -167,6 +168,21 @@ class TrendPointOut(BaseModel):
         return cls(**record_dict(point))
 
 
+class LineageStepOut(BaseModel):
+    """What one run did to the theme: ``same``, ``split``, ``merged``, ``new`` or
+    ``retired``, and the previous run's theme ids it came from."""
+
+    run_id: int
+    kind: str
+    theme_id: int | None = Field(description="The theme's id in that run (none: retired).")
+    previous_ids: list[int]
+    similarity: float | None
+
+    @classmethod
+    def from_record(cls, run_id: int, event: LineageEvent) -> LineageStepOut:
+        return cls(run_id=run_id, **{**record_dict(event), "previous_ids": event.previous_ids})
+
+
 class FacetsOut(BaseModel):
     """A theme's feedback now (including feedback assigned since the run)."""
 
@@ -189,6 +205,9 @@ class ThemeDetailOut(ThemeOut):
         description="Actions logged against this theme (followed through lineage), measured: "
         "before vs after each action's date against a comparison (see /actions/{id}).",
     )
+    history: list[LineageStepOut] = Field(
+        default_factory=list, description="The theme's lineage across runs, oldest first."
+    )
 
     @classmethod
     def from_detail(cls, detail: ThemeDetail) -> ThemeDetailOut:
@@ -197,6 +216,7 @@ class ThemeDetailOut(ThemeOut):
             assigned=FacetsOut.from_record(detail.assigned),
             trend=[TrendPointOut.from_record(p) for p in detail.trend],
             actions=[ActionReportOut.from_record(a) for a in detail.actions],
+            history=[LineageStepOut.from_record(r, e) for r, e in detail.history],
         )
 
 

@@ -6,9 +6,7 @@ anything unexpected also prints one line (set ``TEXTINSIGHT_DEBUG=1`` for a trac
 
 from __future__ import annotations
 
-import csv
 import json
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -19,10 +17,11 @@ from typing import Any
 import click
 
 from textinsight.cli_actions import action, echo_report, report_json
-from textinsight.config import get_settings
+from textinsight.config import Settings, get_settings
 from textinsight.errors import TextInsightError
+from textinsight.ingest.load import FileKind
 from textinsight.progress import Advance
-from textinsight.queries import SORT_KEYS, theme_sort_key
+from textinsight.queries import MAX_LIMIT, SORT_KEYS, list_themes, theme_detail
 from textinsight.records import IngestReport, Theme, theme_json
 from textinsight.store import Store
 
@@ -103,62 +102,58 @@ def _print_ingest(report: IngestReport) -> None:
         click.echo(f"  ... and {report.skipped - len(report.errors)} more", err=True)
 
 
+def _file_command(function: Any) -> Any:
+    """The FILE argument and ``--skip-invalid`` every ingesting command takes."""
+    function = click.option(
+        "--skip-invalid", is_flag=True, help="Skip invalid rows instead of failing the file."
+    )(function)
+    return click.argument("file", type=click.Path(path_type=Path))(function)
+
+
 @cli.command()
-@click.argument("file", type=click.Path(path_type=Path))
+@_file_command
 @click.option("--channel", help="Channel for rows without one (ticket, social, survey, ...).")
-@click.option("--skip-invalid", is_flag=True, help="Skip invalid rows instead of failing the file.")
 @click.pass_context
 def ingest(ctx: click.Context, file: Path, channel: str | None, skip_invalid: bool) -> None:
     """Ingest feedback from a CSV or JSONL FILE (validated, PII-redacted, de-duplicated)."""
-    _ingest_feedback(_store(ctx), file, channel, skip_invalid)
+    _ingest(ctx, file, "feedback", skip_invalid, channel)
 
 
-def _ingest_feedback(
-    store: Store, file: Path, channel: str | None, skip_invalid: bool, collect_keys: bool = False
-) -> IngestReport:
-    """Ingest a feedback file with the configured languages and print what it did."""
+@cli.command()
+@_file_command
+@click.pass_context
+def customers(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
+    """Ingest customer records (customer_id, segment, is_member, joined_at, value, churned_at)."""
+    _ingest(ctx, file, "customers", skip_invalid)
+
+
+@cli.command()
+@_file_command
+@click.pass_context
+def purchases(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
+    """Ingest purchases (customer_id, purchased_at, amount)."""
+    _ingest(ctx, file, "purchases", skip_invalid)
+
+
+def _ingest(
+    ctx: click.Context, file: Path, kind: FileKind, skip_invalid: bool, channel: str | None = None
+) -> None:
+    """Ingest a file with the configured languages and chunk size; print what it did."""
     from textinsight.ingest.language import LanguageIdentifier
     from textinsight.pipeline import ingest_file
 
     settings = get_settings()
     report = ingest_file(
-        store,
+        _store(ctx),
         file,
+        kind,
         channel=channel,
         skip_invalid=skip_invalid,
-        languages=LanguageIdentifier(settings.language_codes, settings.min_language_confidence),
+        languages=LanguageIdentifier.from_settings(settings),
         chunk_size=settings.chunk_size,
         progress=_progress,
-        collect_keys=collect_keys,
     )
     _print_ingest(report)
-    return report
-
-
-@cli.command()
-@click.argument("file", type=click.Path(path_type=Path))
-@click.option("--skip-invalid", is_flag=True, help="Skip invalid rows instead of failing the file.")
-@click.pass_context
-def customers(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
-    """Ingest customer records (customer_id, segment, is_member, joined_at, value, churned_at)."""
-    from textinsight.pipeline import ingest_file
-
-    _print_ingest(
-        ingest_file(_store(ctx), file, "customers", skip_invalid=skip_invalid, progress=_progress)
-    )
-
-
-@cli.command()
-@click.argument("file", type=click.Path(path_type=Path))
-@click.option("--skip-invalid", is_flag=True, help="Skip invalid rows instead of failing the file.")
-@click.pass_context
-def purchases(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
-    """Ingest purchases (customer_id, purchased_at, amount)."""
-    from textinsight.pipeline import ingest_file
-
-    _print_ingest(
-        ingest_file(_store(ctx), file, "purchases", skip_invalid=skip_invalid, progress=_progress)
-    )
 
 
 @cli.command()
@@ -167,21 +162,23 @@ def purchases(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
 def run(ctx: click.Context, seed: int | None) -> None:
     """Find themes in all stored feedback; the result becomes the current run when complete."""
     from textinsight.pipeline import run_pipeline
-    from textinsight.stages.embed import AUTO, choose_model, get_embedder
+    from textinsight.stages.embed import AUTO
 
     settings = get_settings()
-    store = _store(ctx)
-    name = settings.model
-    if name == AUTO:
-        name = choose_model([f.language for f in store.feedback.all()])
-        click.echo(f"model: {name} (chosen from the language mix; set TEXTINSIGHT_MODEL to fix)")
     info = run_pipeline(
-        store,
-        get_embedder(name),
+        _store(ctx),
+        model=settings.model,
+        model_dir=settings.model_dir,
+        artifact_dir=settings.artifact_dir,
         seed=settings.seed if seed is None else seed,
         batch_size=settings.batch_size,
         progress=_progress,
     )
+    if settings.model == AUTO:
+        click.echo(
+            f"model: {info.params.get('model')} "
+            "(chosen from the language mix; set TEXTINSIGHT_MODEL to fix)"
+        )
     t = info.timings
     click.echo(
         f"run {info.id}: {info.n_feedback} feedback, {info.n_themes} themes, "
@@ -226,43 +223,27 @@ def _shares(shares: dict[str, float] | None) -> str:
 @click.pass_context
 def themes(ctx: click.Context, run_id: int | None, fmt: str, sort: str, limit: int | None) -> None:
     """List the themes of a run with their value metrics."""
-    store = _store(ctx)
-    info = store.runs.complete_run(run_id)
-    items = sorted(store.runs.themes(info.id), key=theme_sort_key(sort))[:limit]
+    from textinsight.export import themes_csv
+
+    listing = list_themes(_store(ctx), run_id, sort=sort, limit=min(limit or MAX_LIMIT, MAX_LIMIT))
+    info, items = listing.run, [row.theme for row in listing.page.items]
     if fmt == "json":
         click.echo(json.dumps([theme_json(t) for t in items], ensure_ascii=False, indent=2))
     elif fmt == "csv":
-        rows = [theme_json(t) for t in items]
-        columns = [c for c in (rows[0] if rows else {}) if c not in ("quotes", "x", "y")]
-        writer = csv.writer(sys.stdout)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_csv_cell(row[c]) for c in columns])
+        click.echo(themes_csv(items), nl=False)
     else:
-        _themes_table(info.id, info.n_feedback, info.n_unassigned, items)
-
-
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dict):
-        return " ".join(
-            f"{k}:{_num(v, '.3g') if isinstance(v, float) else v}" for k, v in value.items()
-        )
-    if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    return str(value)
+        _themes_table(info.id, info.n_feedback, info.n_unassigned, items, listing.sort)
 
 
 def _themes_table(
-    run_id: int, n_feedback: int | None, n_unassigned: int | None, items: list[Theme]
+    run_id: int, n_feedback: int | None, n_unassigned: int | None, items: list[Theme], sort: str
 ) -> None:
     from rich.console import Console
     from rich.table import Table
 
     table = Table(
         title=f"Themes of run {run_id} ({n_feedback} feedback, "
-        f"{n_unassigned} unassigned), by impact"
+        f"{n_unassigned} unassigned), by {sort}"
     )
     for name in (
         "id",
@@ -300,16 +281,17 @@ def _themes_table(
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 def show(ctx: click.Context, theme_id: int, run_id: int | None, fmt: str) -> None:
-    """Show one theme: keywords, quotes, value metrics, languages, channels."""
-    store = _store(ctx)
-    info = store.runs.complete_run(run_id)
-    theme = store.runs.theme(info.id, theme_id)
+    """Show one theme: keywords, quotes, value metrics, languages, channels, history."""
+    detail = theme_detail(_store(ctx), theme_id, run_id)
+    info, theme = detail.run, detail.row.theme
+    history = [{"run_id": r, **asdict(e)} for r, e in detail.history]
     if fmt == "json":
-        from textinsight.actions import theme_actions
-
-        data = theme_json(theme)
-        data["actions"] = [report_json(r) for r in theme_actions(store, theme.id, info.id)]
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        out = {
+            **theme_json(theme),
+            "history": history,
+            "actions": [report_json(r) for r in detail.actions],
+        }
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     v = theme_json(theme)
     click.echo(f"Theme {theme.id}: {theme.label}  [{v['kind'] or 'no value metrics'}]")
@@ -346,16 +328,16 @@ def show(ctx: click.Context, theme_id: int, run_id: int | None, fmt: str) -> Non
     click.echo("  quotes:")
     for quote in theme.quotes:
         click.echo(f"    - {quote}")
-    _echo_actions(store, theme.id, info.id)
-
-
-def _echo_actions(store: Store, theme_id: int, run_id: int) -> None:
-    from textinsight.actions import theme_actions
-
-    reports = theme_actions(store, theme_id, run_id)
-    if reports:
+    click.echo("  history:")
+    for step in history:
+        previous = ", ".join(str(i) for i in step["previous_ids"]) or "-"
+        click.echo(
+            f"    run {step['run_id']}: {step['kind']} (from {previous}, "
+            f"similarity {_num(step['similarity']) or 'n/a'})"
+        )
+    if detail.actions:
         click.echo("  actions:")
-    for item in reports:
+    for item in detail.actions:
         echo_report(item, indent="    ")
 
 
@@ -366,21 +348,23 @@ def _echo_actions(store: Store, theme_id: int, run_id: int) -> None:
 @click.pass_context
 def assign(ctx: click.Context, file: Path, channel: str | None, skip_invalid: bool) -> None:
     """Ingest FILE and assign it to the current themes without re-clustering."""
-    from textinsight.assign import assign_stored
-    from textinsight.stages.embed import embedder_for_model
+    from textinsight.assign import assign_file
+    from textinsight.ingest.language import LanguageIdentifier
 
     settings = get_settings()
-    store = _store(ctx)
-    run = store.runs.current()
-    report = _ingest_feedback(store, file, channel, skip_invalid, collect_keys=True)
-    stored = store.feedback.by_keys(report.keys)
-    done = assign_stored(
-        store,
-        embedder_for_model(run.model_id),
-        stored,
+    run, report, done = assign_file(
+        _store(ctx),
+        file,
+        channel=channel,
+        skip_invalid=skip_invalid,
+        languages=LanguageIdentifier.from_settings(settings),
+        chunk_size=settings.chunk_size,
         batch_size=settings.batch_size,
+        model_dir=settings.model_dir,
+        artifact_dir=settings.artifact_dir,
         progress=_progress,
     )
+    _print_ingest(report)
     unassigned = sum(1 for a in done if a.theme_id is None)
     share = unassigned / len(done) if done else 0.0
     click.echo(
@@ -450,7 +434,8 @@ def emerging(ctx: click.Context, min_size: int, fmt: str) -> None:
     store = _store(ctx)
     pool, found = find_emerging(
         store,
-        embedder_for_model(store.runs.current().model_id),
+        embedder_for_model(store.runs.current().model_id, settings.model_dir),
+        seed=settings.seed,
         min_size=min_size,
         batch_size=settings.batch_size,
         progress=_progress,
@@ -481,17 +466,18 @@ def export() -> None:
 @click.pass_context
 def export_assignments(ctx: click.Context, run_id: int | None, fmt: str) -> None:
     """Write every feedback item's theme to stdout (empty theme_id: unassigned)."""
+    from textinsight.export import csv_lines
+
     store = _store(ctx)
     info = store.runs.complete_run(run_id)
+    rows = (asdict(row) for row in store.runs.export(info.id))
+    if fmt == "jsonl":
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
     columns = ["source_id", "channel", "language", "theme_id", "probability", "sentiment"]
-    writer = csv.writer(sys.stdout)
-    if fmt == "csv":
-        writer.writerow(columns)
-    for row in store.runs.export(info.id):
-        if fmt == "jsonl":
-            click.echo(json.dumps(asdict(row), ensure_ascii=False))
-        else:
-            writer.writerow(["" if v is None else v for v in asdict(row).values()])
+    for line in csv_lines(columns, ([row[c] for c in columns] for row in rows)):
+        click.echo(line, nl=False)
 
 
 @cli.command()
@@ -505,12 +491,11 @@ def export_assignments(ctx: click.Context, run_id: int | None, fmt: str) -> None
 @click.pass_context
 def report(ctx: click.Context, out: Path, run_id: int | None) -> None:
     """Write a self-contained HTML report: theme table, theme map, sizes over time."""
+    from textinsight.actions import all_reports
     from textinsight.report import render_report
 
     store = _store(ctx)
     info = store.runs.complete_run(run_id)
-    from textinsight.actions import all_reports
-
     html = render_report(
         info,
         store.runs.themes(info.id),
@@ -542,9 +527,10 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
 
-    os.environ["TEXTINSIGHT_DB"] = str(ctx.obj["db"])
-    get_settings.cache_clear()
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port)
+    from api.main import create_app
+
+    app = create_app(Settings(db=ctx.obj["db"]))
+    uvicorn.run(app, host=host, port=port)
 
 
 cli.add_command(action)
@@ -555,7 +541,7 @@ def main() -> None:
     try:
         cli.main()
     except Exception as exc:  # noqa: BLE001 - the CLI never shows a traceback by default
-        if os.environ.get("TEXTINSIGHT_DEBUG"):
+        if _debug():
             raise
         click.echo(
             f"Error: unexpected {type(exc).__name__}: {exc} "
@@ -563,3 +549,11 @@ def main() -> None:
             err=True,
         )
         sys.exit(1)
+
+
+def _debug() -> bool:
+    """``TEXTINSIGHT_DEBUG`` (``Settings.debug``); off when the settings cannot be read."""
+    try:
+        return get_settings().debug
+    except Exception:  # noqa: BLE001 - a bad setting must not hide the original error
+        return False

@@ -36,7 +36,7 @@ from textinsight.records import (
 )
 from textinsight.stages.cluster import ThemeClusterer
 from textinsight.stages.describe import ThemeDescriber
-from textinsight.stages.embed import Embedder
+from textinsight.stages.embed import AUTO, Embedder, get_embedder, resolve_model
 from textinsight.stages.sentiment import find_sentiment_model, item_sentiments, mean_sentiment
 from textinsight.store import Store
 from textinsight.value import ValueConfig, compute_theme_values
@@ -96,8 +96,11 @@ def find_themes(
 
 def run_pipeline(
     store: Store,
-    embedder: Embedder,
+    embedder: Embedder | None = None,
     *,
+    model: str = AUTO,
+    model_dir: Path | None = None,
+    artifact_dir: Path | None = None,
     seed: int = 0,
     batch_size: int = 64,
     clusterer: ThemeClusterer | None = None,
@@ -107,14 +110,26 @@ def run_pipeline(
 ) -> RunInfo:
     """Find the themes of all stored feedback and store them as the new current run.
 
+    Args:
+        embedder: the embedder; default the registered ``model``, where ``auto``
+            picks one from the corpus' language mix (``resolve_model``). The run's
+            ``params["model"]`` names the model so chosen.
+        model_dir: where models converted on first use are cached.
+        artifact_dir: where the sentiment heads are read from (default: shipped ones).
+
     Raises:
         EmptyCorpusError: there is no feedback to analyse.
+        ModelError: ``model`` is unknown or cannot load.
     """
     feedback = store.feedback.all()
     if not feedback:
         raise EmptyCorpusError(
             "There is no feedback in the store. Ingest some first: `textinsight ingest FILE`."
         )
+    model_name: str | None = None
+    if embedder is None:
+        model_name = resolve_model(model, [f.language for f in feedback])
+        embedder = get_embedder(model_name, model_dir)
     clusterer = clusterer or ThemeClusterer(seed=seed)
     describer = describer or ThemeDescriber()
     run_id = store.runs.start(seed=seed, model_id=embedder.model_id, params={"seed": seed})
@@ -142,7 +157,7 @@ def run_pipeline(
             [f.rating for f in feedback],
             [f.nps for f in feedback],
             vectors,
-            find_sentiment_model(embedder.model_id),
+            find_sentiment_model(embedder.model_id, artifact_dir),
         )
         values = compute_theme_values(
             feedback,
@@ -170,6 +185,7 @@ def run_pipeline(
         ]
         params = {
             "seed": seed,
+            "model": model_name,
             "clusterer": clusterer.params_,
             "describer": {"n_keywords": describer.n_keywords, "n_quotes": describer.n_quotes},
         }
@@ -384,7 +400,7 @@ def ingest_file(
         chunk_size=chunk_size,
         tally=tally,
     )
-    with store.db.atomic(), progress(f"Ingesting {kind}", None) as advance:
+    with store.transaction(), progress(f"Ingesting {kind}", None) as advance:
         for n_rows, items in chunks:
             if items:
                 for i, n in enumerate(write(items)):

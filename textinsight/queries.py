@@ -19,8 +19,6 @@ Example:
 
 from __future__ import annotations
 
-import csv
-import io
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
@@ -31,6 +29,8 @@ import numpy as np
 
 from textinsight.actions import theme_actions
 from textinsight.errors import ModelError, ValidationError
+from textinsight.export import csv_text
+from textinsight.lineage import LineageEvent
 from textinsight.records import CHANNELS, ActionReport, RunInfo, Theme, theme_json
 from textinsight.stages.embed import Embedder
 from textinsight.store import Store
@@ -138,13 +138,15 @@ class ThemeListing:
 
 @dataclass(frozen=True)
 class ThemeDetail:
-    """One theme with its current per-channel/per-language counts, weekly trend and the
-    actions logged against it (measured)."""
+    """One theme with its current per-channel/per-language counts, weekly trend,
+    lineage history (``(run id, event)`` for every run that recorded the theme, oldest
+    first) and the actions logged against it (measured)."""
 
     run: RunInfo
     row: ThemeRow
     assigned: Facets
     trend: list[TrendPoint]
+    history: list[tuple[int, LineageEvent]] = field(default_factory=list)
     actions: list[ActionReport] = field(default_factory=list)
 
 
@@ -328,7 +330,8 @@ def list_themes(
 
 
 def theme_detail(store: Store, theme_id: int, run_id: int | None = None) -> ThemeDetail:
-    """One theme with its value metrics, current counts, weekly trend and actions.
+    """One theme with its value metrics, current counts, weekly trend, lineage history
+    and actions.
 
     Raises:
         NotFoundError: the theme is not in the run.
@@ -340,6 +343,7 @@ def theme_detail(store: Store, theme_id: int, run_id: int | None = None) -> Them
         row=row,
         assigned=store.reads.facets(run.id, theme_id),
         trend=store.reads.trend(run.id, theme_id, "week", FeedbackFilter()),
+        history=store.runs.theme_history(theme_id),
         actions=theme_actions(store, theme_id, run.id),
     )
 
@@ -421,24 +425,21 @@ SUMMARY_CSV_COLUMNS = (
 
 def summary_csv(result: Summary) -> str:
     """The top themes of a summary as CSV, one row per theme, ranked."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(SUMMARY_CSV_COLUMNS)
-    for rank, row in enumerate(result.top, start=1):
-        t = row.theme
-        values = [
+    rows = (
+        [
             result.run.id,
             rank,
-            t.id,
-            t.label,
-            t.size,
-            f"{t.share:.4f}",
+            row.theme.id,
+            row.theme.label,
+            row.theme.size,
+            f"{row.theme.share:.4f}",
             row.metric("sentiment"),
             *(row.metric(name) for name in VALUE_METRICS),
-            "; ".join(t.keywords[:SUMMARY_KEYWORDS]),
+            list(row.theme.keywords[:SUMMARY_KEYWORDS]),
         ]
-        writer.writerow(["" if v is None else v for v in values])
-    return out.getvalue()
+        for rank, row in enumerate(result.top, start=1)
+    )
+    return csv_text(SUMMARY_CSV_COLUMNS, rows)
 
 
 # -- semantic search -----------------------------------------------------------------

@@ -110,3 +110,43 @@ def test_show_formats_intervals_and_shares_for_people() -> None:
         "activity 37%, inactivity 30%, none 5%"
     )
     assert _shares({}) == "n/a"
+
+
+def test_show_lists_the_theme_history(invoke, write_csv) -> None:
+    assert invoke("ingest", str(write_csv(topic_rows()))).exit_code == 0
+    assert invoke("run", "--seed", "0").exit_code == 0
+    assert invoke("run", "--seed", "0").exit_code == 0
+    theme = json.loads(invoke("themes", "--format", "json").output)[0]
+    shown = json.loads(invoke("show", str(theme["id"]), "--format", "json").output)
+    assert [(h["run_id"], h["kind"]) for h in shown["history"]] == [(1, "new"), (2, "same")]
+    assert shown["history"][1]["previous_ids"] == [theme["id"]]
+    text = invoke("show", str(theme["id"])).output
+    assert "run 1: new" in text and f"run 2: same (from {theme['id']}" in text
+
+
+def test_themes_csv_has_one_row_per_theme(invoke, write_csv) -> None:
+    assert invoke("ingest", str(write_csv(topic_rows()))).exit_code == 0
+    assert invoke("run", "--seed", "0").exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(invoke("themes", "--format", "csv").output)))
+    listed = json.loads(invoke("themes", "--format", "json").output)
+    assert [int(r["id"]) for r in rows] == [t["id"] for t in listed]
+    assert "quotes" not in rows[0] and rows[0]["keywords"].count("; ") >= 1
+
+
+def test_serve_passes_its_settings_to_the_app(
+    invoke, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import os
+
+    import uvicorn
+
+    from api.deps import resolve_settings
+
+    served = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.update(app=app, **kw))
+    before = dict(os.environ)
+    db = tmp_path / "served.db"
+    result = CliRunner().invoke(cli, ["--db", str(db), "serve", "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert served["port"] == 8123 and resolve_settings(served["app"]).db == db
+    assert dict(os.environ) == before  # no environment writes

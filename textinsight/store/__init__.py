@@ -11,7 +11,9 @@ Example:
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import cast
 
 import sqlite_utils
 
@@ -46,6 +48,11 @@ class Store:
         self.runs = RunTables(self.db)
         self.reads = ReadQueries(self.db)
         self.actions = ActionTable(self.db)
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """One transaction around the writes inside it: all of them, or none when an
+        exception leaves the block (nested: a savepoint)."""
+        return cast(AbstractContextManager[None], self.db.atomic())
 
     def close(self) -> None:
         """Close the connection."""

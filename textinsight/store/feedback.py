@@ -108,15 +108,6 @@ class FeedbackTable:
         """Every feedback row, ordered by id."""
         return list(self._select("ORDER BY id"))
 
-    def by_ids(self, ids: Sequence[int]) -> list[StoredFeedback]:
-        """The rows with these ids, in the order given (unknown ids are skipped)."""
-        found: dict[int, StoredFeedback] = {}
-        for part in batched(list(ids)):
-            found.update(
-                (f.id, f) for f in self._select(f"WHERE id IN ({placeholders(len(part))})", part)
-            )
-        return [found[i] for i in ids if i in found]
-
     def by_keys(self, keys: Sequence[tuple[str, str]]) -> list[StoredFeedback]:
         """The rows with these (channel, source_id) keys, in the order given."""
         by_channel: dict[str, list[str]] = {}

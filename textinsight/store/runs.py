@@ -309,20 +309,6 @@ class RunTables:
         for row in rows:
             yield ExportRow(*row)
 
-    def theme_feedback(
-        self, run_id: int, theme_id: int | None, *, limit: int, offset: int = 0
-    ) -> list[tuple[int, str, str, str, float]]:
-        """(feedback id, text, channel, language, probability) of one theme, best first."""
-        condition = "a.theme_id IS NULL" if theme_id is None else "a.theme_id = ?"
-        params: list[Any] = [run_id] + ([] if theme_id is None else [theme_id])
-        rows = self._db.execute(
-            "SELECT f.id, f.text, f.channel, f.language, a.probability FROM assignments a "
-            f"JOIN feedback f ON f.id = a.feedback_id WHERE a.run_id = ? AND {condition} "
-            "ORDER BY a.probability DESC, f.id LIMIT ? OFFSET ?",
-            [*params, limit, offset],
-        )
-        return [tuple(r) for r in rows]  # type: ignore[misc]
-
     def weekly_counts(self, run_id: int) -> dict[int, dict[str, int]]:
         """Theme id -> {Monday of the ISO week: feedback count}, from ``created_at``."""
         rows = self._db.execute(
