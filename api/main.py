@@ -11,12 +11,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors
+from api import docs, errors
 from api.auth import parse_api_keys
 from api.cache import CachedReads
 from api.deps import app_state, resolve_settings
 from api.limits import BodySizeLimit
 from api.routes import ROUTERS
+from api.security import SecurityHeaders, quiet_access_log
 from api.state import AppState
 from textinsight.config import Settings, get_settings
 
@@ -51,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from local assets by api.docs
+        redoc_url=None,
     )
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
@@ -63,6 +66,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # added last, so it runs first: a GET with an oversized body is refused, not cached
     app.add_middleware(BodySizeLimit, max_bytes=lambda: app_state(app).settings.max_request_bytes)
+    app.add_middleware(SecurityHeaders)  # outermost: every answer says nosniff
+    quiet_access_log()
     for router in ROUTERS:
         app.include_router(router)
+    docs.install(app)
     return app

@@ -55,7 +55,9 @@ class RunOut(BaseModel):
     """One pipeline run: parameters, counts, timings and status."""
 
     id: int
-    status: str = Field(description="running, complete or failed.")
+    status: str = Field(
+        description="running, complete, failed, or abandoned (its process ended without a result)."
+    )
     is_current: bool
     started_at: str
     finished_at: str | None

@@ -27,6 +27,9 @@ from textinsight.store import Store
 
 log = logging.getLogger("textinsight.api")
 
+API_WRITE_WAIT_S = 5.0
+"""How long an API write waits for another writer before answering 503 + Retry-After."""
+
 
 class ThreadStores:
     """One :class:`Store` per worker thread for one database file.
@@ -47,7 +50,7 @@ class ThreadStores:
         """The calling thread's Store, opened on first use."""
         store: Store | None = getattr(self._local, "store", None)
         if store is None:
-            store = Store(self.path)
+            store = Store(self.path, write_wait_s=API_WRITE_WAIT_S)
             self._local.store = store
         return store
 

@@ -107,6 +107,7 @@ def assign_file(
     model_dir: Path | None = None,
     artifact_dir: Path | None = None,
     progress: ProgressFactory = no_progress,
+    pseudonym_key: str | None = None,
 ) -> tuple[RunInfo, IngestReport, list[Assignment]]:
     """Ingest a feedback file and assign it to the current run's themes, with the
     run's own embedding model.
@@ -127,6 +128,7 @@ def assign_file(
         chunk_size=chunk_size,
         progress=progress,
         collect_keys=True,
+        pseudonym_key=pseudonym_key,
     )
     done = assign_stored(
         store,

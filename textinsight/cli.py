@@ -15,15 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pydantic
 
 from textinsight.cli_actions import action, echo_report, report_json
-from textinsight.config import Settings, get_settings
+from textinsight.config import Settings, get_settings, parse_key_pairs, settings_problem
 from textinsight.errors import TextInsightError
 from textinsight.ingest.load import FileKind
 from textinsight.progress import Advance
 from textinsight.queries import MAX_LIMIT, SORT_KEYS, list_themes, theme_detail
 from textinsight.records import IngestReport, Theme, theme_json
-from textinsight.store import Store
+from textinsight.store import Erased, Store
 
 
 @contextmanager
@@ -56,7 +57,14 @@ def _progress(description: str, total: int | None = None) -> Iterator[Advance]:
         yield advance
 
 
-def _store(ctx: click.Context) -> Store:
+def _store(ctx: click.Context, *, create: bool = False) -> Store:
+    """The store of ``--db``; only commands that load data may create it."""
+    path = Path(ctx.obj["db"])
+    if not create and str(path) != ":memory:" and not path.exists():
+        raise click.ClickException(
+            f"No database at {path}. Check --db / TEXTINSIGHT_DB (a typo?), or load data "
+            "first with `textinsight ingest FILE`."
+        )
     store: Store = ctx.obj["store_factory"]()
     ctx.call_on_close(store.close)
     return store
@@ -70,6 +78,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except TextInsightError as exc:
             raise click.ClickException(str(exc)) from exc
+        except pydantic.ValidationError as exc:
+            raise click.ClickException(settings_problem(exc)) from exc
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -88,14 +98,35 @@ def cli(ctx: click.Context, db: Path | None) -> None:
     ctx.obj = {"db": path, "store_factory": lambda: Store(path)}
 
 
+def _file_options(command: Any) -> Any:
+    """``--delimiter``, ``--encoding`` and ``--date-format`` for a command reading a file."""
+    command = click.option(
+        "--date-format",
+        "date_order",
+        type=click.Choice(["auto", "dayfirst", "monthfirst"]),
+        default="auto",
+        show_default=True,
+        help="Order of dates like 2/12/2026 (dotted 02.12.2026 is always day-first).",
+    )(command)
+    command = click.option(
+        "--encoding", help="Text encoding (default: UTF-8, or cp1252 when detected)."
+    )(command)
+    return click.option("--delimiter", help="CSV delimiter (default: sniffed: , ; tab |).")(command)
+
+
 def _print_ingest(report: IngestReport) -> None:
     click.echo(
         f"{report.path}: read {report.read}, inserted {report.inserted}, "
         f"updated {report.updated}, unchanged {report.unchanged}, skipped {report.skipped}"
+        + (f" (ingest {report.ingest_id})" if report.ingest_id is not None else "")
     )
     if report.redactions:
         found = ", ".join(f"{k} {n}" for k, n in sorted(report.redactions.items()))
         click.echo(f"redacted: {found}")
+    for duplicate in report.duplicates:
+        click.echo(f"  duplicate {duplicate}", err=True)
+    if report.n_duplicates > len(report.duplicates):
+        click.echo(f"  ... and {report.n_duplicates - len(report.duplicates)} more", err=True)
     for error in report.errors:
         click.echo(f"  skipped {error}", err=True)
     if report.skipped > len(report.errors):
@@ -113,38 +144,51 @@ def _file_command(function: Any) -> Any:
 @cli.command()
 @_file_command
 @click.option("--channel", help="Channel for rows without one (ticket, social, survey, ...).")
+@_file_options
 @click.pass_context
-def ingest(ctx: click.Context, file: Path, channel: str | None, skip_invalid: bool) -> None:
-    """Ingest feedback from a CSV or JSONL FILE (validated, PII-redacted, de-duplicated)."""
-    _ingest(ctx, file, "feedback", skip_invalid, channel)
+def ingest(
+    ctx: click.Context, file: Path, channel: str | None, skip_invalid: bool, **options: Any
+) -> None:
+    """Ingest feedback from a CSV, JSONL or .xlsx FILE (validated, PII-redacted)."""
+    _ingest(ctx, file, "feedback", skip_invalid, channel, **options)
 
 
 @cli.command()
 @_file_command
+@_file_options
 @click.pass_context
-def customers(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
+def customers(ctx: click.Context, file: Path, skip_invalid: bool, **options: Any) -> None:
     """Ingest customer records (customer_id, segment, is_member, joined_at, value, churned_at)."""
-    _ingest(ctx, file, "customers", skip_invalid)
+    _ingest(ctx, file, "customers", skip_invalid, **options)
 
 
 @cli.command()
 @_file_command
+@_file_options
 @click.pass_context
-def purchases(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
+def purchases(ctx: click.Context, file: Path, skip_invalid: bool, **options: Any) -> None:
     """Ingest purchases (customer_id, purchased_at, amount)."""
-    _ingest(ctx, file, "purchases", skip_invalid)
+    _ingest(ctx, file, "purchases", skip_invalid, **options)
 
 
 def _ingest(
-    ctx: click.Context, file: Path, kind: FileKind, skip_invalid: bool, channel: str | None = None
+    ctx: click.Context,
+    file: Path,
+    kind: FileKind,
+    skip_invalid: bool,
+    channel: str | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    date_order: str = "auto",
 ) -> None:
     """Ingest a file with the configured languages and chunk size; print what it did."""
+    from textinsight.ingest.formats import FileOptions
     from textinsight.ingest.language import LanguageIdentifier
     from textinsight.pipeline import ingest_file
 
     settings = get_settings()
     report = ingest_file(
-        _store(ctx),
+        _store(ctx, create=True),
         file,
         kind,
         channel=channel,
@@ -152,6 +196,8 @@ def _ingest(
         languages=LanguageIdentifier.from_settings(settings),
         chunk_size=settings.chunk_size,
         progress=_progress,
+        pseudonym_key=settings.pseudonym_key or None,
+        options=FileOptions(delimiter=delimiter, encoding=encoding, date_order=date_order),
     )
     _print_ingest(report)
 
@@ -363,6 +409,7 @@ def assign(ctx: click.Context, file: Path, channel: str | None, skip_invalid: bo
         model_dir=settings.model_dir,
         artifact_dir=settings.artifact_dir,
         progress=_progress,
+        pseudonym_key=settings.pseudonym_key or None,
     )
     _print_ingest(report)
     unassigned = sum(1 for a in done if a.theme_id is None)
@@ -520,6 +567,46 @@ def runs(ctx: click.Context) -> None:
 
 
 @cli.command()
+@click.option("--customer", "customer_id", required=True, help="The customer id to erase.")
+@click.pass_context
+def forget(ctx: click.Context, customer_id: str) -> None:
+    """Erase a customer's feedback, vectors, assignments, quotes and records (GDPR Art. 17)."""
+    from textinsight.erasure import forget_customer
+
+    erased = forget_customer(_store(ctx), customer_id, get_settings().pseudonym_key or None)
+    click.echo(_erased(erased))
+
+
+@cli.command()
+@click.option("--ingest", "ingest_id", type=int, required=True, help="Ingest id (`ingests`).")
+@click.pass_context
+def delete(ctx: click.Context, ingest_id: int) -> None:
+    """Undo one ingest: delete the feedback it inserted and what derives from it."""
+    from textinsight.erasure import delete_ingest
+
+    click.echo(_erased(delete_ingest(_store(ctx), ingest_id)))
+
+
+@cli.command()
+@click.pass_context
+def ingests(ctx: click.Context) -> None:
+    """List file ingests, newest first (ids for `textinsight delete --ingest`)."""
+    for i, kind, path, started, read, inserted, updated in _store(ctx).erasure.ingests():
+        click.echo(
+            f"ingest {i}  {started}  {kind}  {path}  read {read}  inserted {inserted}  "
+            f"updated {updated}"
+        )
+
+
+def _erased(erased: Erased) -> str:
+    return (
+        f"erased feedback {erased.feedback}, assignments {erased.assignments}, "
+        f"vectors {erased.embeddings}, quotes {erased.quotes}, customers {erased.customers}, "
+        f"purchases {erased.purchases}"
+    )
+
+
+@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, type=int, show_default=True)
 @click.pass_context
@@ -529,7 +616,9 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 
     from api.main import create_app
 
-    app = create_app(Settings(db=ctx.obj["db"]))
+    settings = Settings(db=ctx.obj["db"])
+    parse_key_pairs(settings.api_keys)  # a bad TEXTINSIGHT_API_KEYS: one line, no traceback
+    app = create_app(settings)
     uvicorn.run(app, host=host, port=port)
 
 

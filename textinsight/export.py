@@ -14,6 +14,7 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from textinsight.csvsafe import safe_cell
 from textinsight.records import Theme, theme_json
 
 THEME_CSV_SKIPPED = ("quotes", "x", "y")
@@ -34,6 +35,15 @@ def csv_cell(value: Any) -> str:
     return str(value)
 
 
+def _safe(value: Any) -> str:
+    """:func:`csv_cell`, with text a spreadsheet would run as a formula neutralised
+    (``csvsafe``); numbers are written as they are, negative ones included."""
+    text = csv_cell(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return text
+    return str(safe_cell(text))
+
+
 def csv_lines(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
     """The header line, then one line per row (streamed: memory does not grow)."""
     out = io.StringIO()
@@ -41,7 +51,7 @@ def csv_lines(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator
     writer.writerow(columns)
     yield _take(out)
     for row in rows:
-        writer.writerow([csv_cell(v) for v in row])
+        writer.writerow([_safe(v) for v in row])
         yield _take(out)
 
 

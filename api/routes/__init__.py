@@ -1,6 +1,16 @@
 """One router per resource."""
 
-from api.routes import actions, emerging, feedback, health, runs, search, summary, themes
+from api.routes import (
+    actions,
+    emerging,
+    feedback,
+    forget,
+    health,
+    runs,
+    search,
+    summary,
+    themes,
+)
 
 ROUTERS = (
     health.router,
@@ -10,5 +20,6 @@ ROUTERS = (
     feedback.router,
     summary.router,
     emerging.router,
+    forget.router,
     actions.router,
 )

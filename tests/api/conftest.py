@@ -28,8 +28,8 @@ from textinsight.records import Assignment, Customer, Feedback, Theme, ThemeValu
 from textinsight.stages.embed import HashingEmbedder
 from textinsight.store import Store
 
-READ_KEY = "r-key-1"
-WRITE_KEY = "w-key-1"
+READ_KEY = "r-key-1-read-0123456789"
+WRITE_KEY = "w-key-1-write-0123456789"
 KEYS = f"{READ_KEY}:read,{WRITE_KEY}:write"
 READ = {"X-API-Key": READ_KEY}
 WRITE = {"X-API-Key": WRITE_KEY}

@@ -20,6 +20,7 @@ ROUTES = {
     ("POST", "/feedback"),
     ("GET", "/summary"),
     ("GET", "/emerging"),
+    ("POST", "/forget"),
     ("POST", "/actions"),
     ("GET", "/actions"),
     ("GET", "/actions/{action_id}"),

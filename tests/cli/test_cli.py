@@ -71,18 +71,20 @@ def test_full_flow(invoke, write_csv, tmp_path: Path) -> None:
 def test_errors_are_one_line_without_traceback(invoke, tmp_path: Path) -> None:
     result = invoke("themes")
     assert result.exit_code != 0
-    assert "No complete run" in result.output and "Traceback" not in result.output
+    assert "No database at" in result.output and "Traceback" not in result.output
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"text,nps\nok,5\nbad,high\n")
     result = invoke("ingest", str(bad))
     assert result.exit_code != 0 and "line 3" in result.output and "nps" in result.output
     result = invoke("ingest", str(bad), "--skip-invalid")
     assert result.exit_code == 0 and "inserted 1" in result.output and "skipped 1" in result.output
+    result = invoke("themes")
+    assert result.exit_code != 0 and "No complete run" in result.output
     assert invoke("show", "999").exit_code != 0
 
 
 def test_assign_and_lineage(invoke, write_csv) -> None:
-    assert "No complete run" in invoke("assign", str(write_csv(topic_rows(), "a.csv"))).output
+    assert "No database at" in invoke("assign", str(write_csv(topic_rows(), "a.csv"))).output
     assert invoke("ingest", str(write_csv(topic_rows()))).exit_code == 0
     assert invoke("run", "--seed", "0").exit_code == 0
     first = {t["id"] for t in json.loads(invoke("themes", "--format", "json").output)}

@@ -33,11 +33,14 @@ class FeedbackTable:
     def __init__(self, db: sqlite_utils.Database):
         self._db = db
 
-    def upsert(self, items: Sequence[Feedback]) -> tuple[int, int, int]:
+    def upsert(
+        self, items: Sequence[Feedback], *, ingest_id: int | None = None
+    ) -> tuple[int, int, int]:
         """Insert or update ``items`` keyed by (channel, source_id).
 
         Runs inside the caller's transaction when there is one. Within ``items`` the
-        last row for a key wins.
+        last row for a key wins. Inserted rows remember ``ingest_id`` (updated rows
+        keep the ingest that inserted them).
 
         Returns:
             (inserted, updated, unchanged) counts.
@@ -74,11 +77,12 @@ class FeedbackTable:
                     dumps(item.metadata) if item.metadata else None,
                     now,
                     now,
+                    ingest_id,
                 )
             )
         with self._db.atomic():
             self._db.conn.executemany(
-                f"INSERT INTO feedback ({FEEDBACK_COLUMNS}) VALUES ({placeholders(14)}) "
+                f"INSERT INTO feedback ({FEEDBACK_COLUMNS}, ingest_id) VALUES ({placeholders(15)}) "
                 "ON CONFLICT (channel, source_id) DO UPDATE SET text = excluded.text, "
                 "text_hash = excluded.text_hash, row_hash = excluded.row_hash, "
                 "language = excluded.language, created_at = excluded.created_at, "
