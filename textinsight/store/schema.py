@@ -139,7 +139,12 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE feedback ADD COLUMN ingest_id INTEGER;
     CREATE INDEX feedback_ingest ON feedback (ingest_id);
     """,
-    # 6: the action ledger (textinsight/actions.py): what a CX team did about a theme
+    # 6 (#11): optional discount of a purchase (true/false as 1/0, or an amount): discount
+    # hunters
+    """
+    ALTER TABLE purchases ADD COLUMN discount REAL;
+    """,
+    # 7: the action ledger (textinsight/actions.py): what a CX team did about a theme
     """
     CREATE TABLE actions (
         id INTEGER PRIMARY KEY,
