@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from api.action_schemas import ActionReportOut
 from textinsight.lineage import LineageEvent
 from textinsight.queries import (
     AssignedFeedback,
@@ -214,6 +215,11 @@ class ThemeDetailOut(ThemeOut):
 
     assigned: FacetsOut
     trend: list[TrendPointOut] = Field(description="Weekly counts (weeks start on Monday).")
+    actions: list[ActionReportOut] = Field(
+        default_factory=list,
+        description="Actions logged against this theme (followed through lineage), measured: "
+        "before vs after each action's date against a comparison (see /actions/{id}).",
+    )
     history: list[LineageStepOut] = Field(
         default_factory=list, description="The theme's lineage across runs, oldest first."
     )
@@ -224,6 +230,7 @@ class ThemeDetailOut(ThemeOut):
             **theme_dict(detail.row),
             assigned=FacetsOut.from_record(detail.assigned),
             trend=[TrendPointOut.from_record(p) for p in detail.trend],
+            actions=[ActionReportOut.from_record(a) for a in detail.actions],
             history=[LineageStepOut.from_record(r, e) for r, e in detail.history],
         )
 

@@ -16,6 +16,7 @@ from typing import Any
 import click
 import pydantic
 
+from textinsight.cli_actions import action, echo_report, report_json
 from textinsight.config import Settings, get_settings, parse_key_pairs, settings_problem
 from textinsight.errors import TextInsightError
 from textinsight.ingest.load import FileKind
@@ -320,7 +321,11 @@ def show(ctx: click.Context, theme_id: int, run_id: int | None, fmt: str) -> Non
     info, theme = detail.run, detail.row.theme
     history = [{"run_id": r, **asdict(e)} for r, e in detail.history]
     if fmt == "json":
-        out = {**theme_json(theme), "history": history}
+        out = {
+            **theme_json(theme),
+            "history": history,
+            "actions": [report_json(r) for r in detail.actions],
+        }
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     v = theme_json(theme)
@@ -351,6 +356,10 @@ def show(ctx: click.Context, theme_id: int, run_id: int | None, fmt: str) -> Non
             f"    run {step['run_id']}: {step['kind']} (from {previous}, "
             f"similarity {_num(step['similarity']) or 'n/a'})"
         )
+    if detail.actions:
+        click.echo("  actions:")
+    for item in detail.actions:
+        echo_report(item, indent="    ")
 
 
 @cli.command()
@@ -548,11 +557,17 @@ def export_assignments(ctx: click.Context, run_id: int | None, fmt: str) -> None
 @click.pass_context
 def report(ctx: click.Context, out: Path, run_id: int | None) -> None:
     """Write a self-contained HTML report: theme table, theme map, sizes over time."""
+    from textinsight.actions import all_reports
     from textinsight.report import render_report
 
     store = _store(ctx)
     info = store.runs.complete_run(run_id)
-    html = render_report(info, store.runs.themes(info.id), store.runs.weekly_counts(info.id))
+    html = render_report(
+        info,
+        store.runs.themes(info.id),
+        store.runs.weekly_counts(info.id),
+        actions=all_reports(store, info.id),
+    )
     out.write_text(html, encoding="utf-8")
     click.echo(f"wrote {out} ({len(html) // 1024} KiB)")
 
@@ -624,6 +639,9 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     parse_key_pairs(settings.api_keys)  # a bad TEXTINSIGHT_API_KEYS: one line, no traceback
     app = create_app(settings)
     uvicorn.run(app, host=host, port=port)
+
+
+cli.add_command(action)
 
 
 def main() -> None:

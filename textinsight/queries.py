@@ -24,10 +24,11 @@ from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from typing import Any, Generic, TypeVar
 
+from textinsight.actions import theme_actions
 from textinsight.errors import ValidationError
 from textinsight.export import csv_text
 from textinsight.lineage import LineageEvent
-from textinsight.records import CHANNELS, LEVELS, RunInfo, Theme, theme_json
+from textinsight.records import CHANNELS, LEVELS, ActionReport, RunInfo, Theme, theme_json
 from textinsight.store import Store
 from textinsight.store.reads import AssignedFeedback, Facets, FeedbackFilter, TrendPoint
 
@@ -128,15 +129,16 @@ class ThemeListing:
 
 @dataclass(frozen=True)
 class ThemeDetail:
-    """One theme with its current per-channel/per-language counts, weekly trend and
-    lineage history (``(run id, event)`` for every run that recorded the theme,
-    oldest first)."""
+    """One theme with its current per-channel/per-language counts, weekly trend,
+    lineage history (``(run id, event)`` for every run that recorded the theme, oldest
+    first) and the actions logged against it (measured)."""
 
     run: RunInfo
     row: ThemeRow
     assigned: Facets
     trend: list[TrendPoint]
     history: list[tuple[int, LineageEvent]] = field(default_factory=list)
+    actions: list[ActionReport] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -324,7 +326,8 @@ def list_themes(
 
 
 def theme_detail(store: Store, theme_id: int, run_id: int | None = None) -> ThemeDetail:
-    """One theme with its value metrics, current counts, weekly trend and lineage history.
+    """One theme with its value metrics, current counts, weekly trend, lineage history
+    and actions.
 
     Raises:
         NotFoundError: the theme is not in the run.
@@ -337,6 +340,7 @@ def theme_detail(store: Store, theme_id: int, run_id: int | None = None) -> Them
         assigned=store.reads.facets(run.id, theme_id),
         trend=store.reads.trend(run.id, theme_id, "week", FeedbackFilter()),
         history=store.runs.theme_history(theme_id),
+        actions=theme_actions(store, theme_id, run.id),
     )
 
 

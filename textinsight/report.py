@@ -18,7 +18,8 @@ from html import escape
 
 from textinsight.errors import ValidationError
 from textinsight.impact_chart import KIND_COLOURS, impact_chart, scale
-from textinsight.records import RunInfo, Theme
+from textinsight.records import ActionReport, RunInfo, Theme
+from textinsight.report_actions import actions_section
 from textinsight.value.summary import adjusted_note
 
 #: How many of the largest themes get a text label on the theme map.
@@ -128,6 +129,7 @@ def render_report(
     weekly: Mapping[int, Mapping[str, int]],
     *,
     title: str = "textinsight report",
+    actions: Sequence[ActionReport] = (),
 ) -> str:
     """Render one run as a self-contained HTML document.
 
@@ -137,6 +139,7 @@ def render_report(
             (0..1) and ``x``/``y`` are map coordinates in any scale (``None``: not drawn).
         weekly: theme id -> {ISO week-start date ``'YYYY-MM-DD'``: feedback count}.
         title: the document title and main heading.
+        actions: the run's measured actions (a short "Actions" section when any).
 
     Returns:
         The HTML document as a string; write it to a ``.html`` file with UTF-8.
@@ -161,6 +164,7 @@ def render_report(
                 " with a theme; themes overlap, so never add it up. Hover a circle for"
                 " details.</p>",
                 impact_chart(ordered),
+                actions_section(actions, {t.id: t.label for t in ordered}),
                 "<h2>Theme map</h2>",
                 '<p class="note">Themes that are close together are similar; circle area'
                 " shows size and colour shows sentiment. Hover a circle for details.</p>",

@@ -1,6 +1,16 @@
 """One router per resource."""
 
-from api.routes import emerging, feedback, forget, health, runs, search, summary, themes
+from api.routes import (
+    actions,
+    emerging,
+    feedback,
+    forget,
+    health,
+    runs,
+    search,
+    summary,
+    themes,
+)
 
 ROUTERS = (
     health.router,
@@ -11,4 +21,5 @@ ROUTERS = (
     summary.router,
     emerging.router,
     forget.router,
+    actions.router,
 )

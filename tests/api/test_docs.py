@@ -22,6 +22,9 @@ ROUTES = {
     ("GET", "/emerging"),
     ("POST", "/emerging/{candidate_id}/promote"),
     ("POST", "/forget"),
+    ("POST", "/actions"),
+    ("GET", "/actions"),
+    ("GET", "/actions/{action_id}"),
 }
 
 

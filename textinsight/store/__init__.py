@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import cast
 
+from textinsight.store.actions import ActionTable
 from textinsight.store.categories import CategoryTables
 from textinsight.store.embeddings import EmbeddingCache
 from textinsight.store.erase import Erased, Erasure
@@ -56,6 +57,7 @@ class Store:
         self.categories = CategoryTables(self.db)
         self.reads = ReadQueries(self.db)
         self.erasure = Erasure(self.db)
+        self.actions = ActionTable(self.db)
 
     def database_secret(self, name: str = "pseudonym_key") -> str:
         """A random secret created once and kept in this database (``store.secret``)."""

@@ -182,6 +182,21 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE themes ADD COLUMN keywords_by_language TEXT;
     ALTER TABLE categories ADD COLUMN keywords_by_language TEXT;
     """,
+    # 9: the action ledger (textinsight/actions.py): what a CX team did about a theme
+    """
+    CREATE TABLE actions (
+        id INTEGER PRIMARY KEY,
+        theme_id INTEGER NOT NULL,
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        action_date TEXT NOT NULL,
+        stores TEXT NOT NULL DEFAULT '[]',
+        segments TEXT NOT NULL DEFAULT '[]',
+        channels TEXT NOT NULL DEFAULT '[]',
+        note TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX actions_theme ON actions (theme_id);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
