@@ -15,6 +15,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from textinsight.store.curation import CurationTables
 from textinsight.store.embeddings import EmbeddingCache
 from textinsight.store.feedback import CustomerTables, FeedbackTable, text_hash
 from textinsight.store.reads import ReadQueries
@@ -44,6 +45,7 @@ class Store:
         self.embeddings = EmbeddingCache(self.db)
         self.runs = RunTables(self.db)
         self.reads = ReadQueries(self.db)
+        self.curation = CurationTables(self.db)
 
     def close(self) -> None:
         """Close the connection."""
