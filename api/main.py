@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
+from api.app import mount_dashboard
 from api.auth import parse_api_keys
 from api.cache import CachedReads
 from api.deps import resolve_settings
@@ -62,4 +63,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=lambda: resolve_settings(app).max_request_bytes)
     for router in ROUTERS:
         app.include_router(router)
+    mount_dashboard(app)
     return app

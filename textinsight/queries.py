@@ -58,6 +58,7 @@ __all__ = [
     "feedback_filter",
     "list_runs",
     "list_themes",
+    "parse_metadata",
     "record_dict",
     "search",
     "summary",
@@ -197,11 +198,12 @@ def feedback_filter(
     member: bool | None = None,
     store: str | None = None,
     metadata: Mapping[str, str] | None = None,
+    text: str | None = None,
 ) -> FeedbackFilter:
     """Build a validated feedback filter; ``since`` and ``until`` are inclusive days, and
     an empty string means no condition. ``member``: members only (True) or non-members
     only (False); ``store``: one store id; ``metadata``: field -> value the feedback's
-    metadata must hold.
+    metadata must hold; ``text``: words the text must contain (full-text search).
 
     Example:
         >>> feedback_filter(channel="review", until=date(2024, 5, 31)).before
@@ -229,7 +231,27 @@ def feedback_filter(
         member=member,
         store_id=store or None,
         metadata=tuple(sorted((str(k), str(v)) for k, v in (metadata or {}).items())),
+        text=" ".join(text.split()) or None if text else None,
     )
+
+
+def parse_metadata(pairs: Sequence[str]) -> dict[str, str]:
+    """``["field:value", ...]`` -> ``{field: value}`` for :func:`feedback_filter`.
+
+    Example:
+        >>> parse_metadata(["order_ref:NH-1", "tier:a:b"])
+        {'order_ref': 'NH-1', 'tier': 'a:b'}
+    """
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition(":")
+        if not sep or not key.strip():
+            raise ValidationError(
+                f"metadata filter '{pair}' is not field:value; write e.g. order_ref:NH-1",
+                field="meta",
+            )
+        out[key.strip()] = value
+    return out
 
 
 # -- runs and themes -----------------------------------------------------------------

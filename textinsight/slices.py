@@ -40,6 +40,7 @@ __all__ = [
     "curated_themes",
     "previous_period",
     "related_themes",
+    "merged_into",
     "theme_ids_of",
 ]
 
@@ -68,10 +69,17 @@ class Change:
     """``up``, ``down`` or ``same`` (``same`` whenever not significant)."""
 
 
-def _merged(store: Store, run: RunInfo) -> tuple[list[Theme], dict[int, CurationEntry], dict[int, int]]:
+def _merged(
+    store: Store, run: RunInfo
+) -> tuple[list[Theme], dict[int, CurationEntry], dict[int, int]]:
     themes = store.runs.themes(run.id)
     curation = store.curation.all()
     return themes, curation, merge_map(curation, [t.id for t in themes])
+
+
+def merged_into(store: Store, run: RunInfo) -> dict[int, int]:
+    """Stored theme id -> the listed theme it is read as, for the run's merged themes."""
+    return _merged(store, run)[2]
 
 
 def theme_ids_of(store: Store, run: RunInfo, theme_id: int) -> list[int]:
@@ -241,7 +249,9 @@ def compare(
     return out
 
 
-def related_themes(store: Store, run: RunInfo, theme_id: int, k: int = 5) -> list[tuple[Theme, float]]:
+def related_themes(
+    store: Store, run: RunInfo, theme_id: int, k: int = 5
+) -> list[tuple[Theme, float]]:
     """The ``k`` themes of the run whose centroids are closest (cosine) to ``theme_id``'s."""
     ids, centroids = store.runs.centroids(run.id)
     visible = {t.id: t for t in curated_themes(store, run)}

@@ -1,6 +1,17 @@
 """One router per resource."""
 
-from api.routes import emerging, feedback, health, runs, search, summary, themes
+from api.routes import (
+    curation,
+    dashboard,
+    emerging,
+    exports,
+    feedback,
+    health,
+    runs,
+    search,
+    summary,
+    themes,
+)
 
 ROUTERS = (
     health.router,
@@ -10,4 +21,7 @@ ROUTERS = (
     feedback.router,
     summary.router,
     emerging.router,
+    dashboard.router,
+    curation.router,
+    exports.router,
 )

@@ -20,7 +20,7 @@ import numpy as np
 import sqlite_utils
 
 from textinsight.records import StoredFeedback
-from textinsight.store._util import batched, placeholders
+from textinsight.store._util import batched, loads, placeholders
 
 PERIODS = {
     "day": "date(f.created_at)",
@@ -31,9 +31,10 @@ PERIODS = {
 
 _FEEDBACK_SELECT = (
     "SELECT f.id, f.source_id, f.channel, f.language, f.text, f.created_at, f.customer_id, "
-    "f.store_id, f.rating, f.nps, a.theme_id, t.label, a.probability, a.sentiment "
-    "FROM assignments a JOIN feedback f ON f.id = a.feedback_id "
+    "f.store_id, f.rating, f.nps, a.theme_id, t.label, a.probability, a.sentiment, "
+    "cs.segment FROM assignments a JOIN feedback f ON f.id = a.feedback_id "
     "LEFT JOIN themes t ON t.run_id = a.run_id AND t.theme_id = a.theme_id "
+    "LEFT JOIN customers cs ON cs.customer_id = f.customer_id "
 )
 
 
@@ -50,6 +51,7 @@ class FeedbackFilter:
         member: the customer is (True) or is not (False) a member.
         store_id: exact store.
         metadata: (field, value) pairs the feedback's ``metadata`` must hold.
+        text: words the feedback text must contain (each, any case, anywhere).
     """
 
     channel: str | None = None
@@ -60,6 +62,7 @@ class FeedbackFilter:
     member: bool | None = None
     store_id: str | None = None
     metadata: tuple[tuple[str, str], ...] = ()
+    text: str | None = None
 
     @property
     def active(self) -> bool:
@@ -74,6 +77,7 @@ class FeedbackFilter:
                 self.before,
                 self.member,
                 self.store_id,
+                self.text,
             )
         )
 
@@ -93,6 +97,10 @@ class FeedbackFilter:
             if value is not None:
                 conditions.append(f" AND {column} {op} ?")
                 values.append(value)
+        for word in (self.text or "").split():
+            conditions.append(" AND f.text LIKE ? ESCAPE '\\'")
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            values.append(f"%{escaped}%")
         for key, value in self.metadata:
             conditions.append(" AND CAST(json_extract(f.metadata, ?) AS TEXT) = ?")
             values.extend([f'$."{key}"', value])
@@ -119,6 +127,8 @@ class AssignedFeedback:
     theme_label: str | None
     probability: float
     sentiment: float | None
+    segment: str | None = None
+    """The customer's segment (None: no customer, or not in the customers table)."""
 
 
 @dataclass(frozen=True)
@@ -302,6 +312,21 @@ class ReadQueries:
             f"SELECT min(date(f.created_at)), max(date(f.created_at)) {base}", [run_id]
         ).fetchone()
         out["dates"] = [str(d) for d in (first, last) if d is not None]
+        return out
+
+    def metadata_of(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Feedback id -> its metadata (ids without metadata absent)."""
+        out: dict[int, dict[str, Any]] = {}
+        for part in batched(list(ids)):
+            rows = self._db.execute(
+                f"SELECT id, metadata FROM feedback WHERE id IN ({placeholders(len(part))}) "
+                "AND metadata IS NOT NULL",
+                list(part),
+            )
+            for feedback_id, text in rows:
+                data = loads(text, {})
+                if isinstance(data, dict) and data:
+                    out[int(feedback_id)] = data
         return out
 
     def run_vectors(self, run_id: int, model_id: str) -> tuple[np.ndarray, np.ndarray]:
