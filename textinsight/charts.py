@@ -325,7 +325,9 @@ def theme_trend_figure(
                 "title": {"text": "sentiment"},
                 "overlaying": "y",
                 "side": "right",
-                "range": [-1, 1],
+                "range": [-1.05, 1.05],
+                "tickvals": [-1, -0.5, 0, 0.5, 1],
+                "zeroline": False,
                 "showgrid": False,
             },
             bargap=0.15,
@@ -365,8 +367,8 @@ def sentiment_figure(split: Mapping[str, int]) -> Figure:
             height=150,
             yaxis={"visible": False},
             xaxis={"title": {"text": "feedback"}},
-            margin={"l": 16, "r": 16, "t": 8, "b": 40},
-            legend={"orientation": "h", "y": 1.3},
+            margin={"l": 16, "r": 16, "t": 8, "b": 72},
+            legend={"orientation": "h", "y": -0.6},
         ),
     }
 
@@ -394,10 +396,10 @@ def mix_figure(value: ThemeValue | None) -> Figure:
         "data": traces,
         "layout": _layout(
             barmode="stack",
-            height=200,
+            height=240,
             xaxis={"tickformat": ".0%", "range": [0, 1]},
             margin={"l": 72, "r": 16, "t": 8, "b": 40},
-            legend={"orientation": "h", "y": -0.35, "font": {"size": 10}},
+            legend={"orientation": "h", "y": -0.3, "font": {"size": 10}},
         ),
     }
 
