@@ -82,7 +82,7 @@ def merge(store: Store, source_id: int, target_id: int) -> CurationEntry:
     if node == source_id or node in seen:
         raise ValidationError(
             f"theme {target_id} is already merged into theme {source_id}; merging "
-            f"{source_id} into it would make a cycle. Merge {target_id} into {source_id} instead.",
+            f"{source_id} into it would make a cycle. Unmerge theme {target_id} first.",
             field="target",
         )
     old = _entry(store, source_id)

@@ -232,6 +232,21 @@ def comparison_rows(
     ]
 
 
+def report_html(
+    store: Store, run_id: int | None = None, *, title: str = "textinsight report"
+) -> str:
+    """The static HTML report of a run (curated themes; merged ones counted with their
+    target), drawn with the same figures as the dashboard."""
+    from textinsight.report import render_report
+
+    run = store.runs.complete_run(run_id)
+    themes = curated_themes(store, run)
+    weekly = dict(
+        (t.id, counts) for t, counts in trend_series(store, run, themes, "week", FeedbackFilter())
+    )
+    return render_report(run, themes, weekly, title=title)
+
+
 __all__ = [
     "CHARTS",
     "ChartRequest",
@@ -243,6 +258,7 @@ __all__ = [
     "find_theme",
     "period_changes",
     "related_themes",
+    "report_html",
     "sentiment_split",
     "theme_history",
     "trend_series",

@@ -235,13 +235,19 @@ def table(
     raise ValidationError(f"unknown table '{name}'; use one of {', '.join(TABLES)}", field="table")
 
 
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    return int(value) if isinstance(value, bool) else value
+
+
 def to_csv(columns: list[str], rows: list[Row]) -> str:
     """CSV text with a header; ``None`` as an empty cell, floats as Python writes them."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow(["" if row.get(c) is None else row[c] for c in columns])
+        writer.writerow([_cell(row.get(c)) for c in columns])
     return out.getvalue()
 
 

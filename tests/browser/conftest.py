@@ -149,7 +149,8 @@ def browser(chromium: tuple[str, str], tmp_path_factory: pytest.TempPathFactory)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     downloads = tmp_path_factory.mktemp("downloads")
     options.add_experimental_option(
-        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+        "prefs",
+        {"download.default_directory": str(downloads), "download.prompt_for_download": False},
     )
     driver = webdriver.Chrome(options=options, service=Service(driver_path))
     driver.downloads = downloads  # type: ignore[attr-defined]
