@@ -20,6 +20,17 @@ ROUTES = {
     ("POST", "/feedback"),
     ("GET", "/summary"),
     ("GET", "/emerging"),
+    ("GET", "/facets"),
+    ("GET", "/changes"),
+    ("GET", "/compare"),
+    ("GET", "/themes/{theme_id}/related"),
+    ("GET", "/themes/{theme_id}/history"),
+    ("GET", "/charts/{name}"),
+    ("GET", "/export/{table}"),
+    ("POST", "/themes/{theme_id}/rename"),
+    ("POST", "/themes/{theme_id}/merge"),
+    ("POST", "/themes/{theme_id}/hide"),
+    ("GET", "/curation"),
 }
 
 
