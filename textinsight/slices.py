@@ -18,6 +18,7 @@ list.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -26,8 +27,8 @@ from datetime import date, timedelta
 import numpy as np
 
 from textinsight.curation import merge_map
-from textinsight.records import RunInfo, StoredFeedback, Theme
-from textinsight.store import Store
+from textinsight.records import Customer, Purchase, RunInfo, StoredFeedback, Theme
+from textinsight.store import DataVersion, Store
 from textinsight.store.curation import CurationEntry
 from textinsight.store.reads import FeedbackFilter
 from textinsight.value import compute_theme_values
@@ -128,13 +129,8 @@ def _recompute(
         [-1 if r[1] is None else mapping.get(r[1], r[1]) for r in rows], dtype=np.int64
     )
     sentiments = [r[2] for r in rows]
-    values = compute_theme_values(
-        feedback,
-        labels,
-        sentiments,
-        store.customers.all_customers(),
-        store.customers.all_purchases(),
-    )
+    customers, purchases = _customer_tables(store)
+    values = compute_theme_values(feedback, labels, sentiments, customers, purchases)
     by_id = {t.id: t for t in themes}
     out = []
     total = max(len(rows), 1)
@@ -166,6 +162,30 @@ def _recompute(
             )
         )
     return out
+
+
+_TABLES: dict[str, tuple[DataVersion, int, list[Customer], list[Purchase]]] = {}
+_TABLES_LOCK = threading.Lock()
+
+
+def _customer_tables(store: Store) -> tuple[list[Customer], list[Purchase]]:
+    """Every customer and purchase, read once per database change (a filter change
+    recomputes value metrics; reading 10^4 purchases each time would cost more)."""
+    if store.path == ":memory:":
+        return store.customers.all_customers(), store.customers.all_purchases()
+    with _TABLES_LOCK:
+        kept = _TABLES.get(store.path)
+        watch = kept[0] if kept else DataVersion(store.path)
+        version = watch()
+        if kept is None or kept[1] != version:
+            kept = (
+                watch,
+                version,
+                store.customers.all_customers(),
+                store.customers.all_purchases(),
+            )
+            _TABLES[store.path] = kept
+        return kept[2], kept[3]
 
 
 def previous_period(

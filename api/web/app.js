@@ -380,13 +380,14 @@
       main.dataset.listed = "1";
     });
     var cq = filterQuery(params, { skip: ["kind"] });
-    api("/changes", cq).then(function (res) {
+    // asked for once the list is drawn: on a small server the list comes first
+    list.then(function () { return api("/changes", cq); }).then(function (res) {
       if (!live()) return;
       res.items.forEach(function (c) { changes[c.theme_id] = c; });
       changes.__loaded = true;
       changes.__period = res.b.since + " – " + res.b.until + " vs " + res.a.since + " – " + res.a.until;
-      return list.then(draw);
-    }).catch(function () { changes.__loaded = true; }).then(function () {
+      draw();
+    }).catch(function () { changes.__loaded = true; if (live() && rows.length) draw(); }).then(function () {
       if (live()) { main.dataset.changes = "1"; }
     });
     return list;
