@@ -39,6 +39,7 @@ __all__ = [
     "SliceRow",
     "compare",
     "curated_themes",
+    "override",
     "previous_period",
     "related_themes",
     "merged_into",
@@ -208,6 +209,51 @@ def previous_period(
         where, since=(since - timedelta(days=days)).isoformat(), before=since.isoformat()
     )
     return previous, current
+
+
+def override(
+    where: FeedbackFilter,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    segment: str | None = None,
+    channel: str | None = None,
+    language: str | None = None,
+    member: bool | None = None,
+    store: str | None = None,
+) -> FeedbackFilter:
+    """``where`` with each given condition in place of its own (the other slice of a
+    comparison: another period, segment, channel, ...).
+
+    Example:
+        >>> a = FeedbackFilter(segment="gold", channel="review")
+        >>> override(a, segment="silver")
+        FeedbackFilter(channel='review', language=None, segment='silver', ...)  # doctest: +SKIP
+    """
+    from textinsight.queries import feedback_filter
+
+    given = feedback_filter(
+        since=since,
+        until=until,
+        segment=segment,
+        channel=channel,
+        language=language,
+        member=member,
+        store=store,
+    )
+    changes: dict[str, object] = {}
+    if since is not None or until is not None:
+        changes.update(since=given.since, before=given.before)
+    for name, value in (
+        ("segment", segment),
+        ("channel", channel),
+        ("language", language),
+        ("member", member),
+        ("store_id", store),
+    ):
+        if value is not None:
+            changes[name] = getattr(given, name)
+    return replace(where, **changes)  # type: ignore[arg-type]
 
 
 def compare(

@@ -7,7 +7,6 @@ unchanged; the API key is checked on every request all the same.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -18,9 +17,10 @@ from pydantic import BaseModel, Field
 from api.deps import FeedbackFilterDep, ReadKey, ResponsesDep, RunParam, StoreDep, ThemeId
 from api.errors import ErrorOut
 from api.schemas import ThemeOut
-from textinsight import dashboard, queries
+from textinsight import dashboard, queries, slices
 from textinsight.queries import FeedbackFilter, ThemeRow
 from textinsight.slices import Change
+from textinsight.store import Store
 
 router = APIRouter(
     tags=["dashboard"],
@@ -170,7 +170,7 @@ async def changes(
     return await responses.respond(("changes", run_id, where), build)
 
 
-def _listed(store: Any, run_id: int | None) -> list[ThemeRow]:
+def _listed(store: Store, run_id: int | None) -> list[ThemeRow]:
     return queries.list_themes(store, run_id, limit=queries.MAX_LIMIT, sort="size").page.items
 
 
@@ -193,19 +193,19 @@ async def compare(
     """Compare two slices: a is the usual filters, b is a with any ``b_*`` given
     replacing its condition (two periods: since/until against b_since/b_until; two
     segments: segment against b_segment). Themes sorted by the size of the change."""
-    given = {
-        "since": b_since,
-        "until": b_until,
-        "segment": b_segment,
-        "channel": b_channel,
-        "language": b_language,
-        "member": b_member,
-        "store": b_store,
-    }
+    b = slices.override(
+        where,
+        since=b_since,
+        until=b_until,
+        segment=b_segment,
+        channel=b_channel,
+        language=b_language,
+        member=b_member,
+        store=b_store,
+    )
 
     def build() -> ChangesOut:
         run = store.runs.complete_run(run_id)
-        b = other_slice(where, given)
         labels = {r.theme.id: r.theme.label for r in _listed(store, run_id)}
         found = dashboard.compare(store, run, where, b)
         return ChangesOut(
@@ -215,34 +215,8 @@ async def compare(
             items=[ChangeOut.of(c, labels) for c in found],
         )
 
-    key = ("compare", run_id, where, tuple(sorted(given.items(), key=lambda kv: kv[0])))
+    key = ("compare", run_id, where, b)
     return await responses.respond(key, build)
-
-
-def other_slice(where: FeedbackFilter, given: dict[str, Any]) -> FeedbackFilter:
-    """``where`` with the given ``b_*`` conditions in place of its own."""
-    b = queries.feedback_filter(
-        since=given["since"],
-        until=given["until"],
-        segment=given["segment"],
-        channel=given["channel"],
-        language=given["language"],
-        member=given["member"],
-        store=given["store"],
-    )
-    changes: dict[str, Any] = {}
-    if given["since"] is not None or given["until"] is not None:
-        changes.update(since=b.since, before=b.before)
-    for name, field in (
-        ("segment", "segment"),
-        ("channel", "channel"),
-        ("language", "language"),
-        ("member", "member"),
-        ("store", "store_id"),
-    ):
-        if given[name] is not None:
-            changes[field] = getattr(b, field)
-    return replace(where, **changes)
 
 
 @router.get("/themes/{theme_id}/related", response_model=RelatedOut)
@@ -325,21 +299,12 @@ async def chart(
     """A plotly figure built by ``textinsight.charts`` (the HTML report draws the same):
     impact, map, trends (largest themes), theme_trend, sentiment and mix (need
     ``theme``), compare (needs a ``b_*`` slice, as ``/compare``)."""
-    given = {
-        "since": b_since,
-        "until": b_until,
-        "segment": b_segment,
-        "channel": None,
-        "language": None,
-        "member": None,
-        "store": None,
-    }
+    other = None
+    if name == "compare":
+        other = slices.override(where, since=b_since, until=b_until, segment=b_segment)
 
     def build() -> FigureOut:
         run = store.runs.complete_run(run_id)
-        other = None
-        if name == "compare":
-            other = other_slice(where, given)
         req = dashboard.ChartRequest(
             store=store, run=run, where=where, theme_id=theme, interval=interval, other=other
         )
