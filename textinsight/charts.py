@@ -35,7 +35,7 @@ SERIES_COLOURS = (
 SENTIMENT_SCALE = [[0.0, "#c0392b"], [0.5, "#bdbdbd"], [1.0, "#278a52"]]
 """Red (-1) through grey (0) to green (+1)."""
 
-MAP_LABELS = 15
+MAP_LABELS = 10
 """How many of the largest themes get a text label on the theme map."""
 TREND_SERIES = 8
 """How many of the largest themes the report's trend chart draws."""
@@ -217,9 +217,10 @@ def map_figure(themes: Sequence[Theme], labels: int = MAP_LABELS) -> Figure:
         ],
         "layout": _layout(
             xaxis={"visible": False},
-            yaxis={"visible": False, "scaleanchor": "x"},
+            yaxis={"visible": False},
             hovermode="closest",
             showlegend=False,
+            height=520,
         ),
     }
 

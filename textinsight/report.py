@@ -70,7 +70,7 @@ details ul { margin: 4px 0 8px; padding-left: 18px; }
 details li { margin: 3px 0; font-style: italic; max-width: 820px; }
 .sent { display: inline-block; min-width: 48px; text-align: center; border-radius: 4px;
   padding: 0 6px; font-weight: 600; }
-.chart { width: 100%; height: 460px; border: 1px solid var(--line); border-radius: 6px; }
+.chart { width: 100%; min-height: 460px; border: 1px solid var(--line); border-radius: 6px; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 """
 

@@ -739,7 +739,7 @@
 
   function mapView(main, r, live) {
     var fq = filterQuery(r.params, { skip: ["kind"] });
-    var box = chartBox("Theme map: similar themes are close together");
+    var box = chartBox("Theme map: similar themes are close together", "map");
     var em = h("section", { id: "emerging" }, h("h3", { text: "Emerging theme candidates" }));
     put(main, h("h2", { text: "Theme map" }),
       h("p", { "class": "note", text: "Themes close together are similar. Circle area: feedback; colour: sentiment. Click a circle to open the theme." }),
