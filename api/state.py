@@ -19,10 +19,10 @@ import numpy as np
 
 from api.cache import ResponseCache
 from textinsight.config import Settings
-from textinsight.embed import AUTO, Embedder, embedder_for_model, get_embedder
 from textinsight.errors import ModelError
 from textinsight.ingest.language import LanguageIdentifier
 from textinsight.queries import VectorIndexCache
+from textinsight.stages.embed import AUTO, Embedder, embedder_for_model, get_embedder
 from textinsight.store import Store
 
 log = logging.getLogger("textinsight.api")

@@ -103,21 +103,20 @@ def generated_rows(n: int, seed: int = 0) -> list[dict[str, str]]:
 
 def build_store(db: Path, model: str, rows: int) -> None:
     """Ingest the demo data (or generated rows) into ``db`` and run the pipeline."""
-    from textinsight.embed import get_embedder
-    from textinsight.ingest.load import ingest_customers, ingest_feedback, ingest_purchases
-    from textinsight.pipeline import run_pipeline
+    from textinsight.pipeline import ingest_file, run_pipeline
+    from textinsight.stages.embed import get_embedder
     from textinsight.store import Store
 
     with Store(db) as store:
         if (SAMPLE / "feedback.csv").exists():
             print(f"building the store from {SAMPLE.relative_to(ROOT)} ...", file=sys.stderr)
-            ingest_feedback(store, SAMPLE / "feedback.csv", skip_invalid=True)
+            ingest_file(store, SAMPLE / "feedback.csv", skip_invalid=True)
             if (SAMPLE / "social.jsonl").exists():
-                ingest_feedback(store, SAMPLE / "social.jsonl", channel="social", skip_invalid=True)
+                ingest_file(store, SAMPLE / "social.jsonl", channel="social", skip_invalid=True)
             if (SAMPLE / "customers.csv").exists():
-                ingest_customers(store, SAMPLE / "customers.csv", skip_invalid=True)
+                ingest_file(store, SAMPLE / "customers.csv", "customers", skip_invalid=True)
             if (SAMPLE / "purchases.csv").exists():
-                ingest_purchases(store, SAMPLE / "purchases.csv", skip_invalid=True)
+                ingest_file(store, SAMPLE / "purchases.csv", "purchases", skip_invalid=True)
         else:
             print(f"building the store from {rows} generated rows ...", file=sys.stderr)
             path = db.parent / "generated.jsonl"
@@ -125,7 +124,7 @@ def build_store(db: Path, model: str, rows: int) -> None:
                 "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in generated_rows(rows)),
                 encoding="utf-8",
             )
-            ingest_feedback(store, path)
+            ingest_file(store, path)
         t0 = time.perf_counter()
         info = run_pipeline(store, get_embedder(model), seed=0)
         print(

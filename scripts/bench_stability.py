@@ -23,9 +23,8 @@ from pathlib import Path
 
 from textinsight.assign import themes_for
 from textinsight.config import get_settings
-from textinsight.embed import embed_cached, get_embedder
-from textinsight.ingest.load import ingest_feedback
-from textinsight.pipeline import run_pipeline
+from textinsight.pipeline import embed_cached, ingest_file, run_pipeline
+from textinsight.stages.embed import get_embedder
 from textinsight.store import Store
 
 
@@ -88,12 +87,12 @@ def main() -> None:
         print(f"copied {store.embeddings.copy_from(str(args.vectors_from))} cached vectors")
     embedder = get_embedder(args.model)
     with tempfile.TemporaryDirectory() as tmp:
-        ingest_feedback(store, _write(first, Path(tmp) / "first.csv"), channel="other")
+        ingest_file(store, _write(first, Path(tmp) / "first.csv"), channel="other")
         r1 = run_pipeline(store, embedder, seed=0).id
         r2 = run_pipeline(store, embedder, seed=0).id
         r3 = run_pipeline(store, embedder, seed=1).id
         agreement = assign_agreement(store, r3, args.model)
-        ingest_feedback(store, _write(later, Path(tmp) / "later.csv"), channel="other")
+        ingest_file(store, _write(later, Path(tmp) / "later.csv"), channel="other")
         r4 = run_pipeline(store, embedder, seed=1).id
     result = {
         "n": len(rows),

@@ -14,8 +14,9 @@ Runs the product's own code and only times it:
    reported embed time is always that of uncached embedding: measured in this run, or,
    when the vectors were cached, the one stored by the run that embedded them, else
    estimated from a 500-text uncached probe (the output says which);
-3. ``ThemeClusterer(seed=...).fit(X)`` then ``ThemeDescriber().describe(...)``, timed
-   together ("cluster+describe") and scored with ``textinsight.evaluate.cluster_scores``
+3. ``textinsight.pipeline.find_themes`` (the clustering and describing that
+   ``textinsight run`` does, with the items' languages), timed ("cluster+describe")
+   and scored with ``textinsight.evaluate.cluster_scores``
    (NMI/ARI in percent over all texts, unassigned counted as one extra cluster);
 4. BERTopic (``pip install -e '.[bench]'``) on the same embeddings: its seeded fit
    (UMAP with ``random_state=seed``), then the same plus
@@ -54,22 +55,21 @@ import numpy as np
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from textinsight.cluster import ThemeClusterer  # noqa: E402
 from textinsight.config import get_settings  # noqa: E402
-from textinsight.describe import ThemeDescriber  # noqa: E402
-from textinsight.embed import (  # noqa: E402
-    AUTO,
-    Embedder,
-    choose_model,
-    embed_cached,
-    get_embedder,
-)
 from textinsight.errors import TextInsightError, ValidationError  # noqa: E402
 from textinsight.evaluate import cluster_scores  # noqa: E402
 from textinsight.ingest.language import LanguageIdentifier  # noqa: E402
 from textinsight.ingest.load import prepare_feedback  # noqa: E402
 from textinsight.ingest.readers import read_rows  # noqa: E402
+from textinsight.pipeline import embed_cached, find_themes  # noqa: E402
 from textinsight.records import Feedback, ThemeDescription  # noqa: E402
+from textinsight.stages.cluster import ThemeClusterer  # noqa: E402
+from textinsight.stages.embed import (  # noqa: E402
+    AUTO,
+    Embedder,
+    choose_model,
+    get_embedder,
+)
 from textinsight.store import Store, text_hash  # noqa: E402
 
 QUICK_ROWS = 1000
@@ -250,16 +250,13 @@ def uncached_time(
 def run_product(
     texts: list[str], languages: list[str | None], X: np.ndarray, seed: int
 ) -> tuple[dict[str, Any], ThemeClusterer, dict[int, ThemeDescription]]:
-    """One timed ThemeClusterer.fit + ThemeDescriber.describe."""
+    """One timed ``find_themes`` (cluster + describe), as ``textinsight run`` calls it."""
     timings: dict[str, Any] = {}
-    with timed(timings, "cluster_s"):
-        clusterer = ThemeClusterer(seed=seed).fit(X)
-    with timed(timings, "describe_s"):
-        descriptions = ThemeDescriber().describe(texts, languages, clusterer.labels_, X)
-    for key in ("seconds", "cpu_seconds"):
-        prefix = key.removesuffix("seconds")
-        timings[key] = round(timings[f"{prefix}cluster_s"] + timings[f"{prefix}describe_s"], 3)
-    return timings, clusterer, descriptions
+    with timed(timings):
+        found = find_themes(texts, languages, X, seed=seed)
+    timings.update(found.timings)
+    timings["seconds"] = round(found.timings["cluster_s"] + found.timings["describe_s"], 3)
+    return timings, found.clusterer, found.descriptions
 
 
 def product_result(
@@ -365,8 +362,7 @@ def warm_up(
     timings: dict[str, Any] = {}
     n = min(WARMUP_ROWS, len(texts))
     with timed(timings, "textinsight_s"):
-        labels = ThemeClusterer(seed=seed).fit(X[:n]).labels_
-        ThemeDescriber().describe(texts[:n], languages[:n], labels, X[:n])
+        find_themes(texts[:n], languages[:n], X[:n], seed=seed)
     if bertopic:
         m = UMAP_APPROXIMATE_FROM if len(texts) >= UMAP_APPROXIMATE_FROM else n
         with warnings.catch_warnings(), timed(timings, "bertopic_s"):

@@ -1,15 +1,15 @@
-"""Train the sentiment head shipped in models/ for one embedding model.
+"""Train the sentiment head shipped in textinsight/models/ for one embedding model.
 
     python scripts/train_sentiment.py --model e5-small --cache bench/sentiment-cache.db
 
-Trains :func:`textinsight.sentiment.fit_sentiment_model` (class-balanced multinomial
+Trains :func:`textinsight.stages.sentiment.fit_sentiment_model` (class-balanced multinomial
 logistic regression) on CC BY 4.0 data only: the AngryTweets train split (Danish
 tweets, negative/neutral/positive), read from ``../shared/data`` (never copied). The
 regularisation ``C`` is chosen by 5-fold cross-validation on that training split.
 Evaluates macro-F1 and per-class F1 on the AngryTweets test split and on the NoReC
 sentence test split (Norwegian reviews, CC BY-NC: evaluation only, never used to
-train, tune or choose). Writes ``models/sentiment-<model>.npz`` and prints the table
-for the model card (``models/sentiment-<model>.md``, which lists the variants tried).
+train, tune or choose). Writes ``textinsight/models/sentiment-<model>.npz`` and prints the table
+for the model card (``textinsight/models/sentiment-<model>.md``, which lists the variants tried).
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
-from textinsight.embed import embed_cached, get_embedder
-from textinsight.sentiment import (
+from textinsight.config import ARTIFACTS_DIR
+from textinsight.pipeline import embed_cached
+from textinsight.stages.embed import get_embedder
+from textinsight.stages.sentiment import (
     CLASSES,
-    MODELS_DIR,
     choose_c,
     evaluate_sentiment,
     fit_sentiment_model,
@@ -55,7 +56,7 @@ def main() -> None:
     parser.add_argument("--model", default="e5-small", help="embedding model name")
     parser.add_argument("--cache", type=Path, default=Path("bench/sentiment-cache.db"))
     parser.add_argument(
-        "--out", type=Path, default=None, help="default models/sentiment-<model>.npz"
+        "--out", type=Path, default=None, help="default textinsight/models/sentiment-<model>.npz"
     )
     args = parser.parse_args()
 
@@ -84,7 +85,7 @@ def main() -> None:
         "scores": scores,
     }
     model = dataclasses.replace(model, card=card)
-    out = args.out or MODELS_DIR / f"sentiment-{args.model}.npz"
+    out = args.out or ARTIFACTS_DIR / f"sentiment-{args.model}.npz"
     model.save(out)
 
     print("\n| evaluation set | macro-F1 | " + " | ".join(f"F1 {k}" for k in CLASSES) + " |")

@@ -14,8 +14,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from textinsight.embed import HashingEmbedder  # noqa: E402
 from textinsight.records import Theme  # noqa: E402
+from textinsight.stages.embed import HashingEmbedder  # noqa: E402
 from textinsight.store import Store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

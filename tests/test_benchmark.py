@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from textinsight.embed import HashingEmbedder
+from textinsight.stages.embed import HashingEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,8 +6,7 @@ from tests.conftest import topic_rows
 from textinsight.assign import assign_new
 from textinsight.emerging import find_emerging
 from textinsight.errors import NoRunError
-from textinsight.ingest.load import ingest_feedback
-from textinsight.pipeline import run_pipeline
+from textinsight.pipeline import ingest_file, run_pipeline
 from textinsight.records import Customer, Feedback
 from textinsight.store import Store
 
@@ -17,7 +16,7 @@ NEW_TOPIC = "voucher giftcard expired balance redeem code coupon invalid bonus p
 def test_new_topic_in_the_unassigned_pool_is_reported(store: Store, embedder, write_csv) -> None:
     with pytest.raises(NoRunError):
         find_emerging(store, embedder)
-    ingest_feedback(store, write_csv(topic_rows()))
+    ingest_file(store, write_csv(topic_rows()))
     run_pipeline(store, embedder, seed=0)
     rng = random.Random(1)
     words = NEW_TOPIC.split()

@@ -1,17 +1,23 @@
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
 import numpy as np
 import pytest
 
 from tests.conftest import topic_rows
-from textinsight.cluster import ThemeClusterer
+from textinsight.emerging import find_emerging
 from textinsight.errors import EmptyCorpusError
-from textinsight.ingest.load import ingest_feedback
-from textinsight.pipeline import run_pipeline
-from textinsight.store import Store
+from textinsight.pipeline import embed_cached, ingest_file, run_pipeline
+from textinsight.records import Assignment
+from textinsight.stages.cluster import ThemeClusterer
+from textinsight.stages.embed import HashingEmbedder
+from textinsight.store import Store, text_hash
 
 
 @pytest.fixture
 def loaded(store: Store, write_csv) -> Store:
-    ingest_feedback(store, write_csv(topic_rows()))
+    ingest_file(store, write_csv(topic_rows()))
     return store
 
 
@@ -64,3 +70,71 @@ def test_crashed_run_leaves_previous_current_run(loaded: Store, embedder) -> Non
 def test_empty_store(store: Store, embedder) -> None:
     with pytest.raises(EmptyCorpusError, match="ingest"):
         run_pipeline(store, embedder)
+
+
+class CountingEmbedder(HashingEmbedder):
+    def __init__(self) -> None:
+        super().__init__(dim=16)
+        self.seen: list[str] = []
+
+    def encode(self, texts):
+        self.seen.extend(texts)
+        return super().encode(texts)
+
+
+def test_embed_cached_embeds_each_text_once(store: Store) -> None:
+    texts = ["a b c", "d e f", "a b c"]
+    hashes = [text_hash(t) for t in texts]
+    embedder = CountingEmbedder()
+    vectors, n = embed_cached(store, embedder, texts, hashes, batch_size=1)
+    assert n == 2 and embedder.seen == ["a b c", "d e f"]
+    np.testing.assert_array_equal(vectors[0], vectors[2])
+    again, n2 = embed_cached(store, embedder, texts, hashes)
+    assert n2 == 0 and len(embedder.seen) == 2
+    np.testing.assert_array_equal(again, vectors)
+
+
+def _benchmark_script() -> ModuleType:
+    path = Path(__file__).resolve().parent.parent / "scripts" / "benchmark.py"
+    spec = importlib.util.spec_from_file_location("benchmark_script", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_run_benchmark_and_emerging_find_identical_themes(
+    loaded: Store, embedder, tmp_path: Path, write_csv
+) -> None:
+    """The three callers of find_themes give the same themes for the same inputs."""
+    info = run_pipeline(loaded, embedder, seed=0)
+    from_run = sorted((t.label, t.keywords, t.size) for t in loaded.runs.themes(info.id))
+    assert len(from_run) >= 3
+
+    feedback = loaded.feedback.all()
+    vectors, _ = embed_cached(
+        loaded, embedder, [f.text for f in feedback], [f.text_hash for f in feedback]
+    )
+    texts, languages = [f.text for f in feedback], [f.language for f in feedback]
+    _, clusterer, descriptions = _benchmark_script().run_product(texts, languages, vectors, 0)
+    from_benchmark = sorted(
+        (d.label, d.keywords, int((clusterer.labels_ == k).sum())) for k, d in descriptions.items()
+    )
+    assert from_benchmark == from_run
+
+    with Store(tmp_path / "pool.db") as pool_store:  # a run that left everything unassigned
+        ingest_file(pool_store, write_csv(topic_rows(), "pool.csv"))
+        pool = pool_store.feedback.all()
+        run_id = pool_store.runs.start(seed=0, model_id=embedder.model_id, params={})
+        pool_store.runs.complete(
+            run_id,
+            themes=[],
+            centroids=np.zeros((0, vectors.shape[1]), dtype=np.float32),
+            assignments=[Assignment(f.id, None, 0.0) for f in pool],
+            params={},
+            timings={},
+            n_embedded=0,
+        )
+        n_pool, emerging = find_emerging(pool_store, embedder, seed=0, min_size=1)
+    assert n_pool == len(feedback)
+    assert sorted((e.label, e.keywords, e.size) for e in emerging) == from_run

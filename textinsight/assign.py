@@ -1,8 +1,7 @@
 """Assign new feedback to the current run's themes without re-clustering.
 
-Uses the same rule as the end of a run (``cluster.assign_to_centroids`` with the
-run's threshold, after removing the run's per-language offsets), so a text gets the
-same theme either way.
+Loads the run's saved ``ThemeClusterer`` and calls its ``predict``: the rule a run
+ends with, so a text gets the same theme either way.
 """
 
 from __future__ import annotations
@@ -11,11 +10,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from textinsight.cluster import assign_to_centroids, remove_offsets
-from textinsight.embed import Embedder, embed_feedback
+from textinsight.pipeline import embed_feedback
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import Assignment, Feedback, RunInfo, StoredFeedback
-from textinsight.sentiment import find_sentiment_model, item_sentiments
+from textinsight.stages.cluster import ThemeClusterer
+from textinsight.stages.embed import Embedder
+from textinsight.stages.sentiment import find_sentiment_model, item_sentiments
 from textinsight.store import Store
 
 
@@ -24,15 +24,13 @@ def themes_for(
 ) -> tuple[list[int | None], np.ndarray]:
     """The run's theme id for each vector (``None``: unassigned) and its similarity.
 
-    The rule a run ends with: the run's per-language offsets removed, then
-    ``assign_to_centroids`` with the run's centroids and threshold.
+    The rule a run ends with: the run's saved ``ThemeClusterer`` predicts.
+
+    Raises:
+        NotFoundError: the run saved no clusterer.
     """
-    theme_ids, centroids = store.runs.centroids(run.id)
-    if not theme_ids:
-        return [None] * len(vectors), np.zeros(len(vectors))
-    threshold = float(run.params.get("clusterer", {}).get("assign_threshold", 0.5))
-    space = remove_offsets(vectors, languages, store.runs.offsets(run.id))
-    labels, sims = assign_to_centroids(space, centroids, threshold)
+    theme_ids, state = store.runs.clusterer(run.id)
+    labels, sims = ThemeClusterer.from_state(state).predict_similarity(vectors, languages)
     return [theme_ids[int(k)] if k >= 0 else None for k in labels], sims
 
 

@@ -117,10 +117,10 @@ def _ingest_feedback(
 ) -> IngestReport:
     """Ingest a feedback file with the configured languages and print what it did."""
     from textinsight.ingest.language import LanguageIdentifier
-    from textinsight.ingest.load import ingest_feedback
+    from textinsight.pipeline import ingest_file
 
     settings = get_settings()
-    report = ingest_feedback(
+    report = ingest_file(
         store,
         file,
         channel=channel,
@@ -140,10 +140,10 @@ def _ingest_feedback(
 @click.pass_context
 def customers(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
     """Ingest customer records (customer_id, segment, is_member, joined_at, value, churned_at)."""
-    from textinsight.ingest.load import ingest_customers
+    from textinsight.pipeline import ingest_file
 
     _print_ingest(
-        ingest_customers(_store(ctx), file, skip_invalid=skip_invalid, progress=_progress)
+        ingest_file(_store(ctx), file, "customers", skip_invalid=skip_invalid, progress=_progress)
     )
 
 
@@ -153,10 +153,10 @@ def customers(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
 @click.pass_context
 def purchases(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
     """Ingest purchases (customer_id, purchased_at, amount)."""
-    from textinsight.ingest.load import ingest_purchases
+    from textinsight.pipeline import ingest_file
 
     _print_ingest(
-        ingest_purchases(_store(ctx), file, skip_invalid=skip_invalid, progress=_progress)
+        ingest_file(_store(ctx), file, "purchases", skip_invalid=skip_invalid, progress=_progress)
     )
 
 
@@ -165,8 +165,8 @@ def purchases(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
 @click.pass_context
 def run(ctx: click.Context, seed: int | None) -> None:
     """Find themes in all stored feedback; the result becomes the current run when complete."""
-    from textinsight.embed import AUTO, choose_model, get_embedder
     from textinsight.pipeline import run_pipeline
+    from textinsight.stages.embed import AUTO, choose_model, get_embedder
 
     settings = get_settings()
     store = _store(ctx)
@@ -351,7 +351,7 @@ def show(ctx: click.Context, theme_id: int, run_id: int | None, fmt: str) -> Non
 def assign(ctx: click.Context, file: Path, channel: str | None, skip_invalid: bool) -> None:
     """Ingest FILE and assign it to the current themes without re-clustering."""
     from textinsight.assign import assign_stored
-    from textinsight.embed import embedder_for_model
+    from textinsight.stages.embed import embedder_for_model
 
     settings = get_settings()
     store = _store(ctx)
@@ -427,8 +427,8 @@ def trends(ctx: click.Context, run_id: int | None, fmt: str) -> None:
 @click.pass_context
 def emerging(ctx: click.Context, min_size: int, fmt: str) -> None:
     """Candidate new themes: dense groups in the feedback no current theme holds."""
-    from textinsight.embed import embedder_for_model
     from textinsight.emerging import find_emerging
+    from textinsight.stages.embed import embedder_for_model
 
     settings = get_settings()
     store = _store(ctx)
@@ -531,6 +531,7 @@ def _export_table(name: str) -> click.Command:
     ) -> None:  # fmt: skip
         from textinsight import exports
 
+        exports.check_format(fmt)
         store = _store(ctx)
         info = store.runs.complete_run(run_id)
         columns, rows = exports.table(store, name, info, _where(filters), interval=interval)

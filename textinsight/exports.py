@@ -256,6 +256,18 @@ def parquet_available() -> bool:
     return find_spec("pyarrow") is not None
 
 
+def check_format(fmt: str) -> None:
+    """Raise ValidationError unless ``fmt`` is a format this installation can write."""
+    if fmt not in FORMATS:
+        raise ValidationError(f"unknown format '{fmt}'; use csv or parquet", field="format")
+    if fmt == "parquet" and not parquet_available():
+        raise ValidationError(
+            "Parquet export needs pyarrow, which is not installed here "
+            "(`pip install pyarrow`); export CSV instead (format csv).",
+            field="format",
+        )
+
+
 def to_parquet(columns: list[str], rows: list[Row]) -> bytes:
     """The table as Parquet bytes.
 
@@ -281,6 +293,7 @@ __all__ = [
     "TABLES",
     "THEME_COLUMNS",
     "TREND_COLUMNS",
+    "check_format",
     "feedback_rows",
     "parquet_available",
     "table",

@@ -1,37 +1,97 @@
-"""Compose the stages of a full run.
+"""Compose the stages of a full run; own every transaction and the embedding cache.
 
 ``embed (cached) -> cluster -> describe -> sentiment -> value -> lineage -> store``
 
 ``run_pipeline`` records the run as ``running`` first and writes its results in one
 transaction that also makes it current; on any error the run is marked ``failed``
-and the previous current run stays untouched.
+and the previous current run stays untouched. ``ingest_file`` writes a file's
+records (read by ``textinsight.ingest``) in one transaction; ``embed_cached`` reuses
+vectors cached in the store.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from textinsight.cluster import ThemeClusterer
-from textinsight.describe import ThemeDescriber
-from textinsight.embed import Embedder, embed_feedback
 from textinsight.errors import EmptyCorpusError, NoRunError
+from textinsight.ingest.language import LanguageIdentifier
+from textinsight.ingest.load import FileKind, ReadTally, read_records
 from textinsight.lineage import LineageEvent, ThemeSnapshot, match_themes, with_ids
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import (
     Assignment,
+    IngestReport,
     RunInfo,
     StoredFeedback,
     Theme,
     ThemeDescription,
     ThemeValue,
 )
-from textinsight.sentiment import find_sentiment_model, item_sentiments, mean_sentiment
+from textinsight.stages.cluster import ThemeClusterer
+from textinsight.stages.describe import ThemeDescriber
+from textinsight.stages.embed import Embedder
+from textinsight.stages.sentiment import find_sentiment_model, item_sentiments, mean_sentiment
 from textinsight.store import Store
 from textinsight.value import ValueConfig, compute_theme_values
+
+
+@dataclass(frozen=True)
+class FoundThemes:
+    """What :func:`find_themes` found: the fitted clusterer (``labels_``,
+    ``centroids_``, ...), each theme's description, and seconds per step."""
+
+    clusterer: ThemeClusterer
+    descriptions: dict[int, ThemeDescription]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def find_themes(
+    texts: Sequence[str],
+    languages: Sequence[str | None],
+    vectors: np.ndarray,
+    *,
+    seed: int = 0,
+    clusterer: ThemeClusterer | None = None,
+    describer: ThemeDescriber | None = None,
+    progress: ProgressFactory = no_progress,
+) -> FoundThemes:
+    """Cluster embedded texts into themes and describe each theme; pure, no store.
+
+    The one composition of the stages that ``run_pipeline``, emerging-theme detection
+    and ``scripts/benchmark.py`` all call: ``clusterer.fit`` with the languages (their
+    offsets are removed), then ``describer.describe`` in the clusterer's space.
+
+    Args:
+        texts: the (redacted) texts.
+        languages: one language code per text (``None``: unknown).
+        vectors: their embeddings, one row per text.
+        seed: seed of the default clusterer.
+        clusterer: an unfitted clusterer; default ``ThemeClusterer(seed=seed)``.
+        describer: default ``ThemeDescriber()``.
+        progress: progress-bar factory.
+
+    Raises:
+        EmptyCorpusError: there are no texts.
+    """
+    clusterer = clusterer or ThemeClusterer(seed=seed)
+    describer = describer or ThemeDescriber()
+    clock = _Clock()
+    with progress("Clustering", None):
+        clusterer.fit(vectors, languages=languages)
+    clock.lap("cluster_s")
+    with progress("Describing themes", None):
+        descriptions = describer.describe(
+            texts, languages, clusterer.labels_, clusterer.transform(vectors, languages)
+        )
+    clock.lap("describe_s")
+    return FoundThemes(clusterer, descriptions, clock.laps)
 
 
 def run_pipeline(
@@ -68,18 +128,16 @@ def run_pipeline(
             progress=progress,
         )
         clock.lap("embed_s")
-        languages = [f.language for f in feedback]
-        with progress("Clustering", None):
-            clusterer.fit(vectors, languages=languages)
-        clock.lap("cluster_s")
-        with progress("Describing themes", None):
-            descriptions = describer.describe(
-                [f.text for f in feedback],
-                languages,
-                clusterer.labels_,
-                clusterer.transform(vectors, languages),
-            )
-        clock.lap("describe_s")
+        found = find_themes(
+            [f.text for f in feedback],
+            [f.language for f in feedback],
+            vectors,
+            clusterer=clusterer,
+            describer=describer,
+            progress=progress,
+        )
+        clock.add(found.timings)
+        descriptions = found.descriptions
         sentiments = item_sentiments(
             [f.rating for f in feedback],
             [f.nps for f in feedback],
@@ -125,7 +183,7 @@ def run_pipeline(
             n_embedded=n_embedded,
             lineage=lineage,
             previous_run_id=previous,
-            offsets=clusterer.offsets_,
+            clusterer=clusterer.to_state(),
         )
     except BaseException as exc:
         store.runs.fail(run_id, f"{type(exc).__name__}: {exc}")
@@ -144,6 +202,11 @@ class _Clock:
         now = time.perf_counter()
         self.laps[name] = round(now - self._last, 3)
         self._last = now
+
+    def add(self, laps: dict[str, float]) -> None:
+        """Take laps timed elsewhere; the next lap starts now."""
+        self.laps.update(laps)
+        self._last = time.perf_counter()
 
 
 def _stable_ids(
@@ -227,3 +290,125 @@ def _map_coordinates(centroids: np.ndarray) -> np.ndarray:
     centred = centroids - centroids.mean(axis=0)
     _, _, vt = np.linalg.svd(centred, full_matrices=False)
     return np.asarray(centred @ vt[:2].T)
+
+
+def embed_feedback(
+    store: Store,
+    embedder: Embedder,
+    feedback: Sequence[StoredFeedback],
+    *,
+    batch_size: int = 64,
+    progress: ProgressFactory = no_progress,
+) -> tuple[np.ndarray, int]:
+    """:func:`embed_cached` over stored feedback rows (their texts and text hashes)."""
+    return embed_cached(
+        store,
+        embedder,
+        [f.text for f in feedback],
+        [f.text_hash for f in feedback],
+        batch_size=batch_size,
+        progress=progress,
+    )
+
+
+def embed_cached(
+    store: Store,
+    embedder: Embedder,
+    texts: Sequence[str],
+    hashes: Sequence[str],
+    *,
+    batch_size: int = 64,
+    progress: ProgressFactory = no_progress,
+) -> tuple[np.ndarray, int]:
+    """Embed ``texts``, reusing vectors cached under (model id, text hash).
+
+    Each distinct hash is embedded at most once; new vectors are cached batch by
+    batch, so an interrupted run resumes where it stopped.
+
+    Returns:
+        (vectors aligned with ``texts``, number of texts actually embedded).
+    """
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32), 0
+    cached = store.embeddings.get_many(embedder.model_id, hashes)
+    todo: dict[str, str] = {}
+    for text, text_hash in zip(texts, hashes, strict=True):
+        if text_hash not in cached:
+            todo.setdefault(text_hash, text)
+    items = list(todo.items())
+    with progress("Embedding", len(items)) as advance:
+        for start in range(0, len(items), batch_size):
+            batch = items[start : start + batch_size]
+            vectors = embedder.encode([t for _, t in batch])
+            fresh = {h: v for (h, _), v in zip(batch, vectors, strict=True)}
+            store.embeddings.put_many(embedder.model_id, fresh)
+            cached.update(fresh)
+            advance(len(batch))
+    return np.vstack([cached[h] for h in hashes]).astype(np.float32), len(items)
+
+
+def ingest_file(
+    store: Store,
+    path: str | Path,
+    kind: FileKind = "feedback",
+    *,
+    channel: str | None = None,
+    skip_invalid: bool = False,
+    languages: LanguageIdentifier | None = None,
+    chunk_size: int = 2000,
+    progress: ProgressFactory = no_progress,
+    collect_keys: bool = False,
+) -> IngestReport:
+    """Load a CSV or JSONL file of ``kind`` into the store, in one transaction.
+
+    Feedback is validated, redacted and language-tagged, then upserted by (channel,
+    source_id); customers (``customer_id, segment, is_member, joined_at, value,
+    churned_at``) by ``customer_id``; purchases (``customer_id, purchased_at,
+    amount``) once per (customer, time, amount). With ``collect_keys`` the report
+    lists the (channel, source_id) of every stored feedback row.
+
+    Raises:
+        InvalidFileError: the file cannot be read at all.
+        RowErrors: some rows are invalid and ``skip_invalid`` is off; nothing written.
+    """
+    tally = ReadTally()
+    counts = [0, 0, 0]
+    keys: list[tuple[str, str]] = []
+    write = _writers(store)[kind]
+    chunks = read_records(
+        path,
+        kind,
+        channel=channel,
+        skip_invalid=skip_invalid,
+        languages=languages,
+        chunk_size=chunk_size,
+        tally=tally,
+    )
+    with store.db.atomic(), progress(f"Ingesting {kind}", None) as advance:
+        for n_rows, items in chunks:
+            if items:
+                for i, n in enumerate(write(items)):
+                    counts[i] += n
+                if collect_keys and kind == "feedback":
+                    keys.extend((f.channel, f.source_id) for f in items)
+            advance(n_rows)
+    return IngestReport(
+        path=str(path),
+        read=tally.read,
+        inserted=counts[0],
+        updated=counts[1],
+        unchanged=counts[2],
+        skipped=tally.n_errors,
+        errors=[str(e) for e in tally.errors],
+        redactions=dict(tally.redactions),
+        keys=keys,
+    )
+
+
+def _writers(store: Store) -> dict[str, Callable[[list[Any]], tuple[int, ...]]]:
+    """Upsert by file kind; each returns (inserted, updated, unchanged) or (inserted,)."""
+    return {
+        "feedback": store.feedback.upsert,
+        "customers": lambda items: (store.customers.upsert_customers(items),),
+        "purchases": lambda items: (store.customers.upsert_purchases(items),),
+    }

@@ -29,10 +29,10 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from textinsight.embed import Embedder
 from textinsight.errors import ModelError, ValidationError
 from textinsight.records import CHANNELS, RunInfo, Theme, theme_json
 from textinsight.slices import curated_themes, theme_ids_of
+from textinsight.stages.embed import Embedder
 from textinsight.store import Store
 from textinsight.store.reads import AssignedFeedback, Facets, FeedbackFilter, TrendPoint
 
@@ -545,7 +545,7 @@ def search(
     """The ``k`` feedback items of a run most similar in meaning to ``query``.
 
     Brute-force cosine similarity over the run's cached vectors; ``embedder`` must
-    be the run's model (see :func:`textinsight.embed.embedder_for_model`).
+    be the run's model (see :func:`textinsight.stages.embed.embedder_for_model`).
 
     Raises:
         ModelError: ``embedder`` is not the model the run was embedded with.

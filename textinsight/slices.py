@@ -27,7 +27,8 @@ from datetime import date, timedelta
 import numpy as np
 
 from textinsight.curation import merge_map
-from textinsight.records import Customer, Purchase, RunInfo, StoredFeedback, Theme
+from textinsight.errors import ValidationError
+from textinsight.records import CHANNELS, Customer, Purchase, RunInfo, StoredFeedback, Theme
 from textinsight.store import DataVersion, Store
 from textinsight.store.curation import CurationEntry
 from textinsight.store.reads import FeedbackFilter
@@ -230,29 +231,25 @@ def override(
         >>> override(a, segment="silver")
         FeedbackFilter(channel='review', language=None, segment='silver', ...)  # doctest: +SKIP
     """
-    from textinsight.queries import feedback_filter
-
-    given = feedback_filter(
-        since=since,
-        until=until,
-        segment=segment,
-        channel=channel,
-        language=language,
-        member=member,
-        store=store,
-    )
+    if channel is not None and channel not in CHANNELS:
+        raise ValidationError(
+            f"unknown channel '{channel}'; allowed: {', '.join(CHANNELS)}", field="b_channel"
+        )
     changes: dict[str, object] = {}
     if since is not None or until is not None:
-        changes.update(since=given.since, before=given.before)
+        if since is not None and until is not None and since > until:
+            raise ValidationError(f"b_since {since} is after b_until {until}", field="b_since")
+        changes["since"] = since.isoformat() if since else None
+        changes["before"] = (until + timedelta(days=1)).isoformat() if until else None
     for name, value in (
         ("segment", segment),
         ("channel", channel),
-        ("language", language),
+        ("language", language.strip().lower() if language else None),
         ("member", member),
         ("store_id", store),
     ):
         if value is not None:
-            changes[name] = getattr(given, name)
+            changes[name] = value
     return replace(where, **changes)  # type: ignore[arg-type]
 
 

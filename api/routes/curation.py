@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from api.deps import ReadKey, StoreDep, ThemeId, WriteKey
+from api.deps import MAX_ID, ReadKey, StoreDep, ThemeId, WriteKey
 from api.errors import ErrorOut
 from api.routes.dashboard import CurationChangeOut
 from textinsight import curation
@@ -16,7 +16,7 @@ from textinsight.store.curation import CurationEntry
 
 router = APIRouter(
     tags=["curation"],
-    responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}},
+    responses={404: {"model": ErrorOut}, 409: {"model": ErrorOut}, 422: {"model": ErrorOut}},
 )
 
 
@@ -29,7 +29,7 @@ class RenameIn(BaseModel):
 class MergeIn(BaseModel):
     """The theme to merge into."""
 
-    into: int = Field(ge=1, description="Theme id that absorbs this one.")
+    into: int = Field(ge=1, le=MAX_ID, description="Theme id that absorbs this one.")
 
 
 class HideIn(BaseModel):

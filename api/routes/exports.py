@@ -42,7 +42,7 @@ async def export_table(
     run_id: RunParam = None,
     fmt: Annotated[
         Literal["csv", "parquet"],
-        Query(alias="format", description="csv (default) or parquet (needs pyarrow: 503 without)."),
+        Query(alias="format", description="csv (default) or parquet (needs pyarrow: 422 without)."),
     ] = "csv",
     interval: Annotated[
         Literal["day", "week", "month"], Query(description="trends: period length.")
@@ -50,6 +50,8 @@ async def export_table(
 ) -> Response:
     """One flat table (feedback, themes, or zero-filled trends) of the run, recomputed
     for the filters; columns are documented in docs/api.md."""
+
+    exports.check_format(fmt)
 
     def build() -> Response:
         run = store.runs.complete_run(run_id)

@@ -23,8 +23,9 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from textinsight.config import Settings, get_settings
-from textinsight.embed import HashingEmbedder, embed_cached
+from textinsight.pipeline import embed_cached
 from textinsight.records import Assignment, Customer, Feedback, Theme, ThemeValue
+from textinsight.stages.embed import HashingEmbedder
 from textinsight.store import Store
 
 READ_KEY = "r-key-1"
@@ -156,6 +157,7 @@ def build_store(path: Path, *, seed: int = 0, values: dict[str, ThemeValue] | No
             params={"seed": seed, "clusterer": {"assign_threshold": ASSIGN_THRESHOLD}},
             timings={"embed_s": 0.1},
             n_embedded=n_embedded,
+            clusterer={"centroids": matrix, "offsets": {}, "threshold": ASSIGN_THRESHOLD},
         )
     return Built(
         run_id=run_id,

@@ -13,8 +13,8 @@ import pytest
 
 from tests.api.conftest import READ, WRITE, ClientFactory
 from tests.conftest import topic_rows
-from textinsight.embed import HashingEmbedder
-from textinsight.ingest.load import ingest_feedback
+from textinsight.pipeline import ingest_file
+from textinsight.stages.embed import HashingEmbedder
 from textinsight.store import Store
 
 
@@ -23,7 +23,7 @@ def test_api_serves_a_pipeline_run(
 ) -> None:
     db = tmp_path / "pipeline.db"
     with Store(db) as store:
-        ingest_feedback(store, write_csv(topic_rows(n_per_topic=3)))
+        ingest_file(store, write_csv(topic_rows(n_per_topic=3)))
         try:
             from textinsight.pipeline import run_pipeline
 

@@ -10,8 +10,8 @@ import pytest
 
 from tests.api.conftest import Built
 from textinsight import queries
-from textinsight.embed import HashingEmbedder, embedder_for_model
 from textinsight.errors import ModelError, NoRunError, ValidationError
+from textinsight.stages.embed import HashingEmbedder, embedder_for_model
 from textinsight.store import Store
 
 

@@ -85,8 +85,8 @@ def _sample_slice(path: Path, n: int) -> Path:
 
 def run_pipeline_on(db: Path) -> int:
     """Run the real pipeline with the hashing embedder; return the new run id."""
-    from textinsight.embed import HashingEmbedder
     from textinsight.pipeline import run_pipeline
+    from textinsight.stages.embed import HashingEmbedder
     from textinsight.store import Store
 
     with Store(db) as store:
@@ -104,15 +104,15 @@ def server(tmp_path_factory: pytest.TempPathFactory, chromium: Any) -> Iterator[
 
     from api.main import create_app
     from textinsight.config import Settings
-    from textinsight.ingest.load import ingest_customers, ingest_feedback, ingest_purchases
+    from textinsight.pipeline import ingest_file
     from textinsight.store import Store
 
     folder = tmp_path_factory.mktemp("browser")
     db = folder / "dashboard.db"
     with Store(db) as store:
-        ingest_feedback(store, _sample_slice(folder / "feedback.csv", FEEDBACK_ROWS))
-        ingest_customers(store, SAMPLE / "customers.csv")
-        ingest_purchases(store, SAMPLE / "purchases.csv")
+        ingest_file(store, _sample_slice(folder / "feedback.csv", FEEDBACK_ROWS))
+        ingest_file(store, SAMPLE / "customers.csv", "customers")
+        ingest_file(store, SAMPLE / "purchases.csv", "purchases")
     run_pipeline_on(db)
     settings = Settings(db=db, api_keys=f"{READ_KEY}:read,{WRITE_KEY}:write", model="hashing")
     with socket.socket() as sock:

@@ -1,7 +1,9 @@
-"""Ingest files into the store: validate, redact, detect language, upsert.
+"""Read files into validated, redacted, language-tagged records, chunk by chunk.
 
-A file is loaded in one transaction. By default the first invalid row makes the
-whole file fail (the remaining rows are still checked so the error lists them) and
+Nothing here touches the store: :func:`read_records` yields each chunk's valid
+records and ``textinsight.pipeline.ingest_file`` writes them in one transaction.
+By default the first invalid row stops the yielding (the remaining rows are still
+checked so the error lists them) and :class:`RowErrors` is raised at the end, so
 nothing is written; with ``skip_invalid`` invalid rows are skipped and reported.
 Rows are processed in chunks, so memory does not grow with the file.
 """
@@ -12,33 +14,33 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from textinsight.errors import RowErrors, ValidationError
 from textinsight.ingest import validate
 from textinsight.ingest.language import LanguageIdentifier
 from textinsight.ingest.readers import read_rows
 from textinsight.ingest.redact import redact
-from textinsight.progress import ProgressFactory, no_progress
-from textinsight.records import Feedback, IngestReport
-from textinsight.store import Store
+from textinsight.records import Feedback
 
 T = TypeVar("T")
 MAX_LISTED_ERRORS = 20
 
+FileKind = Literal["feedback", "customers", "purchases"]
+"""What a file holds; picks the parser (:data:`PARSERS`)."""
+
 
 @dataclass
-class _Tally:
+class ReadTally:
+    """What reading a file found: rows read, invalid rows, PII redacted."""
+
     read: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
     errors: list[ValidationError] = field(default_factory=list)
     n_errors: int = 0
     redactions: dict[str, int] = field(default_factory=dict)
-    keys: list[tuple[str, str]] = field(default_factory=list)
 
     def error(self, exc: ValidationError) -> None:
+        """Count an invalid row (the first ``MAX_LISTED_ERRORS`` are kept)."""
         self.n_errors += 1
         if len(self.errors) < MAX_LISTED_ERRORS:
             self.errors.append(exc)
@@ -113,142 +115,93 @@ def prepare_feedback(
     return out
 
 
-def ingest_feedback(
-    store: Store,
+def read_records(
     path: str | Path,
+    kind: FileKind = "feedback",
     *,
     channel: str | None = None,
     skip_invalid: bool = False,
     languages: LanguageIdentifier | None = None,
     chunk_size: int = 2000,
-    progress: ProgressFactory = no_progress,
-    collect_keys: bool = False,
-) -> IngestReport:
-    """Load a CSV or JSONL feedback file into the store.
+    tally: ReadTally | None = None,
+) -> Iterator[tuple[int, list[Any]]]:
+    """Stream a CSV or JSONL file as ``(rows read, valid records)`` per chunk.
 
-    With ``collect_keys`` the report lists the (channel, source_id) of every stored row.
+    Feedback becomes :class:`Feedback` (validated, redacted, language-tagged);
+    customers and purchases become :class:`Customer` and :class:`Purchase`.
+
+    Args:
+        path: the file.
+        kind: what it holds.
+        channel: channel for feedback rows that name none.
+        skip_invalid: skip invalid rows instead of failing the file.
+        languages: detector for feedback rows without a ``language``.
+        chunk_size: rows per chunk.
+        tally: filled in with rows read, errors and redactions.
 
     Raises:
         InvalidFileError: the file cannot be read at all.
-        RowErrors: some rows are invalid and ``skip_invalid`` is off; nothing written.
+        RowErrors: some rows are invalid and ``skip_invalid`` is off; raised after
+            the last row, and no chunk is yielded after the first invalid row.
     """
-    languages = languages or LanguageIdentifier()
-    tally = _Tally()
+    tally = tally if tally is not None else ReadTally()
+    parse = _parser(kind, tally, channel, languages)
+    for chunk in _chunks(read_rows(path), chunk_size):
+        good: list[tuple[int, dict[str, Any]]] = []
+        for line, row in chunk:
+            tally.read += 1
+            if isinstance(row, ValidationError):
+                tally.error(row)
+            else:
+                good.append((line, row))
+        items = parse(good)
+        if not tally.n_errors or skip_invalid:
+            yield len(chunk), items
+        else:
+            yield len(chunk), []
+    if tally.n_errors and not skip_invalid:
+        raise RowErrors(str(path), tally.errors, more=tally.n_errors - len(tally.errors))
 
-    def write(chunk: list[tuple[int, dict[str, Any]]]) -> None:
-        items = prepare_feedback(
-            chunk,
+
+PARSERS: dict[str, Callable[[dict[str, Any], int], Any]] = {
+    "customers": validate.customer,
+    "purchases": validate.purchase,
+}
+"""Row parsers of the record files; feedback goes through :func:`prepare_feedback`."""
+
+
+def _parser(
+    kind: FileKind,
+    tally: ReadTally,
+    channel: str | None,
+    languages: LanguageIdentifier | None,
+) -> Callable[[list[tuple[int, dict[str, Any]]]], list[Any]]:
+    if kind == "feedback":
+        detector = languages or LanguageIdentifier()
+        return lambda rows: prepare_feedback(
+            rows,
             channel=channel,
-            languages=languages,
+            languages=detector,
             on_error=tally.error,
             redactions=tally.redactions,
         )
-        if tally.n_errors and not skip_invalid:
-            return
-        inserted, updated, unchanged = store.feedback.upsert(items)
-        if collect_keys:
-            tally.keys.extend((f.channel, f.source_id) for f in items)
-        tally.inserted += inserted
-        tally.updated += updated
-        tally.unchanged += unchanged
+    try:
+        parse = PARSERS[kind]
+    except KeyError:
+        raise ValueError(
+            f"Unknown file kind '{kind}'. Allowed: feedback, {', '.join(PARSERS)}."
+        ) from None
 
-    _load(store, path, write, tally, skip_invalid, chunk_size, progress, "Ingesting feedback")
-    return _report(path, tally)
-
-
-def ingest_customers(
-    store: Store,
-    path: str | Path,
-    *,
-    skip_invalid: bool = False,
-    chunk_size: int = 5000,
-    progress: ProgressFactory = no_progress,
-) -> IngestReport:
-    """Load a customers file (``customer_id, segment, is_member, joined_at, value, churned_at``)."""
-    return _ingest_records(
-        store,
-        path,
-        validate.customer,
-        store.customers.upsert_customers,
-        skip_invalid,
-        chunk_size,
-        progress,
-        "Ingesting customers",
-    )
-
-
-def ingest_purchases(
-    store: Store,
-    path: str | Path,
-    *,
-    skip_invalid: bool = False,
-    chunk_size: int = 5000,
-    progress: ProgressFactory = no_progress,
-) -> IngestReport:
-    """Load a purchases file (``customer_id, purchased_at, amount``)."""
-    return _ingest_records(
-        store,
-        path,
-        validate.purchase,
-        store.customers.upsert_purchases,
-        skip_invalid,
-        chunk_size,
-        progress,
-        "Ingesting purchases",
-    )
-
-
-def _ingest_records(
-    store: Store,
-    path: str | Path,
-    parse: Callable[[dict[str, Any], int], T],
-    upsert: Callable[[Sequence[T]], int],
-    skip_invalid: bool,
-    chunk_size: int,
-    progress: ProgressFactory,
-    description: str,
-) -> IngestReport:
-    tally = _Tally()
-
-    def write(chunk: list[tuple[int, dict[str, Any]]]) -> None:
+    def records(rows: list[tuple[int, dict[str, Any]]]) -> list[Any]:
         items = []
-        for line, row in chunk:
+        for line, row in rows:
             try:
                 items.append(parse(row, line))
             except ValidationError as exc:
                 tally.error(exc)
-        if not tally.n_errors or skip_invalid:
-            tally.inserted += upsert(items)
+        return items
 
-    _load(store, path, write, tally, skip_invalid, chunk_size, progress, description)
-    return _report(path, tally)
-
-
-def _load(
-    store: Store,
-    path: str | Path,
-    write: Callable[[list[tuple[int, dict[str, Any]]]], None],
-    tally: _Tally,
-    skip_invalid: bool,
-    chunk_size: int,
-    progress: ProgressFactory,
-    description: str,
-) -> None:
-    """Stream ``path`` in chunks through ``write`` inside one transaction."""
-    rows = read_rows(path)
-    with store.db.atomic(), progress(description, None) as advance:
-        for chunk in _chunks(rows, chunk_size):
-            good: list[tuple[int, dict[str, Any]]] = []
-            for line, row in chunk:
-                tally.read += 1
-                if isinstance(row, ValidationError):
-                    tally.error(row)
-                else:
-                    good.append((line, row))
-            write(good)
-            advance(len(chunk))
-        if tally.n_errors and not skip_invalid:
-            raise RowErrors(str(path), tally.errors, more=tally.n_errors - len(tally.errors))
+    return records
 
 
 def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -260,17 +213,3 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
             chunk = []
     if chunk:
         yield chunk
-
-
-def _report(path: str | Path, tally: _Tally) -> IngestReport:
-    return IngestReport(
-        path=str(path),
-        read=tally.read,
-        inserted=tally.inserted,
-        updated=tally.updated,
-        unchanged=tally.unchanged,
-        skipped=tally.n_errors,
-        errors=[str(e) for e in tally.errors],
-        redactions=dict(tally.redactions),
-        keys=tally.keys,
-    )

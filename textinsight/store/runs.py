@@ -17,7 +17,7 @@ import sqlite_utils
 from textinsight.errors import NoRunError, NotFoundError
 from textinsight.lineage import LineageEvent, ThemeSnapshot
 from textinsight.records import Assignment, RunInfo, Theme, ThemeValue
-from textinsight.store._util import dumps, loads, now_iso
+from textinsight.store._util import dumps, loads, now_iso, pack_state, unpack_state
 
 RUN_COLUMNS = (
     "id, status, is_current, started_at, finished_at, seed, model_id, params, n_feedback, "
@@ -90,12 +90,13 @@ class RunTables:
         n_embedded: int,
         lineage: Sequence[LineageEvent] = (),
         previous_run_id: int | None = None,
-        offsets: Mapping[str, np.ndarray] | None = None,
+        clusterer: Mapping[str, Any] | None = None,
     ) -> None:
         """Write a run's results and make it the current run, all in one transaction.
 
-        ``offsets``: the per-language offsets the clusterer removed (its centroids live
-        in that space; ``offsets(run_id)`` gives them back for assigning new feedback).
+        ``clusterer``: the fitted clusterer's state (``ThemeClusterer.to_state``), its
+        themes in the order of ``themes``; :meth:`clusterer` gives it back for assigning
+        new feedback.
         """
         n_unassigned = sum(1 for a in assignments if a.theme_id is None)
         with self._db.atomic():
@@ -145,13 +146,11 @@ class RunTables:
                     for e in lineage
                 ],
             )
-            self._db.conn.executemany(
-                "INSERT INTO language_offsets (run_id, language, vector) VALUES (?, ?, ?)",
-                [
-                    (run_id, code, np.asarray(v, dtype=np.float32).tobytes())
-                    for code, v in (offsets or {}).items()
-                ],
-            )
+            if clusterer is not None:
+                self._db.execute(
+                    "INSERT INTO clusterers (run_id, theme_ids, state) VALUES (?, ?, ?)",
+                    [run_id, dumps([t.id for t in themes]), pack_state(dict(clusterer))],
+                )
             self._db.execute("UPDATE runs SET is_current = 0 WHERE is_current = 1")
             self._db.execute(
                 "UPDATE runs SET status = 'complete', is_current = 1, finished_at = ?, "
@@ -246,12 +245,21 @@ class RunTables:
             [np.frombuffer(r[1], dtype=np.float32) for r in rows]
         )
 
-    def offsets(self, run_id: int) -> dict[str, np.ndarray]:
-        """The per-language offsets a run removed before clustering (often none)."""
-        rows = self._db.execute(
-            "SELECT language, vector FROM language_offsets WHERE run_id = ?", [run_id]
-        ).fetchall()
-        return {code: np.frombuffer(blob, dtype=np.float32) for code, blob in rows}
+    def clusterer(self, run_id: int) -> tuple[list[int], dict[str, Any]]:
+        """The theme ids of a run, in label order, and its saved clusterer state.
+
+        Raises:
+            NotFoundError: the run saved no clusterer (made before they were saved).
+        """
+        row = self._db.execute(
+            "SELECT theme_ids, state FROM clusterers WHERE run_id = ?", [run_id]
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(
+                f"Run {run_id} has no saved clusterer (it was made by an older textinsight). "
+                "Run `textinsight run` again, then assign."
+            )
+        return [int(i) for i in loads(row[0], [])], unpack_state(row[1])
 
     def snapshot(self, run_id: int) -> ThemeSnapshot:
         """A run's theme ids, centroids, keywords and feedback membership, for lineage."""

@@ -114,7 +114,15 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, language)
     );
     """,
-    # 4: analysts' curation of themes (rename, merge, hide), by stable theme id, and its log
+    # 4: each run's fitted ThemeClusterer (to_state), with its theme ids in label order
+    """
+    CREATE TABLE clusterers (
+        run_id INTEGER PRIMARY KEY REFERENCES runs (id),
+        theme_ids TEXT NOT NULL,
+        state BLOB NOT NULL
+    );
+    """,
+    # 5: analysts' curation of themes (rename, merge, hide), by stable theme id, and its log
     """
     CREATE TABLE curation (
         theme_id INTEGER PRIMARY KEY,

@@ -43,7 +43,7 @@ credit or blame for follow-up we have not seen yet). ``repurchase_rate``,
 (Haldane-Anscombe). Chosen over Wilson because Wilson is an interval for *one*
 proportion and a ratio needs a further combination step (MOVER); Katz is the standard
 closed form for a ratio, vectorises over themes, and holds its nominal coverage at our
-group sizes (``tests/test_value.py`` checks 93-97 % over 2,000 simulated tables).
+group sizes (``tests/value/test_value.py`` checks 93-97 % over 2,000 simulated tables).
 
 **p-value.** Two-sided pooled two-proportion z test of p1 = p0; Fisher's exact test on
 the 2x2 table when the smallest expected cell count is below 5.

@@ -5,8 +5,8 @@ An explicit score the customer gave wins: a 1..5 rating maps linearly to -1..1 a
 small classifier over their embeddings (:class:`SentimentModel`: multinomial logistic
 regression, negative / neutral / positive; score = P(positive) - P(negative)),
 fitted by :func:`fit_sentiment_model` (run offline by ``scripts/train_sentiment.py``
-for one embedding model) and shipped under ``models/`` with a card. Without a model
-for the run's embedder, such items get ``None``.
+for one embedding model) and shipped under ``textinsight/models/`` (package data)
+with a card. Without a model for the run's embedder, such items get ``None``.
 """
 
 from __future__ import annotations
@@ -22,10 +22,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
+from textinsight.config import ARTIFACTS_DIR
 from textinsight.errors import ModelError
-
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
-"""Where shipped model artifacts live (``models/`` at the project root)."""
 
 CLASSES = ("negative", "neutral", "positive")
 
@@ -166,9 +164,10 @@ def evaluate_sentiment(
     return {name: round(value, 3) for name, value in scores.items()}
 
 
-def find_sentiment_model(embedder_id: str, directory: Path = MODELS_DIR) -> SentimentModel | None:
-    """The shipped sentiment model trained on ``embedder_id``'s vectors, if any."""
-    for path in sorted(directory.glob("sentiment-*.npz")):
+def find_sentiment_model(embedder_id: str, directory: Path | None = None) -> SentimentModel | None:
+    """The sentiment model in ``directory`` (``Settings.artifact_dir``; default the
+    package's own ``textinsight/models``) trained on ``embedder_id``'s vectors, if any."""
+    for path in sorted((directory or ARTIFACTS_DIR).glob("sentiment-*.npz")):
         model = SentimentModel.load(path)
         if model.embedder_id == embedder_id:
             return model

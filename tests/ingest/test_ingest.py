@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from textinsight.errors import RowErrors
-from textinsight.ingest.load import ingest_customers, ingest_feedback, ingest_purchases
+from textinsight.pipeline import ingest_file
 from textinsight.store import Store
 
 
@@ -29,7 +29,7 @@ def rows() -> list[dict[str, str]]:
 
 
 def test_ingest_stores_validated_rows_with_metadata(store: Store, write_csv) -> None:
-    report = ingest_feedback(store, write_csv(rows()))
+    report = ingest_file(store, write_csv(rows()))
     assert (report.read, report.inserted, report.skipped) == (2, 2, 0)
     stored = store.feedback.all()
     assert [f.source_id for f in stored] == ["1", "2"]
@@ -41,12 +41,12 @@ def test_ingest_stores_validated_rows_with_metadata(store: Store, write_csv) -> 
 
 def test_reingest_is_idempotent_and_updates_changes(store: Store, write_csv) -> None:
     path = write_csv(rows())
-    ingest_feedback(store, path)
-    again = ingest_feedback(store, path)
+    ingest_file(store, path)
+    again = ingest_file(store, path)
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
     changed = rows()
     changed[1]["text"] = "Great staff in Bergen"
-    report = ingest_feedback(store, write_csv(changed, "changed.csv"))
+    report = ingest_file(store, write_csv(changed, "changed.csv"))
     assert (report.inserted, report.updated, report.unchanged) == (0, 1, 1)
     assert store.feedback.count() == 2
     assert store.feedback.all()[1].text == "Great staff in Bergen"
@@ -58,8 +58,8 @@ def test_missing_source_id_is_derived_from_text_and_channel(store: Store, write_
         {"text": "Same words", "channel": "social"},
         {"text": "Same words", "channel": "ticket"},
     ]
-    ingest_feedback(store, write_csv(data))
-    ingest_feedback(store, write_csv(data, "again.csv"))
+    ingest_file(store, write_csv(data))
+    ingest_file(store, write_csv(data, "again.csv"))
     stored = store.feedback.all()
     assert len(stored) == 2
     assert stored[0].source_id.startswith("h:") and stored[0].source_id != stored[1].source_id
@@ -70,11 +70,11 @@ def test_missing_source_id_is_derived_from_text_and_channel(store: Store, write_
     [({"text": ""}, "text"), ({"nps": "high"}, "nps"), ({"channel": "fax"}, "channel")],
 )
 def test_one_bad_row_rejects_the_file(store: Store, write_csv, bad, field) -> None:
-    ingest_feedback(store, write_csv(rows(), "first.csv"))
+    ingest_file(store, write_csv(rows(), "first.csv"))
     data = rows() + [{**rows()[0], "source_id": "3", **bad}]
     data[0]["text"] = "changed text that must not be stored"
     with pytest.raises(RowErrors) as err:
-        ingest_feedback(store, write_csv(data, "bad.csv"))
+        ingest_file(store, write_csv(data, "bad.csv"))
     assert err.value.errors[0].line == 4 and err.value.errors[0].field == field
     assert "line 4" in str(err.value) and "--skip-invalid" in str(err.value)
     assert [f.text for f in store.feedback.all()] == [r["text"] for r in rows()]
@@ -86,9 +86,9 @@ def test_bad_utf8_rejects_file_and_skip_invalid_keeps_good_rows(
     path = tmp_path / "bad.csv"
     path.write_bytes(b"source_id,text\n1,good one\n2,bad \xe9 byte\n3,good two\n")
     with pytest.raises(RowErrors, match="line 3.*UTF-8"):
-        ingest_feedback(store, path)
+        ingest_file(store, path)
     assert store.feedback.count() == 0
-    report = ingest_feedback(store, path, skip_invalid=True)
+    report = ingest_file(store, path, skip_invalid=True)
     assert (report.inserted, report.skipped) == (2, 1)
     assert "line 3" in report.errors[0]
 
@@ -100,10 +100,10 @@ def test_chunks_do_not_change_the_result(store: Store, write_jsonl) -> None:
     data.append({"source_id": "x", "text": "", "channel": "chat"})
     path = write_jsonl(data)
     with pytest.raises(RowErrors) as err:
-        ingest_feedback(store, path, chunk_size=4)
+        ingest_file(store, path, chunk_size=4)
     assert err.value.errors[0].line == 26
     assert store.feedback.count() == 0
-    report = ingest_feedback(store, path, chunk_size=4, skip_invalid=True)
+    report = ingest_file(store, path, chunk_size=4, skip_invalid=True)
     assert report.inserted == 25 and store.feedback.count() == 25
 
 
@@ -111,7 +111,7 @@ def test_pii_is_redacted_before_storage(store: Store, write_csv) -> None:
     data = [
         {"text": "Mail me at anna.svensson@example.com or call 070-123 45 67", "channel": "email"}
     ]
-    report = ingest_feedback(store, write_csv(data))
+    report = ingest_file(store, write_csv(data))
     (stored,) = store.feedback.all()
     assert "example.com" not in stored.text and "<EMAIL>" in stored.text
     assert "<PHONE>" in stored.text
@@ -119,7 +119,7 @@ def test_pii_is_redacted_before_storage(store: Store, write_csv) -> None:
 
 
 def test_customers_and_purchases(store: Store, write_csv) -> None:
-    ingest_customers(
+    ingest_file(
         store,
         write_csv(
             [
@@ -134,6 +134,7 @@ def test_customers_and_purchases(store: Store, write_csv) -> None:
             ],
             "c.csv",
         ),
+        "customers",
     )
     p = write_csv(
         [
@@ -142,8 +143,10 @@ def test_customers_and_purchases(store: Store, write_csv) -> None:
         ],
         "p.csv",
     )
-    ingest_purchases(store, p)
-    ingest_purchases(store, p)
+    ingest_file(store, p, "purchases")
+    ingest_file(store, p, "purchases")
     assert store.customers.count() == (1, 2)
     with pytest.raises(RowErrors, match="value"):
-        ingest_customers(store, write_csv([{"customer_id": "c2", "value": "lots"}], "bad.csv"))
+        ingest_file(
+            store, write_csv([{"customer_id": "c2", "value": "lots"}], "bad.csv"), "customers"
+        )

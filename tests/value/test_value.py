@@ -10,7 +10,7 @@ import pytest
 
 from textinsight.errors import ConfigError, ValidationError
 from textinsight.records import Customer, Purchase, StoredFeedback, ThemeValue
-from textinsight.sentiment import explicit_sentiment
+from textinsight.stages.sentiment import explicit_sentiment
 from textinsight.value import (
     LOYALTY,
     PHASES,

@@ -19,7 +19,7 @@ from textinsight.ingest.redact import (
     redact,
 )
 
-CORPUS_PATH = Path(__file__).parent / "data" / "pii_corpus.jsonl"
+CORPUS_PATH = Path(__file__).parent.parent / "data" / "pii_corpus.jsonl"
 CORPUS: list[dict[str, Any]] = [
     json.loads(line) for line in CORPUS_PATH.read_text(encoding="utf-8").splitlines() if line
 ]

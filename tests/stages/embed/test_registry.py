@@ -1,25 +1,13 @@
 import numpy as np
 import pytest
 
-from textinsight.embed import (
+from textinsight.errors import ModelError
+from textinsight.stages.embed import (
     EMBEDDERS,
     HashingEmbedder,
     choose_model,
-    embed_cached,
     get_embedder,
 )
-from textinsight.errors import ModelError
-from textinsight.store import Store, text_hash
-
-
-class CountingEmbedder(HashingEmbedder):
-    def __init__(self) -> None:
-        super().__init__(dim=16)
-        self.seen: list[str] = []
-
-    def encode(self, texts):
-        self.seen.extend(texts)
-        return super().encode(texts)
 
 
 def test_hashing_vectors_are_normalised_and_lexical() -> None:
@@ -27,18 +15,6 @@ def test_hashing_vectors_are_normalised_and_lexical() -> None:
     assert v.shape == (4, 256) and v.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(v[:3], axis=1), 1.0, rtol=1e-5)
     assert v[0] @ v[1] > v[0] @ v[2]
-
-
-def test_embed_cached_embeds_each_text_once(store: Store) -> None:
-    texts = ["a b c", "d e f", "a b c"]
-    hashes = [text_hash(t) for t in texts]
-    embedder = CountingEmbedder()
-    vectors, n = embed_cached(store, embedder, texts, hashes, batch_size=1)
-    assert n == 2 and embedder.seen == ["a b c", "d e f"]
-    np.testing.assert_array_equal(vectors[0], vectors[2])
-    again, n2 = embed_cached(store, embedder, texts, hashes)
-    assert n2 == 0 and len(embedder.seen) == 2
-    np.testing.assert_array_equal(again, vectors)
 
 
 def test_unknown_model_lists_the_choices() -> None:

@@ -1,4 +1,4 @@
-"""Tests for textinsight.tokens: content terms of sv/no/da/en feedback."""
+"""Tests for textinsight.stages.tokens: content terms of sv/no/da/en feedback."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import spacy
 
 from textinsight.errors import ValidationError
 from textinsight.ingest.redact import PLACEHOLDERS
-from textinsight.tokens import FILLER_WORDS, Tokenizer, spacy_language
+from textinsight.stages.tokens import FILLER_WORDS, Tokenizer, spacy_language
 
 # One feedback text per language: greeting, stop words, a number, a URL, an e-mail
 # address, every redaction placeholder (some glued to punctuation) and a sign-off

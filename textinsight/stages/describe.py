@@ -23,7 +23,7 @@ from sklearn.utils.validation import check_array
 
 from textinsight.errors import ConfigError, NotFittedError, ValidationError
 from textinsight.records import ThemeDescription
-from textinsight.tokens import Tokenizer, spacy_language
+from textinsight.stages.tokens import Tokenizer, spacy_language
 
 _LABEL_MAX_PARTS = 3
 _LABEL_MAX_CHARS = 40
@@ -142,7 +142,7 @@ class ThemeDescriber(BaseEstimator):
             only when too few texts within them qualify.
         quote_redundancy: a text whose embedding has at least this cosine similarity
             to an already picked quote is a near-duplicate and is not picked.
-        tokenizer: the :class:`~textinsight.tokens.Tokenizer`; ``None`` for the default.
+        tokenizer: the :class:`~textinsight.stages.tokens.Tokenizer`; ``None`` for the default.
         min_df: terms found in fewer feedback texts than this rank after all others,
             so that one-off words do not dominate but a tiny theme still gets keywords.
         diversity: weight of novelty against centrality in maximal marginal

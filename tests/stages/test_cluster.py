@@ -1,4 +1,4 @@
-"""Tests for textinsight.cluster on synthetic clusters on the unit sphere (no model)."""
+"""Tests for textinsight.stages.cluster on synthetic clusters on the unit sphere (no model)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from textinsight.cluster import (
+from textinsight.errors import (
+    ConfigError,
+    EmptyCorpusError,
+    ModelError,
+    NotFittedError,
+    ValidationError,
+)
+from textinsight.stages.cluster import (
     ThemeClusterer,
     assign_to_centroids,
     exact_knn,
@@ -15,7 +22,6 @@ from textinsight.cluster import (
     merge_similar,
     remove_offsets,
 )
-from textinsight.errors import ConfigError, EmptyCorpusError, NotFittedError, ValidationError
 
 DIM = 32
 SIZES = (80, 60, 45, 30)
@@ -164,8 +170,36 @@ def test_small_inputs_do_not_crash():
 
 
 def test_not_fitted_raises():
-    with pytest.raises(NotFittedError, match="fit"):
-        ThemeClusterer().predict(np.ones((1, DIM), np.float32))
+    for method in ("predict", "transform", "to_state"):
+        with pytest.raises(NotFittedError, match=f"fit.*before {method}"):
+            args = [] if method == "to_state" else [np.ones((1, DIM), np.float32)]
+            getattr(ThemeClusterer(), method)(*args)
+
+
+def test_state_round_trip_predicts_the_same(fitted):
+    model, X, _, _ = fitted
+    state = model.to_state()
+    again = ThemeClusterer.from_state(state)
+    assert np.array_equal(again.predict(X), model.predict(X))
+    assert again.threshold_ == model.threshold_ and again.seed == model.seed
+    assert again.params_ == model.params_
+
+
+def test_state_round_trip_keeps_language_offsets():
+    X, _, languages = _two_languages()
+    model = ThemeClusterer(seed=0).fit(X, languages=languages)
+    again = ThemeClusterer.from_state(model.to_state())
+    assert set(again.offsets_) == {"sv", "en"}
+    assert np.array_equal(again.predict(X, languages), model.predict(X, languages))
+
+
+def test_a_state_without_a_threshold_is_an_error(fitted):
+    state = fitted[0].to_state()
+    del state["threshold"]
+    with pytest.raises(ModelError, match="lacks threshold"):
+        ThemeClusterer.from_state(state)
+    with pytest.raises(ModelError, match="version 99"):
+        ThemeClusterer.from_state({**fitted[0].to_state(), "version": 99})
 
 
 def test_bad_selection_is_a_config_error():

@@ -1,5 +1,6 @@
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -25,7 +26,7 @@ def _feedback(n: int) -> list[Feedback]:
 
 
 def _complete_run(
-    store: Store, label: str = "theme", offsets: dict[str, np.ndarray] | None = None
+    store: Store, label: str = "theme", clusterer: dict[str, Any] | None = None
 ) -> int:
     run_id = store.runs.start(seed=0, model_id="m", params={})
     (tid,) = store.runs.allocate_theme_ids(1)
@@ -49,20 +50,31 @@ def _complete_run(
         params={},
         timings={},
         n_embedded=0,
-        offsets=offsets,
+        clusterer=clusterer,
     )
     return run_id
 
 
-def test_language_offsets_are_kept_per_run(store: Store) -> None:
+def test_the_clusterer_state_is_kept_per_run(store: Store) -> None:
     store.feedback.upsert(_feedback(2))
     plain = _complete_run(store)
-    offsets = {"sv": np.array([0.1, -0.2, 0.3], dtype=np.float32), "en": np.zeros(3)}
-    aware = _complete_run(store, offsets=offsets)
-    assert store.runs.offsets(plain) == {}
-    got = store.runs.offsets(aware)
-    assert set(got) == {"sv", "en"}
-    assert np.allclose(got["sv"], offsets["sv"])
+    state = {
+        "centroids": np.ones((1, 3), dtype=np.float32),
+        "offsets": {"sv": np.array([0.1, -0.2, 0.3], dtype=np.float32), "en": np.zeros(3)},
+        "threshold": 0.4,
+        "init": {"seed": 3, "min_cluster_size": None},
+        "params": {"language_offsets": ["en", "sv"]},
+    }
+    aware = _complete_run(store, clusterer=state)
+    with pytest.raises(NotFoundError, match="no saved clusterer"):
+        store.runs.clusterer(plain)
+    theme_ids, got = store.runs.clusterer(aware)
+    assert theme_ids == [t.id for t in store.runs.themes(aware)]
+    assert set(got["offsets"]) == {"sv", "en"} and np.allclose(
+        got["offsets"]["sv"], [0.1, -0.2, 0.3]
+    )
+    assert got["threshold"] == 0.4 and got["init"] == state["init"]
+    assert got["params"] == state["params"] and got["centroids"].dtype == np.float32
 
 
 def test_migrations_are_idempotent(tmp_path: Path) -> None:

