@@ -367,9 +367,8 @@ def sentiment_figure(split: Mapping[str, int]) -> Figure:
             barmode="stack",
             height=150,
             yaxis={"visible": False},
-            xaxis={"title": {"text": "feedback"}},
-            margin={"l": 16, "r": 16, "t": 8, "b": 72},
-            legend={"orientation": "h", "y": -0.6},
+            margin={"l": 16, "r": 16, "t": 8, "b": 56},
+            legend={"orientation": "h", "y": -0.45},
         ),
     }
 
