@@ -668,14 +668,23 @@
       plot(box, "/charts/impact", fq, function (id) { location.hash = withFilters("theme", id); }),
       api("/themes", lq).then(function (page) {
         if (!live()) return;
+        function item(t) {
+          return h("li", {}, h("a", { href: withFilters("theme", t.id), text: t.label }),
+            h("span", { "class": "kw", text: " · impact " + fmt(t.impact) + " · value " + fmt(t.value_total) +
+              " · revenue at risk " + fmt(t.revenue_at_risk) + " · " + fmt(t.customers) + " customers" }),
+            t.quotes[0] ? h("blockquote", { text: t.quotes[0] }) : null);
+        }
         ["pain_point", "loyalty_driver"].forEach(function (kind) {
           var best = page.items.filter(function (t) { return t.kind === kind && t.impact; }).slice(0, 3);
-          put(top, h("h3", { text: "Top " + kind.replace("_", " ") + "s by impact" }),
-            best.length ? h("ol", { "class": "top-" + kind }, best.map(function (t) {
-              return h("li", {}, h("a", { href: withFilters("theme", t.id), text: t.label }),
-                h("span", { "class": "kw", text: " · impact " + fmt(t.impact) + " · value " + fmt(t.value_total) + " · " + fmt(t.customers) + " customers" }),
-                t.quotes[0] ? h("blockquote", { text: t.quotes[0] }) : null);
-            })) : h("p", { "class": "note", text: "None significant in this slice." }));
+          put(top, h("h3", { text: "Top " + kind.replace("_", " ") + "s by impact" }));
+          if (best.length) { put(top, h("ol", { "class": "top-" + kind }, best.map(item))); return; }
+          put(top, h("p", { "class": "note", text: "None is significant in this slice (too few customers, or no difference from the others)." }));
+          if (kind !== "pain_point") return;
+          // an honest fallback: the negative themes with the most customer value at risk
+          var risk = page.items.filter(function (t) { return t.sentiment < 0 && t.revenue_at_risk; })
+            .sort(function (a, b) { return b.revenue_at_risk - a.revenue_at_risk; }).slice(0, 3);
+          if (risk.length) put(top, h("p", { "class": "note", text: "Negative themes with the most revenue at risk (not significant):" }),
+            h("ol", { "class": "top-at-risk" }, risk.map(item)));
         });
       }),
     ]);
