@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from fastapi import HTTPException, status
 
-from textinsight.errors import ConfigError
+from textinsight.config import parse_key_pairs
 
 HEADER = "X-API-Key"
 
@@ -32,25 +32,13 @@ class Scope(StrEnum):
 
 @lru_cache(maxsize=8)
 def parse_api_keys(value: str) -> dict[str, Scope]:
-    """Parse ``key:scope`` pairs; raise ConfigError naming the bad pair.
+    """Parse ``key:scope`` pairs (``config.parse_key_pairs``); ConfigError names a bad one.
 
     Example:
-        >>> parse_api_keys("k1:read, k2:write")
-        {'k1': <Scope.READ: 'read'>, 'k2': <Scope.WRITE: 'write'>}
+        >>> parse_api_keys("dashboard-7f3a9c41:read, ingest-91c2d4e5f6:write")
+        {'dashboard-7f3a9c41': <Scope.READ: 'read'>, 'ingest-91c2d4e5f6': <Scope.WRITE: 'write'>}
     """
-    keys: dict[str, Scope] = {}
-    for pair in (p.strip() for p in value.split(",")):
-        if not pair:
-            continue
-        key, sep, scope = pair.rpartition(":")
-        key = key.strip()
-        if not sep or not key or scope.strip() not in {s.value for s in Scope}:
-            raise ConfigError(
-                f"TEXTINSIGHT_API_KEYS has a bad entry '{pair}': write key:scope pairs "
-                "with scope read or write, comma-separated, e.g. 'k1:read,k2:write'"
-            )
-        keys[key] = Scope(scope.strip())
-    return keys
+    return {key: Scope(scope) for key, scope in parse_key_pairs(value).items()}
 
 
 def check_key(configured: str, sent: str | None, needed: Scope) -> Scope:

@@ -6,12 +6,15 @@ threadpool round trip each. Everything that touches the database runs in the
 threadpool: in sync route handlers, or in the builder a cached route hands to
 :meth:`~api.cache.RouteCache.respond`.
 
-Tests override settings with ``app.dependency_overrides[get_settings]``; everything
-else here (and ``resolve_settings`` for code outside a request) follows the override.
+The settings are read once, when the app's :class:`AppState` is built (in
+``lifespan``, or on first use without one): ``create_app(settings)``, or
+``get_settings()`` as a test's ``app.dependency_overrides[get_settings]`` replaces it.
+Every request then reads that state; none reads the environment.
 """
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from typing import Annotated, cast
 
@@ -34,17 +37,30 @@ def resolve_settings(app: FastAPI) -> Settings:
     return cast(Settings, app.dependency_overrides.get(get_settings, get_settings)())
 
 
-async def current_settings(request: Request) -> Settings:
-    """The settings in force: ``get_settings()`` or a test's override of it (``async``,
-    so reading the cached settings costs no threadpool round trip)."""
-    return resolve_settings(request.app)
+_STATE_LOCK = threading.Lock()
 
 
-SettingsDep = Annotated[Settings, Depends(current_settings)]
+def app_state(app: FastAPI) -> AppState:
+    """The app's state, built from its settings on first use when no lifespan ran."""
+    state = getattr(app.state, "textinsight", None)
+    if state is None:
+        with _STATE_LOCK:
+            state = getattr(app.state, "textinsight", None)
+            if state is None:
+                state = app.state.textinsight = AppState(resolve_settings(app))
+    return cast(AppState, state)
 
 
 def _state(request: Request) -> AppState:
-    return cast(AppState, request.app.state.textinsight)
+    return app_state(request.app)
+
+
+async def current_settings(request: Request) -> Settings:
+    """The settings the app was built with (``async``: no threadpool round trip)."""
+    return _state(request).settings
+
+
+SettingsDep = Annotated[Settings, Depends(current_settings)]
 
 
 async def get_state(request: Request) -> AppState:
@@ -61,7 +77,7 @@ StateDep = Annotated[AppState, Depends(get_state)]
 
 async def get_store(request: Request) -> Store:
     """The store of ``settings.db``; each worker thread uses its own connection."""
-    return cast(Store, _state(request).stores(resolve_settings(request.app).db))
+    return cast(Store, _state(request).stores)
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
@@ -69,8 +85,7 @@ StoreDep = Annotated[Store, Depends(get_store)]
 
 async def get_responses(request: Request) -> RouteCache:
     """The response cache over ``settings.db``, for this request."""
-    cache = _state(request).responses(resolve_settings(request.app).db)
-    return RouteCache(cache, request_key(request.scope))
+    return RouteCache(_state(request).responses, request_key(request.scope))
 
 
 ResponsesDep = Annotated[RouteCache, Depends(get_responses)]
@@ -85,12 +100,12 @@ ApiKeyHeaderDep = Annotated[str | None, Security(api_key_header)]
 
 async def require_read(request: Request, key: ApiKeyHeaderDep) -> Scope:
     """Allow a key with scope ``read`` or ``write``; else 401/403."""
-    return check_key(resolve_settings(request.app).api_keys, key, Scope.READ)
+    return check_key(_state(request).settings.api_keys, key, Scope.READ)
 
 
 async def require_write(request: Request, key: ApiKeyHeaderDep) -> Scope:
     """Allow a key with scope ``write``; else 401/403."""
-    return check_key(resolve_settings(request.app).api_keys, key, Scope.WRITE)
+    return check_key(_state(request).settings.api_keys, key, Scope.WRITE)
 
 
 ReadKey = Depends(require_read)

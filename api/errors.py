@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import traceback
 from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -22,9 +24,11 @@ from textinsight.errors import (
     ModelError,
     NoRunError,
     NotFoundError,
+    StoreBusyError,
     TextInsightError,
     ValidationError,
 )
+from textinsight.store.retry import is_busy
 
 log = logging.getLogger("textinsight.api")
 
@@ -69,6 +73,16 @@ def _response(exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": issues}, status_code=422)
     if isinstance(exc, ValidationError):
         return JSONResponse({"detail": [_issue(exc, ["query"])]}, status_code=422)
+    if isinstance(exc, StoreBusyError) or is_busy(exc):
+        retry = exc.retry_after if isinstance(exc, StoreBusyError) else 5
+        return JSONResponse(
+            {
+                "detail": "The database is busy with another write (an ingest or a run); "
+                f"nothing was stored. Retry in about {retry} s."
+            },
+            status_code=503,
+            headers={"Retry-After": str(retry)},
+        )
     if isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError:
         return JSONResponse(
             {
@@ -87,10 +101,34 @@ async def handle_error(request: Request, exc: Exception) -> JSONResponse:
     """The one mapping from library errors (and an unreadable database) to HTTP."""
     response = _response(exc)
     if response.status_code == 500:
-        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        _log_internal(request, exc)
     elif response.status_code > 500:
         log.warning("%s %s -> %s: %s", request.method, request.url.path, response.status_code, exc)
     return response
+
+
+def _log_internal(request: Request, exc: BaseException) -> None:
+    """Log an unexpected error with its traceback but without its message or any
+    request data: messages of validation errors quote the input (personal data)."""
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    log.error(
+        "unhandled %s on %s %s\n%s",
+        type(exc).__name__,
+        request.method,
+        request.url.path,
+        frames,
+    )
+
+
+async def handle_request_validation(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422, without echoing the input (it may hold NaN, which JSON cannot
+    carry, or personal data)."""
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    detail = [
+        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type", "")}
+        for e in errors
+    ]
+    return JSONResponse({"detail": detail}, status_code=422)
 
 
 def _internal(exc: Exception) -> JSONResponse:
@@ -101,13 +139,29 @@ def _internal(exc: Exception) -> JSONResponse:
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    """Any other exception: logged with its traceback, answered as JSON 500."""
-    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    """Any other exception: logged with its traceback, answered as JSON 500; a body
+    nested too deeply to parse is 422."""
+    if isinstance(exc, RecursionError):
+        return JSONResponse(
+            {
+                "detail": [
+                    {
+                        "loc": ["body"],
+                        "msg": "JSON nested too deeply; flatten it (metadata may nest "
+                        "at most 16 levels)",
+                        "type": "value_error",
+                    }
+                ]
+            },
+            status_code=422,
+        )
+    _log_internal(request, exc)
     return _internal(exc)
 
 
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
+    app.add_exception_handler(RequestValidationError, handle_request_validation)
     app.add_exception_handler(TextInsightError, handle_error)
     app.add_exception_handler(sqlite3.DatabaseError, handle_error)
     app.add_exception_handler(Exception, handle_unexpected)

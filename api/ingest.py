@@ -6,19 +6,38 @@ collects item errors into one 422 and labels the assignments.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
+from api import state as state_module
 from api.errors import InvalidBatch
 from api.schemas import AssignmentOut, FeedbackBatchOut, FeedbackIn
 from api.state import AppState
 from textinsight.assign import assign_new
 from textinsight.config import Settings
-from textinsight.errors import ValidationError
+from textinsight.errors import StoreBusyError, ValidationError
 from textinsight.ingest.load import prepare_feedback
-from textinsight.store import Store
+from textinsight.pipeline import embed_cached, pseudonymiser
+from textinsight.store import Store, text_hash
 
 MAX_BATCH = 1000
 """Most feedback items one request may post."""
+WRITE_QUEUE = threading.Lock()
+"""This process's API writes queue here rather than poll SQLite's lock against each
+other (polling lets one waiter starve behind the others)."""
+
+
+@contextmanager
+def _queued() -> Iterator[None]:
+    """Hold :data:`WRITE_QUEUE`, waiting at most twice the API's write wait."""
+    wait = 2 * state_module.API_WRITE_WAIT_S
+    if not WRITE_QUEUE.acquire(timeout=wait):
+        raise StoreBusyError("write", wait)
+    try:
+        yield
+    finally:
+        WRITE_QUEUE.release()
 
 
 def ingest_batch(
@@ -37,13 +56,30 @@ def ingest_batch(
     items = prepare_feedback(
         [(i, item.model_dump(exclude_none=True)) for i, item in enumerate(batch)],
         channel=None,
-        languages=state.languages(settings),
+        languages=state.languages,
         on_error=errors.append,
+        pseudonyms=pseudonymiser(store, settings.pseudonym_key or None),
     )
     if errors:
         raise InvalidBatch(errors)
     embedder = state.embedder(run.model_id)
-    assignments = assign_new(store, embedder, items, batch_size=settings.batch_size)
+    # embed first (cached, its own short writes), so the one transaction below that
+    # stores the whole batch or nothing (503 when busy) holds the write lock briefly
+    embed_cached(
+        store,
+        embedder,
+        [f.text for f in items],
+        [text_hash(f.text) for f in items],
+        batch_size=settings.batch_size,
+    )
+    with _queued(), store.transaction():
+        assignments = assign_new(
+            store,
+            embedder,
+            items,
+            batch_size=settings.batch_size,
+            artifact_dir=settings.artifact_dir,
+        )
     labels = {t.id: t.label for t in store.runs.themes(run.id)}
     out = [
         AssignmentOut(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from textinsight.lineage import LineageEvent
 from textinsight.queries import (
     AssignedFeedback,
     Facets,
@@ -53,7 +54,9 @@ class RunOut(BaseModel):
     """One pipeline run: parameters, counts, timings and status."""
 
     id: int
-    status: str = Field(description="running, complete or failed.")
+    status: str = Field(
+        description="running, complete, failed, or abandoned (its process ended without a result)."
+    )
     is_current: bool
     started_at: str
     finished_at: str | None
@@ -169,6 +172,21 @@ class TrendPointOut(BaseModel):
         return cls(**record_dict(point))
 
 
+class LineageStepOut(BaseModel):
+    """What one run did to the theme: ``same``, ``split``, ``merged``, ``new`` or
+    ``retired``, and the previous run's theme ids it came from."""
+
+    run_id: int
+    kind: str
+    theme_id: int | None = Field(description="The theme's id in that run (none: retired).")
+    previous_ids: list[int]
+    similarity: float | None
+
+    @classmethod
+    def from_record(cls, run_id: int, event: LineageEvent) -> LineageStepOut:
+        return cls(run_id=run_id, **{**record_dict(event), "previous_ids": event.previous_ids})
+
+
 class FacetsOut(BaseModel):
     """A theme's feedback now (including feedback assigned since the run)."""
 
@@ -186,6 +204,9 @@ class ThemeDetailOut(ThemeOut):
 
     assigned: FacetsOut
     trend: list[TrendPointOut] = Field(description="Weekly counts (weeks start on Monday).")
+    history: list[LineageStepOut] = Field(
+        default_factory=list, description="The theme's lineage across runs, oldest first."
+    )
 
     @classmethod
     def from_detail(cls, detail: ThemeDetail) -> ThemeDetailOut:
@@ -193,6 +214,7 @@ class ThemeDetailOut(ThemeOut):
             **theme_dict(detail.row),
             assigned=FacetsOut.from_record(detail.assigned),
             trend=[TrendPointOut.from_record(p) for p in detail.trend],
+            history=[LineageStepOut.from_record(r, e) for r, e in detail.history],
         )
 
 

@@ -1,10 +1,10 @@
-"""What the app holds between requests: store connections, models, the search index,
-the response cache.
+"""What the app holds between requests: its settings, store connections, models, the
+search index, the response cache.
 
-One ``AppState`` lives on ``app.state.textinsight``. It is created empty by
-``create_app`` and filled in ``lifespan`` (models are loaded and warmed there once);
-anything not loaded yet is loaded on first use, so the app also works without a
-lifespan (e.g. a ``TestClient`` used without ``with``).
+One ``AppState`` lives on ``app.state.textinsight``, built once from one Settings
+object in ``lifespan`` (models are loaded and warmed there). Without a lifespan (a
+``TestClient`` used without ``with``) it is built on first use; either way every
+request reads the same state and nothing is process-wide.
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ from textinsight.store import Store
 
 log = logging.getLogger("textinsight.api")
 
+API_WRITE_WAIT_S = 5.0
+"""How long an API write waits for another writer before answering 503 + Retry-After."""
+
 
 class ThreadStores:
     """One :class:`Store` per worker thread for one database file.
@@ -47,7 +50,7 @@ class ThreadStores:
         """The calling thread's Store, opened on first use."""
         store: Store | None = getattr(self._local, "store", None)
         if store is None:
-            store = Store(self.path)
+            store = Store(self.path, write_wait_s=API_WRITE_WAIT_S)
             self._local.store = store
         return store
 
@@ -72,84 +75,51 @@ class LockedEmbedder:
             return self.embedder.encode(texts)
 
 
-_EMBEDDERS: dict[str, LockedEmbedder] = {}
-_EMBEDDERS_LOCK = threading.Lock()
-
-
-def embedder_by_name(name: str) -> LockedEmbedder:
-    """The process-wide embedder registered as ``name`` (built once per process)."""
-    with _EMBEDDERS_LOCK:
-        if name not in _EMBEDDERS:
-            _EMBEDDERS[name] = LockedEmbedder(get_embedder(name))
-        return _EMBEDDERS[name]
-
-
-def embedder_by_model_id(model_id: str) -> LockedEmbedder:
-    """The process-wide embedder that produces vectors cached under ``model_id``."""
-    with _EMBEDDERS_LOCK:
-        for embedder in _EMBEDDERS.values():
-            if embedder.model_id == model_id:
-                return embedder
-        embedder = LockedEmbedder(embedder_for_model(model_id))
-        _EMBEDDERS[f"model:{model_id}"] = embedder
-        return embedder
-
-
 class AppState:
-    """Per-app holder of store connections, models, the search index and response caches."""
+    """Per-app settings, store connections, models, search index and response cache.
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._stores: dict[str, ThreadStores] = {}
-        self._responses: dict[str, ResponseCache] = {}
-        self._languages: dict[tuple[tuple[str, ...], float], LanguageIdentifier] = {}
+    Args:
+        settings: the settings the app serves with; they do not change while it runs.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.stores = ThreadStores(settings.db)
+        self.responses = ResponseCache(settings.db)
+        self.languages = LanguageIdentifier.from_settings(settings)
         self.vectors = VectorIndexCache()
-
-    def stores(self, path: str | Path) -> ThreadStores:
-        """The per-thread stores of the database at ``path``."""
-        with self._lock:
-            return self._stores.setdefault(str(path), ThreadStores(path))
-
-    def responses(self, path: str | Path) -> ResponseCache:
-        """The cache of rendered read responses over the database at ``path``."""
-        with self._lock:
-            cache = self._responses.get(str(path))
-            if cache is None:
-                cache = self._responses[str(path)] = ResponseCache(path)
-            return cache
-
-    def languages(self, settings: Settings) -> LanguageIdentifier:
-        """The language detector for the configured languages."""
-        key = (settings.language_codes, settings.min_language_confidence)
-        with self._lock:
-            if key not in self._languages:
-                self._languages[key] = LanguageIdentifier(*key)
-            return self._languages[key]
+        self._embedders: dict[str, LockedEmbedder] = {}
+        self._lock = threading.Lock()
 
     def embedder(self, model_id: str) -> LockedEmbedder:
-        """The embedder of runs embedded under ``model_id`` (queries and new feedback)."""
-        return embedder_by_model_id(model_id)
+        """The embedder of runs embedded under ``model_id`` (queries and new feedback),
+        built once per app."""
+        with self._lock:
+            if model_id not in self._embedders:
+                self._embedders[model_id] = LockedEmbedder(
+                    embedder_for_model(model_id, self.settings.model_dir)
+                )
+            return self._embedders[model_id]
 
-    def warm(self, settings: Settings) -> None:
+    def warm(self) -> None:
         """Load the configured embedding model and language detector once, at startup.
 
         A model that cannot load is logged, not fatal: themes, runs and summaries
         still work, and search and ``POST /feedback`` answer 503 with the reason.
         """
-        self.languages(settings).detect(["warm-up"])
-        if settings.model == AUTO:  # the run's own model loads on first use
+        self.languages.detect(["warm-up"])
+        if self.settings.model == AUTO:  # the run's own model loads on first use
             return
         try:
-            embedder_by_name(settings.model).encode(["warm-up"])
+            embedder = LockedEmbedder(get_embedder(self.settings.model, self.settings.model_dir))
+            embedder.encode(["warm-up"])
         except ModelError as exc:
             log.warning("embedding model not loaded: %s", exc)
+            return
+        with self._lock:
+            self._embedders.setdefault(embedder.model_id, embedder)
 
     def close(self) -> None:
-        """Release every store connection and response cache."""
-        with self._lock:
-            for stores in self._stores.values():
-                stores.release()
-            self._stores.clear()
-            for responses in self._responses.values():
-                responses.close()
-            self._responses.clear()
+        """Release every store connection and the response cache."""
+        self.stores.release()
+        self.responses.close()

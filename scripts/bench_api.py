@@ -48,7 +48,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
 HOST = "127.0.0.1"
-KEY = "bench-read-key"
+KEY = "bench-read-key-0123456789"
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,10 @@ def assign_agreement(store: Store, run_id: int, model: str) -> float:
     assigned = {r.source_id: r.theme_id for r in store.runs.export(run_id) if r.theme_id}
     feedback = [f for f in store.feedback.all() if f.source_id in assigned]
     vectors, _ = embed_cached(
-        store, get_embedder(model), [f.text for f in feedback], [f.text_hash for f in feedback]
+        store,
+        get_embedder(model, get_settings().model_dir),
+        [f.text for f in feedback],
+        [f.text_hash for f in feedback],
     )
     themes, _ = themes_for(store, store.runs.get(run_id), vectors, [f.language for f in feedback])
     same = sum(
@@ -85,7 +88,7 @@ def main() -> None:
     store = Store(args.db)
     if args.vectors_from:
         print(f"copied {store.embeddings.copy_from(str(args.vectors_from))} cached vectors")
-    embedder = get_embedder(args.model)
+    embedder = get_embedder(args.model, get_settings().model_dir)
     with tempfile.TemporaryDirectory() as tmp:
         ingest_file(store, _write(first, Path(tmp) / "first.csv"), channel="other")
         r1 = run_pipeline(store, embedder, seed=0).id

@@ -65,10 +65,9 @@ from textinsight.pipeline import embed_cached, find_themes  # noqa: E402
 from textinsight.records import Feedback, ThemeDescription  # noqa: E402
 from textinsight.stages.cluster import ThemeClusterer  # noqa: E402
 from textinsight.stages.embed import (  # noqa: E402
-    AUTO,
     Embedder,
-    choose_model,
     get_embedder,
+    resolve_model,
 )
 from textinsight.store import Store, text_hash  # noqa: E402
 
@@ -166,7 +165,7 @@ def load_feedback(
         keep = np.sort(np.random.default_rng(seed).choice(total, size=limit, replace=False))
         rows = [rows[i] for i in keep]
     settings = get_settings()
-    detector = LanguageIdentifier(settings.language_codes, settings.min_language_confidence)
+    detector = LanguageIdentifier.from_settings(settings)
     errors: list[ValidationError] = []
     info: dict[str, Any] = {
         "rows_in_file": total + dropped,
@@ -398,9 +397,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     languages = [f.language for f in feedback]
     results["n"] = len(texts)
     results["labels"] = len(set(labels))
-    if model == AUTO:  # what `textinsight run` would choose for this corpus
-        model = results["model"] = choose_model([code or "und" for code in languages])
-    embedder = get_embedder(model)
+    model = results["model"] = resolve_model(model, languages)  # as `textinsight run` does
+    embedder = get_embedder(model, settings.model_dir)
     X, results["embed"] = embed(embedder, texts, args.cache, settings.batch_size)
     compare = not args.no_bertopic and bertopic_available()
     results["warm_up"] = warm_up(texts, languages, X, embedder, seed, bertopic=compare)

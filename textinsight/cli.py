@@ -6,9 +6,7 @@ anything unexpected also prints one line (set ``TEXTINSIGHT_DEBUG=1`` for a trac
 
 from __future__ import annotations
 
-import csv
 import json
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,13 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pydantic
 
-from textinsight.config import get_settings
+from textinsight.config import Settings, get_settings, parse_key_pairs, settings_problem
 from textinsight.errors import TextInsightError
+from textinsight.ingest.load import FileKind
 from textinsight.progress import Advance
-from textinsight.queries import SORT_KEYS, theme_sort_key
+from textinsight.queries import MAX_LIMIT, SORT_KEYS, list_themes, theme_detail
 from textinsight.records import IngestReport, Theme, theme_json
-from textinsight.store import Store
+from textinsight.store import Erased, Store
 
 
 @contextmanager
@@ -56,7 +56,14 @@ def _progress(description: str, total: int | None = None) -> Iterator[Advance]:
         yield advance
 
 
-def _store(ctx: click.Context) -> Store:
+def _store(ctx: click.Context, *, create: bool = False) -> Store:
+    """The store of ``--db``; only commands that load data may create it."""
+    path = Path(ctx.obj["db"])
+    if not create and str(path) != ":memory:" and not path.exists():
+        raise click.ClickException(
+            f"No database at {path}. Check --db / TEXTINSIGHT_DB (a typo?), or load data "
+            "first with `textinsight ingest FILE`."
+        )
     store: Store = ctx.obj["store_factory"]()
     ctx.call_on_close(store.close)
     return store
@@ -70,6 +77,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except TextInsightError as exc:
             raise click.ClickException(str(exc)) from exc
+        except pydantic.ValidationError as exc:
+            raise click.ClickException(settings_problem(exc)) from exc
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -88,76 +97,108 @@ def cli(ctx: click.Context, db: Path | None) -> None:
     ctx.obj = {"db": path, "store_factory": lambda: Store(path)}
 
 
+def _file_options(command: Any) -> Any:
+    """``--delimiter``, ``--encoding`` and ``--date-format`` for a command reading a file."""
+    command = click.option(
+        "--date-format",
+        "date_order",
+        type=click.Choice(["auto", "dayfirst", "monthfirst"]),
+        default="auto",
+        show_default=True,
+        help="Order of dates like 2/12/2026 (dotted 02.12.2026 is always day-first).",
+    )(command)
+    command = click.option(
+        "--encoding", help="Text encoding (default: UTF-8, or cp1252 when detected)."
+    )(command)
+    return click.option("--delimiter", help="CSV delimiter (default: sniffed: , ; tab |).")(command)
+
+
 def _print_ingest(report: IngestReport) -> None:
     click.echo(
         f"{report.path}: read {report.read}, inserted {report.inserted}, "
         f"updated {report.updated}, unchanged {report.unchanged}, skipped {report.skipped}"
+        + (f" (ingest {report.ingest_id})" if report.ingest_id is not None else "")
     )
     if report.redactions:
         found = ", ".join(f"{k} {n}" for k, n in sorted(report.redactions.items()))
         click.echo(f"redacted: {found}")
+    for duplicate in report.duplicates:
+        click.echo(f"  duplicate {duplicate}", err=True)
+    if report.n_duplicates > len(report.duplicates):
+        click.echo(f"  ... and {report.n_duplicates - len(report.duplicates)} more", err=True)
     for error in report.errors:
         click.echo(f"  skipped {error}", err=True)
     if report.skipped > len(report.errors):
         click.echo(f"  ... and {report.skipped - len(report.errors)} more", err=True)
 
 
+def _file_command(function: Any) -> Any:
+    """The FILE argument and ``--skip-invalid`` every ingesting command takes."""
+    function = click.option(
+        "--skip-invalid", is_flag=True, help="Skip invalid rows instead of failing the file."
+    )(function)
+    return click.argument("file", type=click.Path(path_type=Path))(function)
+
+
 @cli.command()
-@click.argument("file", type=click.Path(path_type=Path))
+@_file_command
 @click.option("--channel", help="Channel for rows without one (ticket, social, survey, ...).")
-@click.option("--skip-invalid", is_flag=True, help="Skip invalid rows instead of failing the file.")
+@_file_options
 @click.pass_context
-def ingest(ctx: click.Context, file: Path, channel: str | None, skip_invalid: bool) -> None:
-    """Ingest feedback from a CSV or JSONL FILE (validated, PII-redacted, de-duplicated)."""
-    _ingest_feedback(_store(ctx), file, channel, skip_invalid)
+def ingest(
+    ctx: click.Context, file: Path, channel: str | None, skip_invalid: bool, **options: Any
+) -> None:
+    """Ingest feedback from a CSV, JSONL or .xlsx FILE (validated, PII-redacted)."""
+    _ingest(ctx, file, "feedback", skip_invalid, channel, **options)
 
 
-def _ingest_feedback(
-    store: Store, file: Path, channel: str | None, skip_invalid: bool, collect_keys: bool = False
-) -> IngestReport:
-    """Ingest a feedback file with the configured languages and print what it did."""
+@cli.command()
+@_file_command
+@_file_options
+@click.pass_context
+def customers(ctx: click.Context, file: Path, skip_invalid: bool, **options: Any) -> None:
+    """Ingest customer records (customer_id, segment, is_member, joined_at, value, churned_at)."""
+    _ingest(ctx, file, "customers", skip_invalid, **options)
+
+
+@cli.command()
+@_file_command
+@_file_options
+@click.pass_context
+def purchases(ctx: click.Context, file: Path, skip_invalid: bool, **options: Any) -> None:
+    """Ingest purchases (customer_id, purchased_at, amount)."""
+    _ingest(ctx, file, "purchases", skip_invalid, **options)
+
+
+def _ingest(
+    ctx: click.Context,
+    file: Path,
+    kind: FileKind,
+    skip_invalid: bool,
+    channel: str | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    date_order: str = "auto",
+) -> None:
+    """Ingest a file with the configured languages and chunk size; print what it did."""
+    from textinsight.ingest.formats import FileOptions
     from textinsight.ingest.language import LanguageIdentifier
     from textinsight.pipeline import ingest_file
 
     settings = get_settings()
     report = ingest_file(
-        store,
+        _store(ctx, create=True),
         file,
+        kind,
         channel=channel,
         skip_invalid=skip_invalid,
-        languages=LanguageIdentifier(settings.language_codes, settings.min_language_confidence),
+        languages=LanguageIdentifier.from_settings(settings),
         chunk_size=settings.chunk_size,
         progress=_progress,
-        collect_keys=collect_keys,
+        pseudonym_key=settings.pseudonym_key or None,
+        options=FileOptions(delimiter=delimiter, encoding=encoding, date_order=date_order),
     )
     _print_ingest(report)
-    return report
-
-
-@cli.command()
-@click.argument("file", type=click.Path(path_type=Path))
-@click.option("--skip-invalid", is_flag=True, help="Skip invalid rows instead of failing the file.")
-@click.pass_context
-def customers(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
-    """Ingest customer records (customer_id, segment, is_member, joined_at, value, churned_at)."""
-    from textinsight.pipeline import ingest_file
-
-    _print_ingest(
-        ingest_file(_store(ctx), file, "customers", skip_invalid=skip_invalid, progress=_progress)
-    )
-
-
-@cli.command()
-@click.argument("file", type=click.Path(path_type=Path))
-@click.option("--skip-invalid", is_flag=True, help="Skip invalid rows instead of failing the file.")
-@click.pass_context
-def purchases(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
-    """Ingest purchases (customer_id, purchased_at, amount)."""
-    from textinsight.pipeline import ingest_file
-
-    _print_ingest(
-        ingest_file(_store(ctx), file, "purchases", skip_invalid=skip_invalid, progress=_progress)
-    )
 
 
 @cli.command()
@@ -166,21 +207,23 @@ def purchases(ctx: click.Context, file: Path, skip_invalid: bool) -> None:
 def run(ctx: click.Context, seed: int | None) -> None:
     """Find themes in all stored feedback; the result becomes the current run when complete."""
     from textinsight.pipeline import run_pipeline
-    from textinsight.stages.embed import AUTO, choose_model, get_embedder
+    from textinsight.stages.embed import AUTO
 
     settings = get_settings()
-    store = _store(ctx)
-    name = settings.model
-    if name == AUTO:
-        name = choose_model([f.language for f in store.feedback.all()])
-        click.echo(f"model: {name} (chosen from the language mix; set TEXTINSIGHT_MODEL to fix)")
     info = run_pipeline(
-        store,
-        get_embedder(name),
+        _store(ctx),
+        model=settings.model,
+        model_dir=settings.model_dir,
+        artifact_dir=settings.artifact_dir,
         seed=settings.seed if seed is None else seed,
         batch_size=settings.batch_size,
         progress=_progress,
     )
+    if settings.model == AUTO:
+        click.echo(
+            f"model: {info.params.get('model')} "
+            "(chosen from the language mix; set TEXTINSIGHT_MODEL to fix)"
+        )
     t = info.timings
     click.echo(
         f"run {info.id}: {info.n_feedback} feedback, {info.n_themes} themes, "
@@ -225,43 +268,27 @@ def _shares(shares: dict[str, float] | None) -> str:
 @click.pass_context
 def themes(ctx: click.Context, run_id: int | None, fmt: str, sort: str, limit: int | None) -> None:
     """List the themes of a run with their value metrics."""
-    store = _store(ctx)
-    info = store.runs.complete_run(run_id)
-    items = sorted(store.runs.themes(info.id), key=theme_sort_key(sort))[:limit]
+    from textinsight.export import themes_csv
+
+    listing = list_themes(_store(ctx), run_id, sort=sort, limit=min(limit or MAX_LIMIT, MAX_LIMIT))
+    info, items = listing.run, [row.theme for row in listing.page.items]
     if fmt == "json":
         click.echo(json.dumps([theme_json(t) for t in items], ensure_ascii=False, indent=2))
     elif fmt == "csv":
-        rows = [theme_json(t) for t in items]
-        columns = [c for c in (rows[0] if rows else {}) if c not in ("quotes", "x", "y")]
-        writer = csv.writer(sys.stdout)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_csv_cell(row[c]) for c in columns])
+        click.echo(themes_csv(items), nl=False)
     else:
-        _themes_table(info.id, info.n_feedback, info.n_unassigned, items)
-
-
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dict):
-        return " ".join(
-            f"{k}:{_num(v, '.3g') if isinstance(v, float) else v}" for k, v in value.items()
-        )
-    if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    return str(value)
+        _themes_table(info.id, info.n_feedback, info.n_unassigned, items, listing.sort)
 
 
 def _themes_table(
-    run_id: int, n_feedback: int | None, n_unassigned: int | None, items: list[Theme]
+    run_id: int, n_feedback: int | None, n_unassigned: int | None, items: list[Theme], sort: str
 ) -> None:
     from rich.console import Console
     from rich.table import Table
 
     table = Table(
         title=f"Themes of run {run_id} ({n_feedback} feedback, "
-        f"{n_unassigned} unassigned), by impact"
+        f"{n_unassigned} unassigned), by {sort}"
     )
     for name in (
         "id",
@@ -299,12 +326,13 @@ def _themes_table(
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 def show(ctx: click.Context, theme_id: int, run_id: int | None, fmt: str) -> None:
-    """Show one theme: keywords, quotes, value metrics, languages, channels."""
-    store = _store(ctx)
-    info = store.runs.complete_run(run_id)
-    theme = store.runs.theme(info.id, theme_id)
+    """Show one theme: keywords, quotes, value metrics, languages, channels, history."""
+    detail = theme_detail(_store(ctx), theme_id, run_id)
+    info, theme = detail.run, detail.row.theme
+    history = [{"run_id": r, **asdict(e)} for r, e in detail.history]
     if fmt == "json":
-        click.echo(json.dumps(theme_json(theme), ensure_ascii=False, indent=2))
+        out = {**theme_json(theme), "history": history}
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     v = theme_json(theme)
     click.echo(f"Theme {theme.id}: {theme.label}  [{v['kind'] or 'no value metrics'}]")
@@ -341,6 +369,13 @@ def show(ctx: click.Context, theme_id: int, run_id: int | None, fmt: str) -> Non
     click.echo("  quotes:")
     for quote in theme.quotes:
         click.echo(f"    - {quote}")
+    click.echo("  history:")
+    for step in history:
+        previous = ", ".join(str(i) for i in step["previous_ids"]) or "-"
+        click.echo(
+            f"    run {step['run_id']}: {step['kind']} (from {previous}, "
+            f"similarity {_num(step['similarity']) or 'n/a'})"
+        )
 
 
 @cli.command()
@@ -350,21 +385,24 @@ def show(ctx: click.Context, theme_id: int, run_id: int | None, fmt: str) -> Non
 @click.pass_context
 def assign(ctx: click.Context, file: Path, channel: str | None, skip_invalid: bool) -> None:
     """Ingest FILE and assign it to the current themes without re-clustering."""
-    from textinsight.assign import assign_stored
-    from textinsight.stages.embed import embedder_for_model
+    from textinsight.assign import assign_file
+    from textinsight.ingest.language import LanguageIdentifier
 
     settings = get_settings()
-    store = _store(ctx)
-    run = store.runs.current()
-    report = _ingest_feedback(store, file, channel, skip_invalid, collect_keys=True)
-    stored = store.feedback.by_keys(report.keys)
-    done = assign_stored(
-        store,
-        embedder_for_model(run.model_id),
-        stored,
+    run, report, done = assign_file(
+        _store(ctx),
+        file,
+        channel=channel,
+        skip_invalid=skip_invalid,
+        languages=LanguageIdentifier.from_settings(settings),
+        chunk_size=settings.chunk_size,
         batch_size=settings.batch_size,
+        model_dir=settings.model_dir,
+        artifact_dir=settings.artifact_dir,
         progress=_progress,
+        pseudonym_key=settings.pseudonym_key or None,
     )
+    _print_ingest(report)
     unassigned = sum(1 for a in done if a.theme_id is None)
     share = unassigned / len(done) if done else 0.0
     click.echo(
@@ -434,7 +472,8 @@ def emerging(ctx: click.Context, min_size: int, fmt: str) -> None:
     store = _store(ctx)
     pool, found = find_emerging(
         store,
-        embedder_for_model(store.runs.current().model_id),
+        embedder_for_model(store.runs.current().model_id, settings.model_dir),
+        seed=settings.seed,
         min_size=min_size,
         batch_size=settings.batch_size,
         progress=_progress,
@@ -465,17 +504,18 @@ def export() -> None:
 @click.pass_context
 def export_assignments(ctx: click.Context, run_id: int | None, fmt: str) -> None:
     """Write every feedback item's theme to stdout (empty theme_id: unassigned)."""
+    from textinsight.export import csv_lines
+
     store = _store(ctx)
     info = store.runs.complete_run(run_id)
+    rows = (asdict(row) for row in store.runs.export(info.id))
+    if fmt == "jsonl":
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
     columns = ["source_id", "channel", "language", "theme_id", "probability", "sentiment"]
-    writer = csv.writer(sys.stdout)
-    if fmt == "csv":
-        writer.writerow(columns)
-    for row in store.runs.export(info.id):
-        if fmt == "jsonl":
-            click.echo(json.dumps(asdict(row), ensure_ascii=False))
-        else:
-            writer.writerow(["" if v is None else v for v in asdict(row).values()])
+    for line in csv_lines(columns, ([row[c] for c in columns] for row in rows)):
+        click.echo(line, nl=False)
 
 
 _FILTER_OPTIONS = (
@@ -638,6 +678,46 @@ def runs(ctx: click.Context) -> None:
 
 
 @cli.command()
+@click.option("--customer", "customer_id", required=True, help="The customer id to erase.")
+@click.pass_context
+def forget(ctx: click.Context, customer_id: str) -> None:
+    """Erase a customer's feedback, vectors, assignments, quotes and records (GDPR Art. 17)."""
+    from textinsight.erasure import forget_customer
+
+    erased = forget_customer(_store(ctx), customer_id, get_settings().pseudonym_key or None)
+    click.echo(_erased(erased))
+
+
+@cli.command()
+@click.option("--ingest", "ingest_id", type=int, required=True, help="Ingest id (`ingests`).")
+@click.pass_context
+def delete(ctx: click.Context, ingest_id: int) -> None:
+    """Undo one ingest: delete the feedback it inserted and what derives from it."""
+    from textinsight.erasure import delete_ingest
+
+    click.echo(_erased(delete_ingest(_store(ctx), ingest_id)))
+
+
+@cli.command()
+@click.pass_context
+def ingests(ctx: click.Context) -> None:
+    """List file ingests, newest first (ids for `textinsight delete --ingest`)."""
+    for i, kind, path, started, read, inserted, updated in _store(ctx).erasure.ingests():
+        click.echo(
+            f"ingest {i}  {started}  {kind}  {path}  read {read}  inserted {inserted}  "
+            f"updated {updated}"
+        )
+
+
+def _erased(erased: Erased) -> str:
+    return (
+        f"erased feedback {erased.feedback}, assignments {erased.assignments}, "
+        f"vectors {erased.embeddings}, quotes {erased.quotes}, customers {erased.customers}, "
+        f"purchases {erased.purchases}"
+    )
+
+
+@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, type=int, show_default=True)
 @click.pass_context
@@ -645,9 +725,12 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
 
-    os.environ["TEXTINSIGHT_DB"] = str(ctx.obj["db"])
-    get_settings.cache_clear()
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port)
+    from api.main import create_app
+
+    settings = Settings(db=ctx.obj["db"])
+    parse_key_pairs(settings.api_keys)  # a bad TEXTINSIGHT_API_KEYS: one line, no traceback
+    app = create_app(settings)
+    uvicorn.run(app, host=host, port=port)
 
 
 def main() -> None:
@@ -655,7 +738,7 @@ def main() -> None:
     try:
         cli.main()
     except Exception as exc:  # noqa: BLE001 - the CLI never shows a traceback by default
-        if os.environ.get("TEXTINSIGHT_DEBUG"):
+        if _debug():
             raise
         click.echo(
             f"Error: unexpected {type(exc).__name__}: {exc} "
@@ -663,3 +746,11 @@ def main() -> None:
             err=True,
         )
         sys.exit(1)
+
+
+def _debug() -> bool:
+    """``TEXTINSIGHT_DEBUG`` (``Settings.debug``); off when the settings cannot be read."""
+    try:
+        return get_settings().debug
+    except Exception:  # noqa: BLE001 - a bad setting must not hide the original error
+        return False

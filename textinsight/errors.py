@@ -84,3 +84,19 @@ class ModelError(TextInsightError):
 
 class NotFittedError(TextInsightError):
     """A fitted-state method was called before ``fit``."""
+
+
+class StoreBusyError(TextInsightError):
+    """Another writer held the database longer than this one may wait.
+
+    Attributes:
+        retry_after: seconds after which trying again is reasonable.
+    """
+
+    def __init__(self, what: str, waited_s: float):
+        self.retry_after = max(1, round(min(waited_s, 30)))
+        super().__init__(
+            f"The database is busy with another write (an ingest or a run) and this {what} "
+            f"waited {waited_s:g} s for it. Nothing was written; retry in about "
+            f"{self.retry_after} s."
+        )

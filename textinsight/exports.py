@@ -26,7 +26,6 @@ Every value is a string, number or empty; nested fields are flattened.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import fields
@@ -37,6 +36,7 @@ from typing import Any
 from textinsight.charts import zero_filled
 from textinsight.dashboard import trend_series
 from textinsight.errors import ConfigError, ValidationError
+from textinsight.export import csv_text
 from textinsight.records import RunInfo, ThemeValue
 from textinsight.slices import curated_themes, merged_into
 from textinsight.store import Store
@@ -236,19 +236,13 @@ def table(
 
 
 def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
     return int(value) if isinstance(value, bool) else value
 
 
 def to_csv(columns: list[str], rows: list[Row]) -> str:
-    """CSV text with a header; ``None`` as an empty cell, floats as Python writes them."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
-    return out.getvalue()
+    """CSV text with a header, through :func:`textinsight.export.csv_text` (empty cells
+    for ``None``, booleans as 0/1, text a spreadsheet would run as a formula neutralised)."""
+    return csv_text(columns, ([_cell(row.get(c)) for c in columns] for row in rows))
 
 
 def parquet_available() -> bool:

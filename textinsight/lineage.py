@@ -28,8 +28,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-KINDS = ("same", "split", "merged", "new", "retired")
-
 
 @dataclass(frozen=True)
 class LineageEvent:

@@ -21,8 +21,11 @@ from typing import Any
 import numpy as np
 
 from textinsight.errors import EmptyCorpusError, NoRunError
+from textinsight.ingest.formats import FileOptions
 from textinsight.ingest.language import LanguageIdentifier
 from textinsight.ingest.load import FileKind, ReadTally, read_records
+from textinsight.ingest.pseudonym import Pseudonymiser, key_bytes
+from textinsight.ingest.source_ids import SourceIds
 from textinsight.lineage import LineageEvent, ThemeSnapshot, match_themes, with_ids
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import (
@@ -36,7 +39,7 @@ from textinsight.records import (
 )
 from textinsight.stages.cluster import ThemeClusterer
 from textinsight.stages.describe import ThemeDescriber
-from textinsight.stages.embed import Embedder
+from textinsight.stages.embed import AUTO, Embedder, get_embedder, resolve_model
 from textinsight.stages.sentiment import find_sentiment_model, item_sentiments, mean_sentiment
 from textinsight.store import Store
 from textinsight.value import ValueConfig, compute_theme_values
@@ -96,8 +99,11 @@ def find_themes(
 
 def run_pipeline(
     store: Store,
-    embedder: Embedder,
+    embedder: Embedder | None = None,
     *,
+    model: str = AUTO,
+    model_dir: Path | None = None,
+    artifact_dir: Path | None = None,
     seed: int = 0,
     batch_size: int = 64,
     clusterer: ThemeClusterer | None = None,
@@ -107,14 +113,26 @@ def run_pipeline(
 ) -> RunInfo:
     """Find the themes of all stored feedback and store them as the new current run.
 
+    Args:
+        embedder: the embedder; default the registered ``model``, where ``auto``
+            picks one from the corpus' language mix (``resolve_model``). The run's
+            ``params["model"]`` names the model so chosen.
+        model_dir: where models converted on first use are cached.
+        artifact_dir: where the sentiment heads are read from (default: shipped ones).
+
     Raises:
         EmptyCorpusError: there is no feedback to analyse.
+        ModelError: ``model`` is unknown or cannot load.
     """
     feedback = store.feedback.all()
     if not feedback:
         raise EmptyCorpusError(
             "There is no feedback in the store. Ingest some first: `textinsight ingest FILE`."
         )
+    model_name: str | None = None
+    if embedder is None:
+        model_name = resolve_model(model, [f.language for f in feedback])
+        embedder = get_embedder(model_name, model_dir)
     clusterer = clusterer or ThemeClusterer(seed=seed)
     describer = describer or ThemeDescriber()
     run_id = store.runs.start(seed=seed, model_id=embedder.model_id, params={"seed": seed})
@@ -142,7 +160,7 @@ def run_pipeline(
             [f.rating for f in feedback],
             [f.nps for f in feedback],
             vectors,
-            find_sentiment_model(embedder.model_id),
+            find_sentiment_model(embedder.model_id, artifact_dir),
         )
         values = compute_theme_values(
             feedback,
@@ -170,6 +188,7 @@ def run_pipeline(
         ]
         params = {
             "seed": seed,
+            "model": model_name,
             "clusterer": clusterer.params_,
             "describer": {"n_keywords": describer.n_keywords, "n_quotes": describer.n_quotes},
         }
@@ -358,8 +377,17 @@ def ingest_file(
     chunk_size: int = 2000,
     progress: ProgressFactory = no_progress,
     collect_keys: bool = False,
+    pseudonym_key: str | None = None,
+    options: FileOptions | None = None,
 ) -> IngestReport:
-    """Load a CSV or JSONL file of ``kind`` into the store, in one transaction.
+    """Load a CSV, JSONL or .xlsx file of ``kind`` into the store.
+
+    The file is prepared into a staging table without holding the store's write lock,
+    then written in one short transaction (``store.staging``), so other writers wait
+    only for that. Identifiers that are personal data are pseudonymised with
+    ``pseudonym_key`` (default: the database's own key, ``ingest.pseudonym``). Every
+    feedback file ingest gets an id (``report.ingest_id``; ``textinsight delete
+    --ingest`` undoes it); ``options`` override delimiter, encoding and date order.
 
     Feedback is validated, redacted and language-tagged, then upserted by (channel,
     source_id); customers (``customer_id, segment, is_member, joined_at, value,
@@ -374,7 +402,7 @@ def ingest_file(
     tally = ReadTally()
     counts = [0, 0, 0]
     keys: list[tuple[str, str]] = []
-    write = _writers(store)[kind]
+    source_ids = SourceIds()
     chunks = read_records(
         path,
         kind,
@@ -383,15 +411,30 @@ def ingest_file(
         languages=languages,
         chunk_size=chunk_size,
         tally=tally,
+        pseudonyms=pseudonymiser(store, pseudonym_key),
+        source_ids=source_ids,
+        options=options,
     )
-    with store.db.atomic(), progress(f"Ingesting {kind}", None) as advance:
-        for n_rows, items in chunks:
-            if items:
-                for i, n in enumerate(write(items)):
-                    counts[i] += n
-                if collect_keys and kind == "feedback":
-                    keys.extend((f.channel, f.source_id) for f in items)
-            advance(n_rows)
+    ingest_id = store.erasure.start_ingest(kind, str(path)) if kind == "feedback" else None
+    write = _writers(store, ingest_id)[kind]
+    try:
+        with store.staging() as stage:
+            with progress(f"Ingesting {kind}", None) as advance:
+                for n_rows, items in chunks:
+                    stage.put(items)
+                    advance(n_rows)
+            with store.transaction():
+                for items in stage:
+                    for i, n in enumerate(write(items)):
+                        counts[i] += n
+                    if collect_keys and kind == "feedback":
+                        keys.extend((f.channel, f.source_id) for f in items)
+    except BaseException:
+        if ingest_id is not None:
+            store.erasure.delete_ingest(ingest_id)  # nothing of it was written
+        raise
+    if ingest_id is not None:
+        store.erasure.finish_ingest(ingest_id, tally.read, counts[0], counts[1])
     return IngestReport(
         path=str(path),
         read=tally.read,
@@ -402,13 +445,23 @@ def ingest_file(
         errors=[str(e) for e in tally.errors],
         redactions=dict(tally.redactions),
         keys=keys,
+        duplicates=source_ids.duplicates,
+        n_duplicates=source_ids.n_duplicates,
+        ingest_id=ingest_id,
     )
 
 
-def _writers(store: Store) -> dict[str, Callable[[list[Any]], tuple[int, ...]]]:
+def pseudonymiser(store: Store, key: str | None = None) -> Pseudonymiser:
+    """The pseudonymiser of ``key``, or of the database's own secret when none is set."""
+    return Pseudonymiser(key_bytes(key or store.database_secret()))
+
+
+def _writers(
+    store: Store, ingest_id: int | None = None
+) -> dict[str, Callable[[list[Any]], tuple[int, ...]]]:
     """Upsert by file kind; each returns (inserted, updated, unchanged) or (inserted,)."""
     return {
-        "feedback": store.feedback.upsert,
+        "feedback": lambda items: store.feedback.upsert(items, ingest_id=ingest_id),
         "customers": lambda items: (store.customers.upsert_customers(items),),
         "purchases": lambda items: (store.customers.upsert_purchases(items),),
     }

@@ -19,8 +19,6 @@ Example:
 
 from __future__ import annotations
 
-import csv
-import io
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -30,6 +28,8 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from textinsight.errors import ModelError, ValidationError
+from textinsight.export import csv_text
+from textinsight.lineage import LineageEvent
 from textinsight.records import CHANNELS, RunInfo, Theme, theme_json
 from textinsight.slices import curated_themes, theme_ids_of
 from textinsight.stages.embed import Embedder
@@ -139,12 +139,15 @@ class ThemeListing:
 
 @dataclass(frozen=True)
 class ThemeDetail:
-    """One theme with its current per-channel/per-language counts and weekly trend."""
+    """One theme with its current per-channel/per-language counts, weekly trend and
+    lineage history (``(run id, event)`` for every run that recorded the theme,
+    oldest first)."""
 
     run: RunInfo
     row: ThemeRow
     assigned: Facets
     trend: list[TrendPoint]
+    history: list[tuple[int, LineageEvent]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -358,7 +361,7 @@ def list_themes(
 
 
 def theme_detail(store: Store, theme_id: int, run_id: int | None = None) -> ThemeDetail:
-    """One theme with its value metrics, current counts and weekly trend.
+    """One theme with its value metrics, current counts, weekly trend and lineage history.
 
     Raises:
         NotFoundError: the theme is not in the run.
@@ -373,6 +376,7 @@ def theme_detail(store: Store, theme_id: int, run_id: int | None = None) -> Them
         trend=store.reads.trend(
             run.id, theme_ids_of(store, run, theme_id), "week", FeedbackFilter()
         ),
+        history=store.runs.theme_history(theme_id),
     )
 
 
@@ -469,24 +473,21 @@ SUMMARY_CSV_COLUMNS = (
 
 def summary_csv(result: Summary) -> str:
     """The top themes of a summary as CSV, one row per theme, ranked."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(SUMMARY_CSV_COLUMNS)
-    for rank, row in enumerate(result.top, start=1):
-        t = row.theme
-        values = [
+    rows = (
+        [
             result.run.id,
             rank,
-            t.id,
-            t.label,
-            t.size,
-            f"{t.share:.4f}",
+            row.theme.id,
+            row.theme.label,
+            row.theme.size,
+            f"{row.theme.share:.4f}",
             row.metric("sentiment"),
             *(row.metric(name) for name in VALUE_METRICS),
-            "; ".join(t.keywords[:SUMMARY_KEYWORDS]),
+            list(row.theme.keywords[:SUMMARY_KEYWORDS]),
         ]
-        writer.writerow(["" if v is None else v for v in values])
-    return out.getvalue()
+        for rank, row in enumerate(result.top, start=1)
+    )
+    return csv_text(SUMMARY_CSV_COLUMNS, rows)
 
 
 # -- semantic search -----------------------------------------------------------------

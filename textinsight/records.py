@@ -125,6 +125,11 @@ class IngestReport:
     redactions: dict[str, int] = field(default_factory=dict)
     keys: list[tuple[str, str]] = field(default_factory=list)
     """(channel, source_id) of the stored rows, when the caller asked for them."""
+    duplicates: list[str] = field(default_factory=list)
+    """Rows whose ``source_id`` repeats an earlier row of the same file (first 20)."""
+    n_duplicates: int = 0
+    ingest_id: int | None = None
+    """The id ``textinsight delete --ingest`` takes to undo this ingest."""
 
 
 @dataclass(frozen=True)

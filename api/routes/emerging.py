@@ -49,7 +49,9 @@ def emerging(
     """Cluster the current run's unassigned feedback (with the run's model) and rank the
     groups by the value of their customers, then size."""
     run = store.runs.current()
-    pool, found = find_emerging(store, state.embedder(run.model_id), min_size=min_size)
+    pool, found = find_emerging(
+        store, state.embedder(run.model_id), seed=state.settings.seed, min_size=min_size
+    )
     return EmergingOut(
         run_id=run.id,
         pool=pool,

@@ -623,6 +623,8 @@
     function cell(v) {
       if (v === null || v === undefined) return "";
       var s = String(v);
+      // as textinsight.csvsafe: text a spreadsheet would run as a formula gets a leading '
+      if (typeof v === "string" && /^[=+\-@\t\r]/.test(s)) s = "'" + s;
       return /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
     }
     return [CSV_COLUMNS.join(",")].concat(items.map(function (f) {

@@ -22,14 +22,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from textinsight.config import Settings, get_settings
+from textinsight.config import Settings
 from textinsight.pipeline import embed_cached
 from textinsight.records import Assignment, Customer, Feedback, Theme, ThemeValue
 from textinsight.stages.embed import HashingEmbedder
 from textinsight.store import Store
 
-READ_KEY = "r-key-1"
-WRITE_KEY = "w-key-1"
+READ_KEY = "r-key-1-read-0123456789"
+WRITE_KEY = "w-key-1-write-0123456789"
 KEYS = f"{READ_KEY}:read,{WRITE_KEY}:write"
 READ = {"X-API-Key": READ_KEY}
 WRITE = {"X-API-Key": WRITE_KEY}
@@ -206,8 +206,7 @@ def make_client(db_path: Path) -> Iterator[ClientFactory]:
             fields: dict[str, Any] = {"db": db_path, "model": "hashing", "api_keys": KEYS}
             fields.update(overrides)
             settings = Settings(**fields)
-            app = create_app()
-            app.dependency_overrides[get_settings] = lambda: settings
+            app = create_app(settings)
             return stack.enter_context(TestClient(app))
 
         yield make

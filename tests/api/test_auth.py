@@ -56,13 +56,16 @@ def test_without_configured_keys_every_protected_route_says_how_to_set_them(
     assert client.get("/health").status_code == 200
 
 
-@pytest.mark.parametrize("bad", ["k1", "k1:admin", ":read", "k1:read,k2"])
+@pytest.mark.parametrize(
+    "bad", ["k1", "k1:admin", ":read", "k1:read,k2", "short:read", "0123456789abcde:write"]
+)
 def test_malformed_key_setting_stops_startup(make_client: ClientFactory, bad: str) -> None:
     with pytest.raises(ConfigError, match="TEXTINSIGHT_API_KEYS"):
         make_client(api_keys=bad)
 
 
 def test_keys_may_contain_colons_and_spaces_around_pairs(make_client: ClientFactory) -> None:
-    client = make_client(api_keys=" a:b:c:read , w:write ")
-    assert client.get("/runs", headers={"X-API-Key": "a:b:c"}).status_code == 200
-    assert client.post("/feedback", headers={"X-API-Key": "a:b:c"}, json=[]).status_code == 403
+    client = make_client(api_keys=" a:b:c-0123456789abcd:read , w-0123456789abcdef:write ")
+    key = "a:b:c-0123456789abcd"
+    assert client.get("/runs", headers={"X-API-Key": key}).status_code == 200
+    assert client.post("/feedback", headers={"X-API-Key": key}, json=[]).status_code == 403

@@ -31,6 +31,7 @@ ROUTES = {
     ("POST", "/themes/{theme_id}/merge"),
     ("POST", "/themes/{theme_id}/hide"),
     ("GET", "/curation"),
+    ("POST", "/forget"),
 }
 
 

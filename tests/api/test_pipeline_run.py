@@ -38,6 +38,9 @@ def test_api_serves_a_pipeline_run(
     detail = client.get(f"/themes/{theme['id']}", headers=READ).json()
     assert detail["assigned"]["total"] == theme["size"]
     assert sum(p["count"] for p in detail["trend"]) == theme["size"]
+    assert [(h["run_id"], h["kind"], h["theme_id"]) for h in detail["history"]] == [
+        (info.id, "new", theme["id"])
+    ]
     feedback = client.get(f"/themes/{theme['id']}/feedback", headers=READ).json()
     assert feedback["total"] == theme["size"]
     hits = client.get("/search", headers=READ, params={"q": topic_rows(1)[0]["text"]}).json()

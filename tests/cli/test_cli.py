@@ -71,18 +71,20 @@ def test_full_flow(invoke, write_csv, tmp_path: Path) -> None:
 def test_errors_are_one_line_without_traceback(invoke, tmp_path: Path) -> None:
     result = invoke("themes")
     assert result.exit_code != 0
-    assert "No complete run" in result.output and "Traceback" not in result.output
+    assert "No database at" in result.output and "Traceback" not in result.output
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"text,nps\nok,5\nbad,high\n")
     result = invoke("ingest", str(bad))
     assert result.exit_code != 0 and "line 3" in result.output and "nps" in result.output
     result = invoke("ingest", str(bad), "--skip-invalid")
     assert result.exit_code == 0 and "inserted 1" in result.output and "skipped 1" in result.output
+    result = invoke("themes")
+    assert result.exit_code != 0 and "No complete run" in result.output
     assert invoke("show", "999").exit_code != 0
 
 
 def test_assign_and_lineage(invoke, write_csv) -> None:
-    assert "No complete run" in invoke("assign", str(write_csv(topic_rows(), "a.csv"))).output
+    assert "No database at" in invoke("assign", str(write_csv(topic_rows(), "a.csv"))).output
     assert invoke("ingest", str(write_csv(topic_rows()))).exit_code == 0
     assert invoke("run", "--seed", "0").exit_code == 0
     first = {t["id"] for t in json.loads(invoke("themes", "--format", "json").output)}
@@ -110,6 +112,46 @@ def test_show_formats_intervals_and_shares_for_people() -> None:
         "activity 37%, inactivity 30%, none 5%"
     )
     assert _shares({}) == "n/a"
+
+
+def test_show_lists_the_theme_history(invoke, write_csv) -> None:
+    assert invoke("ingest", str(write_csv(topic_rows()))).exit_code == 0
+    assert invoke("run", "--seed", "0").exit_code == 0
+    assert invoke("run", "--seed", "0").exit_code == 0
+    theme = json.loads(invoke("themes", "--format", "json").output)[0]
+    shown = json.loads(invoke("show", str(theme["id"]), "--format", "json").output)
+    assert [(h["run_id"], h["kind"]) for h in shown["history"]] == [(1, "new"), (2, "same")]
+    assert shown["history"][1]["previous_ids"] == [theme["id"]]
+    text = invoke("show", str(theme["id"])).output
+    assert "run 1: new" in text and f"run 2: same (from {theme['id']}" in text
+
+
+def test_themes_csv_has_one_row_per_theme(invoke, write_csv) -> None:
+    assert invoke("ingest", str(write_csv(topic_rows()))).exit_code == 0
+    assert invoke("run", "--seed", "0").exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(invoke("themes", "--format", "csv").output)))
+    listed = json.loads(invoke("themes", "--format", "json").output)
+    assert [int(r["id"]) for r in rows] == [t["id"] for t in listed]
+    assert "quotes" not in rows[0] and rows[0]["keywords"].count("; ") >= 1
+
+
+def test_serve_passes_its_settings_to_the_app(
+    invoke, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import os
+
+    import uvicorn
+
+    from api.deps import resolve_settings
+
+    served = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.update(app=app, **kw))
+    before = dict(os.environ)
+    db = tmp_path / "served.db"
+    result = CliRunner().invoke(cli, ["--db", str(db), "serve", "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert served["port"] == 8123 and resolve_settings(served["app"]).db == db
+    assert dict(os.environ) == before  # no environment writes
 
 
 def test_curation_and_bi_exports(invoke, tmp_path: Path) -> None:

@@ -61,7 +61,8 @@ def test_missing_source_id_is_derived_from_text_and_channel(store: Store, write_
     ingest_file(store, write_csv(data))
     ingest_file(store, write_csv(data, "again.csv"))
     stored = store.feedback.all()
-    assert len(stored) == 2
+    # identical rows of one file are distinct feedback (#12); re-ingesting adds nothing
+    assert len(stored) == 3
     assert stored[0].source_id.startswith("h:") and stored[0].source_id != stored[1].source_id
 
 
@@ -84,7 +85,8 @@ def test_bad_utf8_rejects_file_and_skip_invalid_keeps_good_rows(
     store: Store, tmp_path: Path
 ) -> None:
     path = tmp_path / "bad.csv"
-    path.write_bytes(b"source_id,text\n1,good one\n2,bad \xe9 byte\n3,good two\n")
+    # valid UTF-8 (ö) plus one bad byte: damaged UTF-8, not cp1252 (#12)
+    path.write_bytes("source_id,text\n1,good ö one\n".encode() + b"2,bad \xe9 byte\n3,good two\n")
     with pytest.raises(RowErrors, match="line 3.*UTF-8"):
         ingest_file(store, path)
     assert store.feedback.count() == 0

@@ -16,7 +16,8 @@ def test_csv_rows_carry_their_physical_line(tmp_path: Path) -> None:
 
 def test_bad_utf8_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "f.csv"
-    path.write_bytes(b"text\nfine\nbad \xff byte\nok\n")
+    # valid UTF-8 (fine-ö) plus one bad byte: damaged UTF-8, not cp1252 (#12)
+    path.write_bytes("text\nfine ö\n".encode() + b"bad \xff byte\nok\n")
     rows = list(read_rows(path))
     assert isinstance(rows[1][1], ValidationError)
     assert rows[1][0] == 3 and "UTF-8" in str(rows[1][1])
@@ -45,7 +46,7 @@ def test_jsonl_errors(tmp_path: Path) -> None:
     assert rows[2][0] == 4 and "JSON object" in str(rows[2][1])
 
 
-@pytest.mark.parametrize("name", ["f.xlsx", "f"])
+@pytest.mark.parametrize("name", ["f.xls", "f"])
 def test_unknown_suffix(tmp_path: Path, name: str) -> None:
     (tmp_path / name).write_text("x")
     with pytest.raises(InvalidFileError, match="unknown file type"):

@@ -19,8 +19,12 @@ def test_numbers_and_ranges() -> None:
 def test_dates() -> None:
     assert validate.date_field({"d": "2026-03-01"}, "d", 1) == "2026-03-01"
     assert validate.date_field({"d": "2026-03-01T10:00:00Z"}, "d", 1) == "2026-03-01T10:00:00+00:00"
-    with pytest.raises(ValidationError, match="ISO-8601"):
-        validate.date_field({"d": "31/12/2026"}, "d", 1)
+    assert validate.date_field({"d": "31/12/2026"}, "d", 1) == "2026-12-31"  # day > 12 (#12)
+    assert validate.date_field({"d": "02.12.2026"}, "d", 1) == "2026-12-02"
+    with pytest.raises(ValidationError, match="--date-format"):
+        validate.date_field({"d": "2/12/2026"}, "d", 1)
+    with pytest.raises(ValidationError, match="YYYY-MM-DD"):
+        validate.date_field({"d": "next tuesday"}, "d", 1)
 
 
 def test_channel_and_language_normalised() -> None:

@@ -47,6 +47,7 @@ from functools import lru_cache
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
+from textinsight.config import Settings
 from textinsight.errors import ConfigError
 from textinsight.records import UNDETERMINED
 
@@ -130,6 +131,11 @@ class LanguageIdentifier:
         self.codes = tuple(codes)
         self.min_confidence = min_confidence
         self.others = tuple(others)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LanguageIdentifier:
+        """The detector for the configured languages and confidence."""
+        return cls(settings.language_codes, settings.min_language_confidence)
 
     def detect(self, texts: Sequence[str]) -> list[str]:
         """Return one language code per text (``und`` when unsure or no letters).

@@ -10,7 +10,6 @@ Rows are processed in chunks, so memory does not grow with the file.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,10 +17,13 @@ from typing import Any, Literal, TypeVar
 
 from textinsight.errors import RowErrors, ValidationError
 from textinsight.ingest import validate
+from textinsight.ingest.formats import DATE_ORDER, FileOptions
 from textinsight.ingest.language import LanguageIdentifier
+from textinsight.ingest.pseudonym import Pseudonymiser
 from textinsight.ingest.readers import read_rows
 from textinsight.ingest.redact import redact
-from textinsight.records import Feedback
+from textinsight.ingest.source_ids import SourceIds
+from textinsight.records import Customer, Feedback, Purchase
 
 T = TypeVar("T")
 MAX_LISTED_ERRORS = 20
@@ -47,12 +49,8 @@ class ReadTally:
 
 
 def derive_source_id(channel: str, text: str) -> str:
-    """The source id of a row that has none: a hash of its channel and redacted text.
-
-    Re-ingesting the same text on the same channel therefore updates, never duplicates.
-    """
-    digest = hashlib.sha256(f"{channel}\x00{text}".encode()).hexdigest()
-    return f"h:{digest[:20]}"
+    """The source id of a row with neither source id, customer nor date (``SourceIds``)."""
+    return SourceIds().derive(channel, text, None, None)
 
 
 def prepare_text(row: dict[str, Any], line: int) -> tuple[str, dict[str, int]]:
@@ -67,6 +65,8 @@ def prepare_feedback(
     languages: LanguageIdentifier,
     on_error: Callable[[ValidationError], None],
     redactions: dict[str, int] | None = None,
+    pseudonyms: Pseudonymiser | None = None,
+    source_ids: SourceIds | None = None,
 ) -> list[Feedback]:
     """Validate, redact and language-tag raw feedback rows.
 
@@ -76,12 +76,18 @@ def prepare_feedback(
         languages: detector for rows without a ``language``.
         on_error: called with each row's ValidationError; the row is dropped.
         redactions: counts of redacted PII per kind, updated in place.
+        pseudonyms: protects identifiers that are personal data and redacts metadata
+            (``ingest.pseudonym``; default: a random key for this call, so pseudonyms
+            are not stable: pass one).
+        source_ids: derives missing source ids and notes repeated ones across the
+            chunks of one file (default: new for this call).
 
     Returns:
         The valid rows as Feedback records, in input order.
     """
     staged: list[tuple[int, dict[str, Any], str]] = []
     fields: dict[str, Any]
+    pseudonyms = pseudonyms or Pseudonymiser.ephemeral()
     for line, row in rows:
         try:
             text, counts = prepare_text(row, line)
@@ -96,6 +102,7 @@ def prepare_feedback(
                 "nps": validate.int_field(row, "nps", line, 0, 10),
                 "metadata": validate.metadata(row, line),
             }
+            pseudonyms.feedback_fields(fields, counts)
         except ValidationError as exc:
             on_error(exc)
             continue
@@ -107,10 +114,15 @@ def prepare_feedback(
     detected = languages.detect([staged[i][2] for i in missing])
     for i, code in zip(missing, detected, strict=True):
         staged[i][1]["language"] = code
+    source_ids = source_ids or SourceIds()
     out = []
-    for _, fields, text in staged:
+    for line, fields, text in staged:
         if fields["source_id"] is None:
-            fields["source_id"] = derive_source_id(fields["channel"], text)
+            fields["source_id"] = source_ids.derive(
+                fields["channel"], text, fields["customer_id"], fields["created_at"]
+            )
+        else:
+            source_ids.given(fields["channel"], fields["source_id"], line)
         out.append(Feedback(text=text, **fields))
     return out
 
@@ -124,6 +136,9 @@ def read_records(
     languages: LanguageIdentifier | None = None,
     chunk_size: int = 2000,
     tally: ReadTally | None = None,
+    pseudonyms: Pseudonymiser | None = None,
+    source_ids: SourceIds | None = None,
+    options: FileOptions | None = None,
 ) -> Iterator[tuple[int, list[Any]]]:
     """Stream a CSV or JSONL file as ``(rows read, valid records)`` per chunk.
 
@@ -138,15 +153,42 @@ def read_records(
         languages: detector for feedback rows without a ``language``.
         chunk_size: rows per chunk.
         tally: filled in with rows read, errors and redactions.
+        pseudonyms: protects identifiers that are personal data (``ingest.pseudonym``).
+        source_ids: derives missing source ids, notes repeated ones (``source_ids``).
+        options: delimiter, encoding and date order where detection is not enough.
 
     Raises:
         InvalidFileError: the file cannot be read at all.
         RowErrors: some rows are invalid and ``skip_invalid`` is off; raised after
             the last row, and no chunk is yielded after the first invalid row.
     """
+    if channel is not None:
+        validate.channel_option(channel)
+    options = options or FileOptions()
     tally = tally if tally is not None else ReadTally()
-    parse = _parser(kind, tally, channel, languages)
-    for chunk in _chunks(read_rows(path), chunk_size):
+    parse = _parser(kind, tally, channel, languages, pseudonyms or Pseudonymiser.ephemeral())
+    parse_feedback = parse
+    if kind == "feedback":
+        ids = source_ids if source_ids is not None else SourceIds()
+        parse = lambda rows: parse_feedback(rows, ids)  # noqa: E731
+    rows = read_rows(path, options)
+    order = DATE_ORDER.set(options.date_order)
+    try:
+        yield from _parse_chunks(rows, parse, tally, skip_invalid, chunk_size)
+    finally:
+        DATE_ORDER.reset(order)
+    if tally.n_errors and not skip_invalid:
+        raise RowErrors(str(path), tally.errors, more=tally.n_errors - len(tally.errors))
+
+
+def _parse_chunks(
+    rows: Iterable[tuple[int, dict[str, Any] | ValidationError]],
+    parse: Callable[..., list[Any]],
+    tally: ReadTally,
+    skip_invalid: bool,
+    chunk_size: int,
+) -> Iterator[tuple[int, list[Any]]]:
+    for chunk in _chunks(rows, chunk_size):
         good: list[tuple[int, dict[str, Any]]] = []
         for line, row in chunk:
             tally.read += 1
@@ -159,8 +201,6 @@ def read_records(
             yield len(chunk), items
         else:
             yield len(chunk), []
-    if tally.n_errors and not skip_invalid:
-        raise RowErrors(str(path), tally.errors, more=tally.n_errors - len(tally.errors))
 
 
 PARSERS: dict[str, Callable[[dict[str, Any], int], Any]] = {
@@ -175,15 +215,18 @@ def _parser(
     tally: ReadTally,
     channel: str | None,
     languages: LanguageIdentifier | None,
-) -> Callable[[list[tuple[int, dict[str, Any]]]], list[Any]]:
+    pseudonyms: Pseudonymiser,
+) -> Callable[..., list[Any]]:
     if kind == "feedback":
         detector = languages or LanguageIdentifier()
-        return lambda rows: prepare_feedback(
+        return lambda rows, source_ids: prepare_feedback(
             rows,
             channel=channel,
             languages=detector,
             on_error=tally.error,
             redactions=tally.redactions,
+            pseudonyms=pseudonyms,
+            source_ids=source_ids,
         )
     try:
         parse = PARSERS[kind]
@@ -196,12 +239,21 @@ def _parser(
         items = []
         for line, row in rows:
             try:
-                items.append(parse(row, line))
+                items.append(_protect(parse(row, line), pseudonyms, tally.redactions))
             except ValidationError as exc:
                 tally.error(exc)
         return items
 
     return records
+
+
+def _protect(item: Any, pseudonyms: Pseudonymiser, redactions: dict[str, int]) -> Any:
+    """A customer or purchase with its personal identifiers pseudonymised."""
+    if isinstance(item, Customer):
+        return pseudonyms.customer(item, redactions)
+    if isinstance(item, Purchase):
+        return pseudonyms.purchase(item)
+    return item
 
 
 def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:

@@ -35,8 +35,9 @@ redacted by its most specific kind:
      countries need 8-15 digits in all.
    * Swedish national: ``0`` + area code, optional dash, subscriber digits in
      groups (``070-123 45 67``, ``08-123 456 78``, ``0701234567``), 8-10 digits
-     in all. A compact run whose nearest cue word before it is a reference word
-     (order, ordre, faktura, kundnummer, ...) is left alone.
+     in all, the area code may be in parentheses (``(08) 555 123 45``). A run whose
+     nearest cue word before it is a reference word (order, ordre, faktura,
+     kundnummer, ...) is left alone.
    * Norwegian/Danish 8 digits, first digit 1-9: always when grouped 2-2-2-2
      (``12 34 56 78``) or 3-2-3 (``912 34 567``); any other layout (``91234567``,
      ``9123 4567``, groups of at least 2 digits) only when a phone cue decides:
@@ -59,9 +60,21 @@ of a date, time, price or longer number), and no letter, ``%`` or
 of space-separated digit groups that is too long is cut back at a space to the
 longest prefix that still validates (``070-123 45 67 15 mars``).
 
-Texts with no ``@`` skip the e-mail pass, and texts with no 7 digits close together
-skip every numeric pass (every numeric kind has such a run), so most feedback costs
-about a microsecond.
+Obfuscated e-mails are found too (``anna punkt svensson at gmail punkt com``,
+``ola(at)gmail.com``, ``jens snabel-a mail.dk``, ``[at]``/``[dot]``); a plain " at "
+counts only with a dot written out or in the local part (``bought it at shop.se``
+is not an address). Cards may be grouped with dots, IBANs with dashes, a
+personnummer with a space (``880101 2090``), international phones may start
+``(+46)``. A Luhn-valid number whose nearest card/payment word before it is a
+payment reference (OCR, KID, referens, bankgiro, ...) is not a card.
+
+Matching runs on a normalised copy (:func:`normalise`: NFKC, dash and space
+variants, zero-width characters dropped); hits are mapped back to the original, so
+the text around them keeps its original characters.
+
+Texts with no ``@`` or spelled-out "at" skip the e-mail passes, and texts with no 7
+digits close together skip every numeric pass (every numeric kind has such a run), so
+most feedback costs microseconds.
 
 Placeholders are never matched again: they hold no digits or ``@``, and cue words
 are not read inside ``<...>``, so ``redact`` is idempotent.
@@ -70,7 +83,8 @@ are not read inside ``<...>``, so ``redact`` is idempotent.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -105,7 +119,7 @@ _IBAN_LENGTHS: dict[str, int] = {
     "PT": 25, "RO": 24, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "UA": 29,
 }  # fmt: skip
 _IBAN_SHAPE = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
-_PNR_SHAPE = re.compile(r"(?:\d{2})?\d{6}[-+]?\d{4}")
+_PNR_SHAPE = re.compile(r"(?:\d{2})?\d{6}[-+ ]?\d{4}")
 _FNR_SHAPE = re.compile(r"\d{6}[ \u00a0]?\d{5}")
 _CPR_SHAPE = re.compile(r"\d{6}-?\d{4}")
 
@@ -128,24 +142,54 @@ _NOT_PRICE = rf"(?!{_SP}?(?i:kr\b|sek\b|nok\b|dkk\b|eur\b|euro|usd\b|:-|,-|€|\
 _EMAIL = re.compile(
     r"(?<![\w.%+\-])[\w.%+\-]+@(?:[^\W_](?:[\w\-]*[^\W_])?\.)+[^\W\d_]{2,24}(?![\w\-])"
 )
+# Obfuscated addresses: "anna punkt svensson at gmail punkt com", "ola(at)gmail.com",
+# "jens snabel-a mail.dk", "anna [at] example [dot] se".
+_ODOT = (
+    r"(?:\s*[\(\[\{](?:dot|punkt|prikk|prik)[\)\]\}]\s*"
+    r"|\s+(?:dot|punkt|punktum|prikk|prik)\s+|\.)"
+)
+_OAT = (
+    r"(?:\s*[\(\[\{](?:at|a|snabel-?a|alfakrøll)[\)\]\}]\s*"
+    r"|\s+(?:at|snabel-?a|snabela|alfakrøll|krøllalfa)\s+|\s+@\s*|\s*@\s+)"
+)
+_TLDS = r"(?:com|se|no|dk|net|org|nu|fi|de|eu|io|info|uk|is|biz|me|fo|gl)"
+_OBFUSCATED_EMAIL = re.compile(
+    rf"(?i)(?<![\w.%+\-])(?P<local>[\w+\-]+(?:{_ODOT}[\w+\-]+){{0,3}})(?P<at>{_OAT})"
+    rf"(?P<domain>[^\W_][\w\-]*(?:{_ODOT}[^\W_][\w\-]*){{0,3}}{_ODOT}{_TLDS})(?![\w\-])"
+)
+_ODOT_WORD = re.compile(r"(?i)\b(?:dot|punkt|punktum|prikk|prik)\b")
+_AT_HINTS = ("@", " at ", "(a", "[a", "{a", "snabel", "alfakr", "krøllalfa")
+
+
+def _maybe_email(text: str) -> bool:
+    """A cheap pre-check: could ``text`` hold a plain or obfuscated e-mail address?"""
+    if "@" in text:
+        return True
+    lower = text.lower()
+    return any(hint in lower for hint in _AT_HINTS)
+
+
 _IBAN = re.compile(
     r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}"
-    rf"(?:[A-Za-z0-9]{{11,30}}|(?:{_SP}[A-Za-z0-9]{{1,4}}){{2,8}})(?![A-Za-z0-9])"
+    r"(?:[A-Za-z0-9]{11,30}|(?:[ \u00a0-][A-Za-z0-9]{1,4}){2,8})(?![A-Za-z0-9])"
 )
 _CARD = re.compile(
     rf"{_NUM_START}(?:\d{{13,19}}"
-    r"|\d{4}(?P<s1>[ \u00a0-])\d{4}(?P=s1)\d{4}(?:(?P=s1)\d{1,4}){1,2}"
+    r"|\d{4}(?P<s1>[ \u00a0.-])\d{4}(?P=s1)\d{4}(?:(?P=s1)\d{1,4}){1,2}"
     rf"|\d{{4}}(?P<s2>[ \u00a0-])\d{{6}}(?P=s2)\d{{4,5}}){_NUM_END}"
 )
-_PERSONNUMMER = re.compile(rf"{_NUM_START}(?:(?:18|19|20)\d{{6}}|\d{{6}})[-+]?\d{{4}}{_NUM_END}")
+_PERSONNUMMER = re.compile(
+    rf"{_NUM_START}(?:(?:18|19|20)\d{{6}}|\d{{6}})(?:[-+]|{_SP})?\d{{4}}{_NUM_END}"
+)
 _FODSELSNUMMER = re.compile(rf"{_NUM_START}\d{{6}}{_SP}?\d{{5}}{_NUM_END}")
 _CPR = re.compile(rf"{_NUM_START}\d{{6}}-?\d{{4}}{_NUM_END}")
 _PHONE_INTL = re.compile(
-    r"(?<![\w+])(?:\+|00)[1-9]\d{0,14}"
+    r"(?<![\w+(])(?:(?:\+|00)[1-9]\d{0,14}|\(\+[1-9]\d{0,2}\))"
     rf"(?:{_SP}?\(\d{{1,4}}\){_SP}?\d+)?(?:[ \u00a0.\-]\d+){{0,7}}{_NUM_END}"
 )
 _PHONE_SE = re.compile(
-    rf"{_NUM_START}0[1-9]\d{{0,3}}(?:{_SP}?[-–]{_SP}?|{_SP})?\d{{2,8}}(?:{_SP}\d{{2,4}}){{0,4}}"
+    rf"(?:{_NUM_START}0[1-9]\d{{0,3}}|(?<![\w(])\(0[1-9]\d{{0,3}}\))"
+    rf"(?:{_SP}?[-–]{_SP}?|{_SP})?\d{{2,8}}(?:{_SP}\d{{2,4}}){{0,4}}"
     rf"{_NUM_END}{_NOT_PRICE}"
 )
 _PHONE_8 = re.compile(rf"{_NUM_START}[1-9](?:{_SP}?\d){{7}}{_NUM_END}{_NOT_PRICE}")
@@ -169,6 +213,11 @@ _PHONE_EXACT = frozenset(
 _PHONE_PARTS = ("telefon", "mobil")
 # Phone cues on their own, reference cues right after a reference word ("ordre nr").
 _WEAK = frozenset({"nummer", "nummeret", "numret", "nr", "number", "no"})
+_PAYMENT_REF = frozenset(
+    {"ocr", "kid", "ref", "refnr", "referens", "referanse", "reference", "betalingsreferanse",
+     "bankgiro", "plusgiro", "bg", "pg", "meddelande", "melding", "betalingsid", "fik"}
+)  # fmt: skip
+_CARD_WORDS = frozenset({"visa", "mastercard", "amex", "maestro", "dankort"})
 _CPR_CUE = re.compile(r"(?i)(?<![<\w])(?:cpr|personn(?:umme)?r)")
 _CPR_WORD = re.compile(r"(?i)(?<![<\w])cpr")
 _BEFORE = 40
@@ -203,7 +252,7 @@ def iban_valid(iban: str) -> bool:
         >>> iban_valid("SE45 5000 0000 0583 9825 7466"), iban_valid("NO93 8601 1117 948")
         (True, False)
     """
-    value = "".join(iban.split()).upper()
+    value = "".join(iban.replace("-", " ").split()).upper()
     if not _IBAN_SHAPE.fullmatch(value):
         return False
     if len(value) != _IBAN_LENGTHS.get(value[:2], len(value)):
@@ -286,13 +335,60 @@ def redact(text: str) -> tuple[str, dict[str, int]]:
         raise ValidationError(
             f"redact() needs a str, got {type(text).__name__}; pass the feedback text as a string"
         )
+    normal, origin = normalise(text)
     counts: dict[str, int] = {}
-    if "@" in text:
-        text = _apply(_RULES[0], text, counts)
-    if _SEVEN_DIGITS.search(text):
-        for rule in _RULES[1:]:
-            text = _apply(rule, text, counts)
-    return text, counts
+    hits: list[tuple[int, int, str]] = []
+    masked = normal
+    if _maybe_email(masked):
+        for rule in _RULES[:2]:
+            masked = _apply(rule, masked, hits)
+    if _SEVEN_DIGITS.search(masked):
+        for rule in _RULES[2:]:
+            masked = _apply(rule, masked, hits)
+    if not hits:
+        return text, counts
+    parts: list[str] = []
+    pos = 0
+    for start, end, kind in sorted(hits):
+        first, last = origin[start], origin[end - 1] + 1
+        parts += [text[pos:first], PLACEHOLDERS[kind]]
+        pos = last
+        counts[kind] = counts.get(kind, 0) + 1
+    return "".join(parts) + text[pos:], dict(sorted(counts.items()))
+
+
+# Characters that change how a number or address reads without changing what it is:
+# dashes (Word's autocorrected en dash), spaces (narrow/thin/figure no-break spaces),
+# and invisible ones (zero-width space/joiners, soft hyphen, BOM) that are dropped.
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_SPACE_LIKE = "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_TRANSLATE = {ord(c): "-" for c in _DASHES} | {ord(c): " " for c in _SPACE_LIKE}
+_TRANSLATE |= {ord(c): "" for c in _INVISIBLE}
+_PLAIN = re.compile(rf"[^{_DASHES}{_SPACE_LIKE}{_INVISIBLE}\uff01-\uff5e]*")
+
+
+def normalise(text: str) -> tuple[str, Sequence[int]]:
+    """The text PII is matched in, and for each of its characters the original index.
+
+    NFKC per character (fullwidth digits and letters become ASCII), every dash variant
+    becomes ``-``, every space variant a space, and zero-width characters and soft
+    hyphens are dropped. Redaction maps hits back to the original text, so text
+    around them keeps its original characters.
+
+    Example:
+        >>> normalise("07０\u200b-1")[0]
+        '070-1'
+    """
+    if _PLAIN.fullmatch(text) and unicodedata.is_normalized("NFKC", text):
+        return text, range(len(text))
+    chars: list[str] = []
+    origin: list[int] = []
+    for i, char in enumerate(text):
+        mapped = unicodedata.normalize("NFKC", char.translate(_TRANSLATE))
+        chars.append(mapped)
+        origin.extend([i] * len(mapped))
+    return "".join(chars), origin
 
 
 @dataclass(frozen=True)
@@ -304,19 +400,30 @@ class _Rule:
     accept: Callable[[str, re.Match[str]], int | None]
 
 
-def _apply(rule: _Rule, text: str, counts: dict[str, int]) -> str:
+def _apply(rule: _Rule, text: str, hits: list[tuple[int, int, str]]) -> str:
+    """Record ``rule``'s hits in ``hits`` and return ``text`` with each one masked.
+
+    A mask keeps the length (so positions stay those of the normalised text) and, like
+    a placeholder, holds no digit or ``@`` and starts with ``<``, so later passes
+    neither match it nor read cue words inside it.
+    """
     parts: list[str] = []
-    pos = hits = 0
+    pos = 0
     for match in rule.pattern.finditer(text):
         end = rule.accept(text, match)
         if end is None:
             continue
-        parts += [text[pos : match.start()], PLACEHOLDERS[rule.kind]]
-        pos, hits = end, hits + 1
-    if not hits:
+        start = match.start()
+        parts += [text[pos:start], _mask(end - start)]
+        hits.append((start, end, rule.kind))
+        pos = end
+    if not parts:
         return text
-    counts[rule.kind] = counts.get(rule.kind, 0) + hits
     return "".join(parts) + text[pos:]
+
+
+def _mask(n: int) -> str:
+    return "<" + "X" * max(n - 2, 0) + ">" if n >= 2 else "X"
 
 
 def _date_ok(year: int, month: int, day: int) -> bool:
@@ -396,8 +503,18 @@ def _accept_always(text: str, match: re.Match[str]) -> int | None:
     return match.end()
 
 
+def _accept_obfuscated_email(text: str, match: re.Match[str]) -> int | None:
+    """A plain " at " counts only with a dot written out or in the
+    local part ("bought it at elgiganten.se" is a shop, not an address)."""
+    if match.group("at").strip().lower() != "at":
+        return match.end()
+    local, domain = match.group("local"), match.group("domain")
+    spelled = re.search(rf"(?i){_ODOT}", domain.replace(".", " "))
+    return match.end() if ("." in local or _ODOT_WORD.search(local) or spelled) else None
+
+
 def _accept_iban(text: str, match: re.Match[str]) -> int | None:
-    return _longest_valid(text, match, iban_valid)
+    return _longest_valid(text, match, iban_valid, seps=_SPACES + "-")
 
 
 def _card_ok(value: str) -> bool:
@@ -406,7 +523,23 @@ def _card_ok(value: str) -> bool:
 
 
 def _accept_card(text: str, match: re.Match[str]) -> int | None:
-    return _longest_valid(text, match, _card_ok, seps=_SPACES + "-")
+    if _payment_reference(text, match.start()):
+        return None
+    return _longest_valid(text, match, _card_ok, seps=_SPACES + "-.")
+
+
+def _payment_reference(text: str, start: int) -> bool:
+    """Whether the nearest card or payment-reference word before ``start`` names a
+    payment reference (a Swedish OCR number or Norwegian KID is often Luhn-valid)."""
+    for found in reversed(list(_WORD.finditer(text, max(0, start - _BEFORE), start))):
+        word = found.group().lower()
+        if word in _PAYMENT_REF or word.startswith(
+            ("ocr", "kid", "betalningsref", "betalingsref", "referen", "referan")
+        ):
+            return True
+        if word in _CARD_WORDS or any(part in word for part in ("kort", "card")):
+            return False
+    return False
 
 
 def _accept_personnummer(text: str, match: re.Match[str]) -> int | None:
@@ -458,8 +591,7 @@ def _accept_phone_se(text: str, match: re.Match[str]) -> int | None:
     end = _longest_valid(text, match, _se_ok)
     if end is None:
         return None
-    compact = text[match.start() : end].isdecimal()
-    return None if compact and _nearest_cue_before(text, match.start()) == "ref" else end
+    return None if _nearest_cue_before(text, match.start()) == "ref" else end
 
 
 def _accept_phone_8(text: str, match: re.Match[str]) -> int | None:
@@ -472,7 +604,8 @@ def _accept_phone_8(text: str, match: re.Match[str]) -> int | None:
 
 
 _RULES: tuple[_Rule, ...] = (
-    _Rule("email", _EMAIL, _accept_always),  # must stay first: only run when "@" is present
+    _Rule("email", _EMAIL, _accept_always),  # these two first: only run with an "at"
+    _Rule("email", _OBFUSCATED_EMAIL, _accept_obfuscated_email),
     _Rule("iban", _IBAN, _accept_iban),
     _Rule("card", _CARD, _accept_card),
     _Rule("personnummer", _PERSONNUMMER, _accept_personnummer),

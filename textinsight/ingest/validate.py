@@ -11,6 +11,8 @@ from datetime import date, datetime
 from typing import Any
 
 from textinsight.errors import ValidationError
+from textinsight.ingest.formats import DATE_ORDER, parse_local_date
+from textinsight.ingest.limits import check_id, check_metadata, check_string
 from textinsight.records import CHANNELS, Customer, Purchase
 
 MAX_TEXT_CHARS = 20_000
@@ -59,9 +61,14 @@ def text_field(row: dict[str, Any], name: str, line: int, *, required: bool = Fa
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise ValidationError(f"expected text, got {type(value).__name__}", line=line, field=name)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValidationError(
+            f"{value} is not a value; use text or a finite number", line=line, field=name
+        )
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value)
+    text = str(value)
+    return check_string(text, name, line) if name == "text" else check_id(text, name, line)
 
 
 def int_field(row: dict[str, Any], name: str, line: int, low: int, high: int) -> int | None:
@@ -121,15 +128,25 @@ def date_field(row: dict[str, Any], name: str, line: int, *, required: bool = Fa
     if value is None:
         return None
     try:
-        if len(value) == 10:
+        if len(value) == 10 and value[4] == "-":
             return date.fromisoformat(value).isoformat()
         return datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat()
     except ValueError:
+        pass
+    try:
+        local = parse_local_date(value, DATE_ORDER.get())
+    except ValueError as exc:
+        reason = (
+            str(exc) if "--date-format" in str(exc) else f"'{value}' is not a real date ({exc})"
+        )
+        raise ValidationError(reason, line=line, field=name) from None
+    if local is None:
         raise ValidationError(
-            f"'{value}' is not an ISO-8601 date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS",
+            f"'{value}' is not a date; use YYYY-MM-DD (ISO 8601), DD.MM.YYYY or D/M/YYYY",
             line=line,
             field=name,
-        ) from None
+        )
+    return local.isoformat()
 
 
 def bool_field(row: dict[str, Any], name: str, line: int) -> bool | None:
@@ -155,6 +172,16 @@ def channel_field(row: dict[str, Any], line: int, default: str | None) -> str:
             f"unknown channel '{value}'; allowed: {', '.join(CHANNELS)}", line=line, field="channel"
         )
     return channel
+
+
+def channel_option(value: str) -> str:
+    """The ``--channel`` default for a whole file; the error names the option, not a row."""
+    try:
+        return channel_field({}, 0, value)
+    except ValidationError:
+        raise ValidationError(
+            f"--channel '{value}' is not a channel; allowed: {', '.join(CHANNELS)}"
+        ) from None
 
 
 def language_field(row: dict[str, Any], line: int) -> str | None:
@@ -195,7 +222,9 @@ def metadata(row: dict[str, Any], line: int) -> dict[str, Any]:
         extra.update(given)
     elif clean(given) is not None:
         raise ValidationError("expected a JSON object", line=line, field="metadata")
-    return {k: v for k, v in extra.items() if v is not None}
+    out = {k: v for k, v in extra.items() if v is not None}
+    check_metadata(out, line)
+    return out
 
 
 def customer(row: dict[str, Any], line: int) -> Customer:

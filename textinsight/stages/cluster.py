@@ -37,7 +37,38 @@ from textinsight.errors import (
     NotFittedError,
     ValidationError,
 )
-from textinsight.records import UNDETERMINED
+from textinsight.stages.centroids import (
+    LANGUAGE_MIN_ITEMS,
+    LANGUAGE_MIN_SHARE,
+    PROTOTYPE_PASSES,
+    PROTOTYPE_RATE,
+    assign_to_centroids,
+    exact_knn,
+    fit_prototypes,
+    language_offsets,
+    merge_similar,
+    normalise,
+    reassign_outliers,
+    remove_offsets,
+    renumber_by_size,
+    theme_centroids,
+)
+
+__all__ = [
+    "LANGUAGE_MIN_ITEMS",
+    "LANGUAGE_MIN_SHARE",
+    "PROTOTYPE_PASSES",
+    "PROTOTYPE_RATE",
+    "ThemeClusterer",
+    "assign_to_centroids",
+    "exact_knn",
+    "fit_prototypes",
+    "language_offsets",
+    "merge_similar",
+    "normalise",
+    "reassign_outliers",
+    "remove_offsets",
+]
 
 #: Below this many distinct vectors no clustering is attempted: all form one theme.
 MIN_ITEMS_TO_CLUSTER = 10
@@ -67,20 +98,6 @@ LARGE_CORPUS = 10_000
 #: split in two by the reduction); measured on Banking77 it rarely fires.
 MERGE_THRESHOLD = 0.9
 
-#: A language needs this many items, and this share of the corpus, to get its own
-#: offset (``language_offsets``); at least two languages must have one. Fewer items give
-#: a noisy mean; the share keeps a few misdetected texts (0.25% of English Banking77 is
-#: detected as another language) from being shifted by what is really their topic.
-LANGUAGE_MIN_ITEMS = 20
-LANGUAGE_MIN_SHARE = 0.05
-
-#: Passes and step size of ``fit_prototypes``. Measured on Banking77 (MiniLM): the
-#: nearest theme mean agrees with the clustering for 93.5% of members; 10 passes
-#: reach 98.2%, 25 passes 99.2% (0.28 s), with the members' themes (so NMI/ARI)
-#: unchanged.
-PROTOTYPE_PASSES = 25
-PROTOTYPE_RATE = 0.5
-
 #: HDBSCAN's cluster selection methods.
 SELECTIONS = ("eom", "leaf")
 
@@ -90,251 +107,9 @@ FENCE = 2.0
 #: Version of ``ThemeClusterer.to_state``'s layout.
 STATE_VERSION = 1
 
-_CHUNK = 8192  # rows per block when comparing with centroids (bounds memory)
-_BLOCK_VALUES = 2**24  # similarities held at once by exact_knn (64 MB of float32)
-
 
 def _given(value: Any, default: Any) -> Any:
     return default if value is None else value
-
-
-def _normalise(X: np.ndarray) -> np.ndarray:
-    X = np.asarray(X, dtype=np.float32)
-    norms = np.linalg.norm(X, axis=1, keepdims=True)
-    return X / np.maximum(norms, 1e-12)
-
-
-def language_offsets(
-    X: np.ndarray, languages: Sequence[str | None], min_items: int = LANGUAGE_MIN_ITEMS
-) -> dict[str, np.ndarray]:
-    """Each language's mean vector minus the corpus mean, for languages with
-    ``min_items`` items and ``LANGUAGE_MIN_SHARE`` of the corpus or more (``und``
-    never); empty when fewer than two languages qualify.
-
-    Measured with e5-small on the sv/no/da/en parallel set (5 seeds): NMI vs theme 60.7
-    -> 68.1, all four translations in one theme 91.7% -> 93.9%; on the 3,030-item demo
-    (seeds 0/1/2, means) NMI vs language 15.0 -> 2.1, NMI vs the 14 planted themes
-    77.6 -> 77.5, ARI 61.3 -> 57.2 (more, smaller themes). One-language corpora
-    (Banking77) are unaffected.
-    """
-    X = _normalise(X)
-    codes = np.array([code or UNDETERMINED for code in languages])
-    if len(codes) != len(X):
-        raise ValidationError(
-            f"got {len(X)} vectors but {len(codes)} languages; pass one language per vector"
-        )
-    names, counts = np.unique(codes, return_counts=True)
-    least = max(min_items, LANGUAGE_MIN_SHARE * len(codes))
-    kept = [str(n) for n, c in zip(names, counts, strict=True) if c >= least]
-    kept = [n for n in kept if n != UNDETERMINED]
-    if len(kept) < 2:
-        return {}
-    mean = X.mean(axis=0)
-    return {n: (X[codes == n].mean(axis=0) - mean).astype(np.float32) for n in kept}
-
-
-def remove_offsets(
-    X: np.ndarray, languages: Sequence[str | None] | None, offsets: dict[str, np.ndarray]
-) -> np.ndarray:
-    """L2-normalised ``X`` with each row's language offset subtracted (rows whose
-    language has none are only normalised)."""
-    X = _normalise(np.atleast_2d(X))
-    if not offsets or languages is None:
-        return X
-    shift = np.zeros_like(X)
-    for i, code in enumerate(languages):
-        if code in offsets:
-            shift[i] = offsets[code]
-    return _normalise(X - shift)
-
-
-def assign_to_centroids(
-    X: np.ndarray, centroids: np.ndarray, threshold: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Assign each row of ``X`` to its most similar centroid by cosine similarity.
-
-    The one assignment rule, for outliers during ``fit`` and for new feedback
-    between full runs. ``X`` and ``centroids`` are normalised here; ``k`` may be 0.
-
-    Returns:
-        ``(labels, similarities)``: ``labels[i]`` is the index of the nearest
-        centroid if its similarity is ``>= threshold``, else -1; ``similarities[i]``
-        is the similarity to the nearest centroid (-1.0 when there are none).
-
-    Example:
-        >>> C = np.eye(2, dtype=np.float32)
-        >>> assign_to_centroids(np.array([[1.0, 0.1], [-1.0, 0.0]]), C, 0.5)[0]
-        array([ 0, -1])
-    """
-    labels, sims = _nearest(_normalise(np.atleast_2d(X)), _normalise(centroids))
-    labels[sims < threshold] = -1
-    return labels, sims
-
-
-def _nearest(X: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Index of, and similarity to, the row of ``C`` with the largest dot product with
-    each row of ``X`` (-1 and -1.0 when ``C`` is empty); blockwise to bound memory."""
-    n = X.shape[0]
-    labels = np.full(n, -1, dtype=np.int64)
-    sims = np.full(n, -1.0, dtype=np.float32)
-    if len(C) == 0 or n == 0:
-        return labels, sims
-    for start in range(0, n, _CHUNK):
-        block = X[start : start + _CHUNK] @ C.T
-        best = block.argmax(axis=1)
-        sims[start : start + _CHUNK] = block[np.arange(len(best)), best]
-        labels[start : start + _CHUNK] = best
-    return labels, sims
-
-
-def exact_knn(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Exact cosine k nearest neighbours of each row (itself included), blockwise.
-
-    Returns ``(indices, distances)``, both ``(N, k)``, nearest first, distance
-    ``1 - cosine``. Memory: ``block x N`` similarities; time ``O(N^2 dim)``, which up
-    to ``EXACT_KNN_MAX_ITEMS`` rows beats compiling an approximate index (numba).
-    torch does the product and the selection (``topk``): on Banking77 (13k x 384, 2
-    cores) 1.5 s against 2.1 s with numpy's ``argpartition`` + sort.
-    """
-    import torch
-
-    n = len(X)
-    indices = np.empty((n, k), dtype=np.int64)
-    distances = np.empty((n, k), dtype=np.float32)
-    block = max(1, _BLOCK_VALUES // n)
-    T = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
-    with torch.inference_mode():
-        for start in range(0, n, block):
-            top_sims, top = torch.topk(T[start : start + block] @ T.T, k, dim=1)
-            indices[start : start + block] = top.numpy()
-            distances[start : start + block] = 1.0 - top_sims.numpy()
-    np.maximum(distances, 0.0, out=distances)
-    return indices, distances
-
-
-def _centroids(X: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """L2-normalised mean of the members of each theme ``0..labels.max()``."""
-    from scipy.sparse import csr_matrix
-
-    k = int(labels.max()) + 1 if labels.size else 0
-    members = np.flatnonzero(labels >= 0)
-    onehot = csr_matrix(
-        (np.ones(len(members), dtype=np.float32), (labels[members], members)),
-        shape=(k, len(X)),
-    )
-    return _normalise(np.asarray(onehot @ X))
-
-
-def _renumber_by_size(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Relabel themes 0..k-1 by descending size (ties: by old label); -1 stays.
-
-    Returns the new labels and ``order``, the old label of each new theme (themes
-    left without members are dropped).
-    """
-    old, counts = np.unique(labels[labels >= 0], return_counts=True)
-    order = old[np.lexsort((old, -counts))]
-    mapping = np.full(labels.max() + 2 if labels.size else 1, -1, dtype=np.int64)
-    mapping[order] = np.arange(len(order))
-    out = np.full_like(labels, -1)
-    out[labels >= 0] = mapping[labels[labels >= 0]]
-    return out, order
-
-
-def fit_prototypes(
-    X: np.ndarray,
-    labels: np.ndarray,
-    centroids: np.ndarray,
-    passes: int = PROTOTYPE_PASSES,
-    rate: float = PROTOTYPE_RATE,
-) -> np.ndarray:
-    """Nudge theme centroids so that the nearest-centroid rule reproduces ``labels``.
-
-    Clustering after a non-linear reduction draws boundaries that the plain mean of
-    each theme does not follow: some members are nearer another theme's mean, and
-    ``assign_to_centroids`` would give them another theme later. Each pass moves,
-    for every such member, its own theme's centroid towards it and the wrongly
-    nearest centroid away from it (a perceptron/LVQ step, scaled by theme size);
-    the centroids that reproduce the most members are returned. Members keep their
-    themes; only the centroids move. ``X`` rows and ``centroids`` are L2-normalised.
-    """
-    from scipy.sparse import csr_matrix
-
-    members = labels >= 0
-    Xm, y = X[members], labels[members]
-    if len(centroids) < 2 or len(y) == 0:
-        return centroids
-    sizes = np.bincount(y, minlength=len(centroids)).astype(np.float32)
-    scale = (rate / np.maximum(sizes, 1.0))[:, None]
-    best, fewest_wrong = centroids, len(y) + 1
-    current = centroids
-    for _ in range(passes + 1):
-        nearest = _nearest(Xm, current)[0]
-        wrong = np.flatnonzero(nearest != y)
-        if len(wrong) < fewest_wrong:
-            best, fewest_wrong = current, len(wrong)
-        if len(wrong) == 0:
-            break
-        rows = np.concatenate([y[wrong], nearest[wrong]])
-        signs = np.repeat(np.array([1.0, -1.0], dtype=np.float32), len(wrong))
-        moves = csr_matrix(
-            (signs, (rows, np.tile(np.arange(len(wrong)), 2))),
-            shape=(len(current), len(wrong)),
-        )
-        current = _normalise(current + scale * np.asarray(moves @ Xm[wrong]))
-    return best
-
-
-def merge_similar(
-    labels: np.ndarray, centroids: np.ndarray, threshold: float, origin: np.ndarray | None = None
-) -> np.ndarray:
-    """Merge themes whose centroids have cosine similarity ``>= threshold``.
-
-    Similarity is measured around ``origin`` (the corpus mean): models such as e5
-    put every text in a narrow cone where all raw cosines exceed 0.8, and centring
-    makes the threshold mean the same for every model. Merging is transitive
-    (connected components of the "nearly coincide" graph). A threshold above 1
-    disables merging.
-    """
-    k = len(centroids)
-    if k < 2 or threshold > 1:
-        return labels
-    if origin is not None:
-        centroids = _normalise(centroids - origin)
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    close = (centroids @ centroids.T) >= threshold
-    _, group = connected_components(csr_matrix(close), directed=False)
-    out = labels.copy()
-    out[labels >= 0] = group[labels[labels >= 0]]
-    return out
-
-
-def reassign_outliers(
-    X: np.ndarray,
-    labels: np.ndarray,
-    probabilities: np.ndarray,
-    centroids: np.ndarray,
-    threshold: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Pass outliers, and members less similar than ``threshold`` to their own
-    theme's centroid, through ``assign_to_centroids``.
-
-    UMAP can pull a stray item into a dense cluster, so membership alone does not
-    prove similarity; after this step every assigned item is at least ``threshold``
-    similar to the centroid it was judged against. A re-assigned item's
-    probability is its similarity; an unassigned item's is 0.
-    """
-    labels, probabilities = labels.copy(), probabilities.astype(np.float64)
-    if len(centroids):
-        own = np.einsum("ij,ij->i", X, centroids[np.maximum(labels, 0)])
-        redo = (labels < 0) | (own < threshold)
-    else:
-        redo = np.ones(len(labels), dtype=bool)
-    new, sims = assign_to_centroids(X[redo], centroids, threshold)
-    labels[redo] = new
-    probabilities[redo] = np.where(new >= 0, np.clip(sims, 0.0, 1.0), 0.0)
-    return labels, probabilities
 
 
 class ThemeClusterer:
@@ -468,7 +243,7 @@ class ThemeClusterer:
         if len(distinct) < MIN_ITEMS_TO_CLUSTER:  # too few to find structure: one theme
             labels = np.zeros(n, dtype=np.int64)
             probabilities = np.ones(n, dtype=np.float64)
-            centroids = _centroids(X, labels)
+            centroids = theme_centroids(X, labels)
             threshold = self._threshold(X, labels, centroids)
         else:
             start = time.perf_counter()
@@ -478,20 +253,20 @@ class ThemeClusterer:
             timings["cluster_s"] = time.perf_counter() - start - timings["reduce_s"]
             start = time.perf_counter()
             labels = merge_similar(
-                labels, _centroids(X, labels), params["merge_threshold"], X.mean(axis=0)
+                labels, theme_centroids(X, labels), params["merge_threshold"], X.mean(axis=0)
             )
-            centroids = _centroids(X, labels)
+            centroids = theme_centroids(X, labels)
             threshold = self._threshold(X, labels, centroids)
             labels, probabilities = reassign_outliers(
                 X, labels, probabilities, centroids, threshold
             )
-            centroids = fit_prototypes(X, labels, _centroids(X, labels))
+            centroids = fit_prototypes(X, labels, theme_centroids(X, labels))
             threshold = self._threshold(X, labels, centroids)
             labels, probabilities = reassign_outliers(
                 X, labels, probabilities, centroids, threshold
             )
             timings["outliers_s"] = time.perf_counter() - start
-        self.labels_, order = _renumber_by_size(labels)
+        self.labels_, order = renumber_by_size(labels)
         self.probabilities_ = probabilities
         self.centroids_ = centroids[order].astype(np.float32)
         self.threshold_ = threshold

@@ -11,30 +11,39 @@ Example:
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
-
-import sqlite_utils
+from typing import cast
 
 from textinsight.store.curation import CurationTables
 from textinsight.store.embeddings import EmbeddingCache
+from textinsight.store.erase import Erased, Erasure
 from textinsight.store.feedback import CustomerTables, FeedbackTable, text_hash
 from textinsight.store.reads import ReadQueries
+from textinsight.store.retry import DEFAULT_WRITE_WAIT_S, WaitingDatabase
 from textinsight.store.runs import ExportRow, RunTables
 from textinsight.store.schema import migrate
+from textinsight.store.secret import database_secret
+from textinsight.store.staging import Staging, staging
 from textinsight.store.version import DataVersion
 
-__all__ = ["DataVersion", "ExportRow", "Store", "text_hash"]
+__all__ = ["DataVersion", "Erased", "ExportRow", "Store", "text_hash"]
 
 
 class Store:
-    """One SQLite database file holding feedback, vectors, runs and their results."""
+    """One SQLite database file holding feedback, vectors, runs and their results.
 
-    def __init__(self, path: str | Path):
+    Write transactions begin with ``BEGIN IMMEDIATE`` and wait up to ``write_wait_s``
+    seconds for another writer (``store.retry``).
+    """
+
+    def __init__(self, path: str | Path, *, write_wait_s: float = DEFAULT_WRITE_WAIT_S):
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(self.path)
-        self.db.execute("PRAGMA busy_timeout = 30000")
+        self.db = WaitingDatabase(self.path)
+        self.db.write_wait_s = write_wait_s
+        self.db.execute(f"PRAGMA busy_timeout = {int(min(write_wait_s, 30) * 1000)}")
         if self.path != ":memory:":
             self.db.enable_wal()
         self.db.execute("PRAGMA synchronous = NORMAL")
@@ -46,6 +55,21 @@ class Store:
         self.runs = RunTables(self.db)
         self.reads = ReadQueries(self.db)
         self.curation = CurationTables(self.db)
+        self.erasure = Erasure(self.db)
+
+    def database_secret(self, name: str = "pseudonym_key") -> str:
+        """A random secret created once and kept in this database (``store.secret``)."""
+        return database_secret(self.db, name)
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """One transaction around the writes inside it: all of them, or none when an
+        exception leaves the block (nested: a savepoint)."""
+        return cast(AbstractContextManager[None], self.db.atomic())
+
+    def staging(self) -> AbstractContextManager[Staging]:
+        """A connection-private TEMP table to prepare a file in without holding the
+        write lock (``store.staging``)."""
+        return staging(self.db)
 
     def close(self) -> None:
         """Close the connection."""

@@ -33,11 +33,14 @@ class FeedbackTable:
     def __init__(self, db: sqlite_utils.Database):
         self._db = db
 
-    def upsert(self, items: Sequence[Feedback]) -> tuple[int, int, int]:
+    def upsert(
+        self, items: Sequence[Feedback], *, ingest_id: int | None = None
+    ) -> tuple[int, int, int]:
         """Insert or update ``items`` keyed by (channel, source_id).
 
         Runs inside the caller's transaction when there is one. Within ``items`` the
-        last row for a key wins.
+        last row for a key wins. Inserted rows remember ``ingest_id`` (updated rows
+        keep the ingest that inserted them).
 
         Returns:
             (inserted, updated, unchanged) counts.
@@ -74,11 +77,12 @@ class FeedbackTable:
                     dumps(item.metadata) if item.metadata else None,
                     now,
                     now,
+                    ingest_id,
                 )
             )
         with self._db.atomic():
             self._db.conn.executemany(
-                f"INSERT INTO feedback ({FEEDBACK_COLUMNS}) VALUES ({placeholders(14)}) "
+                f"INSERT INTO feedback ({FEEDBACK_COLUMNS}, ingest_id) VALUES ({placeholders(15)}) "
                 "ON CONFLICT (channel, source_id) DO UPDATE SET text = excluded.text, "
                 "text_hash = excluded.text_hash, row_hash = excluded.row_hash, "
                 "language = excluded.language, created_at = excluded.created_at, "
@@ -107,15 +111,6 @@ class FeedbackTable:
     def all(self) -> list[StoredFeedback]:
         """Every feedback row, ordered by id."""
         return list(self._select("ORDER BY id"))
-
-    def by_ids(self, ids: Sequence[int]) -> list[StoredFeedback]:
-        """The rows with these ids, in the order given (unknown ids are skipped)."""
-        found: dict[int, StoredFeedback] = {}
-        for part in batched(list(ids)):
-            found.update(
-                (f.id, f) for f in self._select(f"WHERE id IN ({placeholders(len(part))})", part)
-            )
-        return [found[i] for i in ids if i in found]
 
     def by_keys(self, keys: Sequence[tuple[str, str]]) -> list[StoredFeedback]:
         """The rows with these (channel, source_id) keys, in the order given."""

@@ -7,6 +7,8 @@ only ever see complete runs and a crashed run leaves the previous one current.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -14,10 +16,13 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
-from textinsight.errors import NoRunError, NotFoundError
+from textinsight.errors import NoRunError, NotFoundError, StoreBusyError
 from textinsight.lineage import LineageEvent, ThemeSnapshot
 from textinsight.records import Assignment, RunInfo, Theme, ThemeValue
 from textinsight.store._util import dumps, loads, now_iso, pack_state, unpack_state
+from textinsight.store.process import abandoned, this_process
+
+log = logging.getLogger("textinsight.store")
 
 RUN_COLUMNS = (
     "id, status, is_current, started_at, finished_at, seed, model_id, params, n_feedback, "
@@ -49,22 +54,32 @@ class RunTables:
 
     # -- writing ---------------------------------------------------------------------
     def start(self, *, seed: int, model_id: str, params: dict[str, Any]) -> int:
-        """Record a new run as ``running`` and return its id."""
+        """Record a new run as ``running`` (with this process's id) and return its id."""
         with self._db.atomic():
             cursor = self._db.execute(
-                "INSERT INTO runs (status, started_at, seed, model_id, params) "
-                "VALUES ('running', ?, ?, ?, ?)",
-                [now_iso(), seed, model_id, dumps(params)],
+                "INSERT INTO runs (status, started_at, seed, model_id, params, pid, host) "
+                "VALUES ('running', ?, ?, ?, ?, ?, ?)",
+                [now_iso(), seed, model_id, dumps(params), *this_process()],
             )
         return int(cursor.lastrowid or 0)
 
-    def fail(self, run_id: int, error: str) -> None:
-        """Mark a run as failed; the current run stays current."""
-        with self._db.atomic():
-            self._db.execute(
-                "UPDATE runs SET status = 'failed', finished_at = ?, error = ? WHERE id = ?",
-                [now_iso(), error[:2000], run_id],
-            )
+    def fail(self, run_id: int, error: str) -> bool:
+        """Mark a run as failed; the current run stays current.
+
+        Never raises for a database error (the caller is already handling one): when
+        the failure cannot be written, it is logged, and once this process ends the
+        run shows as ``abandoned``. Returns whether it was written.
+        """
+        try:
+            with self._db.atomic():
+                self._db.execute(
+                    "UPDATE runs SET status = 'failed', finished_at = ?, error = ? WHERE id = ?",
+                    [now_iso(), error[:2000], run_id],
+                )
+        except (StoreBusyError, sqlite3.Error) as exc:
+            log.warning("could not record the failure of run %s: %s", run_id, exc)
+            return False
+        return True
 
     def allocate_theme_ids(self, n: int) -> list[int]:
         """Reserve ``n`` new theme ids, unique across all runs."""
@@ -197,12 +212,17 @@ class RunTables:
         row = self._db.execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", [run_id]).fetchone()
         if row is None:
             raise NotFoundError(f"No run with id {run_id}. List runs with `textinsight runs`.")
-        return _run(row)
+        return _run(row, self._gone() if row[1] == "running" else {})
 
     def all(self) -> list[RunInfo]:
         """All runs, newest first."""
-        rows = self._db.execute(f"SELECT {RUN_COLUMNS} FROM runs ORDER BY id DESC")
-        return [_run(r) for r in rows]
+        rows = self._db.execute(f"SELECT {RUN_COLUMNS} FROM runs ORDER BY id DESC").fetchall()
+        return [_run(r, self._gone()) for r in rows]
+
+    def _gone(self) -> dict[int, str]:
+        """Running runs whose process is gone: run id -> why it is abandoned."""
+        rows = self._db.execute("SELECT id, pid, host FROM runs WHERE status = 'running'")
+        return {run_id: why for run_id, pid, host in rows if (why := abandoned(pid, host))}
 
     def complete_run(self, run_id: int | None) -> RunInfo:
         """Like :meth:`get`, but only a complete run is accepted."""
@@ -309,20 +329,6 @@ class RunTables:
         for row in rows:
             yield ExportRow(*row)
 
-    def theme_feedback(
-        self, run_id: int, theme_id: int | None, *, limit: int, offset: int = 0
-    ) -> list[tuple[int, str, str, str, float]]:
-        """(feedback id, text, channel, language, probability) of one theme, best first."""
-        condition = "a.theme_id IS NULL" if theme_id is None else "a.theme_id = ?"
-        params: list[Any] = [run_id] + ([] if theme_id is None else [theme_id])
-        rows = self._db.execute(
-            "SELECT f.id, f.text, f.channel, f.language, a.probability FROM assignments a "
-            f"JOIN feedback f ON f.id = a.feedback_id WHERE a.run_id = ? AND {condition} "
-            "ORDER BY a.probability DESC, f.id LIMIT ? OFFSET ?",
-            [*params, limit, offset],
-        )
-        return [tuple(r) for r in rows]  # type: ignore[misc]
-
     def weekly_counts(self, run_id: int) -> dict[int, dict[str, int]]:
         """Theme id -> {Monday of the ISO week: feedback count}, from ``created_at``."""
         rows = self._db.execute(
@@ -339,10 +345,11 @@ class RunTables:
         return weekly
 
 
-def _run(row: tuple[Any, ...]) -> RunInfo:
+def _run(row: tuple[Any, ...], gone: Mapping[int, str] | None = None) -> RunInfo:
+    why = (gone or {}).get(row[0])
     return RunInfo(
         id=row[0],
-        status=row[1],
+        status="abandoned" if why else row[1],
         is_current=bool(row[2]),
         started_at=row[3],
         finished_at=row[4],
@@ -354,7 +361,7 @@ def _run(row: tuple[Any, ...]) -> RunInfo:
         n_unassigned=row[10],
         n_embedded=row[11],
         timings=loads(row[12], {}),
-        error=row[13],
+        error=why or row[13],
     )
 
 

@@ -122,7 +122,24 @@ MIGRATIONS: tuple[str, ...] = (
         state BLOB NOT NULL
     );
     """,
-    # 5: analysts' curation of themes (rename, merge, hide), by stable theme id, and its log
+    # 5 (#12): which process runs a run (a run whose process is gone shows as abandoned);
+    # every file ingest gets an id, kept on the feedback rows it inserted (delete --ingest)
+    """
+    ALTER TABLE runs ADD COLUMN pid INTEGER;
+    ALTER TABLE runs ADD COLUMN host TEXT;
+    CREATE TABLE ingests (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        path TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        n_read INTEGER,
+        n_inserted INTEGER,
+        n_updated INTEGER
+    );
+    ALTER TABLE feedback ADD COLUMN ingest_id INTEGER;
+    CREATE INDEX feedback_ingest ON feedback (ingest_id);
+    """,
+    # 6: analysts' curation of themes (rename, merge, hide), by stable theme id, and its log
     """
     CREATE TABLE curation (
         theme_id INTEGER PRIMARY KEY,

@@ -1,9 +1,7 @@
 """The registry of embedding models by name, and the choice of a model for a corpus.
 
-Example:
-    >>> embedder = get_embedder("hashing")
-    >>> embedder.encode(["late delivery", "rude staff"]).shape
-    (2, 256)
+Every name maps to a factory taking the model cache folder (``Settings.model_dir``);
+:func:`resolve_model` turns ``auto`` into a name for a corpus.
 """
 
 from __future__ import annotations
