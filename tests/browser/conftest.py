@@ -30,8 +30,8 @@ INSTALL = (
     "Browser tests need Chromium and its driver: `sudo apt-get install -y chromium "
     "chromium-driver` (Debian/Ubuntu) and `pip install selenium` (in the dev extras)."
 )
-READ_KEY = "browser-read"
-WRITE_KEY = "browser-write"
+READ_KEY = "browser-read-key-0123456789"
+WRITE_KEY = "browser-write-key-0123456789"
 FEEDBACK_ROWS = 600
 SCREENSHOTS = Path(os.environ.get("TEXTINSIGHT_SCREENSHOTS", ROOT / "out" / "screenshots"))
 CHROMIUM_FLAGS = (
