@@ -27,7 +27,13 @@ from textinsight.records import Theme, ThemeValue
 Figure = dict[str, Any]
 """A plotly figure: ``{"data": [traces], "layout": {...}}``."""
 
-KIND_COLOURS = {"pain_point": "#c0392b", "loyalty_driver": "#278a52", "neutral": "#969696"}
+KIND_COLOURS = {
+    "pain_point": "#c0392b",
+    "loyalty_driver": "#278a52",
+    "contradiction": "#d68910",
+    "exit": "#5d6d7e",
+    "neutral": "#969696",
+}
 SERIES_COLOURS = (
     "#4e79a7", "#f28e2b", "#59a14f", "#e15759",
     "#76b7b2", "#edc948", "#b07aa1", "#9c755f",

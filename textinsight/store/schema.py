@@ -139,7 +139,12 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE feedback ADD COLUMN ingest_id INTEGER;
     CREATE INDEX feedback_ingest ON feedback (ingest_id);
     """,
-    # 6: analysts' curation of themes (rename, merge, hide), by stable theme id, and its log
+    # 6 (#11): optional discount of a purchase (true/false as 1/0, or an amount): discount
+    # hunters
+    """
+    ALTER TABLE purchases ADD COLUMN discount REAL;
+    """,
+    # 7: analysts' curation of themes (rename, merge, hide), by stable theme id, and its log
     """
     CREATE TABLE curation (
         theme_id INTEGER PRIMARY KEY,
