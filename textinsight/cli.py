@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -20,40 +19,10 @@ import pydantic
 from textinsight.config import Settings, get_settings, parse_key_pairs, settings_problem
 from textinsight.errors import TextInsightError
 from textinsight.ingest.load import FileKind
-from textinsight.progress import Advance
+from textinsight.progress import rich_progress as _progress
 from textinsight.queries import MAX_LIMIT, SORT_KEYS, list_themes, theme_detail
 from textinsight.records import IngestReport, Theme, theme_json
 from textinsight.store import Erased, Store
-
-
-@contextmanager
-def _progress(description: str, total: int | None = None) -> Iterator[Advance]:
-    """A rich progress bar on a terminal; silent when stderr is a pipe."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    columns = [
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    ]
-    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task(description, total=total)
-
-        def advance(n: int = 1) -> None:
-            bar.advance(task, n)
-
-        yield advance
 
 
 def _store(ctx: click.Context, *, create: bool = False) -> Store:
@@ -452,13 +421,11 @@ def trends(ctx: click.Context, run_id: int | None, fmt: str) -> None:
 def emerging(ctx: click.Context, min_size: int, fmt: str) -> None:
     """Candidate new themes: dense groups in the feedback no current theme holds."""
     from textinsight.emerging import find_emerging
-    from textinsight.stages.embed import embedder_for_model
 
     settings = get_settings()
-    store = _store(ctx)
     pool, found = find_emerging(
-        store,
-        embedder_for_model(store.runs.current().model_id, settings.model_dir),
+        _store(ctx),
+        model_dir=settings.model_dir,
         seed=settings.seed,
         min_size=min_size,
         batch_size=settings.batch_size,

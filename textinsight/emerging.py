@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 
@@ -21,7 +22,7 @@ from textinsight.pipeline import embed_feedback, find_themes
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import StoredFeedback
 from textinsight.stages.cluster import ThemeClusterer
-from textinsight.stages.embed import Embedder
+from textinsight.stages.embed import Embedder, embedder_for_model
 from textinsight.store import Store
 
 
@@ -43,8 +44,9 @@ class EmergingTheme:
 
 def find_emerging(
     store: Store,
-    embedder: Embedder,
+    embedder: Embedder | None = None,
     *,
+    model_dir: Path | None = None,
     seed: int = 0,
     min_size: int = 5,
     window_days: int = 14,
@@ -52,6 +54,9 @@ def find_emerging(
     progress: ProgressFactory = no_progress,
 ) -> tuple[int, list[EmergingTheme]]:
     """Cluster the current run's unassigned pool.
+
+    ``embedder`` must be the run's model; default: built from the registry
+    (``embedder_for_model``, models cached under ``model_dir``).
 
     Returns:
         (size of the unassigned pool, candidate themes, best first).
@@ -65,7 +70,7 @@ def find_emerging(
         return len(pool), []
     vectors, _ = embed_feedback(
         store,
-        embedder,
+        embedder or embedder_for_model(run.model_id, model_dir),
         pool,
         batch_size=batch_size,
         progress=progress,

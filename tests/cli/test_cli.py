@@ -133,6 +133,9 @@ def test_themes_csv_has_one_row_per_theme(invoke, write_csv) -> None:
     listed = json.loads(invoke("themes", "--format", "json").output)
     assert [int(r["id"]) for r in rows] == [t["id"] for t in listed]
     assert "quotes" not in rows[0] and rows[0]["keywords"].count("; ") >= 1
+    emerging = invoke("emerging", "--format", "json")
+    assert emerging.exit_code == 0, emerging.output
+    assert json.loads(emerging.output)["pool"] >= 0
 
 
 def test_serve_passes_its_settings_to_the_app(
