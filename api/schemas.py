@@ -114,8 +114,11 @@ class ThemeOut(ValueFields):
         description="c-TF-IDF keywords of the theme's texts in each language with enough "
         "of them (ISO 639-1 code -> keywords, best first).",
     )
-    size: int = Field(description="Feedback items in the theme when the run finished.")
-    share: float = Field(description="size / feedback items of the run.")
+    size: int = Field(
+        description="Feedback items in the theme (when filtered: the matching ones; merged "
+        "themes counted with the theme they were merged into)."
+    )
+    share: float = Field(description="size / feedback items of the run (or of the filtered slice).")
     quotes: list[str]
     languages: dict[str, int]
     channels: dict[str, int]
@@ -261,6 +264,7 @@ class FeedbackOut(BaseModel):
     theme_label: str | None
     probability: float = Field(description="Membership strength of the theme, 0..1.")
     sentiment: float | None
+    segment: str | None = Field(default=None, description="The customer's segment.")
 
     @classmethod
     def from_record(cls, item: AssignedFeedback) -> FeedbackOut:

@@ -249,7 +249,7 @@ class ThemeValue:
     revenue_at_risk_ci: tuple[float, float] | None = None
     repurchase_value_at_risk: float | None = None
     repurchase_value_at_risk_ci: tuple[float, float] | None = None
-    loyalty_churn: dict[str, dict[str, float | None]] | None = None
+    loyalty_churn: dict[str, dict[str, Any]] | None = None
     breakdowns: dict[str, Any] | None = None
 
 

@@ -2,7 +2,10 @@
 
 from api.routes import (
     actions,
+    curation,
+    dashboard,
     emerging,
+    exports,
     feedback,
     forget,
     health,
@@ -22,4 +25,7 @@ ROUTERS = (
     emerging.router,
     forget.router,
     actions.router,
+    dashboard.router,
+    curation.router,
+    exports.router,
 )

@@ -17,6 +17,7 @@ from typing import cast
 
 from textinsight.store.actions import ActionTable
 from textinsight.store.categories import CategoryTables
+from textinsight.store.curation import CurationTables
 from textinsight.store.embeddings import EmbeddingCache
 from textinsight.store.erase import Erased, Erasure
 from textinsight.store.feedback import CustomerTables, FeedbackTable, text_hash
@@ -56,6 +57,7 @@ class Store:
         self.runs = RunTables(self.db)
         self.categories = CategoryTables(self.db)
         self.reads = ReadQueries(self.db)
+        self.curation = CurationTables(self.db)
         self.erasure = Erasure(self.db)
         self.actions = ActionTable(self.db)
 

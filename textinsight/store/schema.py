@@ -197,6 +197,27 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX actions_theme ON actions (theme_id);
     """,
+    # 10: analysts' curation of themes (rename, merge, hide), by stable theme id, and its log
+    """
+    CREATE TABLE curation (
+        theme_id INTEGER PRIMARY KEY,
+        label TEXT,
+        merged_into INTEGER,
+        hidden INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE curation_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        theme_id INTEGER NOT NULL,
+        other_id INTEGER,
+        label TEXT,
+        previous TEXT,
+        note TEXT
+    );
+    CREATE INDEX curation_log_theme ON curation_log (theme_id);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
