@@ -9,20 +9,21 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
 import click
 import pydantic
 
+from textinsight.cli_actions import action, echo_report, report_json
 from textinsight.config import Settings, get_settings, parse_key_pairs, settings_problem
 from textinsight.errors import TextInsightError
 from textinsight.ingest.load import FileKind
 from textinsight.progress import rich_progress as _progress
 from textinsight.queries import MAX_LIMIT, SORT_KEYS, list_themes, theme_detail
-from textinsight.records import IngestReport, Theme, theme_json
-from textinsight.store import Erased, Store
+from textinsight.records import LEVELS, IngestReport, Theme, theme_json
+from textinsight.store import Erased, ExportRow, Store
 
 
 def _store(ctx: click.Context, *, create: bool = False) -> Store:
@@ -177,6 +178,7 @@ def run(ctx: click.Context, seed: int | None) -> None:
     """Find themes in all stored feedback; the result becomes the current run when complete."""
     from textinsight.pipeline import run_pipeline
     from textinsight.stages.embed import AUTO
+    from textinsight.stages.label import ThemeLabeler
 
     settings = get_settings()
     info = run_pipeline(
@@ -186,6 +188,7 @@ def run(ctx: click.Context, seed: int | None) -> None:
         artifact_dir=settings.artifact_dir,
         seed=settings.seed if seed is None else seed,
         batch_size=settings.batch_size,
+        labeler=ThemeLabeler(language=settings.display_language or None),
         progress=_progress,
     )
     if settings.model == AUTO:
@@ -234,33 +237,50 @@ def _shares(shares: dict[str, float] | None) -> str:
     help="Order: sentiment most negative first, the others largest first.",
 )
 @click.option("--limit", type=int, default=None, help="Show at most this many themes.")
+@click.option(
+    "--level",
+    type=click.Choice(LEVELS),
+    default="theme",
+    show_default=True,
+    help="theme: the themes (each under a category); category: the categories above them.",
+)
 @click.pass_context
-def themes(ctx: click.Context, run_id: int | None, fmt: str, sort: str, limit: int | None) -> None:
-    """List the themes of a run with their value metrics."""
+def themes(
+    ctx: click.Context, run_id: int | None, fmt: str, sort: str, limit: int | None, level: str
+) -> None:
+    """List the themes (or the categories above them) of a run with their value metrics."""
     from textinsight.export import themes_csv
 
-    listing = list_themes(_store(ctx), run_id, sort=sort, limit=min(limit or MAX_LIMIT, MAX_LIMIT))
+    listing = list_themes(
+        _store(ctx), run_id, sort=sort, limit=min(limit or MAX_LIMIT, MAX_LIMIT), level=level
+    )
     info, items = listing.run, [row.theme for row in listing.page.items]
     if fmt == "json":
         click.echo(json.dumps([theme_json(t) for t in items], ensure_ascii=False, indent=2))
     elif fmt == "csv":
         click.echo(themes_csv(items), nl=False)
     else:
-        _themes_table(info.id, info.n_feedback, info.n_unassigned, items, listing.sort)
+        _themes_table(info.id, info.n_feedback, info.n_unassigned, items, listing.sort, level)
 
 
 def _themes_table(
-    run_id: int, n_feedback: int | None, n_unassigned: int | None, items: list[Theme], sort: str
+    run_id: int,
+    n_feedback: int | None,
+    n_unassigned: int | None,
+    items: list[Theme],
+    sort: str,
+    level: str = "theme",
 ) -> None:
     from rich.console import Console
     from rich.table import Table
 
     table = Table(
-        title=f"Themes of run {run_id} ({n_feedback} feedback, "
-        f"{n_unassigned} unassigned), by {sort}"
+        title=f"{'Categories' if level == 'category' else 'Themes'} of run {run_id} "
+        f"({n_feedback} feedback, {n_unassigned} unassigned), by {sort}"
     )
     for name in (
         "id",
+        "category",
         "label",
         "size",
         "sentiment",
@@ -276,7 +296,8 @@ def _themes_table(
         v = theme_json(t)
         table.add_row(
             str(t.id),
-            t.label,
+            "" if t.parent_id is None else str(t.parent_id),
+            f"{t.label} (not feedback)" if t.noise else t.label,
             str(t.size),
             _num(t.sentiment, "+.2f"),
             v["kind"] or "",
@@ -300,7 +321,11 @@ def show(ctx: click.Context, theme_id: int, run_id: int | None, fmt: str) -> Non
     info, theme = detail.run, detail.row.theme
     history = [{"run_id": r, **asdict(e)} for r, e in detail.history]
     if fmt == "json":
-        out = {**theme_json(theme), "history": history}
+        out = {
+            **theme_json(theme),
+            "history": history,
+            "actions": [report_json(r) for r in detail.actions],
+        }
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     v = theme_json(theme)
@@ -331,6 +356,10 @@ def show(ctx: click.Context, theme_id: int, run_id: int | None, fmt: str) -> Non
             f"    run {step['run_id']}: {step['kind']} (from {previous}, "
             f"similarity {_num(step['similarity']) or 'n/a'})"
         )
+    if detail.actions:
+        click.echo("  actions:")
+    for item in detail.actions:
+        echo_report(item, indent="    ")
 
 
 @cli.command()
@@ -417,15 +446,39 @@ def trends(ctx: click.Context, run_id: int | None, fmt: str) -> None:
 @cli.command()
 @click.option("--min-size", type=int, default=5, show_default=True, help="Smallest group reported.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option(
+    "--promote",
+    "candidate",
+    metavar="ID",
+    help="Make candidate ID a theme of the current run (no full re-run).",
+)
 @click.pass_context
-def emerging(ctx: click.Context, min_size: int, fmt: str) -> None:
+def emerging(ctx: click.Context, min_size: int, fmt: str, candidate: str | None) -> None:
     """Candidate new themes: dense groups in the feedback no current theme holds."""
-    from textinsight.emerging import find_emerging
+    from textinsight.emerging import find_emerging, promote
+    from textinsight.stages.embed import embedder_for_model
 
     settings = get_settings()
+    store = _store(ctx)
+    embedder = embedder_for_model(store.runs.current().model_id, settings.model_dir)
+    if candidate is not None:
+        theme = promote(
+            store,
+            embedder,
+            candidate,
+            seed=settings.seed,
+            min_size=min_size,
+            batch_size=settings.batch_size,
+            progress=_progress,
+        )
+        click.echo(
+            f"promoted {candidate} to theme {theme.id} of run {theme.run_id}: "
+            f"{theme.label} ({theme.size} items)"
+        )
+        return
     pool, found = find_emerging(
-        _store(ctx),
-        model_dir=settings.model_dir,
+        store,
+        embedder,
         seed=settings.seed,
         min_size=min_size,
         batch_size=settings.batch_size,
@@ -439,11 +492,33 @@ def emerging(ctx: click.Context, min_size: int, fmt: str) -> None:
     for e in found:
         value = "" if e.value_total is None else f", customer value {e.value_total:,.0f}"
         click.echo(
-            f"- {e.label}: {e.size} items, {e.customers} customers{value}, "
+            f"- [{e.id}] {e.label}: {e.size} items, {e.customers} customers{value}, "
             f"growth x{e.growth:.1f} ({e.recent} in the last 14 days)"
         )
+        click.echo(f"    keywords: {', '.join(e.keywords)}")
         for quote in e.quotes[:3]:
             click.echo(f'    "{quote}"')
+
+
+@cli.command()
+@click.option("--run", "run_id", type=int, help="Run id (default: the current run).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+def stability(ctx: click.Context, run_id: int | None, fmt: str) -> None:
+    """How stable each theme is: runs it kept its id, member overlap, label and kind kept."""
+    from textinsight.stability_report import theme_stability
+
+    report = theme_stability(_store(ctx), run_id)
+    if fmt == "json":
+        click.echo(json.dumps([asdict(r) for r in report], ensure_ascii=False, indent=2))
+        return
+    for r in report:
+        kept = {True: "kept", False: "changed", None: "-"}
+        click.echo(
+            f"theme {r.theme_id:<5} {r.event:8} runs {r.runs:<3} overlap "
+            f"{_num(r.overlap, '.0%') or '-':>5}  label {kept[r.label_kept]:7} "
+            f"kind {kept[r.kind_kept]:7} {r.label}"
+        )
 
 
 @cli.group()
@@ -466,9 +541,137 @@ def export_assignments(ctx: click.Context, run_id: int | None, fmt: str) -> None
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
         return
-    columns = ["source_id", "channel", "language", "theme_id", "probability", "sentiment"]
+    columns = [f.name for f in fields(ExportRow)]
     for line in csv_lines(columns, ([row[c] for c in columns] for row in rows)):
         click.echo(line, nl=False)
+
+
+_FILTER_OPTIONS = (
+    click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day (YYYY-MM-DD)."),
+    click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day, inclusive."),
+    click.option("--channel", help="Only this channel."),
+    click.option("--language", help="Only this language (sv, en, ...)."),
+    click.option("--segment", help="Only customers in this segment."),
+    click.option("--member/--non-member", default=None, help="Only members / non-members."),
+    click.option("--store", "store_id", help="Only this store id."),
+    click.option("--meta", multiple=True, help="field:value the metadata must hold (repeatable)."),
+    click.option("--text", help="Only feedback containing these words."),
+)
+
+
+def _filter_options(command: Any) -> Any:
+    for option in reversed(_FILTER_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _where(options: dict[str, Any]) -> Any:
+    from textinsight.queries import feedback_filter, parse_metadata
+
+    return feedback_filter(
+        since=options["since"].date() if options["since"] else None,
+        until=options["until"].date() if options["until"] else None,
+        channel=options["channel"],
+        language=options["language"],
+        segment=options["segment"],
+        member=options["member"],
+        store=options["store_id"],
+        metadata=parse_metadata(options["meta"]),
+        text=options["text"],
+    )
+
+
+def _export_table(name: str) -> click.Command:
+    @click.option("--run", "run_id", type=int, help="Run id (default: the current run).")
+    @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv")
+    @click.option(
+        "--out", type=click.Path(dir_okay=False, path_type=Path), help="File (default: stdout)."
+    )
+    @click.option(
+        "--interval", type=click.Choice(["day", "week", "month"]), default="week",
+        help="Trend period (trends only).",
+    )  # fmt: skip
+    @_filter_options
+    @click.pass_context
+    def command(
+        ctx: click.Context, run_id: int | None, fmt: str, out: Path | None, interval: str,
+        **filters: Any,
+    ) -> None:  # fmt: skip
+        from textinsight import exports
+
+        exports.check_format(fmt)
+        store = _store(ctx)
+        info = store.runs.complete_run(run_id)
+        columns, rows = exports.table(store, name, info, _where(filters), interval=interval)
+        if fmt == "parquet":
+            if out is None:
+                raise click.UsageError("Parquet is binary: give --out FILE.")
+            out.write_bytes(exports.to_parquet(columns, rows))
+        elif out is None:
+            click.echo(exports.to_csv(columns, rows), nl=False)
+        else:
+            out.write_text(exports.to_csv(columns, rows), encoding="utf-8")
+        if out is not None:
+            click.echo(f"wrote {out} ({len(rows)} rows)", err=True)
+
+    command.__doc__ = {
+        "feedback": "One row per feedback item with its theme, customer and sentiment (BI).",
+        "themes": "One row per theme, every value metric flattened (BI).",
+        "trends": "One row per theme and period, zero-filled (BI).",
+    }[name]
+    return export.command(name)(command)
+
+
+for _name in ("feedback", "themes", "trends"):
+    _export_table(_name)
+
+
+@cli.command()
+@click.argument("theme_id", type=int)
+@click.argument("label")
+@click.pass_context
+def rename(ctx: click.Context, theme_id: int, label: str) -> None:
+    """Give a theme your own label; it keeps it in later runs ("" restores the described one)."""
+    from textinsight import curation
+
+    entry = curation.rename(_store(ctx), theme_id, label)
+    click.echo(f"theme {theme_id} is now '{entry.label or '(described label)'}'")
+
+
+@cli.command()
+@click.argument("theme_id", type=int)
+@click.argument("into_id", type=int)
+@click.pass_context
+def merge(ctx: click.Context, theme_id: int, into_id: int) -> None:
+    """Merge theme THEME_ID into theme INTO_ID (also in later runs)."""
+    from textinsight import curation
+
+    curation.merge(_store(ctx), theme_id, into_id)
+    click.echo(f"theme {theme_id} is merged into theme {into_id}")
+
+
+@cli.command()
+@click.argument("theme_id", type=int)
+@click.option("--undo", is_flag=True, help="Show the theme again.")
+@click.pass_context
+def hide(ctx: click.Context, theme_id: int, undo: bool) -> None:
+    """Hide (archive) a theme from theme lists; --undo shows it again."""
+    from textinsight import curation
+
+    curation.hide(_store(ctx), theme_id, hidden=not undo)
+    click.echo(f"theme {theme_id} is {'shown' if undo else 'hidden'}")
+
+
+@cli.command("curation")
+@click.pass_context
+def curation_log(ctx: click.Context) -> None:
+    """The history of renames, merges and hides, oldest first."""
+    from textinsight import curation
+
+    for c in curation.history(_store(ctx)):
+        other = "" if c.other_id is None else f" -> {c.other_id}"
+        label = "" if c.label is None else f" '{c.label}'"
+        click.echo(f"{c.at}  {c.action:7} theme {c.theme_id}{other}{label}")
 
 
 @cli.command()
@@ -482,11 +685,9 @@ def export_assignments(ctx: click.Context, run_id: int | None, fmt: str) -> None
 @click.pass_context
 def report(ctx: click.Context, out: Path, run_id: int | None) -> None:
     """Write a self-contained HTML report: theme table, theme map, sizes over time."""
-    from textinsight.report import render_report
+    from textinsight.dashboard import report_html
 
-    store = _store(ctx)
-    info = store.runs.complete_run(run_id)
-    html = render_report(info, store.runs.themes(info.id), store.runs.weekly_counts(info.id))
+    html = report_html(_store(ctx), run_id)
     out.write_text(html, encoding="utf-8")
     click.echo(f"wrote {out} ({len(html) // 1024} KiB)")
 
@@ -558,6 +759,9 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     parse_key_pairs(settings.api_keys)  # a bad TEXTINSIGHT_API_KEYS: one line, no traceback
     app = create_app(settings)
     uvicorn.run(app, host=host, port=port)
+
+
+cli.add_command(action)
 
 
 def main() -> None:

@@ -144,6 +144,80 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE purchases ADD COLUMN discount REAL;
     """,
+    # 7: two levels (categories over themes) and themes flagged as not feedback
+    """
+    ALTER TABLE themes ADD COLUMN parent_id INTEGER;
+    ALTER TABLE themes ADD COLUMN noise INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE categories (
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        category_id INTEGER NOT NULL,
+        label TEXT NOT NULL,
+        keywords TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        share REAL NOT NULL,
+        quotes TEXT NOT NULL,
+        languages TEXT NOT NULL,
+        channels TEXT NOT NULL,
+        sentiment REAL,
+        x REAL,
+        y REAL,
+        value TEXT,
+        parent_id INTEGER,
+        noise INTEGER NOT NULL DEFAULT 0,
+        centroid BLOB,
+        PRIMARY KEY (run_id, category_id)
+    );
+    CREATE TABLE category_lineage (
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        category_id INTEGER,
+        kind TEXT NOT NULL,
+        previous_run_id INTEGER,
+        previous_ids TEXT NOT NULL,
+        similarity REAL
+    );
+    CREATE INDEX category_lineage_run ON category_lineage (run_id);
+    """,
+    # 8 (#13): each theme's and category's c-TF-IDF keywords per language (stages.label)
+    """
+    ALTER TABLE themes ADD COLUMN keywords_by_language TEXT;
+    ALTER TABLE categories ADD COLUMN keywords_by_language TEXT;
+    """,
+    # 9: the action ledger (textinsight/actions.py): what a CX team did about a theme
+    """
+    CREATE TABLE actions (
+        id INTEGER PRIMARY KEY,
+        theme_id INTEGER NOT NULL,
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        action_date TEXT NOT NULL,
+        stores TEXT NOT NULL DEFAULT '[]',
+        segments TEXT NOT NULL DEFAULT '[]',
+        channels TEXT NOT NULL DEFAULT '[]',
+        note TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX actions_theme ON actions (theme_id);
+    """,
+    # 10: analysts' curation of themes (rename, merge, hide), by stable theme id, and its log
+    """
+    CREATE TABLE curation (
+        theme_id INTEGER PRIMARY KEY,
+        label TEXT,
+        merged_into INTEGER,
+        hidden INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE curation_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        theme_id INTEGER NOT NULL,
+        other_id INTEGER,
+        label TEXT,
+        previous TEXT,
+        note TEXT
+    );
+    CREATE INDEX curation_log_theme ON curation_log (theme_id);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
