@@ -668,21 +668,22 @@ def spread_writers(rng: random.Random, rows: list[Row], customers: list[Customer
     seen: set[str] = set()
     moved: dict[tuple[str, str], Customer] = {}  # (customer id, text) -> new customer
     for row in rows:  # in time order: a resubmission follows its original
-        c = row.customer
-        if c is None:
+        writer = row.customer
+        if writer is None:
             continue
-        pool = pools[(c.lang, c.country)]
-        if row.resubmitted and (c.customer_id, row.text) in moved:
-            row.customer = moved[(c.customer_id, row.text)]
-        elif c.customer_id in seen and not row.resubmitted and rng.random() < SPREAD:
+        pool = pools[(writer.lang, writer.country)]
+        key = (writer.customer_id, row.text)
+        if row.resubmitted and key in moved:
+            row.customer = moved[key]
+        elif writer.customer_id in seen and not row.resubmitted and rng.random() < SPREAD:
             weights = [writer_weight(row.theme, x) for x in pool]  # who is affected by what
             if sum(weights) > 0:
                 new = rng.choices(pool, weights=weights)[0]
                 pool.remove(new)
-                row.customer = moved[(c.customer_id, row.text)] = new
-        seen.add(c.customer_id)
-        if row.handle is not None and row.customer is not c:
-            row.handle = row.customer.handle
+                row.customer = moved[key] = new
+        seen.add(writer.customer_id)
+        if row.handle is not None and row.customer is not writer:
+            row.handle = moved[key].handle
     for c in customers:
         c.feedback, c.last_contact = [], None
     for row in rows:
