@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from textinsight.pipeline import embed_feedback, find_themes
+from textinsight.pipeline import EMBED_CHUNK, embed_feedback, find_themes
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import StoredFeedback
 from textinsight.stages.cluster import ThemeClusterer
@@ -48,7 +48,7 @@ def find_emerging(
     seed: int = 0,
     min_size: int = 5,
     window_days: int = 14,
-    batch_size: int = 64,
+    batch_size: int = EMBED_CHUNK,
     progress: ProgressFactory = no_progress,
 ) -> tuple[int, list[EmergingTheme]]:
     """Cluster the current run's unassigned pool.
