@@ -367,8 +367,7 @@ def embed_cached(
             chunk = items[start : start + batch_size]
             vectors = embedder.encode([t for _, t in chunk])
             fresh = {h: v for (h, _), v in zip(chunk, vectors, strict=True)}
-            store.embeddings.put_many(embedder.model_id, fresh)
-            cached.update(fresh)
+            cached.update(store.embeddings.put_many(embedder.model_id, fresh))
             advance(len(chunk))
     return np.vstack([cached[h] for h in hashes]).astype(np.float32), len(items)
 

@@ -20,6 +20,7 @@ import numpy as np
 import sqlite_utils
 
 from textinsight.store._util import batched, placeholders
+from textinsight.store.embeddings import decode_vectors
 
 PERIODS = {
     "day": "date(f.created_at)",
@@ -224,5 +225,5 @@ class ReadQueries:
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
+        matrix = decode_vectors(b"".join(r[1] for r in rows))
         return ids, matrix.reshape(len(rows), -1)
