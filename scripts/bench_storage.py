@@ -6,7 +6,7 @@ Usage:
 
 Stores ``--n`` random unit vectors (hex SHA-1 text hashes, the MiniLM model id) in:
 
-- ``before``: the schema before migration 6 (float32 in a WITHOUT ROWID table);
+- ``before``: the schema before the compact-vectors migration (float32 in a WITHOUT ROWID table);
 - ``after``: the current store (float16 in a rowid table);
 
 and prints database bytes per vector (page count x page size after VACUUM) against the
@@ -52,7 +52,8 @@ def db_bytes(db: sqlite_utils.Database) -> int:
 def before_bytes(path: Path, hashes: list[str], vectors: np.ndarray) -> int:
     """Bytes of a database with the pre-#15 schema holding ``vectors`` as float32."""
     db = sqlite_utils.Database(path)
-    for script in MIGRATIONS[:5]:
+    before = next(i for i, m in enumerate(MIGRATIONS) if "embeddings_f16" in m)
+    for script in MIGRATIONS[:before]:
         for statement in (s.strip() for s in script.split(";")):
             if statement:
                 db.execute(statement)

@@ -166,7 +166,7 @@ def customers(ctx: click.Context, file: Path, skip_invalid: bool, **options: Any
 @_file_options
 @click.pass_context
 def purchases(ctx: click.Context, file: Path, skip_invalid: bool, **options: Any) -> None:
-    """Ingest purchases (customer_id, purchased_at, amount)."""
+    """Ingest purchases (customer_id, purchased_at, amount, optional discount)."""
     _ingest(ctx, file, "purchases", skip_invalid, **options)
 
 
@@ -343,29 +343,15 @@ def show(ctx: click.Context, theme_id: int, run_id: int | None, fmt: str) -> Non
     click.echo(f"  keywords: {', '.join(theme.keywords)}")
     click.echo(f"  languages: {_counts(theme.languages)}")
     click.echo(f"  channels: {_counts(theme.channels)}")
-    if v["customers"] is not None:
-        click.echo(
-            f"  customers {v['customers']}, value {_num(v['value_total'], ',.0f')} "
-            f"(median {_num(v['value_median'], ',.0f')}, top-decile share "
-            f"{_num(v['top_decile_share'], '.0%')}), impact {_num(v['impact'], ',.0f')}"
-        )
-        click.echo(
-            f"  churn {_num(v['churn_rate'], '.1%')} vs {_num(v['churn_baseline'], '.1%')}"
-            f" (lift {_num(v['churn_lift'])}, 95% CI {_interval(v['churn_lift_ci'])}, "
-            f"p {_num(v['churn_p'], '.3g')})"
-        )
-        click.echo(
-            f"  repurchase {_num(v['repurchase_rate'], '.1%')} vs "
-            f"{_num(v['repurchase_baseline'], '.1%')} "
-            f"(lift 95% CI {_interval(v['repurchase_lift_ci'])}); revenue at risk "
-            f"{_num(v['revenue_at_risk'], ',.0f')}"
-        )
+    if theme.value is not None:
+        from textinsight.value.summary import value_lines
+
+        for line in value_lines(theme.value):
+            click.echo(f"  {line}")
         click.echo(
             f"  NPS {_num(v['nps_mean'], '.1f') or 'n/a'} vs "
             f"{_num(v['nps_baseline'], '.1f') or 'n/a'}"
         )
-        click.echo(f"  lifecycle phase at feedback: {_shares(v['phases'])}")
-        click.echo(f"  loyalty: {_shares(v['loyalty'])}")
     click.echo("  quotes:")
     for quote in theme.quotes:
         click.echo(f"    - {quote}")

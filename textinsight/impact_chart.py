@@ -14,7 +14,13 @@ from html import escape
 
 from textinsight.records import Theme, ThemeValue
 
-KIND_COLOURS = {"pain_point": "#c0392b", "loyalty_driver": "#278a52", "neutral": "#969696"}
+KIND_COLOURS = {
+    "pain_point": "#c0392b",
+    "loyalty_driver": "#278a52",
+    "contradiction": "#d68910",
+    "exit": "#5d6d7e",
+    "neutral": "#969696",
+}
 
 
 def scale(values: Sequence[float], lo: float, hi: float) -> list[float]:

@@ -46,11 +46,12 @@ class Customer:
 
 @dataclass(frozen=True)
 class Purchase:
-    """One purchase of one customer."""
+    """One purchase of one customer; ``discount`` > 0 (or true) when bought on discount."""
 
     customer_id: str
     purchased_at: str
     amount: float | None = None
+    discount: float | None = None
 
 
 @dataclass(frozen=True)
@@ -160,19 +161,20 @@ class RunInfo:
 class ThemeValue:
     """How one theme relates to customer value and outcomes, for one run.
 
-    Computed by :func:`textinsight.value.compute_theme_values`; its docstring defines
-    every field. Customer-level fields count each customer once per theme, however
-    many of their feedback items are in it. A metric is ``None`` when it cannot be
-    computed (no customers or purchases ingested, nobody in the group, no dates),
-    never a made-up zero.
+    Computed by :func:`textinsight.value.compute_theme_values`; the package docstring
+    of :mod:`textinsight.value` defines every field. Customer-level fields count each
+    customer once per theme, however many of their feedback items are in it. A
+    metric is ``None`` when it cannot be computed (no customers or purchases
+    ingested, nobody in the group, no dates), never a made-up zero.
 
-    ``kind`` is ``pain_point``, ``loyalty_driver`` or ``neutral``; ``significant`` says
-    whether churn or repurchase differs from the baseline after the
-    Benjamini-Hochberg correction and the minimum-n guard. ``phases`` maps
-    ``activation``, ``activity``, ``inactivity``, ``reactivation`` and ``none`` to the
-    share of the theme's customers in that lifecycle phase when they wrote;
-    ``loyalty`` maps ``behavioural``, ``attitudinal``, ``both`` and ``neither`` to
-    shares of the theme's customers.
+    ``kind`` is ``pain_point``, ``loyalty_driver``, ``neutral``, ``exit`` or
+    ``contradiction``. ``churn_lift`` / ``repurchase_lift`` and their intervals are
+    the stratified (adjusted) risk ratios against ``reference``, adjusted for the
+    covariates in ``adjusted_for``; the ``*_raw`` fields hold the unadjusted ones.
+    ``*_n`` / ``*_events`` and ``*_reference_n`` / ``*_reference_events`` are the group
+    sizes on both sides. Money fields (``revenue_at_risk``, ``repurchase_value_at_risk``,
+    ``impact``) are excesses over the adjusted reference, in the customers' currency;
+    themes overlap, so they never add up across themes.
     """
 
     feedback_count: int
@@ -206,6 +208,37 @@ class ThemeValue:
     impact: float | None = None
     phases: dict[str, float] | None = None
     loyalty: dict[str, float] | None = None
+    reference: str | None = None
+    adjusted_for: list[str] | None = None
+    window_days: int | None = None
+    exit_customers: int | None = None
+    exit_share: float | None = None
+    churn_n: int | None = None
+    churn_events: int | None = None
+    churn_reference_n: int | None = None
+    churn_reference_events: int | None = None
+    churn_baseline_raw: float | None = None
+    churn_lift_raw: float | None = None
+    churn_lift_raw_ci: tuple[float, float] | None = None
+    churn_p_raw: float | None = None
+    churn_cmh_p: float | None = None
+    churn_matched_share: float | None = None
+    churn_windows: dict[str, dict[str, float | None]] | None = None
+    repurchase_n: int | None = None
+    repurchase_events: int | None = None
+    repurchase_reference_n: int | None = None
+    repurchase_reference_events: int | None = None
+    repurchase_baseline_raw: float | None = None
+    repurchase_lift_raw: float | None = None
+    repurchase_lift_raw_ci: tuple[float, float] | None = None
+    repurchase_p_raw: float | None = None
+    repurchase_cmh_p: float | None = None
+    repurchase_matched_share: float | None = None
+    revenue_at_risk_ci: tuple[float, float] | None = None
+    repurchase_value_at_risk: float | None = None
+    repurchase_value_at_risk_ci: tuple[float, float] | None = None
+    loyalty_churn: dict[str, dict[str, float | None]] | None = None
+    breakdowns: dict[str, Any] | None = None
 
 
 VALUE_FIELDS = tuple(f.name for f in fields(ThemeValue) if f.name != "sentiment")

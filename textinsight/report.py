@@ -19,6 +19,7 @@ from html import escape
 from textinsight.errors import ValidationError
 from textinsight.impact_chart import KIND_COLOURS, impact_chart, scale
 from textinsight.records import RunInfo, Theme
+from textinsight.value.summary import adjusted_note
 
 #: How many of the largest themes get a text label on the theme map.
 MAP_LABELS = 15
@@ -154,8 +155,11 @@ def render_report(
                 _theme_table(ordered),
                 "<h2>Impact</h2>",
                 '<p class="note">Pain points and loyalty drivers: the value of the customers'
-                " behind each theme against how their churn or repurchase differs from"
-                " customers outside it. Hover a circle for details.</p>",
+                " behind each theme against how their churn or repurchase within 90 days"
+                " after their feedback differs from customers with no feedback in any theme,"
+                f" {escape(_adjusted(ordered))}. Impact is the money we are 95% sure moves"
+                " with a theme; themes overlap, so never add it up. Hover a circle for"
+                " details.</p>",
                 impact_chart(ordered),
                 "<h2>Theme map</h2>",
                 '<p class="note">Themes that are close together are similar; circle area'
@@ -264,6 +268,12 @@ def _theme_table(themes: Sequence[Theme]) -> str:
         ' aria-label="Filter themes">\n'
         f'<table id="themes"><thead><tr>{head}</tr></thead>\n' + "\n".join(bodies) + "</table>"
     )
+
+
+def _adjusted(themes: Sequence[Theme]) -> str:
+    """``adjusted for tenure, segment, ...`` from the run's value metrics."""
+    value = next((t.value for t in themes if t.value is not None), None)
+    return "unadjusted" if value is None else adjusted_note(value)
 
 
 def _value_cells(theme: Theme) -> str:

@@ -52,7 +52,8 @@ async def list_themes(
         str | None,
         Query(
             max_length=64,
-            description="pain_point or loyalty_driver; applies once the run "
+            description="pain_point, loyalty_driver, contradiction, exit or neutral; applies "
+            "once the run "
             "has value metrics (listed in ignored_filters until then).",
         ),
     ] = None,

@@ -140,14 +140,15 @@ def test_customers_and_purchases(store: Store, write_csv) -> None:
     )
     p = write_csv(
         [
-            {"customer_id": "c1", "purchased_at": "2026-01-02", "amount": "99"},
-            {"customer_id": "c1", "purchased_at": "2026-02-02", "amount": "10"},
+            {"customer_id": "c1", "purchased_at": "2026-01-02", "amount": "99", "discount": ""},
+            {"customer_id": "c1", "purchased_at": "2026-02-02", "amount": "10", "discount": "true"},
         ],
         "p.csv",
     )
     ingest_file(store, p, "purchases")
     ingest_file(store, p, "purchases")
     assert store.customers.count() == (1, 2)
+    assert [x.discount for x in store.customers.all_purchases()] == [None, 1.0]
     with pytest.raises(RowErrors, match="value"):
         ingest_file(
             store, write_csv([{"customer_id": "c2", "value": "lots"}], "bad.csv"), "customers"

@@ -55,3 +55,18 @@ def test_customer_and_purchase() -> None:
         validate.customer({"customer_id": "c1", "is_member": "maybe"}, 2)
     with pytest.raises(ValidationError, match="purchased_at"):
         validate.purchase({"customer_id": "c1"}, 3)
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [("true", 1.0), ("nej", 0.0), ("12,50", 12.5), ("", None), (True, 1.0), (0, 0.0)],
+)
+def test_purchase_discount_is_a_flag_or_an_amount(given: object, stored: float | None) -> None:
+    row = {"customer_id": "c1", "purchased_at": "2024-01-01", "discount": given}
+    assert validate.purchase(row, 2).discount == stored
+
+
+def test_negative_discount_is_rejected() -> None:
+    row = {"customer_id": "c1", "purchased_at": "2024-01-01", "discount": "-3"}
+    with pytest.raises(ValidationError, match="minimum"):
+        validate.purchase(row, 2)

@@ -17,9 +17,10 @@ from textinsight.value import (
     PurchaseHistory,
     ValueConfig,
     benjamini_hochberg,
+    compare_strata,
     compute_theme_values,
+    heterogeneity,
     parse_days,
-    risk_ratio_ci,
     two_proportion_pvalue,
 )
 
@@ -224,7 +225,7 @@ def test_a_customer_with_three_items_in_a_theme_counts_once() -> None:
         item(1, "x", nps=0),
         item(2, "x", nps=0),
         item(3, "y", nps=10),
-        item(4, "z"),
+        item(4, "z", "2024-09-01"),
         item(5, None, nps=4),
     ]
     labels = [0, 0, 0, 0, 1, 1]
@@ -235,7 +236,8 @@ def test_a_customer_with_three_items_in_a_theme_counts_once() -> None:
     ]
     value = compute_theme_values(feedback, labels, [None] * 6, customers, [])[0]
     assert value.feedback_count == 4 and value.customers == 2
-    assert value.churn_rate == 0.5 and value.churn_baseline == 0.0
+    assert value.churn_rate == 0.5 and value.churn_n == 2 and value.churn_events == 1
+    assert value.churn_reference_n == 0 and value.churn_lift is None  # nobody unthemed
     assert value.value_total == 400.0 and value.value_median == 200.0
     assert value.nps_mean == 5.0  # x votes 0 once, y votes 10: not (0+0+0+10)/4
     assert value.nps_baseline == 4.0  # the anonymous item; z gave no NPS
@@ -247,17 +249,43 @@ def test_a_customer_with_three_items_in_a_theme_counts_once() -> None:
 # -- statistics ---------------------------------------------------------------------
 
 
-def test_katz_interval_covers_the_true_lift_about_95_percent_of_the_time() -> None:
+def stratified_draw(
+    rng: np.random.Generator, n1: int, n0: int, p0: float, lift: float, strata: int
+) -> tuple[float, float, float, float]:
+    """One simulated theme vs reference over ``strata`` strata with a common risk ratio;
+    returns (low, high, p, cmh_p) of the adjusted comparison."""
+    s1, s0 = rng.integers(0, strata, n1), rng.integers(0, strata, n0)
+    risk = np.minimum(np.linspace(0.6, 1.4, strata) * p0, 0.98 / lift)
+    e1, e0 = rng.random(n1) < risk[s1] * lift, rng.random(n0) < risk[s0]
+    r = compare_strata(np.zeros(n1, np.int64), s1, e1, s0, e0, np.full(n1, -1), 1, 0.95)
+    return float(r.low[0]), float(r.high[0]), float(r.p[0]), float(r.cmh_p[0])
+
+
+@pytest.mark.parametrize(
+    ("n1", "n0", "p0", "lift", "strata", "at_least"),
+    [
+        (150, 800, 0.1, 3.0, 6, 0.93),  # a pain theme, sparse-ish strata
+        (100, 500, 0.08, 1.0, 20, 0.93),  # no effect, many small strata
+        (20, 1000, 0.9, 1.0, 1, 0.94),  # 20 customers, 90 % repurchase: Katz covers 86 %
+        (30, 30, 0.9, 1.0, 1, 0.93),
+    ],
+)
+def test_adjusted_interval_covers_the_true_lift_and_agrees_with_its_test(
+    n1: int, n0: int, p0: float, lift: float, strata: int, at_least: float
+) -> None:
     rng = np.random.default_rng(7)
-    draws = 2000
-    n1 = rng.integers(50, 400, draws)
-    n0 = rng.integers(200, 2000, draws)
-    p0 = rng.uniform(0.05, 0.3, draws)
-    lift = rng.uniform(0.5, 3.0, draws)
-    p1 = np.minimum(p0 * lift, 0.95)
-    low, high = risk_ratio_ci(rng.binomial(n1, p1), n1, rng.binomial(n0, p0), n0)
-    coverage = np.mean((low <= p1 / p0) & (p1 / p0 <= high))
-    assert 0.93 <= coverage <= 0.97
+    draws = [stratified_draw(rng, n1, n0, p0, lift, strata) for _ in range(600)]
+    low, high, p, cmh = (np.array(x) for x in zip(*draws, strict=True))
+    assert at_least <= np.mean((low <= lift) & (lift <= high)) <= 1.0
+    excludes_one = (low > 1.0) | (high < 1.0)
+    assert np.array_equal(excludes_one, p < 0.05)  # interval and test agree
+    assert np.all(p >= cmh - 1e-12)  # never bolder than the CMH test
+
+
+def test_heterogeneity_test_finds_a_difference_between_groups() -> None:
+    assert heterogeneity(np.log([3.0, 1.0]), np.array([0.02, 0.03])) < 0.001
+    assert heterogeneity(np.log([1.1, 1.0]), np.array([0.02, 0.03])) > 0.5
+    assert np.isnan(heterogeneity(np.log([3.0]), np.array([0.02])))
 
 
 def test_pvalues_are_uniform_under_no_effect_and_small_under_a_big_one() -> None:
@@ -277,12 +305,6 @@ def test_small_counts_use_fishers_exact_test() -> None:
     assert np.isnan(two_proportion_pvalue(0, 0, 1, 10)[0])
 
 
-def test_risk_ratio_interval_with_zero_events_is_finite() -> None:
-    low, high = risk_ratio_ci([0, 30], [200, 200], [30, 0], [200, 200])
-    assert np.all(np.isfinite(low)) and np.all(np.isfinite(high))
-    assert high[0] < 1.0 < low[1]
-
-
 def test_benjamini_hochberg() -> None:
     p = [0.01, 0.04, 0.03, 0.005, np.nan]
     q = benjamini_hochberg(p)
@@ -296,93 +318,122 @@ def test_benjamini_hochberg() -> None:
 def test_min_customers_guard_keeps_small_themes_from_being_significant() -> None:
     feedback, labels, customers = [], [], []
     for i in range(200):
-        theme = 0 if i < 10 else 1
+        theme = 0 if i < 10 else -1  # the others wrote unassigned feedback: the reference
         feedback.append(item(i, f"c{i}"))
         labels.append(theme)
         churned = "2024-05-01" if theme == 0 or i % 10 == 0 else None
         customers.append(Customer(f"c{i}", value=10.0, churned_at=churned))
-    values = compute_theme_values(feedback, labels, [-1.0] * 200, customers, [])
+    feedback.append(item(200, "c11", "2024-12-01"))  # the data reach December
+    labels.append(-1)
+    values = compute_theme_values(feedback, labels, [-1.0] * 201, customers, [])
     small = values[0]
     assert small.churn_rate == 1.0 and small.churn_p is not None and small.churn_p < 1e-6
     assert small.churn_q is None and not small.significant and small.kind == "neutral"
-    assert small.impact == 0.0
+    assert small.impact is None
     loose = compute_theme_values(
-        feedback, labels, [-1.0] * 200, customers, [], config=ValueConfig(min_customers=5)
+        feedback, labels, [-1.0] * 201, customers, [], config=ValueConfig(min_customers=5)
     )[0]
     assert loose.kind == "pain_point"
 
 
 def churn_world(
-    groups: list[tuple[int, int, float]], sentiment: float = -0.5
+    groups: list[tuple[int, int, float]],
+    sentiment: float = -0.5,
+    reference: tuple[int, int] = (600, 60),
 ) -> dict[int, ThemeValue]:
-    """Theme i has ``groups[i] = (customers, churned, value each)``; one item each."""
+    """Theme i has ``groups[i] = (customers, churned, value each)``; one item each.
+
+    ``reference`` customers (how many, churned) wrote unassigned feedback; everybody
+    wrote on 2024-03-01, churners churned a month later, the data reach December.
+    """
     feedback: list[StoredFeedback] = []
     labels: list[int] = []
     customers: list[Customer] = []
     sentiments: list[float | None] = []
-    for theme, (n, churned, value) in enumerate(groups):
+    for theme, (n, churned, value) in [*enumerate(groups), (-1, (*reference, 1.0))]:
         for j in range(n):
             cid = f"{theme}-{j}"
             feedback.append(item(len(feedback), cid))
             labels.append(theme)
             sentiments.append(sentiment)
-            gone = "2024-06-01" if j < churned else None
+            gone = "2024-04-01" if j < churned else None
             customers.append(Customer(cid, value=value, churned_at=gone))
+    feedback.append(item(len(feedback), "last", "2024-12-01"))  # the data reach December
+    labels.append(-1)
+    sentiments.append(None)
+    customers.append(Customer("last"))
     return compute_theme_values(feedback, labels, sentiments, customers, [])
 
 
 def test_impact_grows_with_customer_value_and_with_effect_size() -> None:
-    values = churn_world([(200, 60, 100.0), (200, 60, 200.0), (200, 90, 100.0), (600, 60, 1.0)])
+    values = churn_world([(200, 60, 100.0), (200, 60, 200.0), (200, 90, 100.0)])
     cheap, dear, bigger = values[0], values[1], values[2]
     assert cheap.churn_diff == dear.churn_diff and cheap.kind == dear.kind == "pain_point"
     assert dear.impact is not None and cheap.impact is not None and bigger.impact is not None
     assert dear.impact > cheap.impact
     assert bigger.impact > cheap.impact
-    # with q ~ 0 the impact is the value times the excess churn
-    assert cheap.churn_q is not None and cheap.churn_diff is not None
-    assert cheap.impact == pytest.approx(20_000 * cheap.churn_diff * (1 - cheap.churn_q))
+    # revenue at risk: the excess share of churners (1 - 1/lift) times their money
+    assert cheap.churn_lift == pytest.approx(3.0, rel=0.01)
+    assert cheap.revenue_at_risk == pytest.approx((1 - 1 / cheap.churn_lift) * 60 * 100.0)
+    assert cheap.revenue_at_risk_ci is not None
+    low, high = cheap.revenue_at_risk_ci
+    assert low < cheap.revenue_at_risk < high
+    assert cheap.impact == pytest.approx(low)  # themes rank by the lower bound
 
 
 def test_kind_needs_sentiment_in_the_direction_of_the_outcome() -> None:
-    contradicting = churn_world([(200, 80, 1.0), (600, 60, 1.0)], sentiment=0.5)[0]
-    assert contradicting.significant and contradicting.kind == "neutral"
-    unknown = churn_world([(200, 80, 1.0), (600, 60, 1.0)], sentiment=float("nan"))
+    contradicting = churn_world([(200, 80, 1.0), (600, 20, 1.0)], sentiment=0.5)
+    assert contradicting[0].significant and contradicting[0].kind == "contradiction"
+    assert contradicting[1].kind == "loyalty_driver"
+    unknown = churn_world([(200, 80, 1.0), (600, 20, 1.0)], sentiment=float("nan"))
     assert unknown[0].kind == "pain_point"  # NaN counts as unknown: outcomes decide
     assert unknown[1].kind == "loyalty_driver" and unknown[1].sentiment is None
+    praised = churn_world([(600, 20, 1.0)], sentiment=-0.5)[0]
+    assert praised.kind == "contradiction"  # complaints, yet they stay
 
 
 def test_top_decile_share() -> None:
-    values = churn_world([(10, 0, 1000.0), (90, 0, 1.0)])
+    values = churn_world([(10, 0, 1000.0), (80, 0, 1.0)], reference=(0, 0))
     assert values[0].top_decile_share == 1.0 and values[1].top_decile_share == 0.0
 
 
-# -- windows, revenue at risk -------------------------------------------------------
+# -- windows, exit feedback, as_of --------------------------------------------------
 
 
-def test_repurchase_window_revenue_at_risk_and_as_of() -> None:
-    # every customer wrote on 2024-03-01 (day 60 of 2024) about theme 0
+def test_forward_windows_exit_feedback_and_as_of() -> None:
+    # theme 0 written on day 60 (2024-03-01); data until day 400
     buys = {
-        "stays": [10, 40, 70, 100, 130],  # bought 2x before (31..60], 2x after (60..150]
-        "drops": [20, 40, 55, 100],  # 3x before, 1x after: a drop
-        "gone": [30, 50],  # churned
-        "late": [30, 50, 200],  # bought again, but after the 90-day window
+        "stays": [10, 100, 400],  # buys within 90 days after writing
+        "gone": [10],  # churns on day 80: within the window
+        "late": [10, 200],  # buys again, but after the 90-day window
+        "exit": [10],  # churned on day 50, then wrote: exit feedback
+        "future": [10],  # churn date after the data's last date: not churned yet
     }
-    feedback = [item(i, cid) for i, cid in enumerate(buys)]
-    customers = [
-        Customer(cid, value=v, churned_at="2024-04-01" if cid == "gone" else None)
-        for cid, v in zip(buys, [1.0, 10.0, 100.0, 1000.0], strict=True)
-    ]
-    purchases = [Purchase(cid, day(d)) for cid, ds in buys.items() for d in ds]
-    value = compute_theme_values(feedback, [0] * 4, [None] * 4, customers, purchases)[0]
-    assert value.repurchase_rate == 0.5  # stays and drops
-    assert value.churn_rate == 0.25
-    # at risk: drops (3 before, 1 after), gone (churned), late (2 before, 0 after)
-    assert value.revenue_at_risk == 1110.0
+    churn = {"gone": day(80), "exit": day(50), "future": "2031-01-01"}
+    feedback = [item(i, cid, day(60)) for i, cid in enumerate(buys)]
+    feedback += [item(5 + i, f"r{i}", day(60)) for i in range(3)]
+    customers = [Customer(cid, value=10.0, churned_at=churn.get(cid)) for cid in buys]
+    customers += [Customer(f"r{i}", value=1.0) for i in range(3)]
+    purchases = [Purchase(cid, day(d), 20.0) for cid, ds in buys.items() for d in ds]
+    labels = [0] * 5 + [-1] * 3
+    value = compute_theme_values(feedback, labels, [None] * 8, customers, purchases)[0]
+    assert value.exit_customers == 1 and value.exit_share == 0.2 and value.kind != "exit"
+    assert value.churn_n == 4 and value.churn_events == 1  # exit left out; future: active
+    assert value.repurchase_n == 4 and value.repurchase_events == 1  # only "stays"
+    assert value.churn_reference_n == 3 and value.churn_reference_events == 0
+    assert value.churn_windows is not None and value.churn_windows["30"]["events"] == 1
     early = compute_theme_values(
-        feedback, [0] * 4, [None] * 4, customers, purchases, as_of="2024-04-15"
+        feedback, labels, [None] * 8, customers, purchases, as_of="2024-04-15"
     )[0]
-    assert early.repurchase_rate is None  # the 90-day window is not over yet
-    assert early.churn_rate == 0.25 and early.revenue_at_risk == 100.0  # churn only
+    assert early.churn_n == 0 and early.churn_rate is None  # 90 days not over yet
+    future = compute_theme_values(
+        feedback, labels, [None] * 8, customers, purchases, as_of="2031-06-01"
+    )[0]
+    assert future == value  # as_of never lies beyond the data's own dates
+    exit_only = compute_theme_values(
+        feedback, [1, 1, 1, 0, 1, -1, -1, -1], [None] * 8, customers, purchases
+    )[0]
+    assert exit_only.kind == "exit" and exit_only.churn_n == 0
 
 
 # -- lifecycle and loyalty ----------------------------------------------------------
@@ -435,6 +486,7 @@ def test_lifecycle_phases_of_several_customers_at_once() -> None:
         ([0, 2, 4, 6], 300, False),  # a burst, then silence
         ([0, 5, 60, 62, 200], 210, False),  # irregular: gaps 5, 55, 2, 138, 10
         ([-400, 0, 30, 60, 90], 100, True),  # a purchase older than a year is ignored
+        ([0, 30, 60, 90, 120], 300, False),  # lapsed: stopped buying
     ],
 )
 def test_behavioural_loyalty(days: list[int], ref: int, loyal: bool) -> None:
@@ -443,26 +495,38 @@ def test_behavioural_loyalty(days: list[int], ref: int, loyal: bool) -> None:
 
 
 def test_phase_and_loyalty_mix_of_a_theme() -> None:
-    buys = {"regular": [0, 30, 60, 90, 120], "new": [110], "none": []}
+    buys = {"regular": [0, 30, 60, 90, 120], "new": [110], "none": [], "quiet": []}
     feedback = [
-        item(0, "regular", day(125), rating=5),
-        item(1, "new", day(125), rating=5),
-        item(2, "none", day(125), rating=1),
-        item(3, "none", day(125), nps=10),
+        item(0, "regular", day(100), rating=5),  # what they said before the theme counts
+        item(1, "new", day(100), rating=5),
+        item(2, "none", day(100), nps=10),
+        item(3, "regular", day(125), rating=1),  # the theme's own items do not
+        item(4, "new", day(125), rating=1),
+        item(5, "none", day(125), rating=1),
+        item(6, "quiet", day(125), rating=5),
     ]
     customers = [Customer(cid, value=1.0) for cid in buys]
     purchases = [Purchase(cid, day(d)) for cid, ds in buys.items() for d in ds]
     sentiments = [explicit_sentiment(f.rating, f.nps) for f in feedback]
-    value = compute_theme_values(feedback, [0, 0, 0, 1], sentiments, customers, purchases)[0]
+    labels = [-1, -1, -1, 0, 0, 0, 1]
+    value = compute_theme_values(feedback, labels, sentiments, customers, purchases)[0]
     assert value.phases is not None and value.loyalty is not None
     assert value.phases == pytest.approx(
         {"activation": 1 / 3, "activity": 1 / 3, "inactivity": 0, "reactivation": 0, "none": 1 / 3}
     )
-    # regular: both; new: attitudinal only; none: promoter by NPS (its NPS wins)
+    # regular: both; new: attitudinal only; none: promoter by an earlier NPS
     assert set(value.loyalty) == set(LOYALTY)
     assert value.loyalty == pytest.approx(
-        {"behavioural": 1 / 3, "attitudinal": 1.0, "both": 1 / 3, "neither": 0.0}
+        {
+            "behavioural": 1 / 3,
+            "attitudinal": 1.0,
+            "both": 1 / 3,
+            "neither": 0.0,
+            "discount_hunter": 0.0,
+        }
     )
+    quiet = compute_theme_values(feedback, labels, sentiments, customers, purchases)[1]
+    assert quiet.loyalty is not None and quiet.loyalty["attitudinal"] == 0.0  # said nothing before
 
 
 # -- inputs -------------------------------------------------------------------------

@@ -247,5 +247,18 @@ def purchase(row: dict[str, Any], line: int) -> Purchase:
     purchased_at = date_field(row, "purchased_at", line, required=True)
     assert customer_id is not None and purchased_at is not None
     return Purchase(
-        customer_id=customer_id, purchased_at=purchased_at, amount=float_field(row, "amount", line)
+        customer_id=customer_id,
+        purchased_at=purchased_at,
+        amount=float_field(row, "amount", line),
+        discount=discount_field(row, line),
     )
+
+
+def discount_field(row: dict[str, Any], line: int) -> float | None:
+    """The optional ``discount`` of a purchase: true/false (1.0/0.0) or a discount amount."""
+    value = clean(row.get("discount"))
+    if value is None:
+        return None
+    if isinstance(value, bool) or str(value).lower() in TRUE | FALSE:
+        return 1.0 if bool_field(row, "discount", line) else 0.0
+    return float_field(row, "discount", line, minimum=0.0)

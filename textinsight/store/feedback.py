@@ -180,13 +180,15 @@ class CustomerTables:
                 p.customer_id,
                 p.purchased_at,
                 p.amount,
+                p.discount,
             )
             for p in items
         ]
         with self._db.atomic():
             self._db.conn.executemany(
                 "INSERT OR REPLACE INTO purchases "
-                "(purchase_key, customer_id, purchased_at, amount) VALUES (?, ?, ?, ?)",
+                "(purchase_key, customer_id, purchased_at, amount, discount) "
+                "VALUES (?, ?, ?, ?, ?)",
                 rows,
             )
         return len(rows)
@@ -203,7 +205,7 @@ class CustomerTables:
     def all_purchases(self) -> list[Purchase]:
         """Every purchase, ordered by customer and time."""
         rows = self._db.execute(
-            "SELECT customer_id, purchased_at, amount FROM purchases "
+            "SELECT customer_id, purchased_at, amount, discount FROM purchases "
             "ORDER BY customer_id, purchased_at"
         )
         return [Purchase(*row) for row in rows]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -387,7 +387,9 @@ def _value(text: str | None) -> ThemeValue | None:
     data = loads(text)
     if data is None:
         return None
-    for key in ("churn_lift_ci", "repurchase_lift_ci"):
-        if data.get(key) is not None:
+    names = {f.name for f in fields(ThemeValue)}
+    data = {k: v for k, v in data.items() if k in names}  # metrics of older versions
+    for key in names:
+        if key.endswith("_ci") and data.get(key) is not None:
             data[key] = tuple(data[key])
     return ThemeValue(**data)

@@ -140,7 +140,12 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE feedback ADD COLUMN ingest_id INTEGER;
     CREATE INDEX feedback_ingest ON feedback (ingest_id);
     """,
-    # 6 (#15): vectors as float16 in a rowid table (each fits in its row; the WITHOUT ROWID
+    # 6 (#11): optional discount of a purchase (true/false as 1/0, or an amount): discount
+    # hunters
+    """
+    ALTER TABLE purchases ADD COLUMN discount REAL;
+    """,
+    # 7 (#15): vectors as float16 in a rowid table (each fits in its row; the WITHOUT ROWID
     # table put every vector in an overflow page); existing float32 vectors are converted
     """
     CREATE TABLE embeddings_f16 (
@@ -184,7 +189,7 @@ def migrate(db: sqlite_utils.Database) -> int:
 
 
 def _f32_to_f16(blob: bytes) -> bytes:
-    """A float32 vector blob as float16 (used by migration 6)."""
+    """A float32 vector blob as float16 (used by the #15 compact-vectors migration)."""
     return np.frombuffer(blob, dtype=np.float32).astype(np.float16).tobytes()
 
 

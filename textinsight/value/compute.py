@@ -18,7 +18,6 @@ from textinsight.errors import ValidationError
 from textinsight.records import Customer, Purchase, StoredFeedback, ThemeValue
 from textinsight.value.arrays import (
     NO_DAY,
-    BoolArray,
     FloatArray,
     IntArray,
     distinct,
@@ -30,9 +29,23 @@ from textinsight.value.arrays import (
     mix,
     parse_days,
 )
+from textinsight.value.cohort import Cohort, summary
 from textinsight.value.config import ValueConfig
 from textinsight.value.lifecycle import PHASES, PurchaseHistory
-from textinsight.value.verdict import ThemeStats, compare, decide
+from textinsight.value.loyalty import QUADRANTS, quadrants
+from textinsight.value.strata import (
+    DROP_ORDER,
+    VALUE_TIERS,
+    Profile,
+    combine,
+    used_covariates,
+)
+from textinsight.value.verdict import ThemeStats, decide
+
+AUTO_UNASSIGNED_SHARE = 0.05
+"""``reference="auto"`` compares with writers of unassigned feedback only when they are
+at least this share of the writers (and ``min_customers``); else with writers outside
+the theme."""
 
 
 def compute_theme_values(
@@ -200,7 +213,6 @@ def _customer_stats(
     """Everything that needs the customers table (and, for some, purchases)."""
     size = items.n_themes
     index = {c.customer_id: i for i, c in enumerate(customers)}
-    n_customers = len(customers)
     # customer index of each item, looked up once per distinct customer_id (-1: unknown)
     known = np.array([index.get(c, -1) for c in items.voter_ids] + [-1], dtype=np.int64)
     customer = known[np.minimum(items.voter, items.n_named)]
@@ -209,78 +221,248 @@ def _customer_stats(
     buyer_id = list(map(attrgetter("customer_id"), purchases))
     buyer = lookup(buyer_id, {c: index.get(c, -1) for c in set(buyer_id)})
     buy_day = parse_days(map(attrgetter("purchased_at"), purchases), "purchased_at")
-    end = _as_of(as_of, items.day, buy_day, churn_day)
-    churned = churn_day <= end if end is not None else churn_day != NO_DAY
+    end = _as_of(as_of, items.day, buy_day)
 
     in_theme = items.theme >= 0
-    stats["known_customer_share"] = group_mean(
-        items.theme[in_theme], (customer[in_theme] >= 0).astype(np.float64), size
-    )
-    sel = in_theme & (customer >= 0)
-    keys, ref = first_per_key(customer[sel] * size + items.theme[sel], items.day[sel])
-    pc, pt = keys // size, keys % size
     wrote = customer >= 0
-    first_day = np.full(n_customers, NO_DAY, dtype=np.int64)
-    np.minimum.at(first_day, customer[wrote], items.day[wrote])
-    has_feedback = np.zeros(n_customers, dtype=np.bool_)
-    has_feedback[customer[wrote]] = True
-
-    _value_stats(value, pc, pt, size, config, stats)
-    everyone = np.ones(len(pc), dtype=np.bool_)
-    counts = _theme_vs_rest(pc, pt, size, churned[pc], everyone, churned, has_feedback)
-    compare(stats, "churn", *counts, config)
-    at_risk = churned[pc]
-
-    if len(purchases) and end is not None:
-        usable = (buyer >= 0) & (buy_day <= end)
-        history = PurchaseHistory(buyer[usable], buy_day[usable])
-        window = config.repurchase_window_days
-        repurchased, dropped, observed = _repurchase(history, pc, ref, end, window)
-        everybody = np.arange(n_customers)
-        base_day = np.where(has_feedback, first_day, NO_DAY)
-        base_repurchased, _, base_observed = _repurchase(history, everybody, base_day, end, window)
-        counts = _theme_vs_rest(
-            pc, pt, size, repurchased, observed, base_repurchased, base_observed
-        )
-        compare(stats, "repurchase", *counts, config)
-        at_risk = at_risk | dropped
-        _lifecycle_stats(items, customer, n_customers, history, pc, pt, ref, config, stats)
-
-    has_value = ~np.isnan(value[pc])
-    risk = np.bincount(pt, np.where(at_risk & has_value, value[pc], 0.0), minlength=size)
-    stats["revenue_at_risk"] = np.where(
-        np.bincount(pt, has_value, minlength=size) > 0, risk, np.nan
+    stats["known_customer_share"] = group_mean(
+        items.theme[in_theme], wrote[in_theme].astype(np.float64), size
     )
+    sel = in_theme & wrote
+    all_keys, _ = first_per_key(customer[sel] * size + items.theme[sel], items.day[sel])
+    _value_stats(value, all_keys // size, all_keys % size, size, config, stats)
+    if end is None:
+        return
+    churn_day = np.where(churn_day <= end, churn_day, NO_DAY)  # future churn: not yet
+    # exit feedback (on or after the churn date) is never a cause
+    cause = sel & (items.day < churn_day[np.maximum(customer, 0)])
+    keys, ref = first_per_key(customer[cause] * size + items.theme[cause], items.day[cause])
+    exits = ~np.isin(all_keys, keys)
+    exit_count = np.bincount(all_keys[exits] % size, minlength=size)
+    all_count = np.bincount(all_keys % size, minlength=size)
+    stats["exit_customers"] = exit_count
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stats["exit_share"] = np.where(all_count > 0, exit_count / all_count, np.nan)
+    pc, pt = keys // size, keys % size
+
+    usable = (buyer >= 0) & (buy_day <= end)
+    history = None
+    if usable.any():
+        history = PurchaseHistory(
+            buyer[usable],
+            buy_day[usable],
+            floats(p.amount for p in purchases)[usable],
+            np.array([bool(p.discount) for p in purchases], dtype=np.bool_)[usable],
+        )
+    cohort, profile = _cohort(
+        items, customer, customers, value, churn_day, history, (pc, pt, ref), end, config
+    )
+    window = config.repurchase_window_days
+    dated_ref = np.where(ref != NO_DAY, ref, end)
+    pool_ref = cohort.pool_ref
+    adjusted_for = list(profile.used)
+
+    churned = churn_day[pc] <= ref + window
+    pool_churned = churn_day[cohort.pool_c] <= pool_ref + window
+    churn = cohort.compare(window, churned, pool_churned)
+    stats.put("churn", churn)
+    spend = value[pc]
+    if history is not None:
+        bought = history.spend(pc, dated_ref - config.spend_days, dated_ref)
+        spend = np.where(np.isnan(bought), spend, bought)
+    pair_ok, _ = cohort.observed(window)
+    at_stake = np.bincount(pt[pair_ok & churned], np.nan_to_num(spend[pair_ok & churned]), size)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for suffix, lift in (("", churn.lift), ("_low", churn.low), ("_high", churn.high)):
+            stats[f"revenue_at_risk{suffix}"] = (1.0 - 1.0 / lift) * at_stake
+    windows = {
+        w: cohort.compare(
+            w, churn_day[pc] <= ref + w, churn_day[cohort.pool_c] <= pool_ref + w, raw=False
+        )
+        for w in config.report_windows
+    }
+
+    groups: dict[str, tuple[IntArray, IntArray, list[str]]] = {
+        "membership": (
+            profile.member[pc],
+            profile.member[cohort.pool_c],
+            ["unknown", "non_member", "member"],
+        ),
+        "segment": (profile.segment[pc], profile.segment[cohort.pool_c], profile.segments),
+        "value_tier": (
+            profile.value_tier(pc, config.top_value_quantile),
+            profile.value_tier(cohort.pool_c, config.top_value_quantile),
+            list(VALUE_TIERS),
+        ),
+    }
+    if history is not None:
+        repurchased = (history.count(pc, dated_ref, dated_ref + window) > 0) & (ref != NO_DAY)
+        pool_dated = np.where(pool_ref != NO_DAY, pool_ref, end)
+        pool_repurchased = history.count(cohort.pool_c, pool_dated, pool_dated + window) > 0
+        repurchase = cohort.compare(window, repurchased, pool_repurchased)
+        stats.put("repurchase", repurchase)
+        order = history.mean_amount()
+        lost = repurchase.x1 * order
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for suffix, lift in (
+                ("", repurchase.lift),
+                ("_low", repurchase.high),
+                ("_high", repurchase.low),
+            ):
+                stats[f"repurchase_value_at_risk{suffix}"] = (1.0 / lift - 1.0) * lost
+        pair_phase = history.phases(pc, dated_ref, config)
+        stats.phases = mix(pt[ref != NO_DAY], pair_phase[ref != NO_DAY], size, len(PHASES))
+        groups["lifecycle"] = (
+            pair_phase,
+            history.phases(cohort.pool_c, pool_dated, config),
+            list(PHASES),
+        )
+        pair_loyalty = quadrants(
+            items.day, items.nps, items.sentiment, customer, history, pc, dated_ref, config
+        )
+        pool_loyalty = quadrants(
+            items.day,
+            items.nps,
+            items.sentiment,
+            customer,
+            history,
+            cohort.pool_c,
+            pool_dated,
+            config,
+        )
+        share = mix(pt[ref != NO_DAY], pair_loyalty[ref != NO_DAY], size, len(QUADRANTS))
+        stats.loyalty = np.column_stack(
+            [
+                share[:, 0] + share[:, 1],
+                share[:, 0] + share[:, 2],
+                share[:, 0],
+                share[:, 3],
+                share[:, 4],
+            ]
+        )
+        groups["loyalty"] = (pair_loyalty, pool_loyalty, list(QUADRANTS))
+
+    breakdowns = {
+        name: cohort.breakdown(window, churned, pool_churned, pair_group, pool_group, names)
+        for name, (pair_group, pool_group, names) in groups.items()
+    }
+    for t in range(size):
+        extra = stats.extra[t]
+        extra["reference"] = profile.reference
+        extra["adjusted_for"] = adjusted_for
+        extra["window_days"] = window
+        extra["churn_windows"] = {str(w): summary(r, t) for w, r in windows.items()}
+        extra["breakdowns"] = {n: b[t] for n, b in breakdowns.items() if b is not None} or None
+        if breakdowns.get("loyalty") is not None:
+            extra["loyalty_churn"] = breakdowns["loyalty"][t]["groups"]  # type: ignore[index]
 
 
-def _theme_vs_rest(
-    pc: IntArray,
-    pt: IntArray,
-    size: int,
-    event: BoolArray,
-    counted: BoolArray,
-    base_event: BoolArray,
-    base_counted: BoolArray,
-) -> tuple[IntArray, IntArray, IntArray, IntArray]:
-    """``(x1, n1, x0, n0)`` per theme: events and customers in the theme and in its baseline.
+def _cohort(
+    items: _Items,
+    customer: IntArray,
+    customers: Sequence[Customer],
+    value: FloatArray,
+    churn_day: IntArray,
+    history: PurchaseHistory | None,
+    pairs: tuple[IntArray, IntArray, IntArray],
+    end: int,
+    config: ValueConfig,
+) -> tuple[Cohort, Profile]:
+    """The pairs and the reference pool, coded into strata of the covariates that vary."""
+    pc, pt, ref = pairs
+    n_customers = len(customers)
+    wrote = customer >= 0
+    n_items = np.bincount(customer[wrote], minlength=n_customers)
+    alive = wrote & (items.day < churn_day[np.maximum(customer, 0)])
+    first_day = np.full(n_customers, NO_DAY, dtype=np.int64)
+    np.minimum.at(first_day, customer[alive], items.day[alive])
+    has_feedback = n_items > 0
+    themed = np.zeros(n_customers, dtype=np.bool_)
+    themed[customer[wrote & (items.theme >= 0)]] = True
+    dated = first_day[first_day != NO_DAY]
+    landmark = int(np.median(dated)) if len(dated) else NO_DAY
+    pool_ref = np.where(has_feedback, first_day, landmark)
+    active = (pool_ref != NO_DAY) & (churn_day > pool_ref)  # active on the reference day
+    pools = {
+        "unassigned": has_feedback & ~themed,
+        "unthemed": ~themed,
+        "outside": has_feedback,
+        "never": ~has_feedback,
+    }
+    reference = config.reference
+    if reference == "auto":
+        enough = max(config.min_customers, AUTO_UNASSIGNED_SHARE * int(has_feedback.sum()))
+        reference = "unassigned" if (pools["unassigned"] & active).sum() >= enough else "outside"
+    in_pool = pools[reference] & active
+    pool_c = np.flatnonzero(in_pool)
+    position = np.full(n_customers, -1, dtype=np.int64)
+    position[pool_c] = np.arange(len(pool_c))
 
-    ``event``/``counted`` are per (customer ``pc``, theme ``pt``) pair; ``base_event``/
-    ``base_counted`` per customer, measured for the baseline. The baseline of a theme
-    is every counted customer minus the theme's own customers.
-    """
-    n1 = np.bincount(pt, counted, minlength=size)
-    x1 = np.bincount(pt, event & counted, minlength=size)
-    n0 = base_counted.sum() - np.bincount(pt, base_counted[pc], minlength=size)
-    base = base_event & base_counted
-    x0 = base.sum() - np.bincount(pt, base[pc], minlength=size)
-    return x1, n1, x0, n0
+    segment_names = sorted({c.segment for c in customers if c.segment is not None})
+    segment_code: dict[str | None, int] = {s: i + 1 for i, s in enumerate(segment_names)}
+    profile = Profile(
+        joined=parse_days((c.joined_at for c in customers), "joined_at"),
+        segment=np.array([segment_code.get(c.segment, 0) for c in customers], dtype=np.int64),
+        member=np.array(
+            [0 if c.is_member is None else 1 + int(c.is_member) for c in customers], dtype=np.int64
+        ),
+        value=value,
+        items=n_items,
+        history=history,
+        segments=["unknown", *segment_names],
+    )
+    pair_cov = profile.covariates(pc, np.where(ref != NO_DAY, ref, end))
+    pool_cov = profile.covariates(pool_c, pool_ref[pool_c])
+    profile.used = used_covariates(pair_cov, pool_cov)
+    profile.reference = reference
+    pair_stratum, pool_stratum = combine([pair_cov, pool_cov], profile.used)
+    # strata adapt: drop the least important covariates while clearly fewer of the theme
+    # customers share a stratum with reference customers than with tenure and number of
+    # items alone (which are never dropped)
+    own = (position[pc] >= 0).astype(np.int64)
+    core = tuple(c for c in profile.used if c not in DROP_ORDER)
+    pair_core, pool_core = combine([pair_cov, pool_cov], core)
+    target = config.min_matched * _matched(pair_core, pool_core, own)
+    droppable = [c for c in DROP_ORDER if c in profile.used]
+    while droppable and _matched(pair_stratum, pool_stratum, own) < target:
+        drop = droppable.pop(0)
+        profile.used = tuple(c for c in profile.used if c != drop)
+        pair_stratum, pool_stratum = combine([pair_cov, pool_cov], profile.used)
+    cohort = Cohort(
+        pc=pc,
+        pt=pt,
+        ref=ref,
+        pool_c=pool_c,
+        pool_ref=pool_ref[pool_c],
+        pool_of_pair=position[pc],
+        pair_stratum=pair_stratum,
+        pool_stratum=pool_stratum,
+        end=end,
+        n_themes=items.n_themes,
+        confidence=config.confidence,
+    )
+    return cohort, profile
+
+
+def _matched(pair_stratum: IntArray, pool_stratum: IntArray, own: IntArray) -> float:
+    """Share of pairs whose stratum holds at least one reference customer other than
+    the pair's own customer (``own``: 1 where that customer is in the pool)."""
+    if len(pair_stratum) == 0:
+        return 1.0
+    size = int(max(pair_stratum.max(), pool_stratum.max(initial=0))) + 1
+    count = np.bincount(pool_stratum, minlength=size)[pair_stratum]
+    return float(np.mean(count - own > 0))
 
 
 def _as_of(as_of: str | None, *days: IntArray) -> int | None:
-    if as_of is not None:
-        return int(parse_days([as_of], "as_of")[0])
+    """The given ``as_of``, never later than the data's own latest date (the latest
+    feedback or purchase date); that date when not given."""
     dated = [int(d[d != NO_DAY].max()) for d in days if (d != NO_DAY).any()]
-    return max(dated) if dated else None
+    latest = max(dated) if dated else None
+    if as_of is None:
+        return latest
+    given = int(parse_days([as_of], "as_of")[0])
+    return given if latest is None else min(given, latest)
 
 
 def _value_stats(
@@ -304,64 +486,3 @@ def _value_stats(
         top = np.bincount(pt[known], pair_value[known] >= cut, minlength=size)
         with np.errstate(divide="ignore", invalid="ignore"):
             stats["top_decile_share"] = np.where(count > 0, top / count, np.nan)
-
-
-def _repurchase(
-    history: PurchaseHistory, customer: IntArray, ref: IntArray, end: int, window: int
-) -> tuple[BoolArray, BoolArray, BoolArray]:
-    """Per row: repurchased within ``window`` days after ``ref``; bought less in that
-    window than in the ``window`` days up to ``ref``; and whether the row's window is
-    fully observed by ``end`` (only those rows count; the other two are False)."""
-    ok = (ref != NO_DAY) & (ref <= end - window)
-    rows = np.flatnonzero(ok)
-    after = np.zeros(len(customer), dtype=np.int64)
-    before = np.zeros(len(customer), dtype=np.int64)
-    c, r = customer[rows], ref[rows]
-    after[rows] = history.count(c, r, r + window)
-    before[rows] = history.count(c, r - window, r)
-    return ok & (after > 0), ok & (after < before), ok
-
-
-def _lifecycle_stats(
-    items: _Items,
-    customer: IntArray,
-    n_customers: int,
-    history: PurchaseHistory,
-    pc: IntArray,
-    pt: IntArray,
-    ref: IntArray,
-    config: ValueConfig,
-    stats: ThemeStats,
-) -> None:
-    """Mix of lifecycle phases and of loyalty among the theme's customers."""
-    size = items.n_themes
-    dated = ref != NO_DAY
-    c, t, r = pc[dated], pt[dated], ref[dated]
-    phase = history.phases(c, r, config)
-    stats.phases = mix(t, phase, size, len(PHASES))
-
-    attitude = _attitude(items, customer, n_customers, config)
-    behaves = history.behavioural(c, r, config)
-    feels = attitude[c]
-    known = feels >= 0
-    # category: 0 behavioural only, 1 attitudinal only, 2 both, 3 neither
-    category = np.where(behaves, np.where(feels == 1, 2, 0), np.where(feels == 1, 1, 3))
-    share = mix(t[known], category[known], size, 4)
-    stats.loyalty = np.column_stack(
-        [share[:, 0] + share[:, 2], share[:, 1] + share[:, 2], share[:, 2], share[:, 3]]
-    )
-
-
-def _attitude(items: _Items, customer: IntArray, n_customers: int, config: ValueConfig) -> IntArray:
-    """Per customer: 1 attitudinally loyal, 0 not, -1 unknown (no NPS, no sentiment).
-
-    Loyal: mean NPS answer >= ``promoter_nps`` when they answered NPS, else mean
-    sentiment >= ``attitudinal_sentiment`` over all their feedback.
-    """
-    wrote = customer >= 0
-    answered = wrote & ~np.isnan(items.nps)
-    nps = group_mean(customer[answered], items.nps[answered], n_customers)
-    felt = wrote & ~np.isnan(items.sentiment)
-    sentiment = group_mean(customer[felt], items.sentiment[felt], n_customers)
-    by_sentiment = np.where(np.isnan(sentiment), -1, sentiment >= config.attitudinal_sentiment)
-    return np.where(np.isnan(nps), by_sentiment, nps >= config.promoter_nps).astype(np.int64)

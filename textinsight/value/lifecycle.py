@@ -32,6 +32,8 @@ class PurchaseHistory:
     Args:
         customer: customer index of each purchase (``>= 0``).
         day: purchase day of each purchase.
+        amount: amount of each purchase (NaN unknown); default all unknown.
+        discount: whether each purchase was bought on discount; default none was.
 
     Example:
         >>> h = PurchaseHistory(np.array([0, 0, 0]), np.array([0, 30, 60]))
@@ -39,9 +41,23 @@ class PurchaseHistory:
         [2]
     """
 
-    def __init__(self, customer: NDArray[np.integer], day: NDArray[np.integer]) -> None:
+    def __init__(
+        self,
+        customer: NDArray[np.integer],
+        day: NDArray[np.integer],
+        amount: FloatArray | None = None,
+        discount: BoolArray | None = None,
+    ) -> None:
         key = _key(np.asarray(customer), np.asarray(day))
         order = np.argsort(key, kind="stable")
+        n = len(key)
+        amount = np.full(n, np.nan) if amount is None else np.asarray(amount, dtype=np.float64)
+        discount = np.zeros(n, dtype=np.bool_) if discount is None else np.asarray(discount)
+        self.amount = amount[order]
+        known = ~np.isnan(self.amount)
+        self._amount_sum = np.concatenate([[0.0], np.cumsum(np.where(known, self.amount, 0.0))])
+        self._amount_n = np.concatenate([[0], np.cumsum(known)])
+        self._discount_n = np.concatenate([[0], np.cumsum(discount[order])])
         self.key = key[order]
         self.customer = np.asarray(customer, dtype=np.int64)[order]
         self.day = np.asarray(day, dtype=np.int64)[order]
@@ -70,6 +86,33 @@ class PurchaseHistory:
     def count(self, customer: IntArray, after: IntArray, until: IntArray) -> IntArray:
         """Purchases of each customer with ``after < day <= until``."""
         return np.maximum(self._until(customer, until) - self._until(customer, after), 0)
+
+    def spend(self, customer: IntArray, after: IntArray, until: IntArray) -> FloatArray:
+        """Total known amount of each customer's purchases with ``after < day <= until``;
+        NaN where none of those purchases has an amount (or there are none)."""
+        hi, lo = self._until(customer, until), self._until(customer, after)
+        total = self._amount_sum[hi] - self._amount_sum[lo]
+        return np.where(self._amount_n[hi] > self._amount_n[lo], total, np.nan)
+
+    def mean_amount(self) -> float:
+        """Mean known purchase amount (NaN when no purchase has one)."""
+        n = int(self._amount_n[-1])
+        return float(self._amount_sum[-1] / n) if n else float("nan")
+
+    def last_before(self, customer: IntArray, day: IntArray) -> IntArray:
+        """Day of each customer's last purchase on or before ``day`` (-1 if none)."""
+        end = self._until(customer, day)
+        has = end > self._first(customer)
+        last = self.day[np.maximum(end - 1, 0)] if len(self) else np.zeros(len(day), np.int64)
+        return np.where(has, last, -1)
+
+    def discount_share(self, customer: IntArray, ref: IntArray, days: int) -> FloatArray:
+        """Share of each customer's purchases in the ``days`` up to ``ref`` bought on
+        discount; NaN without purchases in that time."""
+        hi, lo = self._until(customer, ref), self._until(customer, ref - days)
+        n = hi - lo
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(n > 0, (self._discount_n[hi] - self._discount_n[lo]) / n, np.nan)
 
     def phases(self, customer: IntArray, ref: IntArray, rules: ValueConfig) -> IntArray:
         """Lifecycle phase of each customer on day ``ref``, as an index into :data:`PHASES`.
@@ -125,13 +168,15 @@ class PurchaseHistory:
         return np.maximum(rules.inactivity_factor * median, float(rules.inactivity_floor_days))
 
     def behavioural(self, customer: IntArray, ref: IntArray, rules: ValueConfig) -> BoolArray:
-        """Whether each customer was a regular buyer on day ``ref``.
+        """Whether each customer was a regular buyer still buying on day ``ref``.
 
         Regular: at least ``loyalty_min_purchases`` purchases in the ``loyalty_days``
         up to ``ref``, and the coefficient of variation (population standard deviation
         over mean) of the gaps between them, counting the open gap from the last
-        purchase to ``ref``, at most ``loyalty_max_cv``. The open gap makes a burst of
-        purchases followed by silence irregular.
+        purchase to ``ref``, at most ``loyalty_max_cv`` (a Poisson buyer has about 1).
+        The open gap makes a burst of purchases followed by silence irregular; the
+        lifecycle phase on ``ref`` must be ``activity`` (lapsed customers are not
+        loyal). Discount hunters are excluded by the caller.
         """
         end = self._until(customer, ref)
         start = self._until(customer, ref - rules.loyalty_days)
@@ -151,7 +196,7 @@ class PurchaseHistory:
         with np.errstate(divide="ignore", invalid="ignore"):
             regular = (mean > 0) & (std <= rules.loyalty_max_cv * mean)
         out[rows] = regular
-        return out
+        return out & (self.phases(customer, ref, rules) == ACTIVITY)
 
 
 def _range_max(values: IntArray, low: IntArray, high: IntArray) -> FloatArray:

@@ -1,8 +1,6 @@
-"""Two-group comparisons of proportions, vectorised over themes.
+"""Two-proportion p-values (used by trends) and the multiple-testing correction.
 
-Every function takes arrays of counts (one entry per theme) and returns arrays, with
-``NaN`` where a group is empty. Group 1 is the theme's customers, group 0 the
-baseline; ``x`` counts events (churned, repurchased) out of ``n`` customers.
+Arrays of counts in (one entry per theme), arrays out, ``NaN`` where a group is empty.
 """
 
 from __future__ import annotations
@@ -10,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import fisher_exact, norm
+from statsmodels.stats.multitest import multipletests
 
 FloatArray = NDArray[np.float64]
 
@@ -48,40 +47,13 @@ def two_proportion_pvalue(x1: ArrayLike, n1: ArrayLike, x0: ArrayLike, n0: Array
     return p
 
 
-def risk_ratio_ci(
-    x1: ArrayLike, n1: ArrayLike, x0: ArrayLike, n0: ArrayLike, *, confidence: float = 0.95
-) -> tuple[FloatArray, FloatArray]:
-    """Katz log interval for the risk ratio ``(x1/n1) / (x0/n0)``.
-
-    ``exp(ln RR +- z * sqrt(1/x1 - 1/n1 + 1/x0 - 1/n0))``; when either event count is
-    zero, 0.5 is added to every cell of the 2x2 table (Haldane-Anscombe) so the
-    interval stays finite. Returns ``(low, high)``, ``NaN`` where a group is empty.
-
-    Example:
-        >>> low, high = risk_ratio_ci(30, 100, 10, 100)
-        >>> round(float(low[0]), 2), round(float(high[0]), 2)
-        (1.55, 5.8)
-    """
-    x1, n1, x0, n0 = _counts(x1, n1, x0, n0)
-    z = norm.ppf(0.5 + confidence / 2.0)
-    zero = (x1 == 0) | (x0 == 0)
-    a, na = np.where(zero, x1 + 0.5, x1), np.where(zero, n1 + 1.0, n1)
-    c, nc = np.where(zero, x0 + 0.5, x0), np.where(zero, n0 + 1.0, n0)
-    ok = (n1 > 0) & (n0 > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_rr = np.log(a / na) - np.log(c / nc)
-        se = np.sqrt(1.0 / a - 1.0 / na + 1.0 / c - 1.0 / nc)
-        low = np.where(ok, np.exp(log_rr - z * se), np.nan)
-        high = np.where(ok, np.exp(log_rr + z * se), np.nan)
-    return low, high
-
-
 def benjamini_hochberg(pvalues: ArrayLike) -> FloatArray:
     """Benjamini-Hochberg adjusted p-values (q-values); ``NaN`` entries stay ``NaN``.
 
     ``q_(i) = min over j >= i of (m * p_(j) / j)``, capped at 1, where ``p_(1) <= ...
-    <= p_(m)`` are the ``m`` non-missing p-values. Calling ``q <= alpha`` significant
-    keeps the expected share of false discoveries at or below ``alpha``.
+    <= p_(m)`` are the ``m`` non-missing p-values (statsmodels' ``fdr_bh``). Calling
+    ``q <= alpha`` significant keeps the expected share of false discoveries at or
+    below ``alpha``.
 
     Example:
         >>> benjamini_hochberg([0.01, 0.04, 0.03, 0.005]).round(3).tolist()
@@ -89,11 +61,7 @@ def benjamini_hochberg(pvalues: ArrayLike) -> FloatArray:
     """
     p = np.atleast_1d(np.asarray(pvalues, dtype=np.float64))
     q = np.full(p.shape, np.nan)
-    known = np.flatnonzero(~np.isnan(p))
-    m = len(known)
-    if m == 0:
-        return q
-    order = known[np.argsort(p[known], kind="stable")]
-    scaled = p[order] * m / np.arange(1, m + 1)
-    q[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
+    known = ~np.isnan(p)
+    if known.any():
+        q[known] = multipletests(p[known], method="fdr_bh")[1]
     return q
