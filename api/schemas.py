@@ -108,6 +108,11 @@ class ThemeOut(ValueFields):
     run_id: int
     label: str
     keywords: list[str]
+    keywords_by_language: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="c-TF-IDF keywords of the theme's texts in each language with enough "
+        "of them (ISO 639-1 code -> keywords, best first).",
+    )
     size: int = Field(description="Feedback items in the theme when the run finished.")
     share: float = Field(description="size / feedback items of the run.")
     quotes: list[str]
@@ -116,6 +121,14 @@ class ThemeOut(ValueFields):
     sentiment: float | None = Field(default=None, description="Mean sentiment in [-1, 1].")
     x: float | None = None
     y: float | None = None
+    parent_id: int | None = Field(
+        default=None, description="The category above this theme (null for a category)."
+    )
+    noise: bool = Field(
+        default=False,
+        description="Not feedback (greetings, nothing to add, contests): no impact, so "
+        "value rankings skip it.",
+    )
     matching: int | None = Field(
         default=None,
         description="Feedback items of the theme matching the channel/language/segment/"

@@ -21,7 +21,7 @@ from api.cache import ResponseCache
 from textinsight.config import Settings
 from textinsight.errors import ModelError
 from textinsight.ingest.language import LanguageIdentifier
-from textinsight.queries import VectorIndexCache
+from textinsight.semantic import VectorIndexCache
 from textinsight.stages.embed import AUTO, Embedder, embedder_for_model, get_embedder
 from textinsight.store import Store
 

@@ -4,6 +4,11 @@ Usage:
     python scripts/benchmark.py ../shared/data/banking77/banking77.csv \\
         --cache bench/cache --repeat 3 --out bench/banking77.json
     python scripts/benchmark.py FILE.csv --quick --no-bertopic    # CI smoke test
+    python scripts/benchmark.py ../shared/data/banking77/banking77.csv --no-bertopic \
+        --cache bench/cache --groups tests/data/banking77_groups.csv   # both levels
+    python scripts/benchmark.py ../shared/data/banking77/banking77.csv --no-bertopic \
+        --cache bench/cache --groups tests/data/banking77_groups.csv \
+        --merge-labels group --per-label 180     # a corpus of 25 large topics
 
 Runs the product's own code and only times it:
 
@@ -17,7 +22,12 @@ Runs the product's own code and only times it:
 3. ``textinsight.pipeline.find_themes`` (the clustering and describing that
    ``textinsight run`` does, with the items' languages), timed ("cluster+describe")
    and scored with ``textinsight.evaluate.cluster_scores``
-   (NMI/ARI in percent over all texts, unassigned counted as one extra cluster);
+   (NMI/ARI in percent over all texts, unassigned counted as one extra cluster); the
+   categories above the themes are scored too, and with ``--groups CSV`` (the label,
+   then one column per coarser level) both levels are scored against each coarser
+   level. ``--merge-labels COLUMN`` replaces each label by its group in that column
+   first (``--per-label N``: a seeded sample of at most N rows per group), which turns
+   Banking77 into a corpus of a few large topics;
 4. BERTopic (``pip install -e '.[bench]'``) on the same embeddings: its seeded fit
    (UMAP with ``random_state=seed``), then the same plus
    ``reduce_outliers(strategy="embeddings")``.
@@ -35,6 +45,7 @@ and writes every number to ``--out``.
 from __future__ import annotations
 
 import argparse
+import csv
 import hashlib
 import json
 import os
@@ -106,7 +117,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=1,
         help="time each system N times, interleaved, and keep the fastest run",
     )
+    parser.add_argument(
+        "--groups", type=Path, help="CSV mapping each label to coarser levels (one column each)"
+    )
+    parser.add_argument("--merge-labels", help="replace labels by this --groups column first")
+    parser.add_argument("--per-label", type=int, help="at most N sampled rows per label")
     args = parser.parse_args(argv)
+    if args.merge_labels and not args.groups:
+        parser.error("--merge-labels needs --groups")
     if args.limit is not None and args.limit < 1:
         parser.error(f"--limit must be at least 1, got {args.limit}")
     if args.repeat < 1:
@@ -258,10 +276,62 @@ def run_product(
     return timings, found.clusterer, found.descriptions
 
 
+def read_groups(path: Path) -> dict[str, dict[str, str]]:
+    """Coarser level name -> {label: group} from a CSV whose first column is the label."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows:
+        sys.exit(f"{path}: no rows")
+    key, *levels = list(rows[0])
+    return {level: {row[key]: row[level] for row in rows} for level in levels}
+
+
+def merge_labels(
+    feedback: list[Feedback],
+    labels: list[str],
+    groups: dict[str, str],
+    per_label: int | None,
+    seed: int,
+) -> tuple[list[Feedback], list[str]]:
+    """Labels replaced by their group; at most ``per_label`` seeded rows per group."""
+    merged = np.array([groups[label] for label in labels])
+    keep = np.arange(len(merged))
+    if per_label is not None:
+        rng = np.random.default_rng(seed)
+        chosen = [
+            rng.choice(
+                np.flatnonzero(merged == g),
+                size=min(per_label, int((merged == g).sum())),
+                replace=False,
+            )
+            for g in sorted(set(merged))
+        ]
+        keep = np.sort(np.concatenate(chosen))
+    return [feedback[i] for i in keep], [str(merged[i]) for i in keep]
+
+
+def level_scores(
+    clusterer: ThemeClusterer, labels: list[str], groups: dict[str, dict[str, str]]
+) -> dict[str, Any]:
+    """Both levels against the labels, and against each coarser level of ``groups``."""
+    themes, categories = clusterer.labels_.tolist(), clusterer.category_labels().tolist()
+    out: dict[str, Any] = {"categories": cluster_scores(labels, categories)}
+    for level, mapping in groups.items():
+        if all(label in mapping for label in labels):
+            truth = [mapping[label] for label in labels]
+            out[level] = {
+                "groups": len(set(truth)),
+                "themes": cluster_scores(truth, themes),
+                "categories": cluster_scores(truth, categories),
+            }
+    return out
+
+
 def product_result(
     runs: list[tuple[dict[str, Any], ThemeClusterer, dict[int, ThemeDescription]]],
     labels: list[str],
     memory_peak_mb: float,
+    groups: dict[str, dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """The fastest run's timings, the themes' scores and memory."""
     timings, clusterer, descriptions = min(runs, key=lambda run: run[0]["seconds"])
@@ -269,6 +339,7 @@ def product_result(
         **timings,
         "runs_s": [run[0]["seconds"] for run in runs],
         **cluster_scores(labels, clusterer.labels_.tolist()),
+        "levels": level_scores(clusterer, labels, groups or {}),
         "peak_traced_mb": memory_peak_mb,
         "max_rss_mb": max_rss_mb(),
         "clusterer": clusterer.params_,
@@ -393,6 +464,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "environment": environment(),
     }
     feedback, labels, results["ingest"] = load_feedback(args.csv, limit, seed)
+    groups = read_groups(args.groups) if args.groups else {}
+    if args.merge_labels:
+        feedback, labels = merge_labels(
+            feedback, labels, groups.pop(args.merge_labels), args.per_label, seed
+        )
+        results["merged_labels"] = args.merge_labels
     texts = [f.text for f in feedback]
     languages = [f.language for f in feedback]
     results["n"] = len(texts)
@@ -408,7 +485,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if compare:
             bertopic_runs.append(run_bertopic(texts, X, embedder, seed))
     peak = traced_peak_mb(lambda: run_product(texts, languages, X, seed))
-    results["textinsight"] = product_result(product_runs, labels, peak)
+    results["textinsight"] = product_result(product_runs, labels, peak, groups)
     if compare:
         peak = traced_peak_mb(lambda: run_bertopic(texts, X, embedder, seed))
         results["bertopic"] = bertopic_result(bertopic_runs, labels, peak)
@@ -511,6 +588,20 @@ def table(results: dict[str, Any]) -> str:
             f"times: fastest of {results['repeat']} interleaved runs (textinsight "
             f"{product['runs_s']} s, BERTopic {bertopic.get('seeded', {}).get('runs_s', '-')} s)"
         )
+    levels = product["levels"]
+    lines.append(
+        f"categories: {levels['categories']['themes']} over {product['themes']} themes, "
+        f"NMI {levels['categories']['nmi']:.2f} / ARI {levels['categories']['ari']:.2f} "
+        "against the labels"
+    )
+    for level, scores in levels.items():
+        if level != "categories":
+            t, c = scores["themes"], scores["categories"]
+            lines.append(
+                f"vs {level} ({scores['groups']} groups): themes NMI {t['nmi']:.2f} / ARI "
+                f"{t['ari']:.2f}; categories NMI {c['nmi']:.2f} / ARI {c['ari']:.2f} "
+                f"({c['nmi'] - t['nmi']:+.2f} NMI)"
+            )
     ingest, env = results["ingest"], results["environment"]
     warm_up = ", ".join(
         f"{name.removesuffix('_s')} {seconds:.1f} s"

@@ -1,6 +1,6 @@
 import numpy as np
 
-from textinsight.lineage import ThemeSnapshot, match_themes, with_ids
+from textinsight.lineage import ThemeSnapshot, match_themes, member_overlap, with_ids
 
 
 def _snapshot(ids, centroids, members, keywords=None) -> ThemeSnapshot:
@@ -63,3 +63,22 @@ def test_first_run_everything_is_new() -> None:
     empty = _snapshot([], np.zeros((0, 6)), {})
     keep, events = match_themes(empty, _snapshot([], _axes(0, 1), {}))
     assert keep == [None, None] and [e.kind for e in events] == ["new", "new"]
+
+
+def test_member_overlap_keeps_ids_when_centroids_drift() -> None:
+    # the centroids moved far (a narrow-cone model, another seed) but the members stayed
+    members = {f: f % 3 for f in range(60)}
+    old = _snapshot([10, 11, 12], _axes(0, 1, 2), members)
+    drifted = np.array(
+        [[0.3, 0.2, 0.1, 0.9, 0, 0], [0.2, 0.3, 0.1, 0, 0.9, 0], [0.1, 0.2, 0.3, 0, 0, 0.9]]
+    )
+    keep, events = match_themes(old, _snapshot([], drifted, members))
+    assert keep == [10, 11, 12]
+    assert all(e.kind == "same" and e.overlap == 1.0 for e in events)
+
+
+def test_member_overlap_counts_only_feedback_both_runs_assigned() -> None:
+    old = _snapshot([1, 2], _axes(0, 1), {0: 0, 1: 0, 2: 1, 3: 1})
+    new = _snapshot([], _axes(0, 1), {0: 0, 1: 0, 2: 1, 9: 1, 10: 1})  # 3 unassigned, 9-10 new
+    overlap = member_overlap(old, new)
+    assert overlap.tolist() == [[1.0, 0.0], [0.0, 1.0]]

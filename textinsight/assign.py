@@ -1,7 +1,8 @@
 """Assign new feedback to the current run's themes without re-clustering.
 
 Loads the run's saved ``ThemeClusterer`` and calls its ``predict``: the rule a run
-ends with, so a text gets the same theme either way.
+ends with (nearest centroid, threshold and novelty test), so a text gets the same
+theme either way, and a text about no known theme stays unassigned for ``emerging``.
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ def assign_stored(
         [f.nps for f in feedback],
         vectors,
         find_sentiment_model(embedder.model_id, artifact_dir),
+        [f.text for f in feedback],
+        [f.language for f in feedback],
     )
     assignments = [
         Assignment(

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import asdict
+from collections.abc import Sequence
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -20,40 +19,10 @@ import pydantic
 from textinsight.config import Settings, get_settings, parse_key_pairs, settings_problem
 from textinsight.errors import TextInsightError
 from textinsight.ingest.load import FileKind
-from textinsight.progress import Advance
+from textinsight.progress import rich_progress as _progress
 from textinsight.queries import MAX_LIMIT, SORT_KEYS, list_themes, theme_detail
-from textinsight.records import IngestReport, Theme, theme_json
-from textinsight.store import Erased, Store
-
-
-@contextmanager
-def _progress(description: str, total: int | None = None) -> Iterator[Advance]:
-    """A rich progress bar on a terminal; silent when stderr is a pipe."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    columns = [
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    ]
-    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task(description, total=total)
-
-        def advance(n: int = 1) -> None:
-            bar.advance(task, n)
-
-        yield advance
+from textinsight.records import LEVELS, IngestReport, Theme, theme_json
+from textinsight.store import Erased, ExportRow, Store
 
 
 def _store(ctx: click.Context, *, create: bool = False) -> Store:
@@ -208,6 +177,7 @@ def run(ctx: click.Context, seed: int | None) -> None:
     """Find themes in all stored feedback; the result becomes the current run when complete."""
     from textinsight.pipeline import run_pipeline
     from textinsight.stages.embed import AUTO
+    from textinsight.stages.label import ThemeLabeler
 
     settings = get_settings()
     info = run_pipeline(
@@ -217,6 +187,7 @@ def run(ctx: click.Context, seed: int | None) -> None:
         artifact_dir=settings.artifact_dir,
         seed=settings.seed if seed is None else seed,
         batch_size=settings.batch_size,
+        labeler=ThemeLabeler(language=settings.display_language or None),
         progress=_progress,
     )
     if settings.model == AUTO:
@@ -265,33 +236,50 @@ def _shares(shares: dict[str, float] | None) -> str:
     help="Order: sentiment most negative first, the others largest first.",
 )
 @click.option("--limit", type=int, default=None, help="Show at most this many themes.")
+@click.option(
+    "--level",
+    type=click.Choice(LEVELS),
+    default="theme",
+    show_default=True,
+    help="theme: the themes (each under a category); category: the categories above them.",
+)
 @click.pass_context
-def themes(ctx: click.Context, run_id: int | None, fmt: str, sort: str, limit: int | None) -> None:
-    """List the themes of a run with their value metrics."""
+def themes(
+    ctx: click.Context, run_id: int | None, fmt: str, sort: str, limit: int | None, level: str
+) -> None:
+    """List the themes (or the categories above them) of a run with their value metrics."""
     from textinsight.export import themes_csv
 
-    listing = list_themes(_store(ctx), run_id, sort=sort, limit=min(limit or MAX_LIMIT, MAX_LIMIT))
+    listing = list_themes(
+        _store(ctx), run_id, sort=sort, limit=min(limit or MAX_LIMIT, MAX_LIMIT), level=level
+    )
     info, items = listing.run, [row.theme for row in listing.page.items]
     if fmt == "json":
         click.echo(json.dumps([theme_json(t) for t in items], ensure_ascii=False, indent=2))
     elif fmt == "csv":
         click.echo(themes_csv(items), nl=False)
     else:
-        _themes_table(info.id, info.n_feedback, info.n_unassigned, items, listing.sort)
+        _themes_table(info.id, info.n_feedback, info.n_unassigned, items, listing.sort, level)
 
 
 def _themes_table(
-    run_id: int, n_feedback: int | None, n_unassigned: int | None, items: list[Theme], sort: str
+    run_id: int,
+    n_feedback: int | None,
+    n_unassigned: int | None,
+    items: list[Theme],
+    sort: str,
+    level: str = "theme",
 ) -> None:
     from rich.console import Console
     from rich.table import Table
 
     table = Table(
-        title=f"Themes of run {run_id} ({n_feedback} feedback, "
-        f"{n_unassigned} unassigned), by {sort}"
+        title=f"{'Categories' if level == 'category' else 'Themes'} of run {run_id} "
+        f"({n_feedback} feedback, {n_unassigned} unassigned), by {sort}"
     )
     for name in (
         "id",
+        "category",
         "label",
         "size",
         "sentiment",
@@ -307,7 +295,8 @@ def _themes_table(
         v = theme_json(t)
         table.add_row(
             str(t.id),
-            t.label,
+            "" if t.parent_id is None else str(t.parent_id),
+            f"{t.label} (not feedback)" if t.noise else t.label,
             str(t.size),
             _num(t.sentiment, "+.2f"),
             v["kind"] or "",
@@ -448,17 +437,39 @@ def trends(ctx: click.Context, run_id: int | None, fmt: str) -> None:
 @cli.command()
 @click.option("--min-size", type=int, default=5, show_default=True, help="Smallest group reported.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option(
+    "--promote",
+    "candidate",
+    metavar="ID",
+    help="Make candidate ID a theme of the current run (no full re-run).",
+)
 @click.pass_context
-def emerging(ctx: click.Context, min_size: int, fmt: str) -> None:
+def emerging(ctx: click.Context, min_size: int, fmt: str, candidate: str | None) -> None:
     """Candidate new themes: dense groups in the feedback no current theme holds."""
-    from textinsight.emerging import find_emerging
+    from textinsight.emerging import find_emerging, promote
     from textinsight.stages.embed import embedder_for_model
 
     settings = get_settings()
     store = _store(ctx)
+    embedder = embedder_for_model(store.runs.current().model_id, settings.model_dir)
+    if candidate is not None:
+        theme = promote(
+            store,
+            embedder,
+            candidate,
+            seed=settings.seed,
+            min_size=min_size,
+            batch_size=settings.batch_size,
+            progress=_progress,
+        )
+        click.echo(
+            f"promoted {candidate} to theme {theme.id} of run {theme.run_id}: "
+            f"{theme.label} ({theme.size} items)"
+        )
+        return
     pool, found = find_emerging(
         store,
-        embedder_for_model(store.runs.current().model_id, settings.model_dir),
+        embedder,
         seed=settings.seed,
         min_size=min_size,
         batch_size=settings.batch_size,
@@ -472,11 +483,33 @@ def emerging(ctx: click.Context, min_size: int, fmt: str) -> None:
     for e in found:
         value = "" if e.value_total is None else f", customer value {e.value_total:,.0f}"
         click.echo(
-            f"- {e.label}: {e.size} items, {e.customers} customers{value}, "
+            f"- [{e.id}] {e.label}: {e.size} items, {e.customers} customers{value}, "
             f"growth x{e.growth:.1f} ({e.recent} in the last 14 days)"
         )
+        click.echo(f"    keywords: {', '.join(e.keywords)}")
         for quote in e.quotes[:3]:
             click.echo(f'    "{quote}"')
+
+
+@cli.command()
+@click.option("--run", "run_id", type=int, help="Run id (default: the current run).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+def stability(ctx: click.Context, run_id: int | None, fmt: str) -> None:
+    """How stable each theme is: runs it kept its id, member overlap, label and kind kept."""
+    from textinsight.stability_report import theme_stability
+
+    report = theme_stability(_store(ctx), run_id)
+    if fmt == "json":
+        click.echo(json.dumps([asdict(r) for r in report], ensure_ascii=False, indent=2))
+        return
+    for r in report:
+        kept = {True: "kept", False: "changed", None: "-"}
+        click.echo(
+            f"theme {r.theme_id:<5} {r.event:8} runs {r.runs:<3} overlap "
+            f"{_num(r.overlap, '.0%') or '-':>5}  label {kept[r.label_kept]:7} "
+            f"kind {kept[r.kind_kept]:7} {r.label}"
+        )
 
 
 @cli.group()
@@ -499,7 +532,7 @@ def export_assignments(ctx: click.Context, run_id: int | None, fmt: str) -> None
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
         return
-    columns = ["source_id", "channel", "language", "theme_id", "probability", "sentiment"]
+    columns = [f.name for f in fields(ExportRow)]
     for line in csv_lines(columns, ([row[c] for c in columns] for row in rows)):
         click.echo(line, nl=False)
 

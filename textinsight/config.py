@@ -44,6 +44,8 @@ class Settings(BaseSettings):
         artifact_dir: where the trained model artifacts (sentiment heads) are read
             from; default the ones shipped inside the package.
         debug: the CLI shows the traceback of an unexpected error.
+        display_language: the language of theme labels (ISO 639-1); empty: the
+            corpus' most common language.
     """
 
     model_config = SettingsConfigDict(env_prefix="TEXTINSIGHT_", extra="ignore")
@@ -61,6 +63,7 @@ class Settings(BaseSettings):
     model_dir: Path = DEFAULT_MODEL_DIR
     artifact_dir: Path = ARTIFACTS_DIR
     debug: bool = False
+    display_language: str = ""
 
     @field_validator("languages")
     @classmethod

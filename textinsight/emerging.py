@@ -8,27 +8,41 @@ outranks a larger group of low-value ones), then by size.
 
 Growth compares the group's feedback in the last ``window_days`` before the newest
 feedback of the pool with the ``window_days`` before that: ``recent / max(previous, 1)``.
+
+A candidate's ``id`` is a short hash of its feedback ids: the same pool gives the same
+candidates and ids. ``promote`` turns a candidate into a theme of the current run
+without a full re-run: its centroid is its members' mean in the run's space, its
+members join the novelty test's reference (``ThemeClusterer.with_theme``), and every
+item of the pool that the run's one rule now gives it is assigned to it.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 
+from textinsight.errors import NotFoundError
 from textinsight.pipeline import EMBED_CHUNK, embed_feedback, find_themes
 from textinsight.progress import ProgressFactory, no_progress
-from textinsight.records import StoredFeedback
+from textinsight.records import Assignment, StoredFeedback, Theme
 from textinsight.stages.cluster import ThemeClusterer
-from textinsight.stages.embed import Embedder
+from textinsight.stages.embed import Embedder, embedder_for_model
+from textinsight.stages.sentiment import find_sentiment_model, item_sentiments, mean_sentiment
 from textinsight.store import Store
 
 
 @dataclass(frozen=True)
 class EmergingTheme:
-    """A candidate new theme found in the unassigned pool."""
+    """A candidate new theme found in the unassigned pool (``id``: pass it to
+    ``promote``)."""
 
+    id: str
     label: str
     keywords: tuple[str, ...]
     size: int
@@ -43,8 +57,9 @@ class EmergingTheme:
 
 def find_emerging(
     store: Store,
-    embedder: Embedder,
+    embedder: Embedder | None = None,
     *,
+    model_dir: Path | None = None,
     seed: int = 0,
     min_size: int = 5,
     window_days: int = 14,
@@ -52,6 +67,9 @@ def find_emerging(
     progress: ProgressFactory = no_progress,
 ) -> tuple[int, list[EmergingTheme]]:
     """Cluster the current run's unassigned pool.
+
+    ``embedder`` must be the run's model; default: built from the registry
+    (``embedder_for_model``, models cached under ``model_dir``).
 
     Returns:
         (size of the unassigned pool, candidate themes, best first).
@@ -65,7 +83,7 @@ def find_emerging(
         return len(pool), []
     vectors, _ = embed_feedback(
         store,
-        embedder,
+        embedder or embedder_for_model(run.model_id, model_dir),
         pool,
         batch_size=batch_size,
         progress=progress,
@@ -90,6 +108,7 @@ def find_emerging(
         recent, previous = _windows(members, end, window_days)
         found.append(
             EmergingTheme(
+                id=candidate_id(f.id for f in members),
                 label=description.label,
                 keywords=description.keywords,
                 size=len(members),
@@ -104,6 +123,87 @@ def find_emerging(
         )
     found.sort(key=lambda e: (-(e.value_total or 0.0), -e.size))
     return len(pool), found
+
+
+def candidate_id(feedback_ids: Iterable[int]) -> str:
+    """The id of the candidate holding these feedback ids: 8 hex digits of a hash."""
+    text = ",".join(str(i) for i in sorted(feedback_ids))
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def promote(
+    store: Store,
+    embedder: Embedder,
+    candidate: str,
+    *,
+    seed: int = 0,
+    min_size: int = 5,
+    batch_size: int = 64,
+    progress: ProgressFactory = no_progress,
+) -> Theme:
+    """Make emerging candidate ``candidate`` (its id) a theme of the current run.
+
+    Finds the candidates again (same pool, seed and ``min_size`` give the same ids),
+    adds the theme with a fresh id, and assigns it every pool item the run's rule now
+    gives it. Its value metrics wait for the next full run (``value`` is None).
+
+    Raises:
+        NoRunError: there is no complete run.
+        NotFoundError: no current candidate has that id (the pool changed: list the
+            candidates again).
+    """
+    run = store.runs.current()
+    _, found = find_emerging(
+        store, embedder, seed=seed, min_size=min_size, batch_size=batch_size, progress=progress
+    )
+    chosen = next((e for e in found if e.id == candidate), None)
+    if chosen is None:
+        listed = ", ".join(e.id for e in found) or "none"
+        raise NotFoundError(
+            f"No emerging candidate {candidate!r} in run {run.id} (candidates now: {listed}). "
+            "List them again with `textinsight emerging`."
+        )
+    pool = store.feedback.unassigned(run.id)
+    vectors, _ = embed_feedback(store, embedder, pool, batch_size=batch_size)
+    languages = [f.language for f in pool]
+    _, state = store.runs.clusterer(run.id)
+    clusterer = ThemeClusterer.from_state(state)
+    space = clusterer.transform(vectors, languages)
+    members = space[np.isin([f.id for f in pool], chosen.feedback_ids)]
+    # the run's one rule with the candidate among its themes
+    grown = clusterer.with_theme(members.mean(axis=0), members)
+    labels, sims = grown.predict_similarity(vectors, languages)
+    taken = np.flatnonzero(labels == len(clusterer.centroids_))
+    sentiments = item_sentiments(
+        [pool[i].rating for i in taken],
+        [pool[i].nps for i in taken],
+        vectors[taken],
+        find_sentiment_model(embedder.model_id),
+    )
+    group = [pool[i] for i in taken]
+    (theme_id,) = store.runs.allocate_theme_ids(1)
+    theme = Theme(
+        id=theme_id,
+        run_id=run.id,
+        label=chosen.label,
+        keywords=chosen.keywords,
+        size=len(group),
+        share=len(group) / max(run.n_feedback or 1, 1),
+        quotes=chosen.quotes,
+        languages=dict(Counter(f.language for f in group).most_common()),
+        channels=dict(Counter(f.channel for f in group).most_common()),
+        sentiment=mean_sentiment(list(sentiments)),
+    )
+    store.runs.add_theme(
+        run.id,
+        theme,
+        grown.to_state(),
+        [
+            Assignment(f.id, theme_id, float(np.clip(sims[i], 0.0, 1.0)), sentiment)
+            for f, i, sentiment in zip(group, taken, sentiments, strict=True)
+        ],
+    )
+    return theme
 
 
 def _day(value: str | None) -> date | None:

@@ -3,10 +3,16 @@
 Matching (documented thresholds, all keyword arguments of :func:`match_themes`):
 
 1. **Similarity** of new theme *i* and old theme *j*:
-   ``s = 0.8 * cosine(centroid_i, centroid_j) + 0.2 * jaccard(keywords_i, keywords_j)``.
-2. **One-to-one assignment** maximising total similarity (Hungarian algorithm,
+   ``s = 0.8 * cosine(centroid_i, centroid_j) + 0.2 * jaccard(keywords_i, keywords_j)``,
+   and **member overlap** ``o``: the Jaccard index of their members among the
+   feedback both runs assigned (``member_overlap``). Centroids alone drift on small
+   corpora (another seed, a little more feedback) and, with models whose vectors
+   share a narrow cone, every pair of centroids looks alike; shared feedback ids say
+   directly that two themes hold the same items.
+2. **One-to-one assignment** maximising total ``s + o`` (Hungarian algorithm,
    ``scipy.optimize.linear_sum_assignment``). A pair with ``s >= min_similarity``
-   (default 0.7) is the *same* theme: the new theme keeps the old id.
+   (default 0.7) or ``o >= min_overlap`` (default 0.4) is the *same* theme: the new
+   theme keeps the old id.
 3. **Splits and merges** from the feedback both runs saw. ``share(j -> i)`` is the
    part of old theme *j*'s feedback that landed in new theme *i*.
    - *split*: old theme *j* sent at least ``part_share`` (0.25) of its feedback to
@@ -23,7 +29,7 @@ Matching (documented thresholds, all keyword arguments of :func:`match_themes`):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -41,6 +47,8 @@ class LineageEvent:
     theme_id: int | None
     previous_ids: tuple[int, ...]
     similarity: float | None = None
+    overlap: float | None = None
+    """Member overlap with the theme it kept the id of (``member_overlap``)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,7 @@ def match_themes(
     new: ThemeSnapshot,
     *,
     min_similarity: float = 0.7,
+    min_overlap: float = 0.4,
     part_share: float = 0.25,
     mostly: float = 0.6,
 ) -> tuple[list[int | None], list[LineageEvent]]:
@@ -76,12 +85,15 @@ def match_themes(
         trivial += [LineageEvent("retired", None, (old.ids[j],)) for j in range(n_old)]
         return keep, trivial
     sim = similarity_matrix(old, new)
-    rows, cols = linear_sum_assignment(-sim)
+    overlap = member_overlap(old, new)
+    rows, cols = linear_sum_assignment(-(sim + overlap))
     matched_sim: dict[int, float] = {}
+    matched_overlap: dict[int, float] = {}
     for i, j in zip(rows, cols, strict=True):
-        if sim[i, j] >= min_similarity:
+        if sim[i, j] >= min_similarity or overlap[i, j] >= min_overlap:
             keep[i] = old.ids[j]
             matched_sim[i] = float(sim[i, j])
+            matched_overlap[i] = float(overlap[i, j])
     share = _flow(old, new)  # share[j, i]: part of old j's feedback now in new i
     merged_into: dict[int, list[int]] = {}
     for i in range(n_new):
@@ -104,9 +116,13 @@ def match_themes(
         best = float(sim[i].max())
         if i in merged_into:
             ids = tuple(old.ids[j] for j in merged_into[i])
-            events.append(LineageEvent("merged", keep[i], ids, matched_sim.get(i, best)))
+            events.append(
+                LineageEvent(
+                    "merged", keep[i], ids, matched_sim.get(i, best), matched_overlap.get(i)
+                )
+            )
         elif (kept := keep[i]) is not None:
-            events.append(LineageEvent("same", kept, (kept,), matched_sim[i]))
+            events.append(LineageEvent("same", kept, (kept,), matched_sim[i], matched_overlap[i]))
         elif i in split_from:
             events.append(LineageEvent("split", None, (split_from[i],), best))
         else:
@@ -123,7 +139,7 @@ def with_ids(events: Sequence[LineageEvent], ids: Sequence[int]) -> list[Lineage
     out = []
     for index, event in enumerate(events):
         if event.kind != "retired":
-            event = LineageEvent(event.kind, ids[index], event.previous_ids, event.similarity)
+            event = replace(event, theme_id=ids[index])
         out.append(event)
     return out
 
@@ -138,6 +154,24 @@ def similarity_matrix(old: ThemeSnapshot, new: ThemeSnapshot) -> np.ndarray:
             b = set(kw_old)
             jaccard[i, j] = len(a & b) / len(a | b) if a | b else 0.0
     return 0.8 * cosine + 0.2 * jaccard
+
+
+def member_overlap(old: ThemeSnapshot, new: ThemeSnapshot) -> np.ndarray:
+    """Jaccard index of the members of new theme *i* and old theme *j*, counting only
+    feedback that both runs assigned; shape (new, old).
+
+    Feedback new since the old run, or unassigned in either run, says nothing about
+    whether two themes hold the same items and is left out.
+    """
+    counts = np.zeros((len(new.centroids), len(old.ids)))
+    for feedback_id, j in old.members.items():
+        i = new.members.get(feedback_id)
+        if i is not None:
+            counts[i, j] += 1
+    size_new = counts.sum(axis=1, keepdims=True)
+    size_old = counts.sum(axis=0, keepdims=True)
+    union = size_new + size_old - counts
+    return np.divide(counts, union, out=np.zeros_like(counts), where=union > 0)
 
 
 def _flow(old: ThemeSnapshot, new: ThemeSnapshot) -> np.ndarray:

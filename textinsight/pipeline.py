@@ -1,6 +1,10 @@
 """Compose the stages of a full run; own every transaction and the embedding cache.
 
-``embed (cached) -> cluster -> describe -> sentiment -> value -> lineage -> store``
+``normalize -> embed (cached) -> cluster -> describe -> sentiment -> value -> lineage
+-> store``, the last four at both levels: themes and the categories above them.
+
+After lineage, themes that kept their id keep their label and kind where their
+content did not really change (``stability.carry_over``).
 
 ``run_pipeline`` records the run as ``running`` first and writes its results in one
 transaction that also makes it current; on any error the run is marked ``failed``
@@ -14,7 +18,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +41,13 @@ from textinsight.records import (
     ThemeDescription,
     ThemeValue,
 )
+from textinsight.stability import carry_over
 from textinsight.stages.cluster import ThemeClusterer
 from textinsight.stages.describe import ThemeDescriber
 from textinsight.stages.embed import AUTO, Embedder, get_embedder, resolve_model
+from textinsight.stages.label import ThemeLabel, ThemeLabeler
+from textinsight.stages.noise import noise_themes
+from textinsight.stages.normalize import display_text, normalize_text
 from textinsight.stages.sentiment import find_sentiment_model, item_sentiments, mean_sentiment
 from textinsight.store import Store
 from textinsight.value import ValueConfig, compute_theme_values
@@ -73,7 +81,8 @@ def find_themes(
 
     The one composition of the stages that ``run_pipeline``, emerging-theme detection
     and ``scripts/benchmark.py`` all call: ``clusterer.fit`` with the languages (their
-    offsets are removed), then ``describer.describe`` in the clusterer's space.
+    offsets are removed), then ``describer.describe`` in the clusterer's space, over the
+    texts as ``normalize_text`` gives them (no @mentions, links or HTML entities).
 
     Args:
         texts: the (redacted) texts.
@@ -95,7 +104,10 @@ def find_themes(
     clock.lap("cluster_s")
     with progress("Describing themes", None):
         descriptions = describer.describe(
-            texts, languages, clusterer.labels_, clusterer.transform(vectors, languages)
+            [normalize_text(t) for t in texts],
+            languages,
+            clusterer.labels_,
+            clusterer.transform(vectors, languages),
         )
     clock.lap("describe_s")
     return FoundThemes(clusterer, descriptions, clock.laps)
@@ -112,6 +124,7 @@ def run_pipeline(
     batch_size: int = EMBED_CHUNK,
     clusterer: ThemeClusterer | None = None,
     describer: ThemeDescriber | None = None,
+    labeler: ThemeLabeler | None = None,
     value_config: ValueConfig | None = None,
     progress: ProgressFactory = no_progress,
 ) -> RunInfo:
@@ -139,6 +152,7 @@ def run_pipeline(
         embedder = get_embedder(model_name, model_dir)
     clusterer = clusterer or ThemeClusterer(seed=seed)
     describer = describer or ThemeDescriber()
+    labeler = labeler or ThemeLabeler()
     run_id = store.runs.start(seed=seed, model_id=embedder.model_id, params={"seed": seed})
     try:
         clock = _Clock()
@@ -150,9 +164,10 @@ def run_pipeline(
             progress=progress,
         )
         clock.lap("embed_s")
+        languages = [f.language for f in feedback]
         found = find_themes(
             [f.text for f in feedback],
-            [f.language for f in feedback],
+            languages,
             vectors,
             clusterer=clusterer,
             describer=describer,
@@ -160,25 +175,67 @@ def run_pipeline(
         )
         clock.add(found.timings)
         descriptions = found.descriptions
+        texts = [normalize_text(f.text) for f in feedback]
+        categories = clusterer.category_labels()
+        with progress("Describing categories", None):
+            space = clusterer.transform(vectors, languages)
+            category_descriptions = describer.describe(texts, languages, categories, space)
+            noise = noise_themes(texts, languages, clusterer.labels_)
+            category_noise = noise_themes(texts, languages, categories)
+        clock.lap("categories_s")
+        with progress("Labelling themes", None):
+            theme_labels, category_names = (
+                labeler.label(texts, languages, labels, vectors, embedder.encode)
+                for labels in (clusterer.labels_, categories)
+            )
+        clock.lap("label_s")
         sentiments = item_sentiments(
             [f.rating for f in feedback],
             [f.nps for f in feedback],
             vectors,
             find_sentiment_model(embedder.model_id, artifact_dir),
+            texts,
+            languages,
         )
-        values = compute_theme_values(
-            feedback,
-            clusterer.labels_,
-            sentiments,
-            store.customers.all_customers(),
-            store.customers.all_purchases(),
-            config=value_config,
+        customers, purchases = store.customers.all_customers(), store.customers.all_purchases()
+        values, category_values = (
+            _without_noise(
+                compute_theme_values(
+                    feedback, labels, sentiments, customers, purchases, config=value_config
+                ),
+                flags,
+            )
+            for labels, flags in ((clusterer.labels_, noise), (categories, category_noise))
         )
         clock.lap("value_s")
-        previous, theme_ids, lineage = _stable_ids(
-            store, embedder.model_id, feedback, clusterer, descriptions
+        previous = _previous_run(store, embedder.model_id)
+        theme_ids, lineage = _stable_ids(
+            store,
+            store.runs.snapshot(previous) if previous is not None else None,
+            _snapshot(feedback, clusterer.labels_, clusterer.centroids_, descriptions),
         )
-        themes = _themes(run_id, theme_ids, feedback, clusterer, descriptions, sentiments, values)
+        category_ids, category_lineage = _stable_ids(
+            store,
+            store.categories.snapshot(previous) if previous is not None else None,
+            _snapshot(feedback, categories, clusterer.category_centroids_, category_descriptions),
+        )
+        parent_ids = [category_ids[c] for c in clusterer.parents_]
+        level = _Level(
+            clusterer.labels_, clusterer.centroids_, descriptions, values, noise, theme_labels
+        )
+        themes = _themes(run_id, theme_ids, feedback, level, sentiments, parent_ids)
+        if previous is not None:  # labels and kinds that did not really change stay
+            before = {t.id: t for t in store.runs.themes(previous)}
+            themes = carry_over(themes, before, lineage, value_config)
+        category_level = _Level(
+            categories,
+            clusterer.category_centroids_,
+            category_descriptions,
+            category_values,
+            category_noise,
+            category_names,
+        )
+        category_rows = _themes(run_id, category_ids, feedback, category_level, sentiments)
         assignments = [
             Assignment(
                 feedback_id=f.id,
@@ -195,6 +252,7 @@ def run_pipeline(
             "model": model_name,
             "clusterer": clusterer.params_,
             "describer": {"n_keywords": describer.n_keywords, "n_quotes": describer.n_quotes},
+            "label_languages": sorted({t.language or "" for t in theme_labels.values()}),
         }
         store.runs.complete(
             run_id,
@@ -207,6 +265,9 @@ def run_pipeline(
             lineage=lineage,
             previous_run_id=previous,
             clusterer=clusterer.to_state(),
+            categories=category_rows,
+            category_centroids=clusterer.category_centroids_,
+            category_lineage=category_lineage,
         )
     except BaseException as exc:
         store.runs.fail(run_id, f"{type(exc).__name__}: {exc}")
@@ -232,74 +293,99 @@ class _Clock:
         self._last = time.perf_counter()
 
 
-def _stable_ids(
-    store: Store,
-    model_id: str,
-    feedback: Sequence[StoredFeedback],
-    clusterer: ThemeClusterer,
-    descriptions: dict[int, ThemeDescription],
-) -> tuple[int | None, list[int], list[LineageEvent]]:
-    """Match the new themes to the current run's, keep matched ids, allocate the rest.
-
-    Centroids of different embedding models are not comparable: after a model change
-    every theme is new.
-    """
+def _previous_run(store: Store, model_id: str) -> int | None:
+    """The current run, when its centroids are comparable (same embedding model):
+    after a model change every theme and category is new."""
     try:
         current = store.runs.current()
-        previous: int | None = current.id if current.model_id == model_id else None
     except NoRunError:
-        previous = None
-    old = (
-        store.runs.snapshot(previous)
-        if previous is not None
-        else ThemeSnapshot(ids=[], centroids=np.zeros((0, 0)), keywords=[], members={})
-    )
-    new = ThemeSnapshot(
+        return None
+    return current.id if current.model_id == model_id else None
+
+
+def _snapshot(
+    feedback: Sequence[StoredFeedback],
+    labels: np.ndarray,
+    centroids: np.ndarray,
+    descriptions: dict[int, ThemeDescription],
+) -> ThemeSnapshot:
+    """What lineage needs of this run's themes (or categories)."""
+    return ThemeSnapshot(
         ids=[],
-        centroids=clusterer.centroids_,
-        keywords=[descriptions[k].keywords for k in range(len(clusterer.centroids_))],
-        members={
-            f.id: int(label)
-            for f, label in zip(feedback, clusterer.labels_, strict=True)
-            if label >= 0
-        },
+        centroids=centroids,
+        keywords=[descriptions[k].keywords for k in range(len(centroids))],
+        members={f.id: int(label) for f, label in zip(feedback, labels, strict=True) if label >= 0},
     )
+
+
+def _stable_ids(
+    store: Store, old: ThemeSnapshot | None, new: ThemeSnapshot
+) -> tuple[list[int], list[LineageEvent]]:
+    """Match the new themes (or categories) to the previous run's, keep matched ids,
+    allocate the rest."""
+    old = old or ThemeSnapshot(ids=[], centroids=np.zeros((0, 0)), keywords=[], members={})
     keep, events = match_themes(old, new)
     fresh = iter(store.runs.allocate_theme_ids(sum(1 for k in keep if k is None)))
-    theme_ids = [k if k is not None else next(fresh) for k in keep]
-    return previous, theme_ids, with_ids(events, theme_ids)
+    ids = [k if k is not None else next(fresh) for k in keep]
+    return ids, with_ids(events, ids)
+
+
+def _without_noise(values: dict[int, ThemeValue], noise: dict[int, bool]) -> dict[int, ThemeValue]:
+    """Noise themes keep their figures but no impact or verdict: rankings skip them."""
+    return {
+        label: replace(value, impact=None, kind="neutral", significant=False)
+        if noise.get(label)
+        else value
+        for label, value in values.items()
+    }
+
+
+@dataclass(frozen=True)
+class _Level:
+    """What one level (themes or categories) of a run found, per label ``0..k-1``."""
+
+    labels: np.ndarray
+    centroids: np.ndarray
+    descriptions: dict[int, ThemeDescription]
+    values: dict[int, ThemeValue]
+    noise: dict[int, bool]
+    names: dict[int, ThemeLabel]
+    """Analyst-readable labels (``stages.label``); a theme without one keeps its keywords."""
 
 
 def _themes(
     run_id: int,
-    theme_ids: Sequence[int],
+    ids: Sequence[int],
     feedback: Sequence[StoredFeedback],
-    clusterer: ThemeClusterer,
-    descriptions: dict[int, ThemeDescription],
+    level: _Level,
     sentiments: Sequence[float | None],
-    values: dict[int, ThemeValue],
+    parent_ids: Sequence[int] | None = None,
 ) -> list[Theme]:
-    labels = clusterer.labels_
-    xy = _map_coordinates(clusterer.centroids_)
+    xy = _map_coordinates(level.centroids)
     themes = []
-    for label, theme_id in enumerate(theme_ids):
-        members = [int(i) for i in np.flatnonzero(labels == label)]
-        description = descriptions[label]
+    for label, theme_id in enumerate(ids):
+        members = [int(i) for i in np.flatnonzero(level.labels == label)]
+        description = level.descriptions[label]
         themes.append(
             Theme(
                 id=theme_id,
                 run_id=run_id,
-                label=description.label,
+                label=level.names[label].label if label in level.names else description.label,
                 keywords=description.keywords,
                 size=len(members),
                 share=len(members) / len(feedback),
-                quotes=tuple(feedback[i].text for i in description.quote_indices),
+                quotes=tuple(display_text(feedback[i].text) for i in description.quote_indices),
                 languages=dict(Counter(feedback[i].language for i in members).most_common()),
                 channels=dict(Counter(feedback[i].channel for i in members).most_common()),
                 sentiment=mean_sentiment([sentiments[i] for i in members]),
                 x=float(xy[label, 0]),
                 y=float(xy[label, 1]),
-                value=values.get(label),
+                value=level.values.get(label),
+                parent_id=None if parent_ids is None else parent_ids[label],
+                noise=level.noise.get(label, False),
+                keywords_by_language=(
+                    level.names[label].keywords_by_language if label in level.names else {}
+                ),
             )
         )
     return themes
@@ -323,12 +409,16 @@ def embed_feedback(
     batch_size: int = EMBED_CHUNK,
     progress: ProgressFactory = no_progress,
 ) -> tuple[np.ndarray, int]:
-    """:func:`embed_cached` over stored feedback rows (their texts and text hashes)."""
+    """:func:`embed_cached` over stored feedback rows: each text as ``normalize_text``
+    gives it (no @mentions, links or HTML entities), cached under the stored text's
+    hash, so the run's vectors stay found by ``text_hash`` (search, assign)."""
+    texts = [normalize_text(f.text) for f in feedback]
+    hashes = [f.text_hash for f in feedback]
     return embed_cached(
         store,
         embedder,
-        [f.text for f in feedback],
-        [f.text_hash for f in feedback],
+        texts,
+        hashes,
         batch_size=batch_size,
         progress=progress,
     )
@@ -358,9 +448,9 @@ def embed_cached(
         return np.zeros((0, 0), dtype=np.float32), 0
     cached = store.embeddings.get_many(embedder.model_id, hashes)
     todo: dict[str, str] = {}
-    for text, text_hash in zip(texts, hashes, strict=True):
-        if text_hash not in cached:
-            todo.setdefault(text_hash, text)
+    for text, key in zip(texts, hashes, strict=True):
+        if key not in cached:
+            todo.setdefault(key, text)
     items = sorted(todo.items(), key=lambda item: -len(item[1]))
     with progress("Embedding", len(items)) as advance:
         for start in range(0, len(items), batch_size):

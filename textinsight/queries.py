@@ -19,19 +19,15 @@ Example:
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from typing import Any, Generic, TypeVar
 
-import numpy as np
-
-from textinsight.errors import ModelError, ValidationError
+from textinsight.errors import ValidationError
 from textinsight.export import csv_text
 from textinsight.lineage import LineageEvent
-from textinsight.records import CHANNELS, RunInfo, Theme, theme_json
-from textinsight.stages.embed import Embedder
+from textinsight.records import CHANNELS, LEVELS, RunInfo, Theme, theme_json
 from textinsight.store import Store
 from textinsight.store.reads import AssignedFeedback, Facets, FeedbackFilter, TrendPoint
 
@@ -43,22 +39,17 @@ __all__ = [
     "MAX_LIMIT",
     "Page",
     "SORT_KEYS",
-    "SearchHit",
-    "SearchResult",
     "Summary",
     "ThemeDetail",
     "ThemeListing",
     "ThemeRow",
     "TrendPoint",
     "VALUE_METRICS",
-    "VectorIndex",
-    "VectorIndexCache",
     "check_page",
     "feedback_filter",
     "list_runs",
     "list_themes",
     "record_dict",
-    "search",
     "summary",
     "summary_csv",
     "theme_detail",
@@ -162,22 +153,6 @@ class Summary:
     top: list[ThemeRow]
 
 
-@dataclass(frozen=True)
-class SearchHit:
-    """One search result: cosine similarity to the query and the feedback item."""
-
-    score: float
-    feedback: AssignedFeedback
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    """The answer of :func:`search`."""
-
-    run: RunInfo
-    hits: list[SearchHit] = field(default_factory=list)
-
-
 # -- validation ----------------------------------------------------------------------
 
 
@@ -240,6 +215,19 @@ def _rows(store: Store, run: RunInfo) -> list[ThemeRow]:
     return [ThemeRow(t) for t in store.runs.themes(run.id)]
 
 
+def _category_rows(store: Store, run: RunInfo) -> list[ThemeRow]:
+    return [ThemeRow(c) for c in store.categories.all(run.id)]
+
+
+def _per_category(themes: Sequence[Theme], counts: dict[int, int]) -> dict[int, int]:
+    """Theme id -> count summed into category id -> count (via ``parent_id``)."""
+    out: dict[int, int] = {}
+    for theme in themes:
+        if theme.parent_id is not None and theme.id in counts:
+            out[theme.parent_id] = out.get(theme.parent_id, 0) + counts[theme.id]
+    return out
+
+
 def _available(rows: Sequence[ThemeRow], name: str) -> bool:
     return any(r.metric(name) is not None for r in rows)
 
@@ -278,8 +266,10 @@ def list_themes(
     sort: str = "impact",
     limit: int = 50,
     offset: int = 0,
+    level: str = "theme",
 ) -> ThemeListing:
-    """The themes of a run, filtered, sorted and paginated.
+    """The themes (or, at ``level="category"``, categories) of a run, filtered, sorted
+    and paginated.
 
     Args:
         where: keep only themes with feedback matching this filter, and report how
@@ -300,8 +290,12 @@ def list_themes(
             f"unknown sort key '{sort}'; use one of {', '.join(SORT_KEYS)}", field="sort"
         )
     check_page(limit, offset)
+    if level not in LEVELS:
+        raise ValidationError(
+            f"unknown level '{level}'; use one of {', '.join(LEVELS)}", field="level"
+        )
     run = store.runs.complete_run(run_id)
-    rows = _rows(store, run)
+    rows = _rows(store, run) if level == "theme" else _category_rows(store, run)
     ignored: list[str] = []
     if kind is not None:
         if _available(rows, "kind"):
@@ -320,6 +314,8 @@ def list_themes(
         ]
     if where is not None and where.active:
         counts = store.reads.theme_match_counts(run.id, where)
+        if level == "category":
+            counts = _per_category(store.runs.themes(run.id), counts)
         rows = [ThemeRow(r.theme, counts[r.theme.id]) for r in rows if r.theme.id in counts]
     applied = sort if _available(rows, sort) else "size"
     rows = _sorted(rows, applied)
@@ -436,95 +432,6 @@ def summary_csv(result: Summary) -> str:
         for rank, row in enumerate(result.top, start=1)
     )
     return csv_text(SUMMARY_CSV_COLUMNS, rows)
-
-
-# -- semantic search -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class VectorIndex:
-    """The cached vectors of one run's feedback, rows aligned with ``ids``."""
-
-    run_id: int
-    model_id: str
-    stamp: tuple[int, int]
-    ids: np.ndarray
-    matrix: np.ndarray
-
-
-class VectorIndexCache:
-    """Holds the vector matrices of the most recently searched runs.
-
-    A run's matrix is loaded once and reloaded only when the run's number of
-    assignments changes (feedback assigned since the run). Thread-safe.
-
-    Args:
-        max_runs: how many runs' matrices to keep.
-    """
-
-    def __init__(self, max_runs: int = 2):
-        self.max_runs = max_runs
-        self._lock = threading.Lock()
-        self._indexes: dict[int, VectorIndex] = {}
-
-    def get(self, store: Store, run: RunInfo) -> VectorIndex:
-        """The index of ``run``, loading it when absent or stale."""
-        stamp = store.reads.assignment_totals(run.id)
-        with self._lock:
-            index = self._indexes.get(run.id)
-            if index is None or index.stamp != stamp:
-                ids, matrix = store.reads.run_vectors(run.id, run.model_id)
-                index = VectorIndex(run.id, run.model_id, stamp, ids, matrix)
-                self._indexes.pop(run.id, None)
-                self._indexes[run.id] = index
-                while len(self._indexes) > self.max_runs:
-                    self._indexes.pop(next(iter(self._indexes)))
-            return index
-
-
-def search(
-    store: Store,
-    embedder: Embedder,
-    query: str,
-    *,
-    k: int = 20,
-    run_id: int | None = None,
-    cache: VectorIndexCache | None = None,
-) -> SearchResult:
-    """The ``k`` feedback items of a run most similar in meaning to ``query``.
-
-    Brute-force cosine similarity over the run's cached vectors; ``embedder`` must
-    be the run's model (see :func:`textinsight.stages.embed.embedder_for_model`).
-
-    Raises:
-        ModelError: ``embedder`` is not the model the run was embedded with.
-    """
-    if not query.strip():
-        raise ValidationError("the query is empty; give some text to search for", field="q")
-    if not 1 <= k <= MAX_LIMIT:
-        raise ValidationError(f"k {k} is out of range; use 1..{MAX_LIMIT}", field="k")
-    run = store.runs.complete_run(run_id)
-    if embedder.model_id != run.model_id:
-        raise ModelError(
-            f"Run {run.id} was embedded with '{run.model_id}' but the query model is "
-            f"'{embedder.model_id}'; search with the run's model."
-        )
-    index = (cache or VectorIndexCache()).get(store, run)
-    if len(index.ids) == 0:
-        return SearchResult(run)
-    vector = np.asarray(embedder.encode([query])[0], dtype=np.float32)
-    scores = index.matrix @ vector
-    k = min(k, len(scores))
-    best = np.argpartition(-scores, k - 1)[:k]
-    best = best[np.lexsort((index.ids[best], -scores[best]))]
-    found = store.reads.assigned_feedback(run.id, [int(i) for i in index.ids[best]])
-    by_id = {f.id: f for f in found}
-    hits = [
-        SearchHit(float(scores[i]), by_id[int(index.ids[i])])
-        for i in best
-        if int(index.ids[i]) in by_id
-    ]
-    return SearchResult(run, hits)
 
 
 def record_dict(record: Any) -> dict[str, Any]:

@@ -100,6 +100,18 @@ class Theme:
     x: float | None = None
     y: float | None = None
     value: ThemeValue | None = None
+    keywords_by_language: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    parent_id: int | None = None
+    """The category this theme sits under (None for a category, or a run before them)."""
+    noise: bool = False
+    """Not feedback (greetings, "nothing to add", contests; ``textinsight.stages.noise``)."""
+
+
+Category = Theme
+"""A top-level theme: the same record, one level up (``parent_id`` is None)."""
+
+LEVELS = ("theme", "category")
+"""The two levels of a run's themes."""
 
 
 @dataclass(frozen=True)
@@ -254,6 +266,7 @@ def theme_json(theme: Theme) -> dict[str, Any]:
     data.pop("value")
     data["keywords"] = list(theme.keywords)
     data["quotes"] = list(theme.quotes)
+    data["keywords_by_language"] = {k: list(v) for k, v in theme.keywords_by_language.items()}
     for name in VALUE_FIELDS:
         metric = getattr(theme.value, name, None)
         data[name] = list(metric) if isinstance(metric, tuple) else metric

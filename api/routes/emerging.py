@@ -7,20 +7,20 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from api.deps import ReadKey, StateDep, StoreDep
+from api.deps import ReadKey, StateDep, StoreDep, WriteKey
 from api.errors import ErrorOut
-from textinsight.emerging import find_emerging
+from textinsight.emerging import find_emerging, promote
 
 router = APIRouter(
     tags=["emerging"],
-    dependencies=[ReadKey],
     responses={409: {"model": ErrorOut}, 503: {"model": ErrorOut}},
 )
 
 
 class EmergingThemeOut(BaseModel):
-    """A dense group of feedback that no current theme holds."""
+    """A dense group of feedback that no current theme holds (``id``: to promote it)."""
 
+    id: str
     label: str
     keywords: list[str]
     size: int
@@ -40,7 +40,16 @@ class EmergingOut(BaseModel):
     items: list[EmergingThemeOut]
 
 
-@router.get("/emerging", response_model=EmergingOut)
+class PromotedOut(BaseModel):
+    """The theme a candidate became."""
+
+    run_id: int
+    theme_id: int
+    label: str
+    size: int
+
+
+@router.get("/emerging", response_model=EmergingOut, dependencies=[ReadKey])
 def emerging(
     store: StoreDep,
     state: StateDep,
@@ -57,6 +66,7 @@ def emerging(
         pool=pool,
         items=[
             EmergingThemeOut(
+                id=e.id,
                 label=e.label,
                 keywords=list(e.keywords),
                 size=e.size,
@@ -70,3 +80,27 @@ def emerging(
             for e in found
         ],
     )
+
+
+@router.post(
+    "/emerging/{candidate_id}/promote",
+    response_model=PromotedOut,
+    dependencies=[WriteKey],
+    responses={404: {"model": ErrorOut}},
+)
+def promote_candidate(
+    candidate_id: str,
+    store: StoreDep,
+    state: StateDep,
+    min_size: Annotated[int, Query(ge=2, le=10_000, description="As listed with.")] = 5,
+) -> PromotedOut:
+    """Make an emerging candidate a theme of the current run, without a full re-run."""
+    run = store.runs.current()
+    theme = promote(
+        store,
+        state.embedder(run.model_id),
+        candidate_id,
+        seed=state.settings.seed,
+        min_size=min_size,
+    )
+    return PromotedOut(run_id=theme.run_id, theme_id=theme.id, label=theme.label, size=theme.size)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from api.deps import ReadKey, RunParam, StateDep, StoreDep
 from api.errors import ErrorOut
 from api.schemas import FeedbackOut, SearchHitOut, SearchOut
-from textinsight import queries
+from textinsight import queries, semantic
 
 router = APIRouter(
     tags=["search"],
@@ -29,7 +29,7 @@ def search(
     """Feedback most similar in meaning to ``q`` (the run's embedding model, cosine
     similarity over the run's cached vectors), each with its theme."""
     run = store.runs.complete_run(run_id)
-    result = queries.search(
+    result = semantic.search(
         store, state.embedder(run.model_id), q, k=k, run_id=run.id, cache=state.vectors
     )
     return SearchOut(

@@ -40,6 +40,7 @@ router = APIRouter(
 )
 
 SortKey = Literal["impact", "size", "sentiment", "churn_lift"]
+Level = Literal["theme", "category"]
 
 
 @router.get("", response_model=ThemePage)
@@ -68,10 +69,15 @@ async def list_themes(
             "negative first. A key the run has no values for yet falls back to size."
         ),
     ] = "impact",
+    level: Annotated[
+        Level,
+        Query(description="theme (default) or category: the level above the themes."),
+    ] = "theme",
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Response:
-    """Themes of the current run (or ``?run=``), filtered, sorted and paginated.
+    """Themes (or, with ``level=category``, categories) of the current run (or
+    ``?run=``), filtered, sorted and paginated.
 
     channel, language, segment, since and until keep the themes that have matching
     feedback and report the number of matching items in ``matching``.
@@ -88,10 +94,11 @@ async def list_themes(
             sort=sort,
             limit=limit,
             offset=offset,
+            level=level,
         )
         return ThemePage.from_record(listing)
 
-    key = ("themes", run_id, where, kind, min_size, q, sort, limit, offset)
+    key = ("themes", run_id, where, kind, min_size, q, sort, limit, offset, level)
     return await responses.respond(key, build)
 
 

@@ -20,6 +20,7 @@ ROUTES = {
     ("POST", "/feedback"),
     ("GET", "/summary"),
     ("GET", "/emerging"),
+    ("POST", "/emerging/{candidate_id}/promote"),
     ("POST", "/forget"),
 }
 

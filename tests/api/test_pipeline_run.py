@@ -35,6 +35,9 @@ def test_api_serves_a_pipeline_run(
     assert themes["run_id"] == info.id and themes["total"] == info.n_themes >= 1
     theme = themes["items"][0]
     assert theme["label"] and theme["keywords"] and theme["quotes"]
+    categories = client.get("/themes", headers=READ, params={"level": "category"}).json()
+    assert {c["id"] for c in categories["items"]} == {t["parent_id"] for t in themes["items"]}
+    assert all(c["parent_id"] is None and c["label"] for c in categories["items"])
     detail = client.get(f"/themes/{theme['id']}", headers=READ).json()
     assert detail["assigned"]["total"] == theme["size"]
     assert sum(p["count"] for p in detail["trend"]) == theme["size"]

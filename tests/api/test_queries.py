@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.api.conftest import Built
-from textinsight import queries
+from textinsight import queries, semantic
 from textinsight.errors import ModelError, NoRunError, ValidationError
 from textinsight.stages.embed import HashingEmbedder, embedder_for_model
 from textinsight.store import Store
@@ -57,13 +57,13 @@ def test_search_needs_the_runs_model(store: Store) -> None:
             super().__init__(dim=64)
 
     with pytest.raises(ModelError, match="hashing-256"):
-        queries.search(store, Other(), "late")
-    result = queries.search(store, HashingEmbedder(), "late courier parcel", k=3)
+        semantic.search(store, Other(), "late")
+    result = semantic.search(store, HashingEmbedder(), "late courier parcel", k=3)
     assert len(result.hits) == 3 and result.hits[0].score >= result.hits[-1].score
 
 
 def test_vector_index_is_loaded_once_per_run_and_stamp(store: Store, built: Built) -> None:
-    cache = queries.VectorIndexCache()
+    cache = semantic.VectorIndexCache()
     run = store.runs.current()
     first = cache.get(store, run)
     assert cache.get(store, run) is first

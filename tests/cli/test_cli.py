@@ -55,7 +55,16 @@ def test_full_flow(invoke, write_csv, tmp_path: Path) -> None:
         "theme_id",
         "probability",
         "sentiment",
+        "category_id",
     ]
+    categories = json.loads(invoke("themes", "--level", "category", "--format", "json").output)
+    parents = {t["parent_id"] for t in themes}
+    assert parents == {c["id"] for c in categories}
+    by_theme = {t["id"]: t["parent_id"] for t in themes}
+    assert all(
+        int(r["category_id"]) == by_theme[int(r["theme_id"])] for r in exported if r["theme_id"]
+    )
+    assert "Categories of run" in invoke("themes", "--level", "category").output
     assert all(-1 <= float(r["sentiment"]) <= 1 for r in exported)
     jsonl = invoke("export", "assignments", "--format", "jsonl").output.splitlines()
     assert len(jsonl) == 90 and "theme_id" in json.loads(jsonl[0])
@@ -114,6 +123,47 @@ def test_show_formats_intervals_and_shares_for_people() -> None:
     assert _shares({}) == "n/a"
 
 
+def test_emerging_promote_and_stability(invoke, write_csv) -> None:
+    assert invoke("ingest", str(write_csv(topic_rows()))).exit_code == 0
+    assert invoke("run", "--seed", "0").exit_code == 0
+    assert invoke("run", "--seed", "0").exit_code == 0
+    words = [
+        "voucher",
+        "giftcard",
+        "expired",
+        "balance",
+        "redeem",
+        "code",
+        "coupon",
+        "invalid",
+        "bonus",
+        "points",
+    ]
+    new = [
+        {
+            "source_id": f"v{i}",
+            "channel": "chat",
+            "language": "en",
+            "text": " ".join(words[i % 10 :] + words[: i % 10][:2]),
+        }
+        for i in range(20)
+    ]
+    assert invoke("assign", str(write_csv(new, "new.csv"))).exit_code == 0
+    listed = json.loads(invoke("emerging", "--format", "json").output)
+    candidate = max(listed["emerging"], key=lambda e: e["size"])
+    table = invoke("emerging").output
+    assert f"[{candidate['id']}]" in table and "keywords:" in table
+    result = invoke("emerging", "--promote", candidate["id"])
+    assert result.exit_code == 0, result.output
+    assert f"promoted {candidate['id']} to theme" in result.output
+    report = json.loads(invoke("stability", "--format", "json").output)
+    events = {r["event"] for r in report}
+    assert events == {"same", "promoted"}
+    kept = [r for r in report if r["event"] == "same"]
+    assert all(r["runs"] == 2 and r["overlap"] == 1.0 and r["label_kept"] for r in kept)
+    assert "runs 2" in invoke("stability").output
+
+
 def test_show_lists_the_theme_history(invoke, write_csv) -> None:
     assert invoke("ingest", str(write_csv(topic_rows()))).exit_code == 0
     assert invoke("run", "--seed", "0").exit_code == 0
@@ -133,6 +183,9 @@ def test_themes_csv_has_one_row_per_theme(invoke, write_csv) -> None:
     listed = json.loads(invoke("themes", "--format", "json").output)
     assert [int(r["id"]) for r in rows] == [t["id"] for t in listed]
     assert "quotes" not in rows[0] and rows[0]["keywords"].count("; ") >= 1
+    emerging = invoke("emerging", "--format", "json")
+    assert emerging.exit_code == 0, emerging.output
+    assert json.loads(emerging.output)["pool"] >= 0
 
 
 def test_serve_passes_its_settings_to_the_app(

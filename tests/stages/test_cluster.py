@@ -335,3 +335,25 @@ def test_remove_offsets_shifts_only_rows_with_an_offset():
     assert np.allclose(out[1:], X[1:], atol=1e-6)
     assert np.allclose(out[0], _unit((X[0] - 0.1)[None])[0], atol=1e-6)
     assert np.allclose(remove_offsets(X, None, offsets), X, atol=1e-6)
+
+
+def test_novelty_reference_rides_in_the_state_and_with_theme_adds_a_theme(fitted):
+    """The novelty test's reference and threshold are saved with the clusterer;
+    ``with_theme`` (promote) adds a theme whose members then get it."""
+    model, X, _, centres = fitted
+    assert len(model.reference_) == (model.labels_ >= 0).sum()
+    rng = np.random.default_rng(5)
+    new_topic = _unit(rng.normal(size=(1, DIM)))
+    novel = _unit(new_topic + 0.05 * rng.normal(size=(40, DIM)))
+    assert (model.predict(novel) == -1).all()
+    again = ThemeClusterer.from_state(model.to_state())
+    assert again.novelty_threshold_ == model.novelty_threshold_
+    assert np.array_equal(again.reference_, model.reference_)
+    members = model.labels_ >= 0
+    grown = again.with_theme(novel.mean(axis=0), novel)
+    assert (grown.predict(novel) == len(model.centroids_)).all()
+    assert (grown.predict(X[members]) == model.labels_[members]).mean() >= 0.99
+    old = model.to_state()
+    del old["reference"], old["novelty_threshold"]  # saved before the novelty test
+    legacy = ThemeClusterer.from_state(old).predict(X[members])
+    assert (legacy == model.labels_[members]).mean() >= 0.99

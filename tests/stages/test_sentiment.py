@@ -130,8 +130,91 @@ def test_shipped_model_orders_clear_feedback_in_every_language() -> None:
     assert model is not None, "the shipped sentiment-e5-small.npz should match e5-small"
     texts = [t for pair in CLEAR.values() for t in pair]
     vectors = embedder.encode(texts)
-    scores, labels = model.score(vectors), model.predict(vectors)
+    lexicon = None
+    if model.uses_lexicon:
+        from textinsight.stages.lexicon import lexicon_features
+
+        lexicon = lexicon_features(texts, [lang for lang in CLEAR for _ in range(2)])
+    scores, labels = model.score(vectors, lexicon), model.predict(vectors, lexicon)
     for i, language in enumerate(CLEAR):
         positive, negative = scores[2 * i], scores[2 * i + 1]
         assert positive > 0 > negative, (language, positive, negative)
         assert labels[2 * i : 2 * i + 2] == ["positive", "negative"], language
+
+
+def test_lexicon_features_order_clear_feedback_in_every_language() -> None:
+    from textinsight.stages.lexicon import FEATURES, lexicon_features
+
+    texts = [t for pair in CLEAR.values() for t in pair]
+    languages = [lang for lang in CLEAR for _ in range(2)]
+    features = lexicon_features(texts, languages)
+    assert features.shape == (len(texts), len(FEATURES))
+    compound = features[:, 0]
+    for i, language in enumerate(CLEAR):
+        assert compound[2 * i] > 0 > compound[2 * i + 1], language
+    # no lexicon for German or unknown languages: zeros, no error
+    assert not lexicon_features(["Sehr gut", "???"], ["de", None]).any()
+
+
+def test_head_with_lexicon_features_round_trips_and_needs_them(tmp_path: Path) -> None:
+    vectors, labels = _toy()
+    lexicon = np.where(np.array(labels) == "positive", 1.0, 0.0)[:, None].repeat(4, axis=1)
+    model = fit_sentiment_model(vectors, labels, "toy", c=1.0, lexicon=lexicon)
+    assert model.uses_lexicon and model.lexicon_coef is not None
+    assert model.lexicon_coef.shape == (3, 4)
+    path = tmp_path / "sentiment-toy.npz"
+    model.save(path)
+    loaded = SentimentModel.load(path)
+    np.testing.assert_allclose(
+        loaded.predict_proba(vectors, lexicon), model.predict_proba(vectors, lexicon)
+    )
+    with pytest.raises(ModelError, match="lexicon"):
+        loaded.predict(vectors)
+    with pytest.raises(ModelError, match="texts"):
+        item_sentiments([None], [None], vectors[:1], loaded)
+
+
+def test_lexicon_only_head_scores_any_embedder() -> None:
+    from textinsight.stages.sentiment import LEXICON_ONLY
+
+    model = find_sentiment_model("an-embedder-without-a-head")
+    assert model is not None and model.embedder_id == LEXICON_ONLY
+    texts = [t for pair in CLEAR.values() for t in pair]
+    languages = [lang for lang in CLEAR for _ in range(2)]
+    scores = item_sentiments(
+        [None] * len(texts), [None] * len(texts), np.zeros((len(texts), 7)), model, texts, languages
+    )
+    assert all(s is not None for s in scores)
+    for i, language in enumerate(CLEAR):
+        assert scores[2 * i] > scores[2 * i + 1], language  # type: ignore[operator]
+
+
+def test_all_english_corpus_gets_sentiment_for_every_item(store, write_csv, embedder) -> None:
+    from tests.conftest import topic_rows
+    from textinsight.pipeline import ingest_file, run_pipeline
+
+    rows = [{k: v for k, v in row.items() if k != "rating"} for row in topic_rows()]
+    ingest_file(store, write_csv(rows))
+    info = run_pipeline(store, embedder, seed=0)  # hashing vectors: no head of their own
+    exported = list(store.runs.export(info.id))
+    assert len(exported) == len(rows)
+    assert all(r.sentiment is not None for r in exported)
+    assert all(t.sentiment is not None for t in store.runs.themes(info.id))
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("name", ["minilm"])
+def test_every_shipped_embedder_has_a_head_of_its_own(name: str) -> None:
+    from textinsight.stages.embed import get_embedder
+
+    embedder = get_embedder(name)
+    model = find_sentiment_model(embedder.model_id)
+    assert model is not None and model.embedder_id == embedder.model_id
+    texts = list(CLEAR["en"])
+    lexicon = None
+    if model.uses_lexicon:
+        from textinsight.stages.lexicon import lexicon_features
+
+        lexicon = lexicon_features(texts, ["en", "en"])
+    scores = model.score(embedder.encode(texts), lexicon)
+    assert scores[0] > 0 > scores[1]

@@ -7,14 +7,24 @@
    vector, which would otherwise pull themes apart by language;
 1. reduce the L2-normalised vectors with UMAP (cosine metric) to a few dimensions;
 2. cluster the reduced vectors with HDBSCAN;
-3. merge themes whose centroids nearly coincide (``merge_similar``);
+3. merge themes whose centroids nearly coincide (``merge_similar``), then themes
+   that the items' kNN graph shows to be one topic (``granularity``: greedy
+   modularity merging at ``resolution``);
 4. pass HDBSCAN's outliers, and members unusually far from their theme's centroid,
    through ``assign_to_centroids``: joined to the most similar theme when the
    cosine similarity reaches ``threshold_``, else left unassigned (-1);
 5. nudge the centroids so that this nearest-centroid rule reproduces the themes of
-   the members (``fit_prototypes``), then apply step 4 once more with them.
+   the members (``fit_prototypes``), then apply step 4 once more with them;
+6. keep a *reference* sample of the members (``reference_``) and calibrate the
+   novelty threshold (``centroids.novelty_threshold``): an outlier joins a theme only
+   if it also lies among known feedback (``centroids.novelty_scores``: mean similarity
+   to its ``NOVELTY_K`` nearest reference items) as closely as all but
+   ``NOVELTY_QUANTILE`` of the members themselves do. Being nearer one centroid than
+   the others does not make a text about a known theme; this lets new topics stay
+   unassigned for ``emerging``.
    ``predict`` applies the same rule to new feedback, so a text gets the same theme
-   at the end of a run and when it is assigned later.
+   at the end of a run and when it is assigned later;
+6. group the themes into categories (``granularity.categories``): ``parents_``.
 
 Every tunable left as ``None`` is derived from the data (see ``_resolve``), so the
 same defaults work for a few hundred or a hundred thousand items.
@@ -40,18 +50,29 @@ from textinsight.errors import (
 from textinsight.stages.centroids import (
     LANGUAGE_MIN_ITEMS,
     LANGUAGE_MIN_SHARE,
+    NOVELTY_K,
     PROTOTYPE_PASSES,
     PROTOTYPE_RATE,
+    SAME_TEXT,
     assign_to_centroids,
     exact_knn,
     fit_prototypes,
     language_offsets,
     merge_similar,
     normalise,
+    novelty_scores,
+    novelty_threshold,
     reassign_outliers,
     remove_offsets,
     renumber_by_size,
     theme_centroids,
+)
+from textinsight.stages.granularity import (
+    THEME_RESOLUTION,
+    ItemGraph,
+    categories,
+    merge_clusters,
+    relabel,
 )
 
 __all__ = [
@@ -108,6 +129,10 @@ MAX_MIN_SAMPLES = 50
 #: which grows as ~N^2.3 (220 s at 300k items).
 SPECTRAL_INIT_MAX_ITEMS = 50_000
 
+#: Most members kept as the novelty test's reference sample (a seeded random sample
+#: above it), which bounds the size of a run's saved state and the cost of scoring.
+REFERENCE_MAX = 20_000
+
 #: HDBSCAN's cluster selection methods.
 SELECTIONS = ("eom", "leaf")
 
@@ -139,6 +164,9 @@ class ThemeClusterer:
         selection: HDBSCAN cluster selection, ``"eom"`` or ``"leaf"``.
         merge_threshold: themes whose centroids have cosine similarity at least this
             are merged. ``None``: ``MERGE_THRESHOLD``.
+        resolution: modularity resolution of the theme merge (``granularity``);
+            higher keeps more themes, ``math.inf`` merges nothing. ``None``:
+            ``THEME_RESOLUTION``.
         assign_threshold: outliers (and new feedback) join their nearest theme at
             this cosine similarity or more. ``None``: adapted to how tight the
             themes are (see ``_threshold``).
@@ -149,8 +177,10 @@ class ThemeClusterer:
     ``labels_`` (themes ``0..k-1`` by descending size, -1 unassigned),
     ``probabilities_`` (membership in [0, 1], 0 if unassigned), ``centroids_``
     (``(k, dim)``, L2-normalised: the members' mean, refined by ``fit_prototypes``),
-    ``threshold_`` (used by
-    ``predict``), ``params_`` (effective parameters, JSON-serialisable) and
+    ``threshold_`` and ``reference_``/``novelty_threshold_`` (the novelty test; used
+    by ``predict``), ``parents_`` (the category ``0..c-1`` of each theme, categories by
+    descending size), ``category_centroids_`` (``(c, dim)``, the mean of each
+    category's items), ``params_`` (effective parameters, JSON-serialisable) and
     ``timings_`` (seconds per step). ``to_state``/``from_state`` save and load what
     ``predict`` needs (a run stores it with ``store.runs.complete``).
 
@@ -178,6 +208,7 @@ class ThemeClusterer:
         merge_threshold: float | None = None,
         assign_threshold: float | None = None,
         allow_single_cluster: bool = False,
+        resolution: float | None = None,
     ) -> None:
         self.seed = seed
         self.allow_single_cluster = allow_single_cluster
@@ -189,6 +220,7 @@ class ThemeClusterer:
         self.selection = selection
         self.merge_threshold = merge_threshold
         self.assign_threshold = assign_threshold
+        self.resolution = resolution
 
     def _resolve(self, n: int, n_distinct: int | None = None) -> dict[str, Any]:
         """Effective parameters for ``n`` items, ``n_distinct`` of them different
@@ -215,6 +247,7 @@ class ThemeClusterer:
             ),
             "selection": self.selection,
             "merge_threshold": float(_given(self.merge_threshold, MERGE_THRESHOLD)),
+            "resolution": float(_given(self.resolution, THEME_RESOLUTION)),
         }
 
     def fit(
@@ -253,6 +286,7 @@ class ThemeClusterer:
         distinct, inverse = np.unique(X, axis=0, return_inverse=True)
         params = self._resolve(n, len(distinct))
         timings: dict[str, float] = {}
+        graph: ItemGraph | None = None
         if len(distinct) < MIN_ITEMS_TO_CLUSTER:  # too few to find structure: one theme
             labels = np.zeros(n, dtype=np.int64)
             probabilities = np.ones(n, dtype=np.float64)
@@ -263,11 +297,15 @@ class ThemeClusterer:
             Z = self._reduce(distinct, params)[inverse.reshape(-1)]
             timings["reduce_s"] = time.perf_counter() - start
             labels, probabilities = self._cluster(Z, params)
+            clustered = labels >= 0
             timings["cluster_s"] = time.perf_counter() - start - timings["reduce_s"]
             start = time.perf_counter()
             labels = merge_similar(
                 labels, theme_centroids(X, labels), params["merge_threshold"], X.mean(axis=0)
             )
+            graph = ItemGraph.build(X, seed=params["seed"])
+            merged = merge_clusters(graph.cluster_weights(labels), params["resolution"])
+            labels = relabel(labels, merged)
             centroids = theme_centroids(X, labels)
             threshold = self._threshold(X, labels, centroids)
             labels, probabilities = reassign_outliers(
@@ -278,16 +316,53 @@ class ThemeClusterer:
             labels, probabilities = reassign_outliers(
                 X, labels, probabilities, centroids, threshold
             )
+            labels, probabilities = self._novelty(X, labels, probabilities, clustered, params)
             timings["outliers_s"] = time.perf_counter() - start
+        if len(distinct) < MIN_ITEMS_TO_CLUSTER:
+            self.reference_ = np.zeros((0, X.shape[1]), dtype=np.float32)
+            self.novelty_threshold_ = -1.0
         self.labels_, order = renumber_by_size(labels)
         self.probabilities_ = probabilities
         self.centroids_ = centroids[order].astype(np.float32)
+        self.parents_ = (
+            np.zeros(len(self.centroids_), dtype=np.int64)
+            if graph is None
+            else categories(graph, self.labels_)
+        )
+        self.category_centroids_ = theme_centroids(X, self.category_labels()).astype(np.float32)
         self.threshold_ = threshold
         self.params_ = {**params, "clustered": len(distinct) >= MIN_ITEMS_TO_CLUSTER}
         self.params_["language_offsets"] = sorted(self.offsets_)
         self.params_["assign_threshold"] = threshold
+        self.params_["novelty_k"] = NOVELTY_K
+        self.params_["novelty_threshold"] = self.novelty_threshold_
+        self.params_["reference_items"] = len(self.reference_)
         self.timings_ = timings
         return self
+
+    def _novelty(
+        self,
+        X: np.ndarray,
+        labels: np.ndarray,
+        probabilities: np.ndarray,
+        clustered: np.ndarray,
+        params: dict[str, Any],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Keep a reference sample of the clustered members, calibrate the novelty
+        threshold on it, and unassign the joined outliers that fail it."""
+        members = np.flatnonzero(clustered & (labels >= 0))
+        if len(members) > REFERENCE_MAX:
+            rng = np.random.default_rng(params["seed"])
+            members = np.sort(rng.choice(members, REFERENCE_MAX, replace=False))
+        self.reference_ = X[members].astype(np.float32)
+        self.novelty_threshold_ = novelty_threshold(self.reference_)
+        joined = np.flatnonzero(~clustered & (labels >= 0))
+        scores, best = novelty_scores(X[joined], self.reference_)
+        novel = joined[(scores < self.novelty_threshold_) & (best < SAME_TEXT)]
+        labels, probabilities = labels.copy(), probabilities.copy()
+        labels[novel] = -1
+        probabilities[novel] = 0.0
+        return labels, probabilities
 
     def predict(self, X: np.ndarray, languages: Sequence[str | None] | None = None) -> np.ndarray:
         """Assign new vectors (with their languages, when fitted with languages) to
@@ -300,7 +375,16 @@ class ThemeClusterer:
         """:meth:`predict`'s labels, and each row's similarity to its nearest theme."""
         self._check_fitted("predict")
         space = self.transform(X, languages)
-        return assign_to_centroids(space, self.centroids_, self.threshold_)
+        return assign_to_centroids(
+            space, self.centroids_, self.threshold_, self.reference_, self.novelty_threshold_
+        )
+
+    def category_labels(self) -> np.ndarray:
+        """The category of each fitted item (-1: unassigned), from ``labels_`` and
+        ``parents_``."""
+        if not hasattr(self, "parents_"):
+            raise NotFittedError("This ThemeClusterer is not fitted yet. Call fit(X) first.")
+        return relabel(self.labels_, self.parents_)
 
     def transform(self, X: np.ndarray, languages: Sequence[str | None] | None = None) -> np.ndarray:
         """``X`` in the space the themes were found in: L2-normalised, with the fitted
@@ -324,6 +408,8 @@ class ThemeClusterer:
             "offsets": {code: np.asarray(v, dtype=np.float32) for code, v in self.offsets_.items()},
             "threshold": float(self.threshold_),
             "params": dict(getattr(self, "params_", {})),
+            "reference": np.asarray(self.reference_, dtype=np.float32),
+            "novelty_threshold": float(self.novelty_threshold_),
         }
 
     @classmethod
@@ -350,6 +436,23 @@ class ThemeClusterer:
         }
         model.threshold_ = float(state["threshold"])
         model.params_ = dict(state.get("params", {}))
+        # states saved before the novelty test have no reference: no test
+        dim = model.centroids_.shape[1] if model.centroids_.ndim == 2 else 0
+        model.reference_ = np.asarray(
+            state.get("reference", np.zeros((0, dim))), dtype=np.float32
+        ).reshape(-1, dim)
+        model.novelty_threshold_ = float(state.get("novelty_threshold", -1.0))
+        return model
+
+    def with_theme(self, centroid: np.ndarray, members: np.ndarray) -> ThemeClusterer:
+        """A copy that also knows one more theme (label ``len(centroids_)``): its
+        ``centroid`` and its ``members``' vectors (in the fitted space) join the
+        centroids and the novelty test's reference (``emerging.promote``)."""
+        self._check_fitted("with_theme")
+        model = ThemeClusterer.from_state(self.to_state())
+        model.centroids_ = np.vstack([self.centroids_, normalise(centroid[None])])
+        rows = np.asarray(members, dtype=np.float32).reshape(-1, self.centroids_.shape[1])
+        model.reference_ = np.vstack([self.reference_, rows])
         return model
 
     def _check_fitted(self, method: str) -> None:

@@ -2,11 +2,14 @@
 
 An explicit score the customer gave wins: a 1..5 rating maps linearly to -1..1 and a
 0..10 NPS answer maps to -1..1 (both given: their mean). Other items are scored by a
-small classifier over their embeddings (:class:`SentimentModel`: multinomial logistic
-regression, negative / neutral / positive; score = P(positive) - P(negative)),
-fitted by :func:`fit_sentiment_model` (run offline by ``scripts/train_sentiment.py``
-for one embedding model) and shipped under ``textinsight/models/`` (package data)
-with a card. Without a model for the run's embedder, such items get ``None``.
+small classifier over their embeddings and, optionally, lexicon features
+(:class:`SentimentModel`: multinomial logistic regression, negative / neutral /
+positive; score = P(positive) - P(negative); lexicon features from
+:mod:`textinsight.stages.lexicon`), fitted by :func:`fit_sentiment_model` (run offline
+by ``scripts/train_sentiment.py`` for each embedding model) and shipped under
+``textinsight/models/`` (package data) with a card. A run whose embedder has no head of
+its own uses the lexicon-only head (:data:`LEXICON_ONLY`, no embedding features), so
+every item gets a sentiment.
 """
 
 from __future__ import annotations
@@ -24,8 +27,12 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from textinsight.config import ARTIFACTS_DIR
 from textinsight.errors import ModelError
+from textinsight.stages.lexicon import lexicon_features
 
 CLASSES = ("negative", "neutral", "positive")
+
+LEXICON_ONLY = "lexicon"
+"""``embedder_id`` of the head that uses lexicon features only (any embedder)."""
 
 
 def explicit_sentiment(rating: int | None, nps: int | None) -> float | None:
@@ -57,38 +64,60 @@ class SentimentModel:
         embedder_id: the ``model_id`` of the embedder it was trained on; it only
             applies to vectors of that embedder.
         coef: (3, dim) weights; intercept: (3,) biases, classes in :data:`CLASSES` order.
+            ``dim`` is 0 for the lexicon-only head.
         card: free metadata (training data, licence, scores).
+        lexicon_coef: (3, len(lexicon.FEATURES)) weights of the lexicon features, or
+            ``None`` for a head over the embedding alone.
     """
 
     embedder_id: str
     coef: np.ndarray
     intercept: np.ndarray
     card: dict[str, Any] = field(default_factory=dict)
+    lexicon_coef: np.ndarray | None = None
 
-    def predict_proba(self, vectors: np.ndarray) -> np.ndarray:
-        """Class probabilities, shape (n, 3)."""
-        logits = np.asarray(vectors, dtype=np.float64) @ self.coef.T + self.intercept
+    @property
+    def uses_lexicon(self) -> bool:
+        """Whether the head needs lexicon features (:func:`model_features`)."""
+        return self.lexicon_coef is not None
+
+    def predict_proba(self, vectors: np.ndarray, lexicon: np.ndarray | None = None) -> np.ndarray:
+        """Class probabilities, shape (n, 3).
+
+        ``lexicon``: the texts' :func:`~textinsight.stages.lexicon.lexicon_features`, needed
+        when :attr:`uses_lexicon`.
+        """
+        vectors = np.asarray(vectors, dtype=np.float64)
+        logits = (vectors @ self.coef.T if self.coef.shape[1] else 0.0) + self.intercept
+        if self.lexicon_coef is not None:
+            if lexicon is None:
+                raise ModelError(
+                    f"the sentiment head for '{self.embedder_id}' needs lexicon features: "
+                    "pass lexicon=lexicon_features(texts, languages)"
+                )
+            logits = logits + np.asarray(lexicon, dtype=np.float64) @ self.lexicon_coef.T
+        logits = np.broadcast_to(logits, (len(vectors), len(CLASSES))).copy()
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
         return np.asarray(exp / exp.sum(axis=1, keepdims=True))
 
-    def predict(self, vectors: np.ndarray) -> list[str]:
+    def predict(self, vectors: np.ndarray, lexicon: np.ndarray | None = None) -> list[str]:
         """The most probable class per vector, one of :data:`CLASSES`."""
-        return [CLASSES[i] for i in self.predict_proba(vectors).argmax(axis=1)]
+        return [CLASSES[i] for i in self.predict_proba(vectors, lexicon).argmax(axis=1)]
 
-    def score(self, vectors: np.ndarray) -> np.ndarray:
+    def score(self, vectors: np.ndarray, lexicon: np.ndarray | None = None) -> np.ndarray:
         """Sentiment in [-1, 1]: P(positive) - P(negative)."""
-        proba = self.predict_proba(vectors)
+        proba = self.predict_proba(vectors, lexicon)
         return np.asarray(proba[:, 2] - proba[:, 0])
 
     def save(self, path: Path) -> None:
         """Write the model as one ``.npz`` file."""
-        np.savez(
-            path,
-            coef=self.coef,
-            intercept=self.intercept,
-            meta=np.array(json.dumps({"embedder_id": self.embedder_id, "card": self.card})),
-        )
+        arrays = {"coef": self.coef, "intercept": self.intercept}
+        if self.lexicon_coef is not None:
+            arrays["lexicon_coef"] = self.lexicon_coef
+        meta = json.dumps({"embedder_id": self.embedder_id, "card": self.card})
+        arrays["meta"] = np.array(meta)
+        np.savez(path, **arrays)  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: Path) -> SentimentModel:
@@ -96,7 +125,10 @@ class SentimentModel:
         try:
             with np.load(path, allow_pickle=False) as data:
                 meta = json.loads(str(data["meta"]))
-                return cls(meta["embedder_id"], data["coef"], data["intercept"], meta["card"])
+                lexicon = data["lexicon_coef"] if "lexicon_coef" in data.files else None
+                return cls(
+                    meta["embedder_id"], data["coef"], data["intercept"], meta["card"], lexicon
+                )
         except (OSError, KeyError, ValueError) as exc:
             raise ModelError(f"{path}: not a textinsight sentiment model ({exc})") from exc
 
@@ -112,15 +144,22 @@ def fit_sentiment_model(
     *,
     c: float = 0.3,
     card: dict[str, Any] | None = None,
+    lexicon: np.ndarray | None = None,
+    sample_weight: np.ndarray | None = None,
 ) -> SentimentModel:
     """Fit the head: class-balanced multinomial logistic regression, L2 strength ``1/c``.
 
     Args:
-        vectors: (n, dim) embeddings from the embedder named by ``embedder_id``.
+        vectors: (n, dim) embeddings from the embedder named by ``embedder_id``;
+            (n, 0) for the lexicon-only head.
         labels: one of :data:`CLASSES` per vector; all three must occur.
-        embedder_id: the ``model_id`` of the embedder that made ``vectors``.
+        embedder_id: the ``model_id`` of the embedder that made ``vectors``, or
+            :data:`LEXICON_ONLY`.
         c: inverse regularisation strength (scikit-learn's ``C``).
         card: metadata stored with the model.
+        lexicon: (n, k) :func:`~textinsight.stages.lexicon.lexicon_features` appended to
+            the vectors; ``None``: a head over the vectors alone.
+        sample_weight: per-example weights (e.g. to down-weight a second source).
 
     Raises:
         ModelError: a label outside :data:`CLASSES`, or a class with no example.
@@ -131,10 +170,20 @@ def fit_sentiment_model(
             f"Sentiment labels must cover exactly {CLASSES}; got {sorted(found)}. "
             "Map the data set's labels to these three first."
         )
+    vectors = np.asarray(vectors, dtype=np.float64)
+    features = vectors if lexicon is None else np.hstack([vectors, lexicon])
     clf = _head(c)
-    clf.fit(np.asarray(vectors, dtype=np.float64), list(labels))
+    clf.fit(features, list(labels), sample_weight=sample_weight)
     order = [list(clf.classes_).index(name) for name in CLASSES]
-    return SentimentModel(embedder_id, clf.coef_[order], clf.intercept_[order], card or {})
+    coef = clf.coef_[order]
+    dim = vectors.shape[1]
+    return SentimentModel(
+        embedder_id,
+        coef[:, :dim],
+        clf.intercept_[order],
+        card or {},
+        None if lexicon is None else coef[:, dim:],
+    )
 
 
 def choose_c(
@@ -154,10 +203,13 @@ def choose_c(
 
 
 def evaluate_sentiment(
-    model: SentimentModel, vectors: np.ndarray, labels: Sequence[str]
+    model: SentimentModel,
+    vectors: np.ndarray,
+    labels: Sequence[str],
+    lexicon: np.ndarray | None = None,
 ) -> dict[str, float]:
     """Macro-F1 and per-class F1 (keys ``macro_f1`` and the class names), rounded to 3."""
-    predicted = model.predict(vectors)
+    predicted = model.predict(vectors, lexicon)
     per_class = f1_score(list(labels), predicted, labels=list(CLASSES), average=None)
     scores = {"macro_f1": float(np.mean(per_class))}
     scores.update({name: float(f) for name, f in zip(CLASSES, per_class, strict=True)})
@@ -165,12 +217,15 @@ def evaluate_sentiment(
 
 
 def find_sentiment_model(embedder_id: str, directory: Path | None = None) -> SentimentModel | None:
-    """The sentiment model in ``directory`` (``Settings.artifact_dir``; default the
-    package's own ``textinsight/models``) trained on ``embedder_id``'s vectors, if any."""
-    for path in sorted((directory or ARTIFACTS_DIR).glob("sentiment-*.npz")):
-        model = SentimentModel.load(path)
-        if model.embedder_id == embedder_id:
-            return model
+    """The head in ``directory`` (``Settings.artifact_dir``; default the package's own
+    ``textinsight/models``) trained on ``embedder_id``'s vectors, else the lexicon-only
+    head; ``None`` only when neither is there."""
+    paths = sorted((directory or ARTIFACTS_DIR).glob("sentiment-*.npz"))
+    models = [SentimentModel.load(path) for path in paths]
+    for wanted in (embedder_id, LEXICON_ONLY):
+        for model in models:
+            if model.embedder_id == wanted:
+                return model
     return None
 
 
@@ -179,11 +234,24 @@ def item_sentiments(
     nps: Sequence[int | None],
     vectors: np.ndarray,
     model: SentimentModel | None,
+    texts: Sequence[str] | None = None,
+    languages: Sequence[str | None] | None = None,
 ) -> list[float | None]:
-    """Per item: the explicit score when given, else the model's, else ``None``."""
+    """Per item: the explicit score when given, else the model's, else ``None``.
+
+    ``texts`` and ``languages`` are needed when the model uses lexicon features.
+    """
     explicit = [explicit_sentiment(r, n) for r, n in zip(ratings, nps, strict=True)]
     missing = [i for i, s in enumerate(explicit) if s is None]
     if model is not None and missing:
-        for i, s in zip(missing, model.score(vectors[missing]), strict=True):
+        lexicon = None
+        if model.uses_lexicon:
+            if texts is None or languages is None:
+                raise ModelError(
+                    f"the sentiment head for '{model.embedder_id}' uses lexicon features: "
+                    "pass the texts and their languages"
+                )
+            lexicon = lexicon_features([texts[i] for i in missing], [languages[i] for i in missing])
+        for i, s in zip(missing, model.score(vectors[missing], lexicon), strict=True):
             explicit[i] = float(s)
     return explicit

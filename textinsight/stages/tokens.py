@@ -190,18 +190,50 @@ class Tokenizer:
                 f"got {len(texts)} texts but {len(languages)} languages; pass one "
                 "language code per text (use 'und' when unknown)"
             )
-        groups: dict[str, list[int]] = {}
-        for i, language in enumerate(languages):
-            groups.setdefault(spacy_language(language), []).append(i)
         result: list[list[list[str]]] = [[] for _ in texts]
-        for lang in sorted(groups):
-            indices = groups[lang]
+        for lang, indices in _by_pipeline(languages).items():
             pipeline = _pipeline(lang)
             prepared = (_prepare(texts[i]) for i in indices)
             docs = pipeline.tokenizer.pipe(prepared, batch_size=self.batch_size)
             for i, doc in zip(indices, docs, strict=True):
                 result[i] = pipeline.phrases(doc)
         return result
+
+    def tokenize_words(
+        self, texts: Sequence[str], languages: Sequence[str | None]
+    ) -> list[list[list[tuple[str, str | None]]]]:
+        """Like :meth:`tokenize_phrases`, keeping the stop words inside each phrase.
+
+        For readable phrases ("queues at the checkout"): each word is a pair of its
+        lower-cased surface form and its content term, or ``None`` for a stop or
+        filler word. Numbers, handles, emoji and other non-words end a phrase, as do
+        punctuation, URLs, e-mail addresses and redaction placeholders.
+
+        Example:
+            >>> Tokenizer().tokenize_words(["Long queues at checkout!"], ["en"])[0]
+            [[('long', 'long'), ('queues', 'queue'), ('at', None), ('checkout', 'checkout')]]
+        """
+        if len(texts) != len(languages):
+            raise ValidationError(
+                f"got {len(texts)} texts but {len(languages)} languages; pass one "
+                "language code per text (use 'und' when unknown)"
+            )
+        result: list[list[list[tuple[str, str | None]]]] = [[] for _ in texts]
+        for lang, indices in _by_pipeline(languages).items():
+            pipeline = _pipeline(lang)
+            prepared = (_prepare(texts[i]) for i in indices)
+            docs = pipeline.tokenizer.pipe(prepared, batch_size=self.batch_size)
+            for i, doc in zip(indices, docs, strict=True):
+                result[i] = pipeline.words(doc)
+        return result
+
+
+def _by_pipeline(languages: Sequence[str | None]) -> dict[str, list[int]]:
+    """Text positions grouped by spaCy language code, codes in sorted order."""
+    groups: dict[str, list[int]] = {}
+    for i, language in enumerate(languages):
+        groups.setdefault(spacy_language(language), []).append(i)
+    return dict(sorted(groups.items()))
 
 
 _BOUNDARY = ""
@@ -245,6 +277,29 @@ class _Pipeline:
                     phrase = []
                 continue
             phrase.append(decision)
+        if phrase:
+            phrases.append(phrase)
+        return phrases
+
+    def words(self, doc: Doc) -> list[list[tuple[str, str | None]]]:
+        """Phrases of (surface, term or ``None``) pairs; see ``Tokenizer.tokenize_words``."""
+        phrases: list[list[tuple[str, str | None]]] = []
+        phrase: list[tuple[str, str | None]] = []
+        for token in doc:
+            decision = self.decisions.get(token.orth)
+            if token.orth not in self.decisions:
+                decision = self.decisions[token.orth] = self._decide(token.orth)
+            text = token.text
+            if decision is None and token.is_space and "\n" not in text:
+                continue
+            if decision is None and not (text in self.stop_words and text.isalpha()):
+                decision = _BOUNDARY
+            if decision == _BOUNDARY:
+                if phrase:
+                    phrases.append(phrase)
+                    phrase = []
+                continue
+            phrase.append((text, decision))
         if phrase:
             phrases.append(phrase)
         return phrases

@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import cast
 
+from textinsight.store.categories import CategoryTables
 from textinsight.store.embeddings import EmbeddingCache
 from textinsight.store.erase import Erased, Erasure
 from textinsight.store.feedback import CustomerTables, FeedbackTable, text_hash
@@ -52,6 +53,7 @@ class Store:
         self.customers = CustomerTables(self.db)
         self.embeddings = EmbeddingCache(self.db)
         self.runs = RunTables(self.db)
+        self.categories = CategoryTables(self.db)
         self.reads = ReadQueries(self.db)
         self.erasure = Erasure(self.db)
 

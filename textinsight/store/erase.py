@@ -9,6 +9,7 @@ metrics, keywords) are left as they were computed; a new run recomputes them.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -144,17 +145,21 @@ class Erasure:
         return Erased(len(ids), assignments, embeddings, quotes)
 
     def _drop_quotes(self, texts: set[str]) -> int:
-        """Remove ``texts`` from every stored theme's quotes; return how many."""
+        """Remove ``texts`` from every stored theme's and category's quotes (quotes
+        show the text with HTML entities decoded, so that form counts too); return how
+        many."""
         if not texts:
             return 0
+        texts = texts | {html.unescape(t) for t in texts}
         dropped = 0
-        rows = self._db.execute("SELECT run_id, theme_id, quotes FROM themes").fetchall()
-        for run_id, theme_id, quotes in rows:
-            kept = [q for q in loads(quotes, []) if q not in texts]
-            if len(kept) != len(loads(quotes, [])):
-                dropped += len(loads(quotes, [])) - len(kept)
-                self._db.execute(
-                    "UPDATE themes SET quotes = ? WHERE run_id = ? AND theme_id = ?",
-                    [dumps(kept), run_id, theme_id],
-                )
+        for table, key in (("themes", "theme_id"), ("categories", "category_id")):
+            rows = self._db.execute(f"SELECT run_id, {key}, quotes FROM {table}").fetchall()
+            for run_id, theme_id, quotes in rows:
+                kept = [q for q in loads(quotes, []) if q not in texts]
+                if len(kept) != len(loads(quotes, [])):
+                    dropped += len(loads(quotes, [])) - len(kept)
+                    self._db.execute(
+                        f"UPDATE {table} SET quotes = ? WHERE run_id = ? AND {key} = ?",
+                        [dumps(kept), run_id, theme_id],
+                    )
         return dropped

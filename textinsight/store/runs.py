@@ -30,8 +30,10 @@ RUN_COLUMNS = (
 )
 THEME_COLUMNS = (
     "theme_id, run_id, label, keywords, size, share, quotes, languages, channels, sentiment, "
-    "x, y, value"
+    "x, y, value, parent_id, noise, keywords_by_language"
 )
+_THEME_VALUES = "(" + ", ".join("?" * (THEME_COLUMNS.count(",") + 2)) + ")"
+"""Placeholders for ``THEME_COLUMNS`` plus the centroid."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class ExportRow:
     theme_id: int | None
     probability: float
     sentiment: float | None
+    category_id: int | None = None
 
 
 class RunTables:
@@ -106,37 +109,27 @@ class RunTables:
         lineage: Sequence[LineageEvent] = (),
         previous_run_id: int | None = None,
         clusterer: Mapping[str, Any] | None = None,
+        categories: Sequence[Theme] = (),
+        category_centroids: np.ndarray | None = None,
+        category_lineage: Sequence[LineageEvent] = (),
     ) -> None:
         """Write a run's results and make it the current run, all in one transaction.
 
         ``clusterer``: the fitted clusterer's state (``ThemeClusterer.to_state``), its
         themes in the order of ``themes``; :meth:`clusterer` gives it back for assigning
         new feedback.
+
+        ``categories`` (with their centroids and lineage) are the level above the themes
+        (``store.categories``); each theme's ``parent_id`` names one of them.
         """
         n_unassigned = sum(1 for a in assignments if a.theme_id is None)
         with self._db.atomic():
             self._db.conn.executemany(
-                f"INSERT INTO themes ({THEME_COLUMNS}, centroid) VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        t.id,
-                        run_id,
-                        t.label,
-                        dumps(list(t.keywords)),
-                        t.size,
-                        t.share,
-                        dumps(list(t.quotes)),
-                        dumps(t.languages),
-                        dumps(t.channels),
-                        t.sentiment,
-                        t.x,
-                        t.y,
-                        None if t.value is None else dumps(asdict(t.value)),
-                        np.asarray(c, dtype=np.float32).tobytes(),
-                    )
-                    for t, c in zip(themes, centroids, strict=True)
-                ],
+                f"INSERT INTO themes ({THEME_COLUMNS}, centroid) VALUES " + _THEME_VALUES,
+                theme_rows(run_id, themes, centroids),
+            )
+            _write_categories(
+                self._db, run_id, categories, category_centroids, category_lineage, previous_run_id
             )
             self._db.conn.executemany(
                 "INSERT INTO assignments (run_id, feedback_id, theme_id, probability, sentiment) "
@@ -195,6 +188,41 @@ class RunTables:
                 ],
             )
 
+    def add_theme(
+        self,
+        run_id: int,
+        theme: Theme,
+        clusterer: Mapping[str, Any],
+        assignments: Sequence[Assignment],
+    ) -> None:
+        """Add a theme to a complete run (``emerging.promote``), in one transaction: its
+        row, a ``promoted`` lineage event, its feedback's assignments, the run's
+        clusterer state that now knows it (its last centroid is the new theme's) and
+        the run's counts."""
+        theme_ids, _ = self.clusterer(run_id)
+        centroid = np.asarray(clusterer["centroids"])[-1]
+        with self._db.atomic():
+            self._db.conn.executemany(
+                f"INSERT INTO themes ({THEME_COLUMNS}, centroid) VALUES " + _THEME_VALUES,
+                theme_rows(run_id, [theme], centroid[None]),
+            )
+            self._db.execute(
+                "INSERT INTO lineage (run_id, theme_id, kind, previous_run_id, previous_ids, "
+                "similarity) VALUES (?, ?, 'promoted', NULL, '[]', NULL)",
+                [run_id, theme.id],
+            )
+            self.add_assignments(run_id, assignments)
+            self._db.execute(
+                "UPDATE clusterers SET theme_ids = ?, state = ? WHERE run_id = ?",
+                [dumps([*theme_ids, theme.id]), pack_state(dict(clusterer)), run_id],
+            )
+            self._db.execute(
+                "UPDATE runs SET n_themes = n_themes + 1, n_unassigned = "
+                "(SELECT count(*) FROM assignments WHERE run_id = ? AND theme_id IS NULL) "
+                "WHERE id = ?",
+                [run_id, run_id],
+            )
+
     # -- reading ---------------------------------------------------------------------
     def current(self) -> RunInfo:
         """The current run; raises NoRunError when there is none."""
@@ -240,7 +268,7 @@ class RunTables:
             f"SELECT {THEME_COLUMNS} FROM themes WHERE run_id = ? ORDER BY size DESC, theme_id",
             [run_id],
         )
-        return [_theme(r) for r in rows]
+        return [theme_from_row(r) for r in rows]
 
     def theme(self, run_id: int, theme_id: int) -> Theme:
         """One theme of a run; NotFoundError names the run when it is absent."""
@@ -252,7 +280,7 @@ class RunTables:
             raise NotFoundError(
                 f"No theme {theme_id} in run {run_id}. List themes with `textinsight themes`."
             )
-        return _theme(row)
+        return theme_from_row(row)
 
     def centroids(self, run_id: int) -> tuple[list[int], np.ndarray]:
         """The theme ids of a run and their centroid matrix (rows in the same order)."""
@@ -321,8 +349,9 @@ class RunTables:
     def export(self, run_id: int) -> Iterator[ExportRow]:
         """Every assignment of a run joined to its feedback, in feedback order."""
         rows = self._db.execute(
-            "SELECT f.source_id, f.channel, f.language, a.theme_id, a.probability, a.sentiment "
-            "FROM assignments a JOIN feedback f ON f.id = a.feedback_id "
+            "SELECT f.source_id, f.channel, f.language, a.theme_id, a.probability, a.sentiment, "
+            "t.parent_id FROM assignments a JOIN feedback f ON f.id = a.feedback_id "
+            "LEFT JOIN themes t ON t.run_id = a.run_id AND t.theme_id = a.theme_id "
             "WHERE a.run_id = ? ORDER BY f.id",
             [run_id],
         )
@@ -365,7 +394,66 @@ def _run(row: tuple[Any, ...], gone: Mapping[int, str] | None = None) -> RunInfo
     )
 
 
-def _theme(row: tuple[Any, ...]) -> Theme:
+CATEGORY_COLUMNS = THEME_COLUMNS.replace("theme_id", "category_id")
+
+
+def _write_categories(
+    db: sqlite_utils.Database,
+    run_id: int,
+    categories: Sequence[Theme],
+    centroids: np.ndarray | None,
+    lineage: Sequence[LineageEvent],
+    previous_run_id: int | None,
+) -> None:
+    """Insert a run's categories and their lineage (inside the caller's transaction)."""
+    if not categories:
+        return
+    if centroids is None:
+        centroids = np.zeros((len(categories), 0), dtype=np.float32)
+    db.conn.executemany(
+        f"INSERT INTO categories ({CATEGORY_COLUMNS}, centroid) VALUES " + _THEME_VALUES,
+        theme_rows(run_id, categories, centroids),
+    )
+    db.conn.executemany(
+        "INSERT INTO category_lineage (run_id, category_id, kind, previous_run_id, "
+        "previous_ids, similarity) VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (run_id, e.theme_id, e.kind, previous_run_id, dumps(list(e.previous_ids)), e.similarity)
+            for e in lineage
+        ],
+    )
+
+
+def theme_rows(
+    run_id: int, themes: Sequence[Theme], centroids: np.ndarray
+) -> list[tuple[Any, ...]]:
+    """The values of ``THEME_COLUMNS`` plus the centroid, one tuple per theme."""
+    return [
+        (
+            t.id,
+            run_id,
+            t.label,
+            dumps(list(t.keywords)),
+            t.size,
+            t.share,
+            dumps(list(t.quotes)),
+            dumps(t.languages),
+            dumps(t.channels),
+            t.sentiment,
+            t.x,
+            t.y,
+            None if t.value is None else dumps(asdict(t.value)),
+            t.parent_id,
+            int(t.noise),
+            dumps({k: list(v) for k, v in t.keywords_by_language.items()}),
+            np.asarray(c, dtype=np.float32).tobytes(),
+        )
+        for t, c in zip(themes, centroids, strict=True)
+    ]
+
+
+def theme_from_row(row: tuple[Any, ...]) -> Theme:
+    """A ``Theme`` from a row of ``THEME_COLUMNS`` (or the categories' same columns)."""
     return Theme(
         id=row[0],
         run_id=row[1],
@@ -380,6 +468,9 @@ def _theme(row: tuple[Any, ...]) -> Theme:
         x=row[10],
         y=row[11],
         value=_value(row[12]),
+        parent_id=row[13],
+        noise=bool(row[14]),
+        keywords_by_language={k: tuple(v) for k, v in loads(row[15], {}).items()},
     )
 
 

@@ -145,7 +145,45 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE purchases ADD COLUMN discount REAL;
     """,
-    # 7 (#15): vectors as float16 in a rowid table (each fits in its row; the WITHOUT ROWID
+    # 7: two levels (categories over themes) and themes flagged as not feedback
+    """
+    ALTER TABLE themes ADD COLUMN parent_id INTEGER;
+    ALTER TABLE themes ADD COLUMN noise INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE categories (
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        category_id INTEGER NOT NULL,
+        label TEXT NOT NULL,
+        keywords TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        share REAL NOT NULL,
+        quotes TEXT NOT NULL,
+        languages TEXT NOT NULL,
+        channels TEXT NOT NULL,
+        sentiment REAL,
+        x REAL,
+        y REAL,
+        value TEXT,
+        parent_id INTEGER,
+        noise INTEGER NOT NULL DEFAULT 0,
+        centroid BLOB,
+        PRIMARY KEY (run_id, category_id)
+    );
+    CREATE TABLE category_lineage (
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        category_id INTEGER,
+        kind TEXT NOT NULL,
+        previous_run_id INTEGER,
+        previous_ids TEXT NOT NULL,
+        similarity REAL
+    );
+    CREATE INDEX category_lineage_run ON category_lineage (run_id);
+    """,
+    # 8 (#13): each theme's and category's c-TF-IDF keywords per language (stages.label)
+    """
+    ALTER TABLE themes ADD COLUMN keywords_by_language TEXT;
+    ALTER TABLE categories ADD COLUMN keywords_by_language TEXT;
+    """,
+    # 9 (#15): vectors as float16 in a rowid table (each fits in its row; the WITHOUT ROWID
     # table put every vector in an overflow page); existing float32 vectors are converted
     """
     CREATE TABLE embeddings_f16 (

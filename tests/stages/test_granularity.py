@@ -1,0 +1,68 @@
+"""Granularity: over-split themes merged by kNN-graph modularity; categories above."""
+
+import numpy as np
+import pytest
+
+from textinsight.evaluate import cluster_scores
+from textinsight.stages.cluster import ThemeClusterer
+from textinsight.stages.granularity import ItemGraph, categories, merge_clusters, relabel
+
+
+def hierarchy(seed: int, areas: int = 4, topics: int = 3, per_topic: int = 60, dim: int = 48):
+    """Unit vectors in ``areas`` groups of ``topics`` topics: (X, topic, area)."""
+    rng = np.random.default_rng(seed)
+    X, topic, area = [], [], []
+    for a in range(areas):
+        centre = rng.normal(size=dim)
+        for t in range(topics):
+            sub = centre + 0.9 * rng.normal(size=dim)
+            X.append(sub + 0.45 * rng.normal(size=(per_topic, dim)))
+            topic += [a * topics + t] * per_topic
+            area += [a] * per_topic
+    X = np.vstack(X)
+    return X / np.linalg.norm(X, axis=1, keepdims=True), np.array(topic), np.array(area)
+
+
+def test_merge_clusters_joins_clusters_that_exchange_many_edges() -> None:
+    W = np.array([[20.0, 9, 0, 1], [9, 20, 1, 0], [0, 1, 20, 0], [1, 0, 0, 20]])
+    assert merge_clusters(W, 1.0).tolist() == [0, 0, 1, 2]
+    assert merge_clusters(W, np.inf).tolist() == [0, 1, 2, 3]  # resolution inf: no merge
+    assert len(set(merge_clusters(W, 1.0, max_groups=2))) == 2  # forced down to the ceiling
+    assert len(set(merge_clusters(W, 0.01, min_groups=3))) == 3  # never below the floor
+
+
+def test_graph_merges_a_topic_split_in_two_but_keeps_distinct_topics() -> None:
+    X, topic, _ = hierarchy(0, areas=6, topics=1)
+    split = topic * 2 + (np.arange(len(topic)) % 2)  # every topic cut in two at random
+    groups = merge_clusters(ItemGraph.build(X).cluster_weights(split), 2.0)
+    assert cluster_scores(topic, relabel(split, groups).tolist())["ari"] == 100.0
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_categories_recover_the_coarse_level(seed: int) -> None:
+    X, topic, area = hierarchy(seed)
+    graph = ItemGraph.build(X)
+    parents = categories(graph, topic, min_groups=2)
+    found = relabel(topic, parents)
+    themes_vs_area = cluster_scores(area, topic.tolist())["nmi"]
+    assert cluster_scores(area, found.tolist())["nmi"] >= themes_vs_area + 10
+    sizes = np.bincount(found)
+    assert (np.diff(sizes) <= 0).all()  # numbered by descending size
+
+
+def test_categories_stay_within_the_range() -> None:
+    X, topic, _ = hierarchy(1, areas=8, topics=5, per_topic=20)
+    parents = categories(ItemGraph.build(X), topic, min_groups=5, max_groups=6)
+    assert 5 <= len(set(parents)) <= 6
+
+
+def test_clusterer_reports_categories_and_merges_less_at_high_resolution() -> None:
+    X, topic, area = hierarchy(2, areas=3, topics=3, per_topic=50)
+    fine = ThemeClusterer(seed=0, resolution=np.inf, min_cluster_size=8).fit(X)
+    merged = ThemeClusterer(seed=0, min_cluster_size=8).fit(X)
+    assert len(merged.centroids_) <= len(fine.centroids_)
+    assert merged.params_["resolution"] == 2.0
+    assert len(merged.parents_) == len(merged.centroids_)
+    assert merged.category_centroids_.shape == (merged.parents_.max() + 1, X.shape[1])
+    cats = merged.category_labels()
+    assert ((cats >= 0) == (merged.labels_ >= 0)).all()

@@ -1,0 +1,182 @@
+"""How many themes, and which categories above them: greedy modularity merging.
+
+HDBSCAN's smallest-theme rule fixes a resolution by corpus size, not by what the
+corpus holds: a corpus of a few large, varied topics comes back cut into three or
+four themes per topic. This module merges such over-split clusters by one criterion,
+measured on the items themselves rather than on the reduced layout:
+
+1. **The cluster graph.** Each item's ``k`` nearest neighbours (cosine, in the space
+   the themes were found in) give an undirected kNN graph; ``W[a, b]`` counts the
+   edges between clusters ``a`` and ``b`` (``W[a, a]`` twice the edges inside ``a``).
+2. **Modularity** ``Q = sum_a W[a, a] / 2m - gamma * (d_a / 2m) ** 2`` (``d_a`` the
+   degree of cluster ``a``, ``2m`` the sum of all degrees) compares the edges inside
+   clusters with those a random graph of the same degrees would have; ``gamma`` is the
+   resolution. Two clusters of one topic exchange many more edges than chance, so
+   merging them raises ``Q``; two different topics exchange about as many as chance
+   or fewer.
+3. **Greedy merging** (Clauset-Newman-Moore): repeatedly merge the pair whose merge
+   raises ``Q`` most while some merge raises it (``merge_clusters``). The ratio that
+   decides, observed over expected edges, does not change with corpus size or the
+   number of clusters, so one resolution serves small and large corpora.
+
+``THEME_RESOLUTION`` and ``CATEGORY_RESOLUTION`` were chosen on Banking77 (77 intents,
+and the 25 groups / 10 areas of ``tests/data/banking77_groups.csv``) and the demo's
+14 planted themes; see ``scripts/benchmark.py --levels`` for the measurement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from textinsight.stages.centroids import exact_knn
+
+#: kNN graph resolution for merging over-split themes (higher keeps more themes).
+THEME_RESOLUTION = 2.0
+
+#: Resolution for grouping themes into categories, and the range of category counts
+#: the grouping aims for (a corpus with fewer themes than ``MIN_CATEGORIES`` gets one
+#: category per theme).
+CATEGORY_RESOLUTION = 1.0
+MIN_CATEGORIES = 5
+MAX_CATEGORIES = 30
+
+#: Neighbours per item in the graph that merges themes (UMAP's neighbourhood), in the
+#: one that groups themes into categories (wider: with 15 neighbours nearly every edge
+#: stays inside a theme), and most items the graph is built on (a seeded sample above
+#: that: only edge counts between clusters are needed).
+GRAPH_NEIGHBOURS = 15
+CATEGORY_NEIGHBOURS = 100
+GRAPH_MAX_ITEMS = 20_000
+
+
+@dataclass(frozen=True)
+class ItemGraph:
+    """The symmetrised kNN graph of (a seeded sample of) the items.
+
+    ``rows`` are the items in the graph (indices into the corpus), ``neighbours[i]``
+    the positions in ``rows`` of item ``rows[i]``'s nearest neighbours.
+    """
+
+    rows: np.ndarray
+    neighbours: np.ndarray
+
+    @classmethod
+    def build(
+        cls,
+        X: np.ndarray,
+        *,
+        k: int = CATEGORY_NEIGHBOURS,
+        max_items: int = GRAPH_MAX_ITEMS,
+        seed: int = 0,
+    ) -> ItemGraph:
+        """The graph of ``X`` (L2-normalised rows; cosine neighbours, nearest first):
+        ``cluster_weights`` can use any ``k`` up to this one."""
+        rows = np.arange(len(X))
+        if len(rows) > max_items:
+            rows = np.sort(np.random.default_rng(seed).choice(rows, max_items, replace=False))
+        if len(rows) < 2:
+            return cls(rows, np.zeros((len(rows), 0), dtype=np.int64))
+        indices, _ = exact_knn(X[rows], min(k + 1, len(rows)))
+        return cls(rows, indices)
+
+    def cluster_weights(self, labels: np.ndarray, k: int = GRAPH_NEIGHBOURS) -> np.ndarray:
+        """``W[a, b]``: edges of the ``k``-nearest-neighbour graph between clusters ``a``
+        and ``b`` (``labels`` -1 ignored).
+
+        Each edge counts once in ``W[a, b]`` and once in ``W[b, a]``; ``W[a, a]`` is
+        twice the edges inside ``a``.
+        """
+        n_clusters = int(labels.max()) + 1 if labels.size else 0
+        W = np.zeros((n_clusters, n_clusters), dtype=np.float64)
+        if n_clusters == 0 or self.neighbours.size == 0:
+            return W
+        y = labels[self.rows]
+        neighbours = self.neighbours[:, : k + 1]
+        source = np.repeat(np.arange(len(self.rows)), neighbours.shape[1])
+        target = neighbours.reshape(-1)
+        a, b = y[source], y[target]
+        keep = (source != target) & (a >= 0) & (b >= 0)
+        np.add.at(W, (a[keep], b[keep]), 1.0)
+        return W + W.T
+
+
+def merge_clusters(
+    W: np.ndarray,
+    resolution: float,
+    *,
+    min_groups: int = 1,
+    max_groups: int | None = None,
+) -> np.ndarray:
+    """Greedy modularity merging of the clusters of graph ``W``; group index per cluster.
+
+    Merges the pair that raises modularity (at ``resolution``) most, while some pair
+    raises it and more than ``min_groups`` groups are left; past that, keeps merging
+    the best pair (even at a loss) until at most ``max_groups`` are left. Groups are
+    numbered ``0..g-1`` in order of their smallest cluster index.
+
+    Example:
+        >>> W = np.array([[10.0, 8, 0], [8, 10, 0], [0, 0, 10]])
+        >>> merge_clusters(W, 1.0).tolist()
+        [0, 0, 1]
+    """
+    n = len(W)
+    group = np.arange(n)
+    if n < 2:
+        return group
+    W = W.astype(np.float64).copy()
+    total = W.sum()
+    if total <= 0:
+        return group
+    alive = np.ones(n, dtype=bool)
+    ceiling = n if max_groups is None else max(max_groups, min_groups, 1)
+    while alive.sum() > max(min_groups, 1):
+        degree = W.sum(axis=1)
+        gain = W / total * 2 - resolution * 2 * np.outer(degree, degree) / total**2
+        gain[~alive, :] = -np.inf
+        gain[:, ~alive] = -np.inf
+        np.fill_diagonal(gain, -np.inf)
+        a, b = np.unravel_index(int(np.argmax(gain)), gain.shape)
+        if gain[a, b] <= 0 and alive.sum() <= ceiling:
+            break
+        a, b = min(a, b), max(a, b)
+        W[a, :] += W[b, :]
+        W[:, a] += W[:, b]
+        W[b, :] = 0.0
+        W[:, b] = 0.0
+        alive[b] = False
+        group[group == b] = a
+    _, out = np.unique(group, return_inverse=True)
+    return out.astype(np.int64)
+
+
+def relabel(labels: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """``labels`` with each cluster replaced by its group (-1 stays -1)."""
+    out = labels.copy()
+    out[labels >= 0] = groups[labels[labels >= 0]]
+    return out
+
+
+def categories(
+    graph: ItemGraph,
+    labels: np.ndarray,
+    *,
+    resolution: float = CATEGORY_RESOLUTION,
+    min_groups: int = MIN_CATEGORIES,
+    max_groups: int = MAX_CATEGORIES,
+) -> np.ndarray:
+    """The category of each theme ``0..labels.max()``: themes merged by
+    ``merge_clusters`` at ``resolution``, ``min_groups``..``max_groups`` of them where
+    there are that many themes; categories numbered by descending size (items)."""
+    k = int(labels.max()) + 1 if labels.size else 0
+    if k == 0:
+        return np.zeros(0, dtype=np.int64)
+    W = graph.cluster_weights(labels, CATEGORY_NEIGHBOURS)
+    groups = merge_clusters(W, resolution, min_groups=min_groups, max_groups=max_groups)
+    sizes = np.bincount(labels[labels >= 0], minlength=k)
+    totals = np.bincount(groups, weights=sizes)
+    order = np.lexsort((np.arange(len(totals)), -totals))
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return rank[groups].astype(np.int64)
