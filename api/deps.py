@@ -25,7 +25,7 @@ from api.auth import HEADER, Scope, check_key
 from api.cache import RouteCache, request_key
 from api.state import AppState
 from textinsight.config import Settings, get_settings
-from textinsight.queries import MAX_LIMIT, FeedbackFilter, feedback_filter
+from textinsight.queries import MAX_LIMIT, FeedbackFilter, feedback_filter, parse_metadata
 from textinsight.store import Store
 
 MAX_ID = 2**63 - 1
@@ -135,10 +135,37 @@ async def get_feedback_filter(
     ] = None,
     since: Annotated[date | None, Query(description="First day, YYYY-MM-DD (inclusive).")] = None,
     until: Annotated[date | None, Query(description="Last day, YYYY-MM-DD (inclusive).")] = None,
+    member: Annotated[
+        bool | None, Query(description="true: club members only; false: non-members only.")
+    ] = None,
+    store: Annotated[
+        str | None, Query(max_length=200, description="Only feedback about this store id.")
+    ] = None,
+    meta: Annotated[
+        list[str] | None,
+        Query(
+            max_length=20,
+            description="field:value: only feedback whose metadata field has this value "
+            "(repeat for several fields).",
+        ),
+    ] = None,
+    text: Annotated[
+        str | None,
+        Query(max_length=200, description="Only feedback whose text contains these words."),
+    ] = None,
 ) -> FeedbackFilter:
-    """The feedback filter shared by theme listing, theme feedback and trends."""
+    """The feedback filter shared by theme listing, theme feedback, trends, summaries,
+    comparisons and exports."""
     return feedback_filter(
-        channel=channel, language=language, segment=segment, since=since, until=until
+        channel=channel,
+        language=language,
+        segment=segment,
+        since=since,
+        until=until,
+        member=member,
+        store=store,
+        metadata=parse_metadata(meta or []),
+        text=text,
     )
 
 

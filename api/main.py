@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import docs, errors
+from api.app import mount_dashboard
 from api.auth import parse_api_keys
 from api.cache import CachedReads
 from api.deps import app_state, resolve_settings
@@ -71,4 +72,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     docs.install(app)
+    mount_dashboard(app)
     return app

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from api.action_schemas import ActionReportOut
 from textinsight.lineage import LineageEvent
 from textinsight.queries import (
     AssignedFeedback,
@@ -113,8 +114,11 @@ class ThemeOut(ValueFields):
         description="c-TF-IDF keywords of the theme's texts in each language with enough "
         "of them (ISO 639-1 code -> keywords, best first).",
     )
-    size: int = Field(description="Feedback items in the theme when the run finished.")
-    share: float = Field(description="size / feedback items of the run.")
+    size: int = Field(
+        description="Feedback items in the theme (when filtered: the matching ones; merged "
+        "themes counted with the theme they were merged into)."
+    )
+    share: float = Field(description="size / feedback items of the run (or of the filtered slice).")
     quotes: list[str]
     languages: dict[str, int]
     channels: dict[str, int]
@@ -214,6 +218,11 @@ class ThemeDetailOut(ThemeOut):
 
     assigned: FacetsOut
     trend: list[TrendPointOut] = Field(description="Weekly counts (weeks start on Monday).")
+    actions: list[ActionReportOut] = Field(
+        default_factory=list,
+        description="Actions logged against this theme (followed through lineage), measured: "
+        "before vs after each action's date against a comparison (see /actions/{id}).",
+    )
     history: list[LineageStepOut] = Field(
         default_factory=list, description="The theme's lineage across runs, oldest first."
     )
@@ -224,6 +233,7 @@ class ThemeDetailOut(ThemeOut):
             **theme_dict(detail.row),
             assigned=FacetsOut.from_record(detail.assigned),
             trend=[TrendPointOut.from_record(p) for p in detail.trend],
+            actions=[ActionReportOut.from_record(a) for a in detail.actions],
             history=[LineageStepOut.from_record(r, e) for r, e in detail.history],
         )
 
@@ -254,6 +264,7 @@ class FeedbackOut(BaseModel):
     theme_label: str | None
     probability: float = Field(description="Membership strength of the theme, 0..1.")
     sentiment: float | None
+    segment: str | None = Field(default=None, description="The customer's segment.")
 
     @classmethod
     def from_record(cls, item: AssignedFeedback) -> FeedbackOut:

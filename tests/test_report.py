@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, timedelta
 from html.parser import HTMLParser
 
 import pytest
 
+from textinsight import charts
 from textinsight.errors import ValidationError
 from textinsight.records import RunInfo, Theme
 from textinsight.report import MAP_LABELS, TREND_SERIES, render_report
@@ -56,13 +58,6 @@ def make_theme(i: int, **overrides: object) -> Theme:
 
 def weeks(n: int, start: date = date(2024, 1, 1)) -> list[str]:
     return [(start + timedelta(days=7 * k)).isoformat() for k in range(n)]
-
-
-def section(html: str, cls: str) -> str:
-    """The inline SVG with the given class."""
-    match = re.search(rf'<svg class="{cls}".*?</svg>', html, re.S)
-    assert match, f"no <svg class={cls}> in the report"
-    return match.group(0)
 
 
 class _Checker(HTMLParser):
@@ -131,13 +126,40 @@ def test_report_contains_every_label_and_header_facts(themes, weekly):
     assert "<details>" in html
 
 
+def without_plotly(html: str) -> str:
+    """The report with the inlined plotly.min.js taken out (checked separately)."""
+    start = html.index('<script id="plotly-js">')
+    end = html.index("</script>", start) + len("</script>")
+    return html[:start] + html[end:]
+
+
 def test_report_has_no_external_resources(themes, weekly):
     html = render_report(make_run(), themes, weekly)
-    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
-    assert "<link" not in html
-    assert "@import" not in html
-    assert "url(" not in html
-    assert html.count("<script>") == 1  # the inline sort/filter script, nothing else
+    assert charts.plotly_js_text() in html  # plotly.js from the wheel, inlined
+    rest = without_plotly(html)
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", rest, re.I)
+    assert "<link" not in rest
+    assert "@import" not in rest
+    assert "url(" not in rest
+    assert "<script src" not in html
+    assert rest.count("<script>") == 1  # the inline sort/filter/draw script
+
+
+def figures(html: str) -> dict[str, dict]:
+    """The plotly figures embedded in the report, by name."""
+    found = re.findall(
+        r'<script type="application/json" id="figure-(\w+)">(.*?)</script>', html, re.S
+    )
+    return {name: json.loads(data) for name, data in found}
+
+
+def test_report_draws_the_shared_figures(themes, weekly):
+    html = render_report(make_run(), themes, weekly)
+    found = figures(html)
+    assert set(found) == {"impact", "map", "trends"}
+    assert found["map"] == json.loads(json.dumps(charts.map_figure(themes)))
+    for name in found:
+        assert f'<div class="chart" id="chart-{name}"' in html
 
 
 def test_hostile_text_is_escaped():
@@ -153,7 +175,8 @@ def test_hostile_text_is_escaped():
     assert HOSTILE not in html
     assert "<b>chat</b>" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
-    assert html.count("<script>") == 1
+    assert without_plotly(html).count("<script>") == 1
+    assert figures(html)["map"]["data"][0]["text"][0] == HOSTILE  # intact once parsed
     parse(html)
 
 
@@ -161,7 +184,7 @@ def test_zero_themes_renders_a_clear_message():
     html = render_report(make_run(n_themes=0, n_unassigned=1000), [], {})
     parse(html)
     assert "No themes in this run" in html
-    assert "<svg" not in html
+    assert "plotly" not in html  # nothing to draw: no 4.6 MB of plotly.js either
     assert "100.0%" in html
 
 
@@ -171,89 +194,64 @@ def test_missing_run_counts_do_not_break_the_header():
     assert "No themes in this run" in html
 
 
-def test_map_has_one_circle_per_theme_with_coordinates(themes, weekly):
+def test_map_has_one_point_per_theme_with_coordinates(themes, weekly):
     themes = [*themes, make_theme(11, x=None, y=None), make_theme(12, y=None)]
     html = render_report(make_run(), themes, weekly)
-    svg = section(html, "map")
-    assert svg.count('<circle class="theme"') == 10
-    assert "Theme number 11" not in svg
+    trace = figures(html)["map"]["data"][0]
+    assert len(trace["x"]) == 10 and trace["customdata"] == list(range(1, 11))
     assert "Theme number 11" in html  # still listed in the table
-    for t in themes[:10]:
-        assert f"<title>{t.label}\n" in svg  # tooltip for every drawn theme
+    for t, hover in zip(themes[:10], trace["hovertemplate"], strict=True):
+        assert hover.startswith(f"<b>{t.label}</b>")
 
 
 def test_map_labels_only_the_largest_themes():
     many = [make_theme(i, size=200 - i) for i in range(1, 31)]
-    svg = section(render_report(make_run(), many, {}), "map")
-    assert 1 <= svg.count("<text") <= MAP_LABELS  # overlapping labels are left out
-    assert ">Theme number 1<" in svg
-    assert ">Theme number 30<" not in svg
+    text = figures(render_report(make_run(), many, {}))["map"]["data"][0]["text"]
+    assert sum(1 for t in text if t) == MAP_LABELS
+    assert text[0] == "Theme number 1" and text[-1] == ""
 
 
 def test_map_with_all_coordinates_none():
     themes = [make_theme(i, x=None, y=None) for i in range(1, 4)]
     html = render_report(make_run(), themes, {})
     parse(html)
-    assert '<svg class="map"' not in html
+    assert figures(html)["map"]["data"] == []
     assert "No map coordinates" in html
 
 
-@pytest.mark.parametrize("n", [1, 3])
-def test_identical_coordinates_land_inside_the_viewport(n):
-    themes = [make_theme(i, x=2.5, y=-1.0) for i in range(1, n + 1)]
-    svg = section(render_report(make_run(), themes, {}), "map")
-    width, height = map(float, re.search(r'viewBox="0 0 (\S+) (\S+)"', svg).groups())
-    centres = re.findall(r'<circle class="theme" cx="([^"]+)" cy="([^"]+)"', svg)
-    assert len(centres) == n
-    for cx, cy in centres:
-        assert (float(cx), float(cy)) == (width / 2, height / 2)
-
-
-def test_map_coordinates_are_scaled_into_the_viewport():
-    themes = [make_theme(1, x=-1e6, y=5e5), make_theme(2, x=3e6, y=-2e6), make_theme(3, x=0, y=0)]
-    svg = section(render_report(make_run(), themes, {}), "map")
-    width, height = map(float, re.search(r'viewBox="0 0 (\S+) (\S+)"', svg).groups())
-    for cx, cy, r in re.findall(r'cx="([^"]+)" cy="([^"]+)" r="([^"]+)"', svg):
-        assert float(cx) - float(r) >= 0 and float(cx) + float(r) <= width
-        assert float(cy) - float(r) >= 0 and float(cy) + float(r) <= height
-
-
 def test_trend_has_one_series_per_top_theme(themes, weekly):
-    html = render_report(make_run(), themes, weekly)
-    svg = section(html, "trend")
-    assert svg.count('<g class="series"') == TREND_SERIES
-    assert svg.count("<polyline") == TREND_SERIES
+    traces = figures(render_report(make_run(), themes, weekly))["trends"]["data"]
+    assert len(traces) == TREND_SERIES
     # the largest themes (lowest ids here) are drawn, the smallest are not
-    assert "Theme number 1<" in svg
-    assert "Theme number 10<" not in svg
-    assert "2024-01-01" in svg  # week labels on the x axis
-    assert "week of 2024-06-24: " in svg  # tooltips, up to the last week
+    assert traces[0]["name"] == "Theme number 1"
+    assert "Theme number 10" not in {t["name"] for t in traces}
+    assert traces[0]["x"][0] == "2024-01-01" and traces[0]["x"][-1] == "2024-06-24"
 
 
 def test_trend_with_few_themes_and_gaps():
     themes = [make_theme(1), make_theme(2)]
     weekly = {1: {"2024-01-01": 5, "2024-01-22": 2}, 2: {}}
-    svg = section(render_report(make_run(), themes, weekly), "trend")
-    assert svg.count('<g class="series"') == 2
+    traces = figures(render_report(make_run(), themes, weekly))["trends"]["data"]
+    assert len(traces) == 2
     # the missing weeks in between are filled with zeros: 4 points per series
-    assert svg.count("week of 2024-01-15: 0") == 2
-
-
-def test_trend_with_one_week():
-    svg = section(render_report(make_run(), [make_theme(1)], {1: {"2024-01-01": 4}}), "trend")
-    assert svg.count('<g class="series"') == 1
-
-
-def test_empty_weekly_data(themes):
-    html = render_report(make_run(), themes, {})
-    parse(html)
-    assert '<svg class="trend"' not in html
-    assert "No weekly data" in html
+    assert traces[0]["y"] == [5, 0, 0, 2] and traces[1]["y"] == [0, 0, 0, 0]
 
 
 def test_bad_week_key_is_a_validation_error(themes):
     with pytest.raises(ValidationError, match="last week"):
         render_report(make_run(), themes, {1: {"last week": 3}})
+
+
+def test_trend_with_one_week():
+    html = render_report(make_run(), [make_theme(1)], {1: {"2024-01-01": 4}})
+    assert len(figures(html)["trends"]["data"]) == 1
+
+
+def test_empty_weekly_data(themes):
+    html = render_report(make_run(), themes, {})
+    parse(html)
+    assert figures(html)["trends"]["data"] == []
+    assert "No weekly data" in html
 
 
 def test_numeric_columns_sort_by_raw_numbers():
@@ -262,7 +260,7 @@ def test_numeric_columns_sort_by_raw_numbers():
     assert 'data-sort="0.500000">50.0%</td>' in html
 
 
-def test_sentiment_none_is_blank_and_grey():
+def test_sentiment_none_is_blank_and_neutral_on_the_map():
     html = render_report(make_run(), [make_theme(1, sentiment=None)], {})
     assert 'data-sort=""' in html
-    assert 'fill="rgb(204,204,204)"' in section(html, "map")
+    assert figures(html)["map"]["data"][0]["marker"]["color"] == [0.0]

@@ -16,6 +16,7 @@ from typing import Any
 import click
 import pydantic
 
+from textinsight.cli_actions import action, echo_report, report_json
 from textinsight.config import Settings, get_settings, parse_key_pairs, settings_problem
 from textinsight.errors import TextInsightError
 from textinsight.ingest.load import FileKind
@@ -320,7 +321,11 @@ def show(ctx: click.Context, theme_id: int, run_id: int | None, fmt: str) -> Non
     info, theme = detail.run, detail.row.theme
     history = [{"run_id": r, **asdict(e)} for r, e in detail.history]
     if fmt == "json":
-        out = {**theme_json(theme), "history": history}
+        out = {
+            **theme_json(theme),
+            "history": history,
+            "actions": [report_json(r) for r in detail.actions],
+        }
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     v = theme_json(theme)
@@ -351,6 +356,10 @@ def show(ctx: click.Context, theme_id: int, run_id: int | None, fmt: str) -> Non
             f"    run {step['run_id']}: {step['kind']} (from {previous}, "
             f"similarity {_num(step['similarity']) or 'n/a'})"
         )
+    if detail.actions:
+        click.echo("  actions:")
+    for item in detail.actions:
+        echo_report(item, indent="    ")
 
 
 @cli.command()
@@ -537,6 +546,134 @@ def export_assignments(ctx: click.Context, run_id: int | None, fmt: str) -> None
         click.echo(line, nl=False)
 
 
+_FILTER_OPTIONS = (
+    click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day (YYYY-MM-DD)."),
+    click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day, inclusive."),
+    click.option("--channel", help="Only this channel."),
+    click.option("--language", help="Only this language (sv, en, ...)."),
+    click.option("--segment", help="Only customers in this segment."),
+    click.option("--member/--non-member", default=None, help="Only members / non-members."),
+    click.option("--store", "store_id", help="Only this store id."),
+    click.option("--meta", multiple=True, help="field:value the metadata must hold (repeatable)."),
+    click.option("--text", help="Only feedback containing these words."),
+)
+
+
+def _filter_options(command: Any) -> Any:
+    for option in reversed(_FILTER_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _where(options: dict[str, Any]) -> Any:
+    from textinsight.queries import feedback_filter, parse_metadata
+
+    return feedback_filter(
+        since=options["since"].date() if options["since"] else None,
+        until=options["until"].date() if options["until"] else None,
+        channel=options["channel"],
+        language=options["language"],
+        segment=options["segment"],
+        member=options["member"],
+        store=options["store_id"],
+        metadata=parse_metadata(options["meta"]),
+        text=options["text"],
+    )
+
+
+def _export_table(name: str) -> click.Command:
+    @click.option("--run", "run_id", type=int, help="Run id (default: the current run).")
+    @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv")
+    @click.option(
+        "--out", type=click.Path(dir_okay=False, path_type=Path), help="File (default: stdout)."
+    )
+    @click.option(
+        "--interval", type=click.Choice(["day", "week", "month"]), default="week",
+        help="Trend period (trends only).",
+    )  # fmt: skip
+    @_filter_options
+    @click.pass_context
+    def command(
+        ctx: click.Context, run_id: int | None, fmt: str, out: Path | None, interval: str,
+        **filters: Any,
+    ) -> None:  # fmt: skip
+        from textinsight import exports
+
+        exports.check_format(fmt)
+        store = _store(ctx)
+        info = store.runs.complete_run(run_id)
+        columns, rows = exports.table(store, name, info, _where(filters), interval=interval)
+        if fmt == "parquet":
+            if out is None:
+                raise click.UsageError("Parquet is binary: give --out FILE.")
+            out.write_bytes(exports.to_parquet(columns, rows))
+        elif out is None:
+            click.echo(exports.to_csv(columns, rows), nl=False)
+        else:
+            out.write_text(exports.to_csv(columns, rows), encoding="utf-8")
+        if out is not None:
+            click.echo(f"wrote {out} ({len(rows)} rows)", err=True)
+
+    command.__doc__ = {
+        "feedback": "One row per feedback item with its theme, customer and sentiment (BI).",
+        "themes": "One row per theme, every value metric flattened (BI).",
+        "trends": "One row per theme and period, zero-filled (BI).",
+    }[name]
+    return export.command(name)(command)
+
+
+for _name in ("feedback", "themes", "trends"):
+    _export_table(_name)
+
+
+@cli.command()
+@click.argument("theme_id", type=int)
+@click.argument("label")
+@click.pass_context
+def rename(ctx: click.Context, theme_id: int, label: str) -> None:
+    """Give a theme your own label; it keeps it in later runs ("" restores the described one)."""
+    from textinsight import curation
+
+    entry = curation.rename(_store(ctx), theme_id, label)
+    click.echo(f"theme {theme_id} is now '{entry.label or '(described label)'}'")
+
+
+@cli.command()
+@click.argument("theme_id", type=int)
+@click.argument("into_id", type=int)
+@click.pass_context
+def merge(ctx: click.Context, theme_id: int, into_id: int) -> None:
+    """Merge theme THEME_ID into theme INTO_ID (also in later runs)."""
+    from textinsight import curation
+
+    curation.merge(_store(ctx), theme_id, into_id)
+    click.echo(f"theme {theme_id} is merged into theme {into_id}")
+
+
+@cli.command()
+@click.argument("theme_id", type=int)
+@click.option("--undo", is_flag=True, help="Show the theme again.")
+@click.pass_context
+def hide(ctx: click.Context, theme_id: int, undo: bool) -> None:
+    """Hide (archive) a theme from theme lists; --undo shows it again."""
+    from textinsight import curation
+
+    curation.hide(_store(ctx), theme_id, hidden=not undo)
+    click.echo(f"theme {theme_id} is {'shown' if undo else 'hidden'}")
+
+
+@cli.command("curation")
+@click.pass_context
+def curation_log(ctx: click.Context) -> None:
+    """The history of renames, merges and hides, oldest first."""
+    from textinsight import curation
+
+    for c in curation.history(_store(ctx)):
+        other = "" if c.other_id is None else f" -> {c.other_id}"
+        label = "" if c.label is None else f" '{c.label}'"
+        click.echo(f"{c.at}  {c.action:7} theme {c.theme_id}{other}{label}")
+
+
 @cli.command()
 @click.option(
     "--out",
@@ -548,11 +685,9 @@ def export_assignments(ctx: click.Context, run_id: int | None, fmt: str) -> None
 @click.pass_context
 def report(ctx: click.Context, out: Path, run_id: int | None) -> None:
     """Write a self-contained HTML report: theme table, theme map, sizes over time."""
-    from textinsight.report import render_report
+    from textinsight.dashboard import report_html
 
-    store = _store(ctx)
-    info = store.runs.complete_run(run_id)
-    html = render_report(info, store.runs.themes(info.id), store.runs.weekly_counts(info.id))
+    html = report_html(_store(ctx), run_id)
     out.write_text(html, encoding="utf-8")
     click.echo(f"wrote {out} ({len(html) // 1024} KiB)")
 
@@ -624,6 +759,9 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     parse_key_pairs(settings.api_keys)  # a bad TEXTINSIGHT_API_KEYS: one line, no traceback
     app = create_app(settings)
     uvicorn.run(app, host=host, port=port)
+
+
+cli.add_command(action)
 
 
 def main() -> None:

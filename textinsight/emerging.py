@@ -179,6 +179,8 @@ def promote(
         [pool[i].nps for i in taken],
         vectors[taken],
         find_sentiment_model(embedder.model_id),
+        [pool[i].text for i in taken],
+        [pool[i].language for i in taken],
     )
     group = [pool[i] for i in taken]
     (theme_id,) = store.runs.allocate_theme_ids(1)

@@ -19,15 +19,17 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from typing import Any, Generic, TypeVar
 
+from textinsight.actions import theme_actions
 from textinsight.errors import ValidationError
 from textinsight.export import csv_text
 from textinsight.lineage import LineageEvent
-from textinsight.records import CHANNELS, LEVELS, RunInfo, Theme, theme_json
+from textinsight.records import CHANNELS, LEVELS, ActionReport, RunInfo, Theme, theme_json
+from textinsight.slices import curated_themes, theme_ids_of
 from textinsight.store import Store
 from textinsight.store.reads import AssignedFeedback, Facets, FeedbackFilter, TrendPoint
 
@@ -49,6 +51,7 @@ __all__ = [
     "feedback_filter",
     "list_runs",
     "list_themes",
+    "parse_metadata",
     "record_dict",
     "summary",
     "summary_csv",
@@ -128,15 +131,16 @@ class ThemeListing:
 
 @dataclass(frozen=True)
 class ThemeDetail:
-    """One theme with its current per-channel/per-language counts, weekly trend and
-    lineage history (``(run id, event)`` for every run that recorded the theme,
-    oldest first)."""
+    """One theme with its current per-channel/per-language counts, weekly trend,
+    lineage history (``(run id, event)`` for every run that recorded the theme, oldest
+    first) and the actions logged against it (measured)."""
 
     run: RunInfo
     row: ThemeRow
     assigned: Facets
     trend: list[TrendPoint]
     history: list[tuple[int, LineageEvent]] = field(default_factory=list)
+    actions: list[ActionReport] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -171,9 +175,15 @@ def feedback_filter(
     segment: str | None = None,
     since: date | None = None,
     until: date | None = None,
+    member: bool | None = None,
+    store: str | None = None,
+    metadata: Mapping[str, str] | None = None,
+    text: str | None = None,
 ) -> FeedbackFilter:
     """Build a validated feedback filter; ``since`` and ``until`` are inclusive days, and
-    an empty string means no condition.
+    an empty string means no condition. ``member``: members only (True) or non-members
+    only (False); ``store``: one store id; ``metadata``: field -> value the feedback's
+    metadata must hold; ``text``: words the text must contain (full-text search).
 
     Example:
         >>> feedback_filter(channel="review", until=date(2024, 5, 31)).before
@@ -198,7 +208,30 @@ def feedback_filter(
         segment=segment,
         since=since.isoformat() if since else None,
         before=before,
+        member=member,
+        store_id=store or None,
+        metadata=tuple(sorted((str(k), str(v)) for k, v in (metadata or {}).items())),
+        text=" ".join(text.split()) or None if text else None,
     )
+
+
+def parse_metadata(pairs: Sequence[str]) -> dict[str, str]:
+    """``["field:value", ...]`` -> ``{field: value}`` for :func:`feedback_filter`.
+
+    Example:
+        >>> parse_metadata(["order_ref:NH-1", "tier:a:b"])
+        {'order_ref': 'NH-1', 'tier': 'a:b'}
+    """
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition(":")
+        if not sep or not key.strip():
+            raise ValidationError(
+                f"metadata filter '{pair}' is not field:value; write e.g. order_ref:NH-1",
+                field="meta",
+            )
+        out[key.strip()] = value
+    return out
 
 
 # -- runs and themes -----------------------------------------------------------------
@@ -211,8 +244,12 @@ def list_runs(store: Store, *, limit: int = 50, offset: int = 0) -> Page[RunInfo
     return Page(runs[offset : offset + limit], len(runs), limit, offset)
 
 
-def _rows(store: Store, run: RunInfo) -> list[ThemeRow]:
-    return [ThemeRow(t) for t in store.runs.themes(run.id)]
+def _rows(store: Store, run: RunInfo, where: FeedbackFilter | None = None) -> list[ThemeRow]:
+    """The run's themes as listed: curated, and recomputed under an active filter
+    (:func:`textinsight.slices.curated_themes`), with ``matching`` set then."""
+    themes = curated_themes(store, run, where)
+    active = where is not None and where.active
+    return [ThemeRow(t, t.size if active else None) for t in themes]
 
 
 def _category_rows(store: Store, run: RunInfo) -> list[ThemeRow]:
@@ -272,8 +309,9 @@ def list_themes(
     and paginated.
 
     Args:
-        where: keep only themes with feedback matching this filter, and report how
-            many of each theme's feedback items match.
+        where: recompute every theme's size, share, sentiment and value metrics over
+            the feedback matching this filter (themes with none left out); ``matching``
+            repeats the recomputed size.
         kind: keep themes of this kind (``pain_point``, ``loyalty_driver``, ...);
             ignored (and listed in ``ignored_filters``) when the run has no value metrics.
         min_size: keep themes with at least this many feedback items.
@@ -295,7 +333,15 @@ def list_themes(
             f"unknown level '{level}'; use one of {', '.join(LEVELS)}", field="level"
         )
     run = store.runs.complete_run(run_id)
-    rows = _rows(store, run) if level == "theme" else _category_rows(store, run)
+    if level == "theme":
+        rows = _rows(store, run, where)
+    else:
+        rows = _category_rows(store, run)
+        if where is not None and where.active:
+            counts = _per_category(
+                store.runs.themes(run.id), store.reads.theme_match_counts(run.id, where)
+            )
+            rows = [ThemeRow(r.theme, counts[r.theme.id]) for r in rows if r.theme.id in counts]
     ignored: list[str] = []
     if kind is not None:
         if _available(rows, "kind"):
@@ -312,11 +358,6 @@ def list_themes(
             if needle in r.theme.label.casefold()
             or any(needle in k.casefold() for k in r.theme.keywords)
         ]
-    if where is not None and where.active:
-        counts = store.reads.theme_match_counts(run.id, where)
-        if level == "category":
-            counts = _per_category(store.runs.themes(run.id), counts)
-        rows = [ThemeRow(r.theme, counts[r.theme.id]) for r in rows if r.theme.id in counts]
     applied = sort if _available(rows, sort) else "size"
     rows = _sorted(rows, applied)
     page = Page(rows[offset : offset + limit], len(rows), limit, offset)
@@ -324,19 +365,24 @@ def list_themes(
 
 
 def theme_detail(store: Store, theme_id: int, run_id: int | None = None) -> ThemeDetail:
-    """One theme with its value metrics, current counts, weekly trend and lineage history.
+    """One theme with its value metrics, current counts, weekly trend, lineage history
+    and actions.
 
     Raises:
         NotFoundError: the theme is not in the run.
     """
     run = store.runs.complete_run(run_id)
-    row = ThemeRow(store.runs.theme(run.id, theme_id))
+    found = [t for t in curated_themes(store, run, include_hidden=True) if t.id == theme_id]
+    row = ThemeRow(found[0] if found else store.runs.theme(run.id, theme_id))
     return ThemeDetail(
         run=run,
         row=row,
         assigned=store.reads.facets(run.id, theme_id),
-        trend=store.reads.trend(run.id, theme_id, "week", FeedbackFilter()),
+        trend=store.reads.trend(
+            run.id, theme_ids_of(store, run, theme_id), "week", FeedbackFilter()
+        ),
         history=store.runs.theme_history(theme_id),
+        actions=theme_actions(store, theme_id, run.id),
     )
 
 
@@ -354,7 +400,11 @@ def theme_feedback(
     run = store.runs.complete_run(run_id)
     store.runs.theme(run.id, theme_id)
     total, items = store.reads.feedback_page(
-        run.id, theme_id, where or FeedbackFilter(), limit=limit, offset=offset
+        run.id,
+        theme_ids_of(store, run, theme_id),
+        where or FeedbackFilter(),
+        limit=limit,
+        offset=offset,
     )
     return run, Page(items, total, limit, offset)
 
@@ -374,21 +424,33 @@ def theme_trend(
         )
     run = store.runs.complete_run(run_id)
     store.runs.theme(run.id, theme_id)
-    return run, store.reads.trend(run.id, theme_id, interval, where or FeedbackFilter())
+    ids = theme_ids_of(store, run, theme_id)
+    return run, store.reads.trend(run.id, ids, interval, where or FeedbackFilter())
 
 
 # -- summary -------------------------------------------------------------------------
 
 
-def summary(store: Store, run_id: int | None = None, *, top: int = 10) -> Summary:
+def summary(
+    store: Store,
+    run_id: int | None = None,
+    *,
+    top: int = 10,
+    where: FeedbackFilter | None = None,
+) -> Summary:
     """Totals, the unassigned share and the top themes (by impact when the run has it,
-    else by size). Counts include feedback assigned since the run."""
+    else by size). Counts include feedback assigned since the run; under ``where`` the
+    totals and themes are those of the matching feedback."""
     if top < 1:
         raise ValidationError(f"top {top} is below 1; ask for at least one theme", field="top")
     run = store.runs.complete_run(run_id)
-    rows = _rows(store, run)
+    rows = _rows(store, run, where)
     ranked_by = "impact" if _available(rows, "impact") else "size"
-    n_feedback, n_assigned = store.reads.assignment_totals(run.id)
+    if where is not None and where.active:
+        sliced = store.reads.slice_rows(run.id, where)
+        n_feedback, n_assigned = len(sliced), sum(1 for r in sliced if r[1] is not None)
+    else:
+        n_feedback, n_assigned = store.reads.assignment_totals(run.id)
     n_unassigned = n_feedback - n_assigned
     return Summary(
         run=run,

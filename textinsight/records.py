@@ -249,7 +249,7 @@ class ThemeValue:
     revenue_at_risk_ci: tuple[float, float] | None = None
     repurchase_value_at_risk: float | None = None
     repurchase_value_at_risk_ci: tuple[float, float] | None = None
-    loyalty_churn: dict[str, dict[str, float | None]] | None = None
+    loyalty_churn: dict[str, dict[str, Any]] | None = None
     breakdowns: dict[str, Any] | None = None
 
 
@@ -271,3 +271,100 @@ def theme_json(theme: Theme) -> dict[str, Any]:
         metric = getattr(theme.value, name, None)
         data[name] = list(metric) if isinstance(metric, tuple) else metric
     return data
+
+
+@dataclass(frozen=True)
+class Action:
+    """Something a CX team did about a theme, logged so that its effect can be measured.
+
+    ``theme_id`` is the theme's stable id when the action was registered, in run
+    ``run_id``; later runs find it through lineage (kept, merged, split). ``date`` is
+    the day the action took effect (ISO ``YYYY-MM-DD``). An empty scope (``stores``,
+    ``segments``, ``channels``) means everywhere.
+    """
+
+    id: int
+    theme_id: int
+    date: str
+    note: str
+    run_id: int
+    created_at: str
+    stores: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+
+    @property
+    def scoped(self) -> bool:
+        """Whether the action applies to part of the business only."""
+        return bool(self.stores or self.segments or self.channels)
+
+
+@dataclass(frozen=True)
+class OutcomeEffect:
+    """One outcome of an action, before vs after its date, against the comparison.
+
+    ``status``: ``measured``; ``too_early`` (fewer than ``weeks_needed`` weeks of data
+    after the date, ``ready_on`` says when there will be enough); ``too_few`` (a cell
+    has fewer units than the minimum); ``no_data`` (the outcome needs data that is not
+    there, e.g. purchases). ``estimate`` is the difference in differences (the treated
+    group's change minus the comparison's) with its interval; ``credible`` is False when
+    the pre-trend check (placebo dates before the action, p ``pretrend_p``) says the two
+    groups were not moving in parallel before, None when it could not be run.
+    """
+
+    outcome: str
+    status: str
+    message: str
+    weeks_after: float
+    weeks_needed: int
+    ready_on: str | None = None
+    estimate: float | None = None
+    ci: tuple[float, float] | None = None
+    p: float | None = None
+    pretrend_p: float | None = None
+    credible: bool | None = None
+    treated_before: float | None = None
+    treated_after: float | None = None
+    comparison_before: float | None = None
+    comparison_after: float | None = None
+    n_treated_before: int = 0
+    n_treated_after: int = 0
+    n_comparison_before: int = 0
+    n_comparison_after: int = 0
+
+
+@dataclass(frozen=True)
+class ActionEffect:
+    """What an action did: each outcome's difference in differences and the money.
+
+    ``money`` is the revenue the change in churn represents: churners avoided (the
+    churn estimate, negated, times the treated customers after the date) times their
+    mean spend in the 12 months before their feedback; positive when churn fell.
+    ``comparison`` says what the action was compared against.
+    """
+
+    comparison: str
+    window_days: int
+    as_of: str
+    outcomes: tuple[OutcomeEffect, ...]
+    money: float | None = None
+    money_ci: tuple[float, float] | None = None
+    spend_per_customer: float | None = None
+
+    def outcome(self, name: str) -> OutcomeEffect | None:
+        """The effect on one outcome (``volume_share``, ``sentiment``, ``churn``, ...)."""
+        return next((o for o in self.outcomes if o.outcome == name), None)
+
+
+@dataclass(frozen=True)
+class ActionReport:
+    """An action, the themes it follows in a run, and its measured effect.
+
+    ``theme_ids`` are the action's theme in run ``run_id`` after lineage (several after
+    a split; empty when the theme was retired, and then ``effect`` is None).
+    """
+
+    action: Action
+    run_id: int
+    theme_ids: tuple[int, ...]
+    effect: ActionEffect | None = None

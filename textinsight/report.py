@@ -1,8 +1,11 @@
-"""A self-contained HTML report of one run: header, theme table, theme map and trends.
+"""A self-contained HTML report of one run: header, theme table, impact chart, theme
+map and trends.
 
-The report is one HTML file that works offline: inline CSS, inline SVG drawn here in
-Python and a few lines of inline JavaScript to sort and filter the theme table. Every
-piece of text from the data (labels, keywords, quotes, model ids) is HTML-escaped.
+The report is one HTML file that works offline: inline CSS, the theme table, and the
+charts as plotly figures built by :mod:`textinsight.charts` (the same figures the
+dashboard draws), drawn by the ``plotly.min.js`` of the installed plotly package,
+inlined. Every piece of text from the data (labels, keywords, quotes, model ids) is
+HTML-escaped, and the figures' JSON carries no raw ``<``, ``>`` or ``&``.
 
 Example:
     >>> html = render_report(run, themes, weekly)  # doctest: +SKIP
@@ -11,29 +14,23 @@ Example:
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
 from html import escape
 
-from textinsight.errors import ValidationError
-from textinsight.impact_chart import KIND_COLOURS, impact_chart, scale
-from textinsight.records import RunInfo, Theme
+from textinsight import charts
+from textinsight.charts import KIND_COLOURS, MAP_LABELS, TREND_SERIES
+from textinsight.records import ActionReport, RunInfo, Theme
+from textinsight.report_actions import actions_section
 from textinsight.value.summary import adjusted_note
 
-#: How many of the largest themes get a text label on the theme map.
-MAP_LABELS = 15
-#: How many of the largest themes are drawn in the trend chart.
-TREND_SERIES = 8
+__all__ = ["MAP_LABELS", "TREND_SERIES", "render_report"]
 
 _NEGATIVE = (192, 57, 43)
 _NEUTRAL = (150, 150, 150)
 _POSITIVE = (39, 138, 82)
 _UNKNOWN = "rgb(204,204,204)"
-_SERIES_COLOURS = (
-    "#4e79a7", "#f28e2b", "#59a14f", "#e15759",
-    "#76b7b2", "#edc948", "#b07aa1", "#9c755f",
-)  # fmt: skip
 
 _STYLE = """
 :root { --fg: #1f2328; --muted: #656d76; --line: #d8dee4; --bg-alt: #f6f8fa; }
@@ -75,16 +72,7 @@ details ul { margin: 4px 0 8px; padding-left: 18px; }
 details li { margin: 3px 0; font-style: italic; max-width: 820px; }
 .sent { display: inline-block; min-width: 48px; text-align: center; border-radius: 4px;
   padding: 0 6px; font-weight: 600; }
-svg { display: block; width: 100%; height: auto; border: 1px solid var(--line);
-  border-radius: 6px; background: #fff; }
-svg text { font-family: inherit; }
-svg.trend:hover .series { opacity: .2; }
-svg.trend .series:hover { opacity: 1; }
-.legend { display: flex; flex-wrap: wrap; gap: 4px 18px; margin-top: 8px; font-size: 13px;
-  color: var(--muted); }
-.legend span { color: var(--fg); }
-.legend span::before { content: ""; display: inline-block; width: 12px; height: 12px;
-  border-radius: 2px; margin-right: 6px; vertical-align: -1px; background: var(--c); }
+.chart { width: 100%; min-height: 460px; border: 1px solid var(--line); border-radius: 6px; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 """
 
@@ -112,6 +100,11 @@ _SCRIPT = """
       bodies.forEach(function (tb) { table.appendChild(tb); });
     });
   });
+  document.querySelectorAll("script[type='application/json'][id^=figure-]").forEach(function (s) {
+    var fig = JSON.parse(s.textContent);
+    Plotly.newPlot(s.id.replace("figure-", "chart-"), fig.data, fig.layout,
+      {displaylogo: false, responsive: true});
+  });
   document.getElementById("filter").addEventListener("input", function (e) {
     var q = e.target.value.toLowerCase();
     Array.prototype.forEach.call(table.tBodies, function (tb) {
@@ -128,6 +121,7 @@ def render_report(
     weekly: Mapping[int, Mapping[str, int]],
     *,
     title: str = "textinsight report",
+    actions: Sequence[ActionReport] = (),
 ) -> str:
     """Render one run as a self-contained HTML document.
 
@@ -137,17 +131,20 @@ def render_report(
             (0..1) and ``x``/``y`` are map coordinates in any scale (``None``: not drawn).
         weekly: theme id -> {ISO week-start date ``'YYYY-MM-DD'``: feedback count}.
         title: the document title and main heading.
+        actions: the run's measured actions (a short "Actions" section when any).
 
     Returns:
         The HTML document as a string; write it to a ``.html`` file with UTF-8.
 
     Raises:
         ValidationError: a key of ``weekly`` is not an ISO date.
+        ConfigError: plotly is not installed.
 
     Example:
         >>> html = render_report(run, themes, {}, title="Q3 feedback")  # doctest: +SKIP
     """
     ordered = sorted(themes, key=lambda t: (-t.size, t.id))
+    plotly = f'<script id="plotly-js">{charts.plotly_js_text()}</script>\n' if ordered else ""
     if ordered:
         body = "\n".join(
             [
@@ -160,15 +157,24 @@ def render_report(
                 f" {escape(_adjusted(ordered))}. Impact is the money we are 95% sure moves"
                 " with a theme; themes overlap, so never add it up. Hover a circle for"
                 " details.</p>",
-                impact_chart(ordered),
+                _figure(
+                    "impact", charts.impact_figure(ordered), "Impact: value affected vs effect"
+                ),
+                actions_section(actions, {t.id: t.label for t in ordered}),
                 "<h2>Theme map</h2>",
                 '<p class="note">Themes that are close together are similar; circle area'
                 " shows size and colour shows sentiment. Hover a circle for details.</p>",
-                _theme_map(ordered),
+                _figure("map", charts.map_figure(ordered), "Theme map"),
                 "<h2>Theme sizes over time</h2>",
                 f'<p class="note">Feedback per week for the {min(len(ordered), TREND_SERIES)}'
                 " largest themes.</p>",
-                _trend_chart(ordered[:TREND_SERIES], weekly),
+                _figure(
+                    "trends",
+                    charts.trends_figure(
+                        [(t, weekly.get(t.id, {})) for t in ordered[:TREND_SERIES]], "week"
+                    ),
+                    "Theme sizes over time",
+                ),
             ]
         )
     else:
@@ -179,7 +185,7 @@ def render_report(
         f"<title>{escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
         f"<h1>{escape(title)}</h1>\n{_header(run, len(ordered))}\n{body}\n"
         "<footer>Generated by textinsight. This file is self-contained and works offline."
-        f"</footer>\n<script>{_SCRIPT}</script>\n</body>\n</html>\n"
+        f"</footer>\n{plotly}<script>{_SCRIPT}</script>\n</body>\n</html>\n"
     )
 
 
@@ -289,172 +295,12 @@ def _value_cells(theme: Theme) -> str:
     )
 
 
-def _theme_map(themes: Sequence[Theme], width: int = 1000, height: int = 540) -> str:
-    """Inline SVG scatter of the themes at their (x, y), largest drawn first."""
-    placed = [t for t in themes if t.x is not None and t.y is not None]
-    if not placed:
-        return '<p class="empty">No map coordinates in this run.</p>'
-    max_size = max(max(t.size for t in placed), 1)
-    max_r, pad = 42.0, 24.0
-    radii = [max(3.0, max_r * math.sqrt(max(t.size, 0) / max_size)) for t in placed]
-    xs = [float(t.x) for t in placed if t.x is not None]
-    ys = [float(t.y) for t in placed if t.y is not None]
-    # one scale for both axes keeps the map's distances honest
-    x_span, y_span = max(xs) - min(xs), max(ys) - min(ys)
-    scale = min(
-        (width - 2 * (max_r + pad)) / x_span if x_span > 1e-12 else math.inf,
-        (height - 2 * (max_r + pad)) / y_span if y_span > 1e-12 else math.inf,
-    )
-    scale = scale if math.isfinite(scale) else 1.0  # identical coordinates: all in the middle
-    cx0 = width / 2 - (max(xs) + min(xs)) / 2 * scale
-    cy0 = height / 2 + (max(ys) + min(ys)) / 2 * scale  # SVG y grows downwards
-    points = [(cx0 + x * scale, cy0 - y * scale) for x, y in zip(xs, ys, strict=True)]
-    circles = []
-    for t, (px, py), r in zip(placed, points, radii, strict=True):
-        tip = f"{t.label}\n{t.size:,} feedback ({t.share:.1%})"
-        if t.sentiment is not None:
-            tip += f", sentiment {t.sentiment:+.2f}"
-        tip += "\n" + ", ".join(t.keywords[:8])
-        circles.append(
-            f'<circle class="theme" cx="{px:.1f}" cy="{py:.1f}" r="{r:.1f}" '
-            f'fill="{_sentiment_colour(t.sentiment)}"><title>{escape(tip)}</title></circle>'
-        )
-    n = MAP_LABELS
-    labels = _map_labels([t.label for t in placed[:n]], points[:n], radii[:n], width, height)
-    legend = "".join(
-        f'<span style="--c:{_sentiment_colour(s)}">{name}</span>'
-        for s, name in ((-1.0, "negative"), (0.0, "neutral"), (1.0, "positive"), (None, "none"))
-    )
+def _figure(name: str, figure: charts.Figure, label: str) -> str:
+    """A chart's container and its figure as JSON (drawn by the script at the end)."""
+    data = json.dumps(figure, ensure_ascii=False, separators=(",", ":"))
+    # no "<" in the JSON: a label like "</script>" cannot end the element early
+    data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return (
-        f'<svg class="map" viewBox="0 0 {width} {height}" role="img" aria-label="Theme map">'
-        f'<g fill-opacity="0.75" stroke="#fff" stroke-width="1.5">{"".join(circles)}</g>'
-        '<g font-size="12" fill="#1f2328" stroke="#fff" stroke-width="3" '
-        f'paint-order="stroke" stroke-linejoin="round">{labels}</g></svg>'
-        f'<div class="legend">Sentiment: {legend}</div>'
-    )
-
-
-def _map_labels(
-    texts: Sequence[str],
-    points: Sequence[tuple[float, float]],
-    radii: Sequence[float],
-    width: int,
-    height: int,
-) -> str:
-    """Label circles greedily (below, above, right, left), skipping labels that would overlap."""
-    taken: list[tuple[float, float, float, float]] = []
-    out = []
-    for text, (px, py), r in zip(texts, points, radii, strict=True):
-        text = text if len(text) <= 30 else text[:29] + "…"
-        w, h = 6.8 * len(text) + 4, 14.0  # rough extent of 12px system-ui text
-        candidates = [
-            (px, py + r + 13, "middle", px - w / 2),
-            (px, py - r - 5, "middle", px - w / 2),
-            (px + r + 4, py + 4, "start", px + r + 4),
-            (px - r - 4, py + 4, "end", px - r - 4 - w),
-        ]
-        for x, y, anchor, left in candidates:
-            box = (left, y - 11, left + w, y - 11 + h)
-            inside = box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height
-            if inside and not any(_overlap(box, other) for other in taken):
-                taken.append(box)
-                out.append(
-                    f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}">{escape(text)}</text>'
-                )
-                break
-    return "".join(out)
-
-
-def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
-    """Whether two (left, top, right, bottom) boxes intersect."""
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
-def _week_axis(weekly: Mapping[int, Mapping[str, int]], ids: Sequence[int]) -> list[str]:
-    """Every week from the first to the last week with data, so gaps show as zeros."""
-    keys = {k for i in ids for k in weekly.get(i, {})}
-    days = []
-    for key in sorted(keys):
-        try:
-            days.append(date.fromisoformat(key))
-        except ValueError:
-            raise ValidationError(
-                f"week {key!r} is not a date. Use ISO week-start dates like '2024-03-04'.",
-                field="weekly",
-            ) from None
-    days.sort()
-    if not days:
-        return []
-    weeks, day = [], days[0]
-    while day <= days[-1]:
-        weeks.append(day.isoformat())
-        day += timedelta(days=7)
-    # keys that are not 7 days apart from the first still get their own point
-    return sorted(set(weeks) | {d.isoformat() for d in days})
-
-
-def _nice_max(value: int) -> tuple[float, float]:
-    """A round axis maximum at or above ``value`` and its tick step (about 4-5 ticks)."""
-    raw = max(value, 1) / 4
-    magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-    return step * math.ceil(max(value, 1) / step), step
-
-
-def _trend_chart(
-    themes: Sequence[Theme],
-    weekly: Mapping[int, Mapping[str, int]],
-    width: int = 1000,
-    height: int = 340,
-) -> str:
-    """Inline SVG line chart of weekly counts, one series per theme, with an HTML legend."""
-    weeks = _week_axis(weekly, [t.id for t in themes])
-    if not weeks:
-        return '<p class="empty">No weekly data for these themes.</p>'
-    left, right, top, bottom = 52, 20, 16, 36
-    series = [[int(weekly.get(t.id, {}).get(w, 0)) for w in weeks] for t in themes]
-    y_max, step = _nice_max(max(max(s) for s in series))
-    px = scale(range(len(weeks)), left, width - right)
-    grid = []
-    for i in range(int(round(y_max / step)) + 1):
-        y = height - bottom - (i * step) / y_max * (height - top - bottom)
-        grid.append(
-            f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e7eb"/>'
-            f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{i * step:g}</text>'
-        )
-    every = max(1, math.ceil(len(weeks) / 10))
-    ticks = "".join(
-        f'<text x="{px[i]:.1f}" y="{height - bottom + 20}" text-anchor="middle">{w}</text>'
-        for i, w in enumerate(weeks)
-        if i % every == 0
-    )
-    lines = []
-    for k, (t, counts) in enumerate(zip(themes, series, strict=True)):
-        colour = _SERIES_COLOURS[k % len(_SERIES_COLOURS)]
-        pts = [
-            (x, height - bottom - c / y_max * (height - top - bottom))
-            for x, c in zip(px, counts, strict=True)
-        ]
-        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
-        dots = "".join(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5"><title>{escape(t.label)}\n'
-            f"week of {w}: {c:,}</title></circle>"
-            for (x, y), w, c in zip(pts, weeks, counts, strict=True)
-        )
-        lines.append(
-            f'<g class="series" stroke="{colour}" fill="{colour}">'
-            f"<title>{escape(t.label)}</title>"
-            f'<polyline points="{path}" fill="none" stroke-width="2" stroke-linejoin="round"/>'
-            f"{dots}</g>"
-        )
-    legend = "".join(
-        f'<span style="--c:{_SERIES_COLOURS[k % len(_SERIES_COLOURS)]}">{escape(t.label)}</span>'
-        for k, t in enumerate(themes)
-    )
-    return (
-        f'<svg class="trend" viewBox="0 0 {width} {height}" role="img" '
-        'aria-label="Theme sizes over time">'
-        f'<g font-size="11" fill="#656d76">{"".join(grid)}</g>'
-        f'<g font-size="11" fill="#656d76">{ticks}</g>{"".join(lines)}</svg>'
-        f'<div class="legend">{legend}</div>'
+        f'<div class="chart" id="chart-{name}" role="img" aria-label="{escape(label)}"></div>\n'
+        f'<script type="application/json" id="figure-{name}">{data}</script>'
     )

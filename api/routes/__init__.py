@@ -1,6 +1,19 @@
 """One router per resource."""
 
-from api.routes import emerging, feedback, forget, health, runs, search, summary, themes
+from api.routes import (
+    actions,
+    curation,
+    dashboard,
+    emerging,
+    exports,
+    feedback,
+    forget,
+    health,
+    runs,
+    search,
+    summary,
+    themes,
+)
 
 ROUTERS = (
     health.router,
@@ -11,4 +24,8 @@ ROUTERS = (
     summary.router,
     emerging.router,
     forget.router,
+    actions.router,
+    dashboard.router,
+    curation.router,
+    exports.router,
 )

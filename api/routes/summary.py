@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import Response
 
-from api.deps import ReadKey, ResponsesDep, RunParam, StoreDep
+from api.deps import FeedbackFilterDep, ReadKey, ResponsesDep, RunParam, StoreDep
 from api.errors import ErrorOut
 from api.schemas import SummaryOut
 from textinsight import queries
@@ -38,6 +38,7 @@ def wants_csv(fmt: str | None, accept: str | None) -> bool:
 async def summary(
     store: StoreDep,
     responses: ResponsesDep,
+    where: FeedbackFilterDep,
     run_id: RunParam = None,
     top: Annotated[int, Query(ge=1, le=queries.MAX_LIMIT, description="Top themes.")] = 10,
     fmt: Annotated[
@@ -47,11 +48,12 @@ async def summary(
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Response:
     """Totals, the unassigned share and the top themes (by impact when the run has
-    value metrics, else by size) with their metrics."""
+    value metrics, else by size) with their metrics; the filters recompute both for
+    the matching feedback."""
     csv = wants_csv(fmt, accept)
 
     def build() -> SummaryOut | Response:
-        result = queries.summary(store, run_id, top=top)
+        result = queries.summary(store, run_id, top=top, where=where)
         if csv:
             return Response(
                 queries.summary_csv(result),
@@ -62,4 +64,4 @@ async def summary(
             )
         return SummaryOut.from_record(result, queries.SUMMARY_KEYWORDS)
 
-    return await responses.respond(("summary", run_id, top, csv), build)
+    return await responses.respond(("summary", run_id, top, csv, where), build)

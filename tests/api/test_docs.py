@@ -21,7 +21,21 @@ ROUTES = {
     ("GET", "/summary"),
     ("GET", "/emerging"),
     ("POST", "/emerging/{candidate_id}/promote"),
+    ("GET", "/facets"),
+    ("GET", "/changes"),
+    ("GET", "/compare"),
+    ("GET", "/themes/{theme_id}/related"),
+    ("GET", "/themes/{theme_id}/history"),
+    ("GET", "/charts/{name}"),
+    ("GET", "/export/{table}"),
+    ("POST", "/themes/{theme_id}/rename"),
+    ("POST", "/themes/{theme_id}/merge"),
+    ("POST", "/themes/{theme_id}/hide"),
+    ("GET", "/curation"),
     ("POST", "/forget"),
+    ("POST", "/actions"),
+    ("GET", "/actions"),
+    ("GET", "/actions/{action_id}"),
 }
 
 

@@ -205,3 +205,29 @@ def test_serve_passes_its_settings_to_the_app(
     assert result.exit_code == 0, result.output
     assert served["port"] == 8123 and resolve_settings(served["app"]).db == db
     assert dict(os.environ) == before  # no environment writes
+
+
+def test_curation_and_bi_exports(invoke, tmp_path: Path) -> None:
+    from tests.api.conftest import build_store
+
+    built = build_store(tmp_path / "cli.db")
+    delivery, staff, app = (built.theme_ids[k] for k in ("delivery", "staff", "app"))
+    assert "now 'Late parcels'" in invoke("rename", str(delivery), "Late parcels").output
+    assert invoke("merge", str(staff), str(delivery)).exit_code == 0
+    assert invoke("hide", str(app)).exit_code == 0
+    assert invoke("hide", str(app), "--undo").exit_code == 0
+    log = invoke("curation").output.splitlines()
+    assert [line.split()[1] for line in log] == ["rename", "merge", "hide", "unhide"]
+    rows = list(csv.DictReader(io.StringIO(invoke("export", "themes").output)))
+    assert {r["label"] for r in rows} >= {"Late parcels"}
+    assert str(staff) not in {r["theme_id"] for r in rows}
+    feedback = list(
+        csv.DictReader(io.StringIO(invoke("export", "feedback", "--segment", "gold").output))
+    )
+    assert feedback and {r["segment"] for r in feedback} == {"gold"}
+    trends = invoke("export", "trends", "--interval", "month", "--out", str(tmp_path / "t.csv"))
+    assert trends.exit_code == 0 and (tmp_path / "t.csv").read_text().startswith("run_id,")
+    parquet = invoke("export", "themes", "--format", "parquet").output
+    assert "--out" in parquet or "pyarrow" in parquet
+    cycle = invoke("merge", str(delivery), str(staff))
+    assert cycle.exit_code == 1 and "cycle" in cycle.output

@@ -15,7 +15,9 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import cast
 
+from textinsight.store.actions import ActionTable
 from textinsight.store.categories import CategoryTables
+from textinsight.store.curation import CurationTables
 from textinsight.store.embeddings import EmbeddingCache
 from textinsight.store.erase import Erased, Erasure
 from textinsight.store.feedback import CustomerTables, FeedbackTable, text_hash
@@ -55,7 +57,9 @@ class Store:
         self.runs = RunTables(self.db)
         self.categories = CategoryTables(self.db)
         self.reads = ReadQueries(self.db)
+        self.curation = CurationTables(self.db)
         self.erasure = Erasure(self.db)
+        self.actions = ActionTable(self.db)
 
     def database_secret(self, name: str = "pseudonym_key") -> str:
         """A random secret created once and kept in this database (``store.secret``)."""

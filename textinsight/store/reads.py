@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
-from textinsight.store._util import batched, placeholders
+from textinsight.records import StoredFeedback
+from textinsight.store._util import batched, loads, placeholders
 from textinsight.store.embeddings import decode_vectors
 
 PERIODS = {
@@ -31,9 +32,10 @@ PERIODS = {
 
 _FEEDBACK_SELECT = (
     "SELECT f.id, f.source_id, f.channel, f.language, f.text, f.created_at, f.customer_id, "
-    "f.store_id, f.rating, f.nps, a.theme_id, t.label, a.probability, a.sentiment "
-    "FROM assignments a JOIN feedback f ON f.id = a.feedback_id "
+    "f.store_id, f.rating, f.nps, a.theme_id, t.label, a.probability, a.sentiment, "
+    "cs.segment FROM assignments a JOIN feedback f ON f.id = a.feedback_id "
     "LEFT JOIN themes t ON t.run_id = a.run_id AND t.theme_id = a.theme_id "
+    "LEFT JOIN customers cs ON cs.customer_id = f.customer_id "
 )
 
 
@@ -47,6 +49,10 @@ class FeedbackFilter:
         segment: the customer's segment (from the ``customers`` table).
         since: inclusive lower bound on ``created_at`` (ISO date or date-time).
         before: exclusive upper bound on ``created_at``.
+        member: the customer is (True) or is not (False) a member.
+        store_id: exact store.
+        metadata: (field, value) pairs the feedback's ``metadata`` must hold.
+        text: words the feedback text must contain (each, any case, anywhere).
     """
 
     channel: str | None = None
@@ -54,13 +60,26 @@ class FeedbackFilter:
     segment: str | None = None
     since: str | None = None
     before: str | None = None
+    member: bool | None = None
+    store_id: str | None = None
+    metadata: tuple[tuple[str, str], ...] = ()
+    text: str | None = None
 
     @property
     def active(self) -> bool:
         """Whether any condition is set."""
-        return any(
+        return bool(self.metadata) or any(
             v is not None
-            for v in (self.channel, self.language, self.segment, self.since, self.before)
+            for v in (
+                self.channel,
+                self.language,
+                self.segment,
+                self.since,
+                self.before,
+                self.member,
+                self.store_id,
+                self.text,
+            )
         )
 
     def sql(self) -> tuple[str, str, list[Any]]:
@@ -73,11 +92,21 @@ class FeedbackFilter:
             ("c.segment", self.segment, "="),
             ("f.created_at", self.since, ">="),
             ("f.created_at", self.before, "<"),
+            ("c.is_member", None if self.member is None else int(self.member), "="),
+            ("f.store_id", self.store_id, "="),
         ):
             if value is not None:
                 conditions.append(f" AND {column} {op} ?")
                 values.append(value)
-        join = " JOIN customers c ON c.customer_id = f.customer_id" if self.segment else ""
+        for word in (self.text or "").split():
+            conditions.append(" AND f.text LIKE ? ESCAPE '\\'")
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            values.append(f"%{escaped}%")
+        for key, value in self.metadata:
+            conditions.append(" AND CAST(json_extract(f.metadata, ?) AS TEXT) = ?")
+            values.extend([f'$."{key}"', value])
+        customers = self.segment is not None or self.member is not None
+        join = " JOIN customers c ON c.customer_id = f.customer_id" if customers else ""
         return join, "".join(conditions), values
 
 
@@ -99,6 +128,8 @@ class AssignedFeedback:
     theme_label: str | None
     probability: float
     sentiment: float | None
+    segment: str | None = None
+    """The customer's segment (None: no customer, or not in the customers table)."""
 
 
 @dataclass(frozen=True)
@@ -161,12 +192,20 @@ class ReadQueries:
         )
 
     def feedback_page(
-        self, run_id: int, theme_id: int, where: FeedbackFilter, *, limit: int, offset: int
+        self,
+        run_id: int,
+        theme_id: int | Sequence[int],
+        where: FeedbackFilter,
+        *,
+        limit: int,
+        offset: int,
     ) -> tuple[int, list[AssignedFeedback]]:
-        """(number matching, one page of them) of a theme's feedback, most typical first."""
+        """(number matching, one page of them) of a theme's feedback (of several themes'
+        when given several ids), most typical first."""
         join, conditions, values = where.sql()
-        base = f"WHERE a.run_id = ? AND a.theme_id = ?{conditions}"
-        params = [run_id, theme_id, *values]
+        ids = _ids(theme_id)
+        base = f"WHERE a.run_id = ? AND a.theme_id IN ({placeholders(len(ids))}){conditions}"
+        params = [run_id, *ids, *values]
         total = self._db.execute(
             f"SELECT count(*) FROM assignments a JOIN feedback f ON f.id = a.feedback_id{join} "
             + base,
@@ -183,7 +222,7 @@ class ReadQueries:
         return int(total), [AssignedFeedback(*row) for row in rows]
 
     def trend(
-        self, run_id: int, theme_id: int, interval: str, where: FeedbackFilter
+        self, run_id: int, theme_id: int | Sequence[int], interval: str, where: FeedbackFilter
     ) -> list[TrendPoint]:
         """Count and mean sentiment of a theme's feedback per period, oldest first.
 
@@ -191,12 +230,14 @@ class ReadQueries:
         """
         period = PERIODS[interval]
         join, conditions, values = where.sql()
+        ids = _ids(theme_id)
         rows = self._db.execute(
             f"SELECT {period} AS period, count(*), avg(a.sentiment) FROM assignments a "
             f"JOIN feedback f ON f.id = a.feedback_id{join} "
-            "WHERE a.run_id = ? AND a.theme_id = ? AND f.created_at IS NOT NULL"
-            f"{conditions} GROUP BY period HAVING period IS NOT NULL ORDER BY period",
-            [run_id, theme_id, *values],
+            f"WHERE a.run_id = ? AND a.theme_id IN ({placeholders(len(ids))}) "
+            f"AND f.created_at IS NOT NULL{conditions} GROUP BY period "
+            "HAVING period IS NOT NULL ORDER BY period",
+            [run_id, *ids, *values],
         )
         return [TrendPoint(str(p), int(n), None if s is None else float(s)) for p, n, s in rows]
 
@@ -210,6 +251,84 @@ class ReadQueries:
             )
             found.update((row[0], AssignedFeedback(*row)) for row in rows)
         return [found[i] for i in ids if i in found]
+
+    def slice_rows(
+        self, run_id: int, where: FeedbackFilter
+    ) -> list[tuple[StoredFeedback, int | None, float | None, float]]:
+        """(feedback, theme id, sentiment, probability) of every assignment of a run whose
+        feedback matches ``where``, in feedback order (theme id None: unassigned)."""
+        join, conditions, values = where.sql()
+        rows = self._db.execute(
+            "SELECT f.id, f.text, f.text_hash, f.channel, f.source_id, f.language, "
+            "f.created_at, f.customer_id, f.store_id, f.rating, f.nps, a.theme_id, "
+            "a.sentiment, a.probability FROM assignments a "
+            f"JOIN feedback f ON f.id = a.feedback_id{join} WHERE a.run_id = ?{conditions} "
+            "ORDER BY f.id",
+            [run_id, *values],
+        )
+        return [(StoredFeedback(*r[:11]), r[11], r[12], float(r[13])) for r in rows]
+
+    def period_counts(
+        self, run_id: int, interval: str, where: FeedbackFilter
+    ) -> list[tuple[int, str, int, float | None]]:
+        """(theme id, period start, count, mean sentiment) of every assigned theme of a
+        run per period, oldest first; periods without feedback absent."""
+        period = PERIODS[interval]
+        join, conditions, values = where.sql()
+        rows = self._db.execute(
+            f"SELECT a.theme_id, {period} AS period, count(*), avg(a.sentiment) "
+            f"FROM assignments a JOIN feedback f ON f.id = a.feedback_id{join} "
+            "WHERE a.run_id = ? AND a.theme_id IS NOT NULL AND f.created_at IS NOT NULL"
+            f"{conditions} GROUP BY a.theme_id, period HAVING period IS NOT NULL "
+            "ORDER BY period, a.theme_id",
+            [run_id, *values],
+        )
+        return [(int(t), str(p), int(n), None if m is None else float(m)) for t, p, n, m in rows]
+
+    def filter_options(self, run_id: int) -> dict[str, list[str]]:
+        """The distinct channels, languages, segments, stores and metadata fields of a
+        run's feedback, and its first and last day (``dates``), for filter pickers."""
+        out: dict[str, list[str]] = {}
+        base = "FROM assignments a JOIN feedback f ON f.id = a.feedback_id WHERE a.run_id = ?"
+        for name, column in (
+            ("channels", "f.channel"),
+            ("languages", "f.language"),
+            ("stores", "f.store_id"),
+        ):
+            rows = self._db.execute(
+                f"SELECT DISTINCT {column} {base} AND {column} IS NOT NULL ORDER BY 1", [run_id]
+            )
+            out[name] = [str(r[0]) for r in rows]
+        rows = self._db.execute(
+            "SELECT DISTINCT c.segment FROM customers c WHERE c.segment IS NOT NULL ORDER BY 1"
+        )
+        out["segments"] = [str(r[0]) for r in rows]
+        rows = self._db.execute(
+            "SELECT DISTINCT j.key FROM assignments a JOIN feedback f ON f.id = a.feedback_id, "
+            "json_each(f.metadata) j WHERE a.run_id = ? AND json_valid(f.metadata) ORDER BY 1",
+            [run_id],
+        )
+        out["metadata"] = [str(r[0]) for r in rows]
+        first, last = self._db.execute(
+            f"SELECT min(date(f.created_at)), max(date(f.created_at)) {base}", [run_id]
+        ).fetchone()
+        out["dates"] = [str(d) for d in (first, last) if d is not None]
+        return out
+
+    def metadata_of(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Feedback id -> its metadata (ids without metadata absent)."""
+        out: dict[int, dict[str, Any]] = {}
+        for part in batched(list(ids)):
+            rows = self._db.execute(
+                f"SELECT id, metadata FROM feedback WHERE id IN ({placeholders(len(part))}) "
+                "AND metadata IS NOT NULL",
+                list(part),
+            )
+            for feedback_id, text in rows:
+                data = loads(text, {})
+                if isinstance(data, dict) and data:
+                    out[int(feedback_id)] = data
+        return out
 
     def run_vectors(self, run_id: int, model_id: str) -> tuple[np.ndarray, np.ndarray]:
         """(feedback ids, vector matrix) of a run's feedback, from the vector cache.
@@ -227,3 +346,7 @@ class ReadQueries:
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         matrix = decode_vectors(b"".join(r[1] for r in rows))
         return ids, matrix.reshape(len(rows), -1)
+
+
+def _ids(theme_id: int | Sequence[int]) -> list[int]:
+    return [theme_id] if isinstance(theme_id, int) else list(theme_id)

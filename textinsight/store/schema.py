@@ -183,7 +183,43 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE themes ADD COLUMN keywords_by_language TEXT;
     ALTER TABLE categories ADD COLUMN keywords_by_language TEXT;
     """,
-    # 9 (#15): vectors as float16 in a rowid table (each fits in its row; the WITHOUT ROWID
+    # 9: the action ledger (textinsight/actions.py): what a CX team did about a theme
+    """
+    CREATE TABLE actions (
+        id INTEGER PRIMARY KEY,
+        theme_id INTEGER NOT NULL,
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        action_date TEXT NOT NULL,
+        stores TEXT NOT NULL DEFAULT '[]',
+        segments TEXT NOT NULL DEFAULT '[]',
+        channels TEXT NOT NULL DEFAULT '[]',
+        note TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX actions_theme ON actions (theme_id);
+    """,
+    # 10: analysts' curation of themes (rename, merge, hide), by stable theme id, and its log
+    """
+    CREATE TABLE curation (
+        theme_id INTEGER PRIMARY KEY,
+        label TEXT,
+        merged_into INTEGER,
+        hidden INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE curation_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        theme_id INTEGER NOT NULL,
+        other_id INTEGER,
+        label TEXT,
+        previous TEXT,
+        note TEXT
+    );
+    CREATE INDEX curation_log_theme ON curation_log (theme_id);
+    """,
+    # 11 (#15): vectors as float16 in a rowid table (each fits in its row; the WITHOUT ROWID
     # table put every vector in an overflow page); existing float32 vectors are converted
     """
     CREATE TABLE embeddings_f16 (
