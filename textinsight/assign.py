@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from textinsight.ingest.language import LanguageIdentifier
-from textinsight.pipeline import embed_feedback, ingest_file
+from textinsight.pipeline import EMBED_CHUNK, embed_feedback, ingest_file
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import Assignment, Feedback, IngestReport, RunInfo, StoredFeedback
 from textinsight.stages.cluster import ThemeClusterer
@@ -42,7 +42,7 @@ def assign_stored(
     embedder: Embedder,
     feedback: Sequence[StoredFeedback],
     *,
-    batch_size: int = 64,
+    batch_size: int = EMBED_CHUNK,
     artifact_dir: Path | None = None,
     progress: ProgressFactory = no_progress,
 ) -> list[Assignment]:
@@ -88,7 +88,7 @@ def assign_new(
     embedder: Embedder,
     items: Sequence[Feedback],
     *,
-    batch_size: int = 64,
+    batch_size: int = EMBED_CHUNK,
     artifact_dir: Path | None = None,
 ) -> list[Assignment]:
     """Store validated feedback (idempotent upsert) and assign it to the current run's themes."""
@@ -106,7 +106,7 @@ def assign_file(
     skip_invalid: bool = False,
     languages: LanguageIdentifier | None = None,
     chunk_size: int = 2000,
-    batch_size: int = 64,
+    batch_size: int = EMBED_CHUNK,
     model_dir: Path | None = None,
     artifact_dir: Path | None = None,
     progress: ProgressFactory = no_progress,

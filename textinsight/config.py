@@ -28,7 +28,9 @@ class Settings(BaseSettings):
         languages: the languages in use, ISO 639-1 (comma-separated in the env); the
             detector also recognises other common languages
             (``ingest.language.OTHER_LANGUAGES``).
-        batch_size: texts per embedding batch.
+        batch_size: texts per embedder call, sorted by length (sentence-transformers
+            models run 64 at a time inside it); vectors are cached after
+            each call.
         chunk_size: rows per ingest chunk (bounds memory on large files).
         seed: default random seed of a run.
         min_language_confidence: below this the language is ``und``.
@@ -51,7 +53,7 @@ class Settings(BaseSettings):
     db: Path = Path("textinsight.db")
     model: str = "auto"
     languages: str = "sv,no,da,en"
-    batch_size: int = Field(default=64, ge=1, le=4096)
+    batch_size: int = Field(default=4096, ge=1, le=65536)
     chunk_size: int = Field(default=2000, ge=1)
     seed: int = 0
     min_language_confidence: float = Field(default=0.4, ge=0.0, le=1.0)

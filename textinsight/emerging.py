@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from textinsight.errors import NotFoundError
-from textinsight.pipeline import embed_feedback, find_themes
+from textinsight.pipeline import EMBED_CHUNK, embed_feedback, find_themes
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import Assignment, StoredFeedback, Theme
 from textinsight.stages.cluster import ThemeClusterer
@@ -63,7 +63,7 @@ def find_emerging(
     seed: int = 0,
     min_size: int = 5,
     window_days: int = 14,
-    batch_size: int = 64,
+    batch_size: int = EMBED_CHUNK,
     progress: ProgressFactory = no_progress,
 ) -> tuple[int, list[EmergingTheme]]:
     """Cluster the current run's unassigned pool.

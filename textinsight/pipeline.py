@@ -52,6 +52,10 @@ from textinsight.stages.sentiment import find_sentiment_model, item_sentiments, 
 from textinsight.store import Store
 from textinsight.value import ValueConfig, compute_theme_values
 
+EMBED_CHUNK = 4096
+"""Texts per embedder call (``TEXTINSIGHT_BATCH_SIZE``): large, so the model's own
+length sorting sees many texts; vectors are cached after each call."""
+
 
 @dataclass(frozen=True)
 class FoundThemes:
@@ -117,7 +121,7 @@ def run_pipeline(
     model_dir: Path | None = None,
     artifact_dir: Path | None = None,
     seed: int = 0,
-    batch_size: int = 64,
+    batch_size: int = EMBED_CHUNK,
     clusterer: ThemeClusterer | None = None,
     describer: ThemeDescriber | None = None,
     labeler: ThemeLabeler | None = None,
@@ -402,7 +406,7 @@ def embed_feedback(
     embedder: Embedder,
     feedback: Sequence[StoredFeedback],
     *,
-    batch_size: int = 64,
+    batch_size: int = EMBED_CHUNK,
     progress: ProgressFactory = no_progress,
 ) -> tuple[np.ndarray, int]:
     """:func:`embed_cached` over stored feedback rows: each text as ``normalize_text``
@@ -426,13 +430,16 @@ def embed_cached(
     texts: Sequence[str],
     hashes: Sequence[str],
     *,
-    batch_size: int = 64,
+    batch_size: int = EMBED_CHUNK,
     progress: ProgressFactory = no_progress,
 ) -> tuple[np.ndarray, int]:
     """Embed ``texts``, reusing vectors cached under (model id, text hash).
 
-    Each distinct hash is embedded at most once; new vectors are cached batch by
-    batch, so an interrupted run resumes where it stopped.
+    Each distinct hash is embedded at most once. The texts to embed are sorted by
+    length (longest first) and passed to the embedder ``batch_size`` at a time, so a
+    model pads each of its own small batches only to similar lengths, as one bare
+    ``SentenceTransformer.encode`` over the whole corpus would. New vectors are cached
+    chunk by chunk, so an interrupted run resumes where it stopped.
 
     Returns:
         (vectors aligned with ``texts``, number of texts actually embedded).
@@ -444,15 +451,14 @@ def embed_cached(
     for text, key in zip(texts, hashes, strict=True):
         if key not in cached:
             todo.setdefault(key, text)
-    items = list(todo.items())
+    items = sorted(todo.items(), key=lambda item: -len(item[1]))
     with progress("Embedding", len(items)) as advance:
         for start in range(0, len(items), batch_size):
-            batch = items[start : start + batch_size]
-            vectors = embedder.encode([t for _, t in batch])
-            fresh = {h: v for (h, _), v in zip(batch, vectors, strict=True)}
-            store.embeddings.put_many(embedder.model_id, fresh)
-            cached.update(fresh)
-            advance(len(batch))
+            chunk = items[start : start + batch_size]
+            vectors = embedder.encode([t for _, t in chunk])
+            fresh = {h: v for (h, _), v in zip(chunk, vectors, strict=True)}
+            cached.update(store.embeddings.put_many(embedder.model_id, fresh))
+            advance(len(chunk))
     return np.vstack([cached[h] for h in hashes]).astype(np.float32), len(items)
 
 

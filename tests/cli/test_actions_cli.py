@@ -73,7 +73,9 @@ def test_action_ledger_end_to_end(invoke, write_csv) -> None:  # noqa: F811
     assert invoke("purchases", str(write_csv(purchases, "p.csv"))).exit_code == 0
     assert invoke("run", "--seed", "0").exit_code == 0
     themes = json.loads(invoke("themes", "--format", "json").output)
-    delivery = next(t for t in themes if "courier" in t["label"])
+    delivery = next(
+        t for t in themes if "courier" in " ".join([t["label"], *t["keywords"]]).lower()
+    )
 
     result = invoke(
         "action",

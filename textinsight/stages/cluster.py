@@ -119,6 +119,16 @@ LARGE_CORPUS = 10_000
 #: split in two by the reduction); measured on Banking77 it rarely fires.
 MERGE_THRESHOLD = 0.9
 
+#: Largest default HDBSCAN ``min_samples`` (#15): HDBSCAN's memory is N x (min_samples + 1)
+#: and its time grows with it; the default ``min_cluster_size / 4`` reaches 50 only
+#: above ~80k items, so smaller corpora (Banking77) are unchanged.
+MAX_MIN_SAMPLES = 50
+
+#: Above this many distinct items UMAP starts from PCA instead of a spectral layout
+#: (#15): spectral initialisation solves an eigenproblem on the N x N graph Laplacian,
+#: which grows as ~N^2.3 (220 s at 300k items).
+SPECTRAL_INIT_MAX_ITEMS = 50_000
+
 #: Most members kept as the novelty test's reference sample (a seeded random sample
 #: above it), which bounds the size of a run's saved state and the cost of scoring.
 REFERENCE_MAX = 20_000
@@ -145,7 +155,8 @@ class ThemeClusterer:
         min_cluster_size: smallest theme HDBSCAN may report. ``None``:
             ``MIN_THEME_FACTOR * N ** MIN_THEME_EXPONENT`` (at least 5) for ``N`` items.
         min_samples: HDBSCAN density smoothing; higher leaves more items as
-            outliers. ``None``: a quarter of ``min_cluster_size``, from 5 up to it.
+            outliers. ``None``: a quarter of ``min_cluster_size``, from 5 up to it, at
+            most ``MAX_MIN_SAMPLES``.
         n_neighbors: UMAP neighbourhood size. ``None``: 15 (at most ``N - 1``).
         n_components: UMAP output dimensions. ``None``: 5.
         n_epochs: UMAP optimisation epochs. ``None``: 500, or ``LARGE_CORPUS_EPOCHS``
@@ -226,7 +237,9 @@ class ThemeClusterer:
             "n_items": n,
             "n_distinct": n_distinct,
             "min_cluster_size": mcs,
-            "min_samples": int(_given(self.min_samples, min(mcs, max(5, round(mcs / 4))))),
+            "min_samples": int(
+                _given(self.min_samples, min(mcs, MAX_MIN_SAMPLES, max(5, round(mcs / 4))))
+            ),
             "n_neighbors": int(max(2, min(_given(self.n_neighbors, 15), n_distinct - 1))),
             "n_components": int(_given(self.n_components, 5)),
             "n_epochs": int(
@@ -461,7 +474,7 @@ class ThemeClusterer:
             metric="cosine",
             random_state=params["seed"],
             n_jobs=1,  # a seeded UMAP runs on one thread anyway
-            init="spectral" if len(X) > 50 else "random",
+            init=umap_init(len(X)),
             precomputed_knn=(None, None, None) if knn is None else (*knn, None),
         )
         with warnings.catch_warnings():  # we never call UMAP.transform; no index needed
@@ -500,3 +513,11 @@ class ThemeClusterer:
 def _init_names() -> list[str]:
     """The keyword arguments of ``ThemeClusterer.__init__``."""
     return [n for n in inspect.signature(ThemeClusterer.__init__).parameters if n != "self"]
+
+
+def umap_init(n_distinct: int) -> str:
+    """UMAP's initial layout for ``n_distinct`` items: random for tiny inputs, spectral
+    up to ``SPECTRAL_INIT_MAX_ITEMS``, PCA above (linear in N)."""
+    if n_distinct <= 50:
+        return "random"
+    return "spectral" if n_distinct <= SPECTRAL_INIT_MAX_ITEMS else "pca"

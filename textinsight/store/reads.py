@@ -21,6 +21,7 @@ import sqlite_utils
 
 from textinsight.records import StoredFeedback
 from textinsight.store._util import batched, loads, placeholders
+from textinsight.store.embeddings import decode_vectors
 
 PERIODS = {
     "day": "date(f.created_at)",
@@ -343,7 +344,7 @@ class ReadQueries:
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
+        matrix = decode_vectors(b"".join(r[1] for r in rows))
         return ids, matrix.reshape(len(rows), -1)
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import sqlite_utils
 
 MIGRATIONS: tuple[str, ...] = (
@@ -218,6 +219,21 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX curation_log_theme ON curation_log (theme_id);
     """,
+    # 11 (#15): vectors as float16 in a rowid table (each fits in its row; the WITHOUT ROWID
+    # table put every vector in an overflow page); existing float32 vectors are converted
+    """
+    CREATE TABLE embeddings_f16 (
+        id INTEGER PRIMARY KEY,
+        model_id TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        UNIQUE (model_id, text_hash)
+    );
+    INSERT INTO embeddings_f16 (model_id, text_hash, vector)
+        SELECT model_id, text_hash, textinsight_f32_to_f16(vector) FROM embeddings;
+    DROP TABLE embeddings;
+    ALTER TABLE embeddings_f16 RENAME TO embeddings;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -229,6 +245,7 @@ def migrate(db: sqlite_utils.Database) -> int:
     Each migration runs in its own transaction together with the version bump, so a
     crash mid-migration leaves the database at the previous version.
     """
+    db.conn.create_function("textinsight_f32_to_f16", 1, _f32_to_f16, deterministic=True)
     db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     version = int(row[0]) if row else 0
@@ -243,6 +260,11 @@ def migrate(db: sqlite_utils.Database) -> int:
             )
         version = number
     return version
+
+
+def _f32_to_f16(blob: bytes) -> bytes:
+    """A float32 vector blob as float16 (used by the #15 compact-vectors migration)."""
+    return np.frombuffer(blob, dtype=np.float32).astype(np.float16).tobytes()
 
 
 def _statements(script: str) -> list[str]:

@@ -16,6 +16,10 @@ import numpy as np
 from textinsight.errors import ModelError
 from textinsight.stages.embed.base import Embedder
 
+MODEL_BATCH = 64
+"""Texts per forward pass of a sentence-transformers model within one ``encode`` call
+(the model sorts the call's texts by length first, so batches pad little)."""
+
 
 class SentenceTransformerEmbedder:
     """A sentence-transformers model loaded from a local folder, on the CPU.
@@ -24,10 +28,18 @@ class SentenceTransformerEmbedder:
         path_factory: returns the model folder (called on first use).
         model_id: the id vectors are cached under; change it when the model changes.
         prefix: text prepended to every input (e5 models want ``"query: "``).
+        batch_size: texts per forward pass inside one ``encode`` call.
     """
 
-    def __init__(self, path_factory: Callable[[], str], model_id: str, prefix: str = ""):
+    def __init__(
+        self,
+        path_factory: Callable[[], str],
+        model_id: str,
+        prefix: str = "",
+        batch_size: int = MODEL_BATCH,
+    ):
         self.path_factory = path_factory
+        self.batch_size = batch_size
         self.model_id = model_id
         self.prefix = prefix
         self._model: Any = None
@@ -37,7 +49,7 @@ class SentenceTransformerEmbedder:
             self._model = _load_sentence_transformer(self.path_factory())
         vectors = self._model.encode(
             [self.prefix + t for t in texts],
-            batch_size=len(texts) or 1,
+            batch_size=max(1, min(self.batch_size, len(texts))),
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=False,
