@@ -11,33 +11,49 @@ loyalty club, Nordhem Club. The script writes four UTF-8 files:
   e-mail-like: greeting and sign-off sit on lines of their own inside the quoted text.
 - ``social.jsonl``: channel ``social``, the same keys plus ``handle``; missing values are null.
 - ``customers.csv``: ``customer_id,segment,is_member,joined_at,value,churned_at``; ``value`` is
-  the revenue in SEK over the 12 months 2025-11-01..2026-10-31 and equals the sum of that
+  the revenue in SEK over the 12 months 2025-12-01..2026-11-30 and equals the sum of that
   customer's purchases in that window.
-- ``purchases.csv``: ``customer_id,purchased_at,amount`` from 2025-06-01 to 2026-10-31.
+- ``purchases.csv``: ``customer_id,purchased_at,amount`` from 2025-04-01 to 2026-11-30.
 
-Feedback is dated 2026-04-01..2026-10-31: fourteen themes (``THEMES``, ``LABELS``) plus ~5%
+Feedback is dated 2026-01-28..2026-08-29 and purchases and churn are observed until
+2026-11-30 (``DATA_END``), so every item has more than 90 days of follow-up: the value
+stage's forward window (churn and repurchase within 90 days after the reference day) sees
+every theme's customers. Fourteen themes (``THEMES``, ``LABELS``) plus ~5%
 off-topic noise; ~30% of rows state their ``language``; ~3% contain fake personal data
 (e-mail, phone, sometimes a Luhn-valid card number); ~1% repeat another row's text under a
 new ``source_id`` (the same customer submitting twice). ``--truth PATH`` also writes the true
 theme and language of every row (not part of the committed sample).
 
+Customers: 4,000, of whom about 2,100 write: 1,500 drawn first (``N_CUSTOMERS``) and 2,500
+more (``N_SILENT``, from a second seeded generator so that the texts do not change with
+their number). After the texts are written, ``SPREAD`` (70%) of each customer's later items
+move to a customer of the same language and country who had not written, drawn like the
+theme's writers (``spread_writers``), so most writers write once, as in real data. The
+~2,000 customers without themed feedback are the value stage's reference group.
+
 Planted effects (the summary printed at the end shows the realised numbers):
 
-- Baseline: customers without themed feedback churn 10%.
-- ``late_delivery`` and ``lost_parcel``: churn 33%; fewer purchases in the 90 days after.
+- Baseline: 10% of the customers without themed feedback who are active on any given day
+  churn within the next 90 days (customers who never wrote leave at a constant daily hazard;
+  about 30% of them leave by 2026-11-30), the reference churn rate of a forward window.
+- ``late_delivery`` and ``lost_parcel``: churn 33% (2..80 days after the customer's last
+  feedback); fewer purchases in the 90 days after.
 - ``rude_staff``: churn 28% and by far the highest-value writers (the expensive problem).
-- ``helpful_staff`` and ``easy_returns``: churn ~5%; about twice the purchase rate in the 90
+- ``helpful_staff`` and ``easy_returns``: churn 3%; three times the purchase rate in the 90
   days after the feedback (clearly higher repurchase than everyone else).
 - ``club_spam``: written by club members who are mostly discount hunters: many small
   purchases, almost only in member-campaign weeks; below-median value.
 - ``member_prices``: members only, churn 6%, more purchases afterwards.
 - ``slow_refund``, ``checkout_failure``, ``broken_on_arrival``, ``app_login``: churn 15-18%.
 - ``out_of_stock``: mildly negative wording but no effect on churn or purchases (a control).
-- Trends: ``app_login`` surges after the app update of 2026-09-17 (the last six weeks);
-  ``late_delivery`` peaks 2026-06-08..07-05 (and 08-10..08-23); ``club_spam`` peaks in
-  campaign weeks; ``store_queues`` in the summer sale.
-- Churn is dated after the customer's last feedback; churned customers make no purchases on
-  or after ``churned_at``. Churn is planted at the exact rate per group (see ``plant_churn``).
+- Trends: ``app_login`` surges after the app update of 2026-07-16 (the last six weeks);
+  ``late_delivery`` peaks in the spring rush 2026-04-06..05-03 (and 06-08..06-21);
+  ``club_spam`` peaks in campaign weeks; ``store_queues`` in the spring sale
+  (2026-04-20..05-10); ``store_atmosphere`` rises with the summer collection (from 06-30).
+- A writer's churn is dated 2..80 days after their last feedback (and within 88 days of
+  their first feedback on the theme where their writing allows), at the exact rate of their
+  group (see ``plant_churn``); churned customers make no purchases on or after
+  ``churned_at``. Nothing is dated after 2026-11-30.
 """
 
 from __future__ import annotations
@@ -45,6 +61,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import random
 import sys
 from collections import Counter, defaultdict
@@ -56,22 +73,26 @@ from statistics import mean, median
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import demo_phrases as ph  # noqa: E402
 
-FEEDBACK_START, FEEDBACK_END = date(2026, 4, 1), date(2026, 10, 31)
-PURCHASE_START, VALUE_START = date(2025, 6, 1), date(2025, 11, 1)
-APP_UPDATE = date(2026, 9, 17)
-SUMMER_SALE = (date(2026, 6, 22), date(2026, 7, 12))
+FEEDBACK_START, FEEDBACK_END = date(2026, 1, 28), date(2026, 8, 29)
+DATA_END = date(2026, 11, 30)  # purchases and churn are observed until here
+PURCHASE_START, VALUE_START = date(2025, 4, 1), date(2025, 12, 1)
+APP_UPDATE = date(2026, 7, 16)
+SPRING_SALE = (date(2026, 4, 20), date(2026, 5, 10))
 DELIVERY_PEAKS = [
-    (date(2026, 6, 8), date(2026, 7, 5), 3.5),
-    (date(2026, 8, 10), date(2026, 8, 23), 2),
+    (date(2026, 4, 6), date(2026, 5, 3), 3.5),
+    (date(2026, 6, 8), date(2026, 6, 21), 2),
 ]
 # fmt: off
 CAMPAIGNS = [  # Nordhem Club member weeks: (first day, days)
-    (date(2025, 6, 16), 7), (date(2025, 8, 25), 7), (date(2025, 10, 6), 7),
-    (date(2025, 11, 24), 7), (date(2025, 12, 26), 10), (date(2026, 2, 23), 7),
-    (date(2026, 5, 4), 7), (date(2026, 6, 15), 7), (date(2026, 8, 24), 7), (date(2026, 10, 5), 7),
+    (date(2025, 4, 14), 7), (date(2025, 6, 23), 7), (date(2025, 8, 4), 7),
+    (date(2025, 9, 22), 7), (date(2025, 10, 24), 10), (date(2025, 12, 22), 7),
+    (date(2026, 3, 2), 7), (date(2026, 4, 13), 7), (date(2026, 6, 22), 7), (date(2026, 8, 3), 7),
+    (date(2026, 9, 28), 7), (date(2026, 11, 23), 7),
 ]
 # fmt: on
-N_CUSTOMERS = 1500
+N_CUSTOMERS = 1500  # the customers who may write feedback
+N_SILENT = 2500  # customers who would never write (most of a retailer's customers)
+SPREAD = 0.7  # share of a customer's later items moved to a customer who had not written
 BASE_CHURN = 0.10
 COUNTRY_LANG = {"SE": "sv", "NO": "no", "DK": "da"}
 LANG_COUNTRY = {v: k for k, v in COUNTRY_LANG.items()}
@@ -158,8 +179,8 @@ THEMES = [
     Theme("late_delivery",     -0.8, 11, (5,  2, 1,   2, 3),   0,    .9, .33, .6,  .2),
     Theme("lost_parcel",       -0.9,  7, (6,  1, .6,  1, 2),   0,    .9, .33, .6,  0),
     Theme("rude_staff",        -0.9,  6, (1,  4, 1.5, 3, 1),   .9,   0,  .28, .6,  1.1),
-    Theme("helpful_staff",      0.9,  8, (.3, 5, 2,   4, 1),   .9,   0,  .04, 2.2, .3),
-    Theme("easy_returns",       0.8,  7, (1,  4, 2,   3, 1),   .5,   .5, .04, 2.2, .3),
+    Theme("helpful_staff",      0.9,  8, (.3, 5, 2,   4, 1),   .9,   0,  .03, 3.0, .3),
+    Theme("easy_returns",       0.8,  7, (1,  4, 2,   3, 1),   .5,   .5, .03, 3.0, .3),
     Theme("slow_refund",       -0.8,  7, (6,  2, 1,   1, 2),   0,    .9, .18, .6,  .3),
     Theme("club_spam",         -0.5,  6, (2,  3, .5,  1, 3),   0,    0,  .14, 1.0, 0),
     Theme("member_prices",      0.7,  7, (.5, 4, 2,   2, 2),   .5,   0,  .06, 1.5, .4),
@@ -248,10 +269,10 @@ def day_weight(theme: str | None, d: date) -> float:
             w *= factor if theme == "late_delivery" else (1 + factor) / 2
     if theme in ("club_spam", "member_prices") and in_campaign(d):
         w *= 3.5 if theme == "club_spam" else 2.0
-    if theme == "store_queues" and SUMMER_SALE[0] <= d <= SUMMER_SALE[1]:
+    if theme == "store_queues" and SPRING_SALE[0] <= d <= SPRING_SALE[1]:
         w *= 2.2
-    if theme == "store_atmosphere" and d >= date(2026, 9, 1):
-        w *= 1.4  # the autumn collection
+    if theme == "store_atmosphere" and d >= date(2026, 6, 30):
+        w *= 1.4  # the summer collection
     if theme in ("store_queues", "store_atmosphere", "helpful_staff", "rude_staff"):
         w *= 1.5 if d.weekday() >= 5 else 1.0
     return w
@@ -361,9 +382,10 @@ def fill(template: str, slots: Slots) -> str:
 # --- customers -------------------------------------------------------------------------------
 
 
-def make_customers(rng: random.Random) -> list[Customer]:
+def make_customers(rng: random.Random, count: int = N_CUSTOMERS, first: int = 0) -> list[Customer]:
+    """``count`` customers numbered from ``C-{10001 + first}``."""
     customers = []
-    for i in range(N_CUSTOMERS):
+    for i in range(first, first + count):
         country = rng.choices(["SE", "NO", "DK"], weights=[42, 31, 27])[0]
         lang = "en" if rng.random() < 0.19 else COUNTRY_LANG[country]
         segment = rng.choices(list(SEGMENTS), weights=[s[0] for s in SEGMENTS.values()])[0]
@@ -373,7 +395,8 @@ def make_customers(rng: random.Random) -> list[Customer]:
             target = 2200 * rng.lognormvariate(0, 0.35)
         else:
             target = 3000 * SEGMENTS[segment][1] * rng.lognormvariate(0, 0.95)
-        joined = date(2026, 3, 31) - timedelta(days=min(int(rng.expovariate(1 / 1000)), 5200))
+        tenure = min(int(rng.expovariate(1 / 1000)), 5200)  # days before the feedback starts
+        joined = FEEDBACK_START - timedelta(days=1 + tenure)
         customers.append(
             Customer(
                 customer_id=f"C-{10001 + i}",
@@ -630,6 +653,46 @@ def add_resubmissions(rng: random.Random, rows: list[Row]) -> list[Row]:
     return rows
 
 
+def spread_writers(rng: random.Random, rows: list[Row], customers: list[Customer]) -> None:
+    """Most customers write once: move ``SPREAD`` of each customer's later items (with their
+    resubmissions) to a customer of the same language and country who has not written,
+    drawn like the theme's writers (``writer_weight``).
+
+    Runs after the texts are written (so the texts do not depend on it), then rebuilds every
+    customer's ``feedback`` and ``last_contact`` from the rows.
+    """
+    pools: dict[tuple[str, str], list[Customer]] = defaultdict(list)
+    for c in customers:
+        if c.last_contact is None:
+            pools[(c.lang, c.country)].append(c)
+    seen: set[str] = set()
+    moved: dict[tuple[str, str], Customer] = {}  # (customer id, text) -> new customer
+    for row in rows:  # in time order: a resubmission follows its original
+        writer = row.customer
+        if writer is None:
+            continue
+        pool = pools[(writer.lang, writer.country)]
+        key = (writer.customer_id, row.text)
+        if row.resubmitted and key in moved:
+            row.customer = moved[key]
+        elif writer.customer_id in seen and not row.resubmitted and rng.random() < SPREAD:
+            weights = [writer_weight(row.theme, x) for x in pool]  # who is affected by what
+            if sum(weights) > 0:
+                new = rng.choices(pool, weights=weights)[0]
+                pool.remove(new)
+                row.customer = moved[key] = new
+        seen.add(writer.customer_id)
+        if row.handle is not None and row.customer is not writer:
+            row.handle = moved[key].handle
+    for c in customers:
+        c.feedback, c.last_contact = [], None
+    for row in rows:
+        if row.customer:
+            row.customer.last_contact = row.at.date()
+            if row.theme:
+                row.customer.feedback.append((row.at.date(), row.theme))
+
+
 # --- outcomes --------------------------------------------------------------------------------
 
 
@@ -637,23 +700,34 @@ def plant_churn(rng: random.Random, customers: list[Customer]) -> None:
     """Churn each group at exactly its planted rate, so small themes still show their effect.
 
     A customer's group is the theme with the worst planted churn among the themes they wrote
-    about (the best one when none is worse than the baseline), or the baseline. Churn comes
-    2..80 days after the customer's last feedback of any kind, within the data window.
+    about (the best one when none is worse than the baseline), or the baseline. A writer's
+    churn comes 2..80 days after their last feedback of any kind and, where their writing
+    allows, within 88 days of their first feedback on the group's theme (inside the forward
+    window of 90 days that starts there). A customer who never wrote leaves at a
+    constant daily hazard from ``FEEDBACK_START`` (or 30 days after joining) until
+    ``DATA_END``, set so that ``BASE_CHURN`` of those still active on any day churn within
+    the next 90 days: the reference churn rate whatever reference day the analysis picks.
     """
     groups: dict[str, list[Customer]] = defaultdict(list)
     for c in customers:
         themes = sorted({t for _, t in c.feedback}, key=lambda t: (BY_KEY[t].churn, t))
         worse = [t for t in themes if BY_KEY[t].churn > BASE_CHURN]
         groups[worse[-1] if worse else themes[0] if themes else "baseline"].append(c)
+    hazard = -math.log(1 - BASE_CHURN) / 90  # per day: BASE_CHURN within any 90 days
     for key, members in groups.items():
         rate = BY_KEY[key].churn if key in BY_KEY else BASE_CHURN
-        for c in rng.sample(members, round(rate * len(members))):
-            if c.last_contact is None:  # a quiet customer leaves some time in 2026
-                earliest = max(date(2026, 1, 1), c.joined_at + timedelta(days=30))
-                days = rng.randrange((FEEDBACK_END - earliest).days + 1)
-                c.churned_at = earliest + timedelta(days=days)
-            elif (room := (FEEDBACK_END - c.last_contact).days) >= 2:
-                c.churned_at = c.last_contact + timedelta(days=rng.randint(2, min(80, room)))
+        quiet = [c for c in members if c.last_contact is None]
+        for c in quiet:  # a customer who never wrote: constant hazard
+            earliest = max(FEEDBACK_START, c.joined_at + timedelta(days=30))
+            at = earliest + timedelta(days=int(rng.expovariate(hazard)))
+            c.churned_at = at if at <= DATA_END else None
+        writers = [c for c in members if c.last_contact is not None]
+        for c in rng.sample(writers, round(rate * len(writers))):
+            assert c.last_contact is not None
+            # within 88 days of their first feedback on the theme where their writing allows
+            first = min((d for d, t in c.feedback if t == key), default=c.last_contact)
+            latest = min(80, max(2, (first - c.last_contact).days + 88))
+            c.churned_at = c.last_contact + timedelta(days=rng.randint(2, latest))
 
 
 def plant_purchases(rng: random.Random, customers: list[Customer]) -> None:
@@ -665,7 +739,7 @@ def plant_purchases(rng: random.Random, customers: list[Customer]) -> None:
         for d, t in sorted(c.feedback):
             firsts.setdefault(t, d)
         start = max(PURCHASE_START, c.joined_at)
-        end = c.churned_at - timedelta(days=1) if c.churned_at else FEEDBACK_END
+        end = c.churned_at - timedelta(days=1) if c.churned_at else DATA_END
         for d in days_between(start, end):
             campaign = in_campaign(d)
             if c.hunter:
@@ -791,17 +865,25 @@ def summarize(rows: list[Row], customers: list[Customer]) -> None:
         f"SEK; purchases {sum(len(c.purchases) for c in customers)}"
     )
     quiet = [c for c in customers if not c.feedback]
-    print(f"baseline, customers without themed feedback (n={len(quiet)}): churn {churn(quiet)}")
+    firsts = sorted(min(d for d, _ in c.feedback) for c in customers if c.feedback)
+    landmark = firsts[len(firsts) // 2]  # the analysis' reference day for never-writers
+    active = [c for c in quiet if c.churned_at is None or c.churned_at > landmark]
+    ahead = [c for c in active if c.churned_at and c.churned_at <= landmark + timedelta(days=90)]
+    print(
+        f"baseline, customers without themed feedback (n={len(quiet)}): churn {churn(quiet)} "
+        f"by {DATA_END}; {pct(len(ahead), len(active)).strip()} of the {len(active)} active on "
+        f"{landmark} (the writers' median first day) churn within 90 days"
+    )
     print(
         "per theme: churn of its customers vs everyone else; buy90 = share with a purchase "
         "in the 90 days after their first feedback on it (others: after their first feedback, "
-        "or 2026-07-01); n90 = mean purchases in those 90 days; value = median"
+        "or 2026-04-29); n90 = mean purchases in those 90 days; value = median"
     )
     print(
         f"{'theme':18} {'rows':>5} {'cust':>5} {'planted':>7} {'churn':>7} {'others':>7} "
         f"{'buy90':>7} {'others':>7} {'n90':>5} {'value':>7}"
     )
-    first_any = {c: min((d for d, _ in c.feedback), default=date(2026, 7, 1)) for c in customers}
+    first_any = {c: min((d for d, _ in c.feedback), default=date(2026, 4, 29)) for c in customers}
     for theme in THEMES:
         inside = [c for c in customers if any(t == theme.key for _, t in c.feedback)]
         outside = [c for c in customers if c not in inside]
@@ -824,7 +906,7 @@ def summarize(rows: list[Row], customers: list[Customer]) -> None:
             f"{pct(sum(c.is_member for c in group), len(group)).strip()}"
         )
     windows = [
-        ("app_login", date(2026, 9, 19), FEEDBACK_END),
+        ("app_login", APP_UPDATE + timedelta(days=2), FEEDBACK_END),
         ("late_delivery", *DELIVERY_PEAKS[0][:2]),
     ]
     for key, first, last in windows:
@@ -849,6 +931,8 @@ def main(argv: list[str] | None = None) -> None:
     place_rows(rng, rows)
     write_texts(rng, rows)
     rows = add_resubmissions(rng, rows)
+    customers += make_customers(random.Random(args.seed + 1), N_SILENT, N_CUSTOMERS)
+    spread_writers(random.Random(args.seed + 2), rows, customers)
     plant_churn(rng, customers)
     plant_purchases(rng, customers)
     write_outputs(args.out, rows, customers, args.truth)
