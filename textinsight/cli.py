@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -17,26 +17,19 @@ import click
 import pydantic
 
 from textinsight.cli_actions import action, echo_report, report_json
+from textinsight.cli_common import fmt_num as _num
+from textinsight.cli_common import open_store as _store
+from textinsight.cli_curation import curation_log, hide, merge, rename
+from textinsight.cli_erasure import delete, forget, ingests
+from textinsight.cli_export import export
+from textinsight.cli_over_time import emerging, lineage, stability, trends
 from textinsight.config import Settings, get_settings, parse_key_pairs, settings_problem
 from textinsight.errors import TextInsightError
 from textinsight.ingest.load import FileKind
 from textinsight.progress import rich_progress as _progress
 from textinsight.queries import MAX_LIMIT, SORT_KEYS, list_themes, theme_detail
 from textinsight.records import LEVELS, IngestReport, Theme, theme_json
-from textinsight.store import Erased, ExportRow, Store
-
-
-def _store(ctx: click.Context, *, create: bool = False) -> Store:
-    """The store of ``--db``; only commands that load data may create it."""
-    path = Path(ctx.obj["db"])
-    if not create and str(path) != ":memory:" and not path.exists():
-        raise click.ClickException(
-            f"No database at {path}. Check --db / TEXTINSIGHT_DB (a typo?), or load data "
-            "first with `textinsight ingest FILE`."
-        )
-    store: Store = ctx.obj["store_factory"]()
-    ctx.call_on_close(store.close)
-    return store
+from textinsight.store import Store
 
 
 class _Group(click.Group):
@@ -207,10 +200,6 @@ def run(ctx: click.Context, seed: int | None) -> None:
 
 def _counts(counts: dict[str, int]) -> str:
     return " ".join(f"{k}:{n}" for k, n in counts.items())
-
-
-def _num(value: float | None, spec: str = ".2f") -> str:
-    return "" if value is None else format(value, spec)
 
 
 def _interval(bounds: Sequence[float] | None) -> str:
@@ -396,285 +385,6 @@ def assign(ctx: click.Context, file: Path, channel: str | None, skip_invalid: bo
 
 
 @cli.command()
-@click.option("--run", "run_id", type=int, help="Run id (default: the current run).")
-@click.pass_context
-def lineage(ctx: click.Context, run_id: int | None) -> None:
-    """Show how a run's themes relate to the previous run's (same/split/merged/new/retired)."""
-    store = _store(ctx)
-    info = store.runs.complete_run(run_id)
-    labels = {t.id: t.label for t in store.runs.themes(info.id)}
-    for event in store.runs.lineage(info.id):
-        previous = ", ".join(str(i) for i in event.previous_ids) or "-"
-        similarity = _num(event.similarity)
-        if event.kind == "retired":
-            click.echo(f"retired  theme {previous} (best similarity {similarity})")
-        else:
-            click.echo(
-                f"{event.kind:8} theme {event.theme_id} <- {previous:12} "
-                f"sim {similarity:5}  {labels.get(event.theme_id or -1, '')}"
-            )
-
-
-@cli.command()
-@click.option("--run", "run_id", type=int, help="Run id (default: the current run).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-@click.pass_context
-def trends(ctx: click.Context, run_id: int | None, fmt: str) -> None:
-    """Which themes grew in the last week against the weeks before (BH-corrected test)."""
-    from textinsight.trends import theme_growth
-
-    store = _store(ctx)
-    info = store.runs.complete_run(run_id)
-    labels = {t.id: t.label for t in store.runs.themes(info.id)}
-    growth = theme_growth(store.runs.weekly_counts(info.id))
-    if fmt == "json":
-        rows = [{**asdict(g), "label": labels.get(g.theme_id)} for g in growth]
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    if not growth:
-        click.echo("Not enough dated feedback: trends need at least two weeks.")
-    for g in growth:
-        mark = "GROWING" if g.growing else "       "
-        ratio = "new" if g.ratio is None else f"x{g.ratio:.2f}"
-        click.echo(
-            f"{mark} theme {g.theme_id:<5} week of {g.period}: {g.recent_share:6.1%} "
-            f"vs {g.previous_share:6.1%} before ({ratio}, q {g.q_value:.3g})  "
-            f"{labels.get(g.theme_id, '')}"
-        )
-
-
-@cli.command()
-@click.option("--min-size", type=int, default=5, show_default=True, help="Smallest group reported.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-@click.option(
-    "--promote",
-    "candidate",
-    metavar="ID",
-    help="Make candidate ID a theme of the current run (no full re-run).",
-)
-@click.pass_context
-def emerging(ctx: click.Context, min_size: int, fmt: str, candidate: str | None) -> None:
-    """Candidate new themes: dense groups in the feedback no current theme holds."""
-    from textinsight.emerging import find_emerging, promote
-    from textinsight.stages.embed import embedder_for_model
-
-    settings = get_settings()
-    store = _store(ctx)
-    embedder = embedder_for_model(store.runs.current().model_id, settings.model_dir)
-    if candidate is not None:
-        theme = promote(
-            store,
-            embedder,
-            candidate,
-            seed=settings.seed,
-            min_size=min_size,
-            batch_size=settings.batch_size,
-            progress=_progress,
-        )
-        click.echo(
-            f"promoted {candidate} to theme {theme.id} of run {theme.run_id}: "
-            f"{theme.label} ({theme.size} items)"
-        )
-        return
-    pool, found = find_emerging(
-        store,
-        embedder,
-        seed=settings.seed,
-        min_size=min_size,
-        batch_size=settings.batch_size,
-        progress=_progress,
-    )
-    if fmt == "json":
-        rows = [{**asdict(e), "feedback_ids": list(e.feedback_ids)} for e in found]
-        click.echo(json.dumps({"pool": pool, "emerging": rows}, ensure_ascii=False, indent=2))
-        return
-    click.echo(f"{pool} feedback items have no theme; {len(found)} candidate new theme(s)")
-    for e in found:
-        value = "" if e.value_total is None else f", customer value {e.value_total:,.0f}"
-        click.echo(
-            f"- [{e.id}] {e.label}: {e.size} items, {e.customers} customers{value}, "
-            f"growth x{e.growth:.1f} ({e.recent} in the last 14 days)"
-        )
-        click.echo(f"    keywords: {', '.join(e.keywords)}")
-        for quote in e.quotes[:3]:
-            click.echo(f'    "{quote}"')
-
-
-@cli.command()
-@click.option("--run", "run_id", type=int, help="Run id (default: the current run).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-@click.pass_context
-def stability(ctx: click.Context, run_id: int | None, fmt: str) -> None:
-    """How stable each theme is: runs it kept its id, member overlap, label and kind kept."""
-    from textinsight.stability_report import theme_stability
-
-    report = theme_stability(_store(ctx), run_id)
-    if fmt == "json":
-        click.echo(json.dumps([asdict(r) for r in report], ensure_ascii=False, indent=2))
-        return
-    for r in report:
-        kept = {True: "kept", False: "changed", None: "-"}
-        click.echo(
-            f"theme {r.theme_id:<5} {r.event:8} runs {r.runs:<3} overlap "
-            f"{_num(r.overlap, '.0%') or '-':>5}  label {kept[r.label_kept]:7} "
-            f"kind {kept[r.kind_kept]:7} {r.label}"
-        )
-
-
-@cli.group()
-def export() -> None:
-    """Export results."""
-
-
-@export.command("assignments")
-@click.option("--run", "run_id", type=int, help="Run id (default: the current run).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv")
-@click.pass_context
-def export_assignments(ctx: click.Context, run_id: int | None, fmt: str) -> None:
-    """Write every feedback item's theme to stdout (empty theme_id: unassigned)."""
-    from textinsight.export import csv_lines
-
-    store = _store(ctx)
-    info = store.runs.complete_run(run_id)
-    rows = (asdict(row) for row in store.runs.export(info.id))
-    if fmt == "jsonl":
-        for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False))
-        return
-    columns = [f.name for f in fields(ExportRow)]
-    for line in csv_lines(columns, ([row[c] for c in columns] for row in rows)):
-        click.echo(line, nl=False)
-
-
-_FILTER_OPTIONS = (
-    click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day (YYYY-MM-DD)."),
-    click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day, inclusive."),
-    click.option("--channel", help="Only this channel."),
-    click.option("--language", help="Only this language (sv, en, ...)."),
-    click.option("--segment", help="Only customers in this segment."),
-    click.option("--member/--non-member", default=None, help="Only members / non-members."),
-    click.option("--store", "store_id", help="Only this store id."),
-    click.option("--meta", multiple=True, help="field:value the metadata must hold (repeatable)."),
-    click.option("--text", help="Only feedback containing these words."),
-)
-
-
-def _filter_options(command: Any) -> Any:
-    for option in reversed(_FILTER_OPTIONS):
-        command = option(command)
-    return command
-
-
-def _where(options: dict[str, Any]) -> Any:
-    from textinsight.queries import feedback_filter, parse_metadata
-
-    return feedback_filter(
-        since=options["since"].date() if options["since"] else None,
-        until=options["until"].date() if options["until"] else None,
-        channel=options["channel"],
-        language=options["language"],
-        segment=options["segment"],
-        member=options["member"],
-        store=options["store_id"],
-        metadata=parse_metadata(options["meta"]),
-        text=options["text"],
-    )
-
-
-def _export_table(name: str) -> click.Command:
-    @click.option("--run", "run_id", type=int, help="Run id (default: the current run).")
-    @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv")
-    @click.option(
-        "--out", type=click.Path(dir_okay=False, path_type=Path), help="File (default: stdout)."
-    )
-    @click.option(
-        "--interval", type=click.Choice(["day", "week", "month"]), default="week",
-        help="Trend period (trends only).",
-    )  # fmt: skip
-    @_filter_options
-    @click.pass_context
-    def command(
-        ctx: click.Context, run_id: int | None, fmt: str, out: Path | None, interval: str,
-        **filters: Any,
-    ) -> None:  # fmt: skip
-        from textinsight import exports
-
-        exports.check_format(fmt)
-        store = _store(ctx)
-        info = store.runs.complete_run(run_id)
-        columns, rows = exports.table(store, name, info, _where(filters), interval=interval)
-        if fmt == "parquet":
-            if out is None:
-                raise click.UsageError("Parquet is binary: give --out FILE.")
-            out.write_bytes(exports.to_parquet(columns, rows))
-        elif out is None:
-            click.echo(exports.to_csv(columns, rows), nl=False)
-        else:
-            out.write_text(exports.to_csv(columns, rows), encoding="utf-8")
-        if out is not None:
-            click.echo(f"wrote {out} ({len(rows)} rows)", err=True)
-
-    command.__doc__ = {
-        "feedback": "One row per feedback item with its theme, customer and sentiment (BI).",
-        "themes": "One row per theme, every value metric flattened (BI).",
-        "trends": "One row per theme and period, zero-filled (BI).",
-    }[name]
-    return export.command(name)(command)
-
-
-for _name in ("feedback", "themes", "trends"):
-    _export_table(_name)
-
-
-@cli.command()
-@click.argument("theme_id", type=int)
-@click.argument("label")
-@click.pass_context
-def rename(ctx: click.Context, theme_id: int, label: str) -> None:
-    """Give a theme your own label; it keeps it in later runs ("" restores the described one)."""
-    from textinsight import curation
-
-    entry = curation.rename(_store(ctx), theme_id, label)
-    click.echo(f"theme {theme_id} is now '{entry.label or '(described label)'}'")
-
-
-@cli.command()
-@click.argument("theme_id", type=int)
-@click.argument("into_id", type=int)
-@click.pass_context
-def merge(ctx: click.Context, theme_id: int, into_id: int) -> None:
-    """Merge theme THEME_ID into theme INTO_ID (also in later runs)."""
-    from textinsight import curation
-
-    curation.merge(_store(ctx), theme_id, into_id)
-    click.echo(f"theme {theme_id} is merged into theme {into_id}")
-
-
-@cli.command()
-@click.argument("theme_id", type=int)
-@click.option("--undo", is_flag=True, help="Show the theme again.")
-@click.pass_context
-def hide(ctx: click.Context, theme_id: int, undo: bool) -> None:
-    """Hide (archive) a theme from theme lists; --undo shows it again."""
-    from textinsight import curation
-
-    curation.hide(_store(ctx), theme_id, hidden=not undo)
-    click.echo(f"theme {theme_id} is {'shown' if undo else 'hidden'}")
-
-
-@cli.command("curation")
-@click.pass_context
-def curation_log(ctx: click.Context) -> None:
-    """The history of renames, merges and hides, oldest first."""
-    from textinsight import curation
-
-    for c in curation.history(_store(ctx)):
-        other = "" if c.other_id is None else f" -> {c.other_id}"
-        label = "" if c.label is None else f" '{c.label}'"
-        click.echo(f"{c.at}  {c.action:7} theme {c.theme_id}{other}{label}")
-
-
-@cli.command()
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -706,46 +416,6 @@ def runs(ctx: click.Context) -> None:
 
 
 @cli.command()
-@click.option("--customer", "customer_id", required=True, help="The customer id to erase.")
-@click.pass_context
-def forget(ctx: click.Context, customer_id: str) -> None:
-    """Erase a customer's feedback, vectors, assignments, quotes and records (GDPR Art. 17)."""
-    from textinsight.erasure import forget_customer
-
-    erased = forget_customer(_store(ctx), customer_id, get_settings().pseudonym_key or None)
-    click.echo(_erased(erased))
-
-
-@cli.command()
-@click.option("--ingest", "ingest_id", type=int, required=True, help="Ingest id (`ingests`).")
-@click.pass_context
-def delete(ctx: click.Context, ingest_id: int) -> None:
-    """Undo one ingest: delete the feedback it inserted and what derives from it."""
-    from textinsight.erasure import delete_ingest
-
-    click.echo(_erased(delete_ingest(_store(ctx), ingest_id)))
-
-
-@cli.command()
-@click.pass_context
-def ingests(ctx: click.Context) -> None:
-    """List file ingests, newest first (ids for `textinsight delete --ingest`)."""
-    for i, kind, path, started, read, inserted, updated in _store(ctx).erasure.ingests():
-        click.echo(
-            f"ingest {i}  {started}  {kind}  {path}  read {read}  inserted {inserted}  "
-            f"updated {updated}"
-        )
-
-
-def _erased(erased: Erased) -> str:
-    return (
-        f"erased feedback {erased.feedback}, assignments {erased.assignments}, "
-        f"vectors {erased.embeddings}, quotes {erased.quotes}, customers {erased.customers}, "
-        f"purchases {erased.purchases}"
-    )
-
-
-@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, type=int, show_default=True)
 @click.pass_context
@@ -761,7 +431,22 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     uvicorn.run(app, host=host, port=port)
 
 
-cli.add_command(action)
+for _command in (
+    action,
+    export,
+    rename,
+    merge,
+    hide,
+    curation_log,
+    lineage,
+    trends,
+    emerging,
+    stability,
+    forget,
+    delete,
+    ingests,
+):
+    cli.add_command(_command)
 
 
 def main() -> None:

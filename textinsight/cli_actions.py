@@ -18,14 +18,8 @@ from textinsight.actions import (
     describe_scope,
     list_actions,
 )
+from textinsight.cli_common import open_store as _store
 from textinsight.records import ActionReport
-from textinsight.store import Store
-
-
-def _store(ctx: click.Context) -> Store:
-    store: Store = ctx.obj["store_factory"]()
-    ctx.call_on_close(store.close)
-    return store
 
 
 @click.group()
