@@ -90,6 +90,9 @@ def all_css(browser: Any, selector: str) -> list[Any]:
 def set_field(browser: Any, selector: str, value: str) -> None:
     """Set an input's or select's value and fire ``change``, as a person would."""
     browser.execute_script(
+        # clear the ready mark: the view re-renders (maybe after an async hashchange)
+        # and ``ready`` must wait for that render, not see the previous one
+        "document.getElementById('main').dataset.ready = '';"
         "var el = document.querySelector(arguments[0]); el.value = arguments[1];"
         "el.dispatchEvent(new Event('change', {bubbles: true}));",
         selector,
@@ -240,6 +243,9 @@ def test_quotes_page_search_and_export(session: Any, server: Server) -> None:
     assert 1 <= len(rows) <= 25
     total = int(css(session, "#quote-count").text.split(" of ")[1].split()[0].replace(",", ""))
     if total > 25:
+        # the page re-renders after the click: clear the ready mark first so that
+        # ``ready`` waits for the new page rather than seeing the old one
+        session.execute_script("document.getElementById('main').dataset.ready = '';")
         css(session, "#next-page").click()
         ready(session, "quotes")
         assert css(session, "#quote-count").text.startswith("Showing 26–")
