@@ -78,16 +78,4 @@ def hide(store: StoreDep, theme_id: ThemeId, body: HideIn) -> CurationOut:
 @router.get("/curation", response_model=CurationLogOut, dependencies=[ReadKey])
 def curation_log(store: StoreDep) -> CurationLogOut:
     """Every rename, merge and hide, oldest first."""
-    return CurationLogOut(
-        items=[
-            CurationChangeOut(
-                id=c.id,
-                at=c.at,
-                action=c.action,
-                theme_id=c.theme_id,
-                other_id=c.other_id,
-                label=c.label,
-            )
-            for c in curation.history(store)
-        ]
-    )
+    return CurationLogOut(items=[CurationChangeOut.of(c) for c in curation.history(store)])

@@ -21,6 +21,7 @@ from textinsight import dashboard, queries, slices
 from textinsight.queries import FeedbackFilter, ThemeRow
 from textinsight.slices import Change
 from textinsight.store import Store
+from textinsight.store.curation import CurationChange
 
 router = APIRouter(
     tags=["dashboard"],
@@ -108,6 +109,17 @@ class CurationChangeOut(BaseModel):
     theme_id: int
     other_id: int | None
     label: str | None
+
+    @classmethod
+    def of(cls, change: CurationChange) -> CurationChangeOut:
+        return cls(
+            id=change.id,
+            at=change.at,
+            action=change.action,
+            theme_id=change.theme_id,
+            other_id=change.other_id,
+            label=change.label,
+        )
 
 
 class HistoryOut(BaseModel):
@@ -259,17 +271,7 @@ async def history(store: StoreDep, responses: ResponsesDep, theme_id: ThemeId) -
                 )
                 for run, finished, e in found.lineage
             ],
-            curation=[
-                CurationChangeOut(
-                    id=c.id,
-                    at=c.at,
-                    action=c.action,
-                    theme_id=c.theme_id,
-                    other_id=c.other_id,
-                    label=c.label,
-                )
-                for c in found.curation
-            ],
+            curation=[CurationChangeOut.of(c) for c in found.curation],
         )
 
     return await responses.respond(("history", theme_id), build)
