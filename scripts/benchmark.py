@@ -10,7 +10,7 @@ Usage:
         --cache bench/cache --groups tests/data/banking77_groups.csv \
         --merge-labels group --per-label 180     # a corpus of 25 large topics
     python scripts/benchmark.py ../shared/data/banking77/banking77.csv --suite \
-        --cache /tmp/bench-cache --groups tests/data/banking77_groups.csv   # issue 13
+        --cache bench/cache --groups tests/data/banking77_groups.csv   # issue 13
 
 Runs the product's own code and only times it:
 
@@ -447,6 +447,8 @@ def bertopic_levels(
     stay -1), then ``reduce_topics(nr_topics=n_categories)``, which refits the model
     (so it comes last).
     """
+    if len({t for t in topics if t >= 0}) < 2:
+        return {}  # no hierarchy over a single topic
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tree = model.hierarchical_topics(texts)

@@ -39,8 +39,8 @@ def cut_merges(merges: Iterable[Iterable[int]], n_groups: int) -> dict[int, int]
         >>> cut_merges([[0, 1], [2, 3], [0, 1, 2, 3]], 2)
         {0: 0, 1: 0, 2: 1, 3: 1}
     """
-    merges = [sorted({int(leaf) for leaf in merge}) for merge in merges]
-    root = {leaf: leaf for merge in merges for leaf in merge}
+    ordered = [sorted({int(leaf) for leaf in merge}) for merge in merges]
+    root = {leaf: leaf for merge in ordered for leaf in merge}
 
     def find(leaf: int) -> int:
         while root[leaf] != leaf:
@@ -48,7 +48,7 @@ def cut_merges(merges: Iterable[Iterable[int]], n_groups: int) -> dict[int, int]
             leaf = root[leaf]
         return leaf
 
-    for merge in merges[: max(len(root) - n_groups, 0)]:
+    for merge in ordered[: max(len(root) - n_groups, 0)]:
         first = find(merge[0])
         for leaf in merge[1:]:
             root[find(leaf)] = first

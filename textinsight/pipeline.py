@@ -104,7 +104,9 @@ def find_themes(
     describer = describer or ThemeDescriber()
     clock = _Clock()
     with progress("Clustering", None):
-        clusterer.fit(vectors, languages=languages, neutral=neutral)
+        # neutral only when there is one: clusterer subclasses may predate it
+        extra: dict[str, Any] = {} if neutral is None else {"neutral": neutral}
+        clusterer.fit(vectors, languages=languages, **extra)
     clock.lap("cluster_s")
     with progress("Describing themes", None):
         descriptions = describer.describe(
