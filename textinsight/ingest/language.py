@@ -49,6 +49,7 @@ from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
 from textinsight.config import Settings
 from textinsight.errors import ConfigError
+from textinsight.ingest.quick_language import NORDIC, quick_languages
 from textinsight.records import UNDETERMINED
 
 NORWEGIAN = (Language.BOKMAL, Language.NYNORSK)
@@ -88,6 +89,14 @@ A text in a script no configured language uses (Cyrillic, Arabic, CJK, ...) stil
 gets its own language however short it is."""
 _WORD_RE = re.compile(r"[^\W\d_]+")
 
+MAX_DETECT_CHARS = 300
+"""lingua reads at most this many characters of a text (cut at a space): time grows
+with length, and a longer text rarely changes the answer."""
+
+CACHE_SIZE = 100_000
+"""Distinct texts an identifier remembers (cleared when full): repeated short
+feedback ("Bra", "Thanks!") is detected once."""
+
 _CODE = {lang: code for code, langs in SUPPORTED.items() for lang in langs}
 
 
@@ -116,6 +125,8 @@ class LanguageIdentifier:
         min_confidence: below this the answer is ``und``.
         others: languages detected besides ``codes``; ``()`` restricts the choice to
             ``codes`` (every text is then one of them or ``und``).
+        first_pass: settle the obvious texts by their function words before lingua
+            (``ingest.quick_language``); off: lingua reads every text.
 
     Example:
         >>> LanguageIdentifier().detect(["Die Lieferung kam drei Tage zu spät."])
@@ -127,10 +138,14 @@ class LanguageIdentifier:
         codes: Sequence[str] = ("sv", "no", "da", "en"),
         min_confidence: float = 0.4,
         others: Sequence[str] = OTHER_LANGUAGES,
+        first_pass: bool = True,
     ):
         self.codes = tuple(codes)
         self.min_confidence = min_confidence
         self.others = tuple(others)
+        self.first_pass = first_pass
+        self._candidates = frozenset((*self.codes, *self.others))
+        self._cache: dict[str, str] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LanguageIdentifier:
@@ -140,22 +155,51 @@ class LanguageIdentifier:
     def detect(self, texts: Sequence[str]) -> list[str]:
         """Return one language code per text (``und`` when unsure or no letters).
 
+        Texts seen before (by this identifier) come from a cache; the others go
+        through the first pass of ``ingest.quick_language``, and what it leaves goes
+        to lingua: Scandinavian texts it could not place restricted to the
+        configured languages, the rest with every candidate language. Texts are
+        cut to their first :data:`MAX_DETECT_CHARS` characters for lingua.
+
         Raises:
             ConfigError: a code is not an ISO 639-1 code lingua supports.
         """
         if not texts:
             return []
         detector = _detector(self.codes, self.others)
-        results = detector.compute_language_confidence_values_in_parallel(list(texts))
+        cache = self._cache
+        todo = list(dict.fromkeys(t for t in texts if t not in cache))
+        if todo:
+            if len(cache) + len(todo) > CACHE_SIZE:
+                cache.clear()
+            quick = (
+                quick_languages(todo, self._candidates) if self.first_pass else [None] * len(todo)
+            )
+            nordic = NORDIC if {"sv", "no", "da"} <= set(self.codes) else None
+            rest = [t for t, q in zip(todo, quick, strict=True) if q is None or q != nordic]
+            found = dict(zip(todo, quick, strict=True))
+            found.update(self._lingua(detector, [t for t in rest if found[t] is None]))
+            if nordic:
+                restricted = _detector(self.codes, ())
+                found.update(self._lingua(restricted, [t for t in todo if found[t] == NORDIC]))
+            cache.update((t, code or UNDETERMINED) for t, code in found.items())
+        return [cache[t] for t in texts]
+
+    def _lingua(self, detector: LanguageDetector, texts: list[str]) -> dict[str, str]:
+        """lingua's answer for each text, with the rules in the module docstring."""
+        if not texts:
+            return {}
+        clipped = [_clip(t) for t in texts]
+        results = detector.compute_language_confidence_values_in_parallel(clipped)
         configured = set(self.codes)
-        codes: list[str] = []
+        codes: dict[str, str] = {}
         for text, values in zip(texts, results, strict=True):
             scores: dict[str, float] = {}
             for value in values:
                 code = _CODE[value.language]
                 scores[code] = scores.get(code, 0.0) + value.value
             if not scores or not any(c.isalpha() for c in text):
-                codes.append(UNDETERMINED)
+                codes[text] = UNDETERMINED
                 continue
             mine = {code: s for code, s in scores.items() if code in configured and s > 0}
             if mine and len(_WORD_RE.findall(text)) < MIN_WORDS_FOR_OTHER:
@@ -165,5 +209,13 @@ class LanguageIdentifier:
             # languages it was not confused with do not dilute the confidence.
             rivals = sum(s for code, s in mine.items() if code != best)
             confidence = scores[best] / (scores[best] + rivals) if scores[best] > 0 else 0.0
-            codes.append(best if confidence >= self.min_confidence else UNDETERMINED)
+            codes[text] = best if confidence >= self.min_confidence else UNDETERMINED
         return codes
+
+
+def _clip(text: str) -> str:
+    """The first :data:`MAX_DETECT_CHARS` characters of ``text``, cut at a space."""
+    if len(text) <= MAX_DETECT_CHARS:
+        return text
+    cut = text.rfind(" ", 0, MAX_DETECT_CHARS)
+    return text[: cut if cut > MAX_DETECT_CHARS // 2 else MAX_DETECT_CHARS]
