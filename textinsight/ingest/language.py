@@ -147,6 +147,12 @@ class LanguageIdentifier:
         self._candidates = frozenset((*self.codes, *self.others))
         self._cache: dict[str, str] = {}
 
+    def __repr__(self) -> str:
+        return (
+            f"LanguageIdentifier(codes={self.codes!r}, min_confidence={self.min_confidence!r}, "
+            f"others={self.others!r}, first_pass={self.first_pass!r})"
+        )
+
     @classmethod
     def from_settings(cls, settings: Settings) -> LanguageIdentifier:
         """The detector for the configured languages and confidence."""
