@@ -24,7 +24,10 @@ class SourceIds:
 
     def __init__(self) -> None:
         self._derived: dict[bytes, int] = {}
-        self._given: dict[tuple[str, str], int] = {}
+        # keyed by "channel NUL source_id": strings, unlike tuples, are not tracked by
+        # the garbage collector, whose full passes over a million keys cost more than
+        # the ingest itself
+        self._given: dict[str, int] = {}
         self.duplicates: list[str] = []
         self.n_duplicates = 0
         self._log: list[list[Any]] = []
@@ -48,7 +51,7 @@ class SourceIds:
     def given(self, channel: str, source_id: str, line: int) -> None:
         """Note a given ``source_id``; report it when this file already had it."""
         self._log.append([channel, source_id, line])
-        first = self._given.setdefault((channel, source_id), line)
+        first = self._given.setdefault(f"{channel}\x00{source_id}", line)
         if first != line:
             self.n_duplicates += 1
             if len(self.duplicates) < MAX_LISTED:
