@@ -6,8 +6,10 @@ Usage:
 
 For each N it writes N synthetic feedback rows *without* a ``language`` column to a
 temporary CSV, then in a fresh child process (so each peak is its own) ingests it into
-an empty store with the default settings (languages detected) and reports rows/s and
-the child's peak RSS (``resource.getrusage``). ``--mix en`` (default) recombines
+an empty store with the default settings (languages detected) and reports rows/s, rows
+per CPU-second of the child (what an otherwise idle machine would reach for the
+single-threaded part; the shared machine's load average is printed beside it) and the
+child's peak RSS (``resource.getrusage``). ``--mix en`` (default) recombines
 Banking77 intents in pairs with a short tail, like ``bench_scale.py``; ``--mix nordic``
 takes a quarter of the rows each from Banking77 (en), XED (sv), NoReC (no) and
 AngryTweets (da), two sentences per row. The data sets are read from
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 import resource
 import subprocess
@@ -76,14 +79,18 @@ def measure_ingest(csv_path: Path, db_path: Path) -> dict[str, float]:
     from textinsight.store import Store
 
     store = Store(db_path)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = usage.ru_utime + usage.ru_stime
     start = time.perf_counter()
     report = ingest_file(store, csv_path)
     seconds = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     return {
         "rows": report.read,
         "seconds": seconds,
         "rows_per_s": report.read / seconds,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rows_per_cpu_s": report.read / (usage.ru_utime + usage.ru_stime - cpu_before),
+        "peak_rss_mb": usage.ru_maxrss / 1024,
     }
 
 
@@ -133,15 +140,16 @@ def main() -> None:
 
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"mix {args.mix}, no language column; each N in a fresh process\n")
-    print("| rows | ingest s | rows/s | peak RSS MB |")
-    print("|---:|---:|---:|---:|")
+    print("| rows | ingest s | rows/s | rows per CPU-s | peak RSS MB | load avg |")
+    print("|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             csv_path = Path(tmp) / f"rows_{n}.csv"
             write_rows(csv_path, n, args.mix)
             r = _child("--ingest", str(csv_path), str(Path(tmp) / f"db_{n}.db"))
             print(
-                f"| {n:,} | {r['seconds']:.0f} | {r['rows_per_s']:,.0f} | {r['peak_rss_mb']:.0f} |",
+                f"| {n:,} | {r['seconds']:.0f} | {r['rows_per_s']:,.0f} | "
+                f"{r['rows_per_cpu_s']:,.0f} | {r['peak_rss_mb']:.0f} | {os.getloadavg()[0]:.1f} |",
                 flush=True,
             )
         lingua = _child("--lingua", str(csv_path), str(args.lingua_rows))

@@ -1,7 +1,10 @@
 """Read files into validated, redacted, language-tagged records, chunk by chunk.
 
 Nothing here touches the store: :func:`read_records` yields each chunk's valid
-records and ``textinsight.pipeline.ingest_file`` writes them in one transaction.
+records and ``textinsight.pipeline.ingest_file`` stages them and publishes the file
+in one transaction. What a resumed ingest needs of the rows already staged (the
+tally, the source-id log) is saved with each chunk (:func:`chunk_state`) and read
+back with :func:`restore`.
 By default the first invalid row stops the yielding (the remaining rows are still
 checked so the error lists them) and :class:`RowErrors` is raised at the end, so
 nothing is written; with ``skip_invalid`` invalid rows are skipped and reported.
