@@ -204,13 +204,12 @@ class LanguageIdentifier:
             quick = (
                 quick_languages(todo, self._candidates) if self.first_pass else [None] * len(todo)
             )
-            nordic = NORDIC if {"sv", "no", "da"} <= set(self.codes) else None
-            rest = [t for t, q in zip(todo, quick, strict=True) if q is None or q != nordic]
+            if not {"sv", "no", "da"} <= set(self.codes):  # no restricted choice to make
+                quick = [None if q == NORDIC else q for q in quick]
             found = dict(zip(todo, quick, strict=True))
-            found.update(self._lingua(detector, [t for t in rest if found[t] is None]))
-            if nordic:
-                restricted = _detector(self.codes, ())
-                found.update(self._lingua(restricted, [t for t in todo if found[t] == NORDIC]))
+            found.update(self._lingua(detector, [t for t in todo if found[t] is None]))
+            nordic = [t for t in todo if found[t] == NORDIC]
+            found.update(self._lingua(_detector(self.codes, ()), nordic))
             cache.update((t, code or UNDETERMINED) for t, code in found.items())
         return [cache[t] for t in texts]
 

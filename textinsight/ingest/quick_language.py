@@ -62,15 +62,15 @@ ENGLISH = _words(
     "ordered order received never nothing anything something every thank thanks"
 )
 SWEDISH = _words(
-    "och inte jag är att hade vill skulle hur vad när där här från till ett mycket också "
-    "någon något inga varför sedan varit kunde måste tack sämsta fick mina även bättre "
+    "och inte jag är att hade vill hur vad när där här från till ett mycket också "
+    "någon något inga varför sedan varit måste tack sämsta fick mina även bättre "
     "sämre"
 )
 NORWEGIAN = _words(
     "ikkje eg meg deg seg hva noe noen etter mye ble blitt veldig kva korleis fikk hadde "
-    "sånn fått enn dere litt vært gjør gjøre aldri"
+    "sånn enn dere litt vært gjør gjøre aldri"
 )
-DANISH = _words("hvad noget nogen meget ud fået sådan havde lidt været rigtig købt gør gøre jer")
+DANISH = _words("hvad noget nogen meget ud fået havde lidt været rigtig købt gør gøre jer")
 NORWEGIAN_DANISH = _words(
     "ikke jeg og til også hvorfor bare være hvis vil kun fordi hvordan skal hvor"
 )
