@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,15 +52,21 @@ def _rows(n: int = N_ROWS) -> list[dict[str, str]]:
     return rows
 
 
-def _crash_after(monkeypatch: pytest.MonkeyPatch, n_chunks: int) -> None:
+def _crash(
+    monkeypatch: pytest.MonkeyPatch, store: Store, path: Path, after: int, **options: Any
+) -> None:
+    """Ingest ``path`` with ``options`` and die after staging ``after`` chunks."""
     put = IngestStaging.put
 
     def failing_put(self: IngestStaging, key: str, n: int, *args: object) -> None:
-        if n >= n_chunks:
+        if n >= after:
             raise Crash(f"died before chunk {n}")
         put(self, key, n, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(IngestStaging, "put", failing_put)
+    with monkeypatch.context() as patch:
+        patch.setattr(IngestStaging, "put", failing_put)
+        with pytest.raises(Crash):
+            ingest_file(store, path, chunk_size=CHUNK, **options)
 
 
 def _stored(store: Store) -> list[tuple[object, ...]]:
@@ -73,10 +80,7 @@ def test_a_crashed_ingest_publishes_nothing_and_resumes(
 ) -> None:
     path = write_csv(_rows())
     store = Store(tmp_path / "a.db")
-    with monkeypatch.context() as patch:
-        _crash_after(patch, 3)
-        with pytest.raises(Crash):
-            ingest_file(store, path, chunk_size=CHUNK)
+    _crash(monkeypatch, store, path, 3)
     assert store.feedback.count() == 0  # nothing visible before the publish
     assert store.db.execute("SELECT count(*) FROM ingest_chunks").fetchone() == (3,)
     [unfinished] = store.erasure.ingests()
@@ -100,10 +104,7 @@ def test_resume_needs_the_same_file_and_options(
 ) -> None:
     path = write_csv(_rows())
     store = Store(tmp_path / "a.db")
-    with monkeypatch.context() as patch:
-        _crash_after(patch, 2)
-        with pytest.raises(Crash):
-            ingest_file(store, path, chunk_size=CHUNK, channel="review")
+    _crash(monkeypatch, store, path, 2, channel="review")
     languages = CountingIdentifier()
     ingest_file(store, path, chunk_size=CHUNK, skip_invalid=True, languages=languages)
     assert languages.n_texts > N_ROWS - 2 * CHUNK  # other options: a new ingest
@@ -122,10 +123,7 @@ def test_an_invalid_row_after_a_resume_still_leaves_nothing(
     rows[-1]["created_at"] = "not a date"
     path = write_csv(rows)
     store = Store(tmp_path / "a.db")
-    with monkeypatch.context() as patch:
-        _crash_after(patch, 2)
-        with pytest.raises(Crash):
-            ingest_file(store, path, chunk_size=CHUNK)
+    _crash(monkeypatch, store, path, 2)
     with pytest.raises(RowErrors, match="created_at"):
         ingest_file(store, path, chunk_size=CHUNK)
     assert store.feedback.count() == 0
@@ -140,10 +138,7 @@ def test_errors_and_duplicates_found_before_the_crash_are_reported(
     rows[5]["rating"] = "9"
     path = write_csv(rows)
     store = Store(tmp_path / "a.db")
-    with monkeypatch.context() as patch:
-        _crash_after(patch, 3)
-        with pytest.raises(Crash):
-            ingest_file(store, path, chunk_size=CHUNK, skip_invalid=True)
+    _crash(monkeypatch, store, path, 3, skip_invalid=True)
     resumed = ingest_file(store, path, chunk_size=CHUNK, skip_invalid=True)
     whole = ingest_file(Store(tmp_path / "b.db"), path, chunk_size=CHUNK, skip_invalid=True)
     assert resumed.skipped == whole.skipped == 1 and resumed.errors == whole.errors
