@@ -298,6 +298,13 @@ def train_with_reviews(
         for c in C_GRID
     ]
     chosen = choose_review_weight(candidates)
+    for r in candidates:  # test figures of every candidate, for the card; after the choice
+        w, cc = float(r["weight"]), float(r["C"])  # type: ignore[arg-type]
+        other = _fit(x, y, x_rev, y_rev, w, cc, "grid")
+        r["test_macro_f1"] = {
+            s: evaluate_sentiment(other, vectors[s], labels[s])["macro_f1"]
+            for s in ("angry_test", "norec_test")
+        }
     weight, c = float(chosen["weight"]), float(chosen["C"])  # type: ignore[arg-type]
     model = _fit(x, y, x_rev, y_rev, weight, c, _model_id(name))
     scores: dict[str, object] = {
@@ -349,12 +356,17 @@ def main() -> None:
         s = card["scores"]
         if name in REVIEW_HEADS:
             print(f"\n## {name}: review weight x C grid (chosen: {card['selection']})")
-            print("| review weight | C | tweet CV | review LODO | criterion |")
-            print("|---|---|---|---|---|")
+            print(
+                "| review weight | C | tweet CV | review LODO | criterion "
+                "| AngryTweets test | NoReC test |"
+            )
+            print("|---|---|---|---|---|---|---|")
             for r in card["candidates"]:
+                t = r["test_macro_f1"]
                 print(
                     f"| {r['weight']} | {r['C']} | {r['tweet_cv']:.4f} | "
-                    f"{r['review_lodo']:.4f} | {r['criterion']:.4f} |"
+                    f"{r['review_lodo']:.4f} | {r['criterion']:.4f} | "
+                    f"{t['angry_test']:.3f} | {t['norec_test']:.3f} |"
                 )
         else:
             print(
