@@ -45,6 +45,7 @@ from textinsight.stability import carry_over
 from textinsight.stages.cluster import ThemeClusterer
 from textinsight.stages.describe import ThemeDescriber
 from textinsight.stages.embed import AUTO, Embedder, get_embedder, resolve_model
+from textinsight.stages.granularity import sentiment_directions
 from textinsight.stages.label import ThemeLabel, ThemeLabeler
 from textinsight.stages.noise import noise_themes
 from textinsight.stages.normalize import display_text, normalize_text
@@ -76,6 +77,7 @@ def find_themes(
     clusterer: ThemeClusterer | None = None,
     describer: ThemeDescriber | None = None,
     progress: ProgressFactory = no_progress,
+    neutral: np.ndarray | None = None,
 ) -> FoundThemes:
     """Cluster embedded texts into themes and describe each theme; pure, no store.
 
@@ -92,6 +94,8 @@ def find_themes(
         clusterer: an unfitted clusterer; default ``ThemeClusterer(seed=seed)``.
         describer: default ``ThemeDescriber()``.
         progress: progress-bar factory.
+        neutral: directions the category level ignores (``sentiment_directions``: the
+            embedder's sentiment head), so categories group themes by subject.
 
     Raises:
         EmptyCorpusError: there are no texts.
@@ -100,7 +104,9 @@ def find_themes(
     describer = describer or ThemeDescriber()
     clock = _Clock()
     with progress("Clustering", None):
-        clusterer.fit(vectors, languages=languages)
+        # neutral only when there is one: clusterer subclasses may predate it
+        extra: dict[str, Any] = {} if neutral is None else {"neutral": neutral}
+        clusterer.fit(vectors, languages=languages, **extra)
     clock.lap("cluster_s")
     with progress("Describing themes", None):
         descriptions = describer.describe(
@@ -165,6 +171,7 @@ def run_pipeline(
         )
         clock.lap("embed_s")
         languages = [f.language for f in feedback]
+        sentiment_model = find_sentiment_model(embedder.model_id, artifact_dir)
         found = find_themes(
             [f.text for f in feedback],
             languages,
@@ -172,6 +179,7 @@ def run_pipeline(
             clusterer=clusterer,
             describer=describer,
             progress=progress,
+            neutral=sentiment_directions(sentiment_model, vectors.shape[1]),
         )
         clock.add(found.timings)
         descriptions = found.descriptions
@@ -193,7 +201,7 @@ def run_pipeline(
             [f.rating for f in feedback],
             [f.nps for f in feedback],
             vectors,
-            find_sentiment_model(embedder.model_id, artifact_dir),
+            sentiment_model,
             texts,
             languages,
         )
