@@ -63,6 +63,10 @@ class OutcomeEffectOut(BaseModel):
     credible: bool | None = Field(
         default=None, description="False when the pre-trend check failed (placebo dates)."
     )
+    drift_sd: float | None = Field(
+        default=None,
+        description="Drift seen at the placebo dates, added to the interval's sampling error.",
+    )
     treated_before: float | None = None
     treated_after: float | None = None
     comparison_before: float | None = None

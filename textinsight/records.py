@@ -310,6 +310,8 @@ class OutcomeEffect:
     group's change minus the comparison's) with its interval; ``credible`` is False when
     the pre-trend check (placebo dates before the action, p ``pretrend_p``) says the two
     groups were not moving in parallel before, None when it could not be run.
+    ``drift_sd``: the part of the interval that the placebo dates' drift adds to the
+    sampling error (0 when they show none; see :mod:`textinsight.value.did`).
     """
 
     outcome: str
@@ -323,6 +325,7 @@ class OutcomeEffect:
     p: float | None = None
     pretrend_p: float | None = None
     credible: bool | None = None
+    drift_sd: float | None = None
     treated_before: float | None = None
     treated_after: float | None = None
     comparison_before: float | None = None
