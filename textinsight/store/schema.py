@@ -234,6 +234,11 @@ MIGRATIONS: tuple[str, ...] = (
     DROP TABLE embeddings;
     ALTER TABLE embeddings_f16 RENAME TO embeddings;
     """,
+    # 12 (#17): an action names a theme or a category (theme_id then holds the category
+    # id: the two come from one allocator)
+    """
+    ALTER TABLE actions ADD COLUMN level TEXT NOT NULL DEFAULT 'theme';
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
