@@ -158,9 +158,20 @@ def theme_actions(
     measured (oldest first)."""
     run = store.runs.complete_run(run_id)
     ledger = _Ledger(store, run, config)
-    parent = {t.id: t.parent_id for t in store.runs.themes(run.id)}.get(theme_id)
+    return [ledger.report(a) for a in _on_theme(store, ledger, theme_id)]
+
+
+def actions_for_theme(store: Store, theme_id: int, run_id: int) -> list[Action]:
+    """The actions that follow theme ``theme_id`` in run ``run_id``, or its category,
+    not measured (oldest first): the markers on its trend."""
+    ledger = _Ledger(store, store.runs.complete_run(run_id), None)
+    return _on_theme(store, ledger, theme_id)
+
+
+def _on_theme(store: Store, ledger: _Ledger, theme_id: int) -> list[Action]:
+    parent = {t.id: t.parent_id for t in store.runs.themes(ledger.run.id)}.get(theme_id)
     return [
-        ledger.report(a)
+        a
         for a in ledger.actions
         if (theme_id if a.level == "theme" else parent) in ledger.themes_of[a.id]
     ]

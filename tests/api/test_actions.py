@@ -29,6 +29,9 @@ def test_log_list_and_measure_an_action(client: TestClient, built: Built) -> Non
 
     detail = client.get(f"/themes/{theme}", headers=READ).json()
     assert [a["action"]["id"] for a in detail["actions"]] == [1]
+    chart = client.get("/charts/theme_trend", params={"theme": theme}, headers=READ).json()
+    assert [m["x0"] for m in chart["layout"]["shapes"]] == ["2024-02-01"]  # the marker
+    assert chart["layout"]["annotations"][0]["text"] == "action 1"
     other = client.get(f"/themes/{built.theme_ids['app']}", headers=READ).json()
     assert other["actions"] == []
 
