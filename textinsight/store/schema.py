@@ -248,6 +248,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE ingests ADD COLUMN resume_key TEXT;
     CREATE INDEX ingests_resume_key ON ingests (resume_key);
     """,
+    # 13 (#17): an action names a theme or a category (theme_id then holds the category
+    # id: the two come from one allocator)
+    """
+    ALTER TABLE actions ADD COLUMN level TEXT NOT NULL DEFAULT 'theme';
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
