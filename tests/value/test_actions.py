@@ -105,18 +105,19 @@ def test_scoped_action_interval_covers_the_true_churn_change() -> None:
 
 
 def test_placebo_action_on_a_no_effect_theme_covers_zero() -> None:
-    """The issue asks for >= 95%. Over 1,000 seeds the placebo-calibrated interval
-    covers 0 in 96.3% (the cluster-robust one alone: 95.0%, i.e. calibrated); seeds
-    0-39 give 37 of 40 (cluster-robust: 36). Its three misses (z 2.39, -2.04, -2.47)
-    have placebo dates with no drift at all, so no honest widening reaches them: a
-    calibrated 95% interval makes >= 38 of a given 40 seeds about 2 times in 3 (blocks
-    of 40 among seeds 0-399: 7 of 10 for this interval, 6 of 10 cluster-robust)."""
+    """The issue asks for >= 95%. Checked over 200 seeds (0-199: 193 covered, 96.5%;
+    96.3% over 1,000 seeds) rather than 40: a calibrated 95% interval makes >= 38 of a
+    given 40 seeds only about 2 times in 3, so 40 seeds cannot tell a calibrated interval
+    from a slightly narrow one. Seeds 0-39 alone give 37 of 40 (cluster-robust interval
+    without the placebo-calibrated drift term: 36); the three misses (z 2.39, -2.04,
+    -2.47) have placebo dates with no drift at all."""
     covered = 0
-    for seed in SEEDS:  # compared with the other themes, but not A, which has an action
+    seeds = range(200)
+    for seed in seeds:  # compared with the other themes, but not A, which has an action
         churn = measure(world(seed), 1, with_actions=(0,)).outcome("churn")
         assert churn is not None and churn.ci is not None
         covered += churn.ci[0] <= 0.0 <= churn.ci[1]
-    assert covered >= 37, covered
+    assert covered >= 0.95 * len(seeds), covered
 
 
 def test_drift_at_the_placebo_dates_widens_the_interval() -> None:
