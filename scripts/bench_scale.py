@@ -240,7 +240,7 @@ def print_tables(results: dict[int, dict[str, Any]]) -> None:
     names = [s.removesuffix("_s") for s in STAGES]
     print("\n| rows | ingest s | run s | " + " | ".join(names) + " | themes | unassigned |")
     print("|---" * (len(names) + 5) + "|")
-    for n, r in results.items():
+    for n, r in sorted(results.items()):
         laps = " | ".join(f"{r['laps'][s]:.0f}" for s in STAGES)
         print(
             f"| {n:,} | {r['ingest_s']:.0f} | {r['run_s']:.0f} | {laps} | {r['n_themes']} "
@@ -249,13 +249,13 @@ def print_tables(results: dict[int, dict[str, Any]]) -> None:
     print("\nPeak RSS (MB):\n")
     print("| rows | ingest | run | " + " | ".join(names) + " | database |")
     print("|---" * (len(names) + 4) + "|")
-    for n, r in results.items():
+    for n, r in sorted(results.items()):
         peaks = " | ".join(f"{r['peaks'][s]:.0f}" for s in STAGES)
         print(
             f"| {n:,} | {r['peak_rss_ingest_mb']:.0f} | {r['peak_rss_mb']:.0f} | {peaks} "
             f"| {r['db_mb']:.0f} |"
         )
-    for n, r in results.items():
+    for n, r in sorted(results.items()):
         if "full_fit" in r:
             f = r["full_fit"]
             print(

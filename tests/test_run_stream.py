@@ -136,6 +136,11 @@ def test_a_changed_corpus_does_not_resume(
         patch.setattr(run_stream, "_one_batch", killed)
         with pytest.raises(_Killed):
             run_pipeline(loaded, embedder, seed=0, sample_size=100)
+    killed_run = loaded.runs.all()[-1].id
     ingest_file(loaded, write_csv(topic_rows(5, seed=9), name="more.csv"))
     info = run_pipeline(loaded, embedder, seed=0, sample_size=100)
     assert info.params["sample"]["resumed"] is False
+    # the stale checkpoints of the killed run are dropped by the complete one
+    assert loaded.checkpoints.batches(killed_run) == []
+    count = "SELECT count(*) FROM run_checkpoints"
+    assert loaded.db.execute(count).fetchone()[0] == 0

@@ -3,8 +3,8 @@
 After the sample fit a run saves the fitted state (``save``); then each batch of the
 streamed assignment appends its arrays (``add_batch``). A later run over the same
 inputs (same ``fingerprint``: feedback, model, seed, settings) takes them over
-(``take_over``) and continues after the last saved batch. A completed run's
-checkpoints are dropped (``drop``).
+(``take_over``) and continues after the last saved batch. A completed run drops its
+own checkpoints and those of every run no longer running (``drop``).
 """
 
 from __future__ import annotations
@@ -70,7 +70,11 @@ class RunCheckpoints:
         return [(int(start), unpack_state(blob)) for start, blob in rows]
 
     def drop(self, run_id: int) -> None:
-        """Forget a run's checkpoints."""
+        """Forget a completed run's checkpoints, and those of every run no longer
+        running (a newer complete run makes them stale)."""
+        stale = "SELECT id FROM runs WHERE status != 'running'"
         with self._db.atomic():
-            self._db.execute("DELETE FROM run_checkpoints WHERE run_id = ?", [run_id])
-            self._db.execute("DELETE FROM run_batches WHERE run_id = ?", [run_id])
+            for table in ("run_checkpoints", "run_batches"):
+                self._db.execute(
+                    f"DELETE FROM {table} WHERE run_id = ? OR run_id IN ({stale})", [run_id]
+                )
