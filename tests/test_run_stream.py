@@ -144,3 +144,25 @@ def test_a_changed_corpus_does_not_resume(
     assert loaded.checkpoints.batches(killed_run) == []
     count = "SELECT count(*) FROM run_checkpoints"
     assert loaded.db.execute(count).fetchone()[0] == 0
+
+
+def test_rows_ingested_during_a_run_wait_for_the_next(
+    loaded: Store,
+    embedder: HashingEmbedder,
+    monkeypatch: pytest.MonkeyPatch,
+    write_csv: Callable[..., Path],
+) -> None:
+    import textinsight.pipeline as pipeline
+
+    real = pipeline.read_corpus
+
+    def read_then_ingest(store: Store, *args: Any) -> run_stream.Corpus:
+        corpus = real(store, *args)
+        ingest_file(store, write_csv(topic_rows(4, seed=5), name="late.csv"))
+        return corpus
+
+    monkeypatch.setattr(run_stream, "STREAM_ROWS", 50)
+    monkeypatch.setattr(pipeline, "read_corpus", read_then_ingest)
+    info = run_pipeline(loaded, embedder, seed=0, sample_size=100)
+    assert info.status == "complete" and info.n_feedback == 180
+    assert loaded.feedback.count() > 180

@@ -39,10 +39,10 @@ from textinsight.run_embed import EMBED_CHUNK, embed_cached, embed_feedback, emb
 from textinsight.run_levels import Codes, Items, Level, snapshot, stable_ids, without_noise
 from textinsight.run_levels import themes as build_themes
 from textinsight.run_stream import (
-    STREAM_ROWS,
     Sample,
     Streamed,
     assign_stream,
+    corpus_batches,
     fingerprint,
     fit_sample,
     read_corpus,
@@ -186,7 +186,7 @@ def run_pipeline(
         n_embedded = embed_stream(
             store,
             embedder,
-            store.feedback.batches(STREAM_ROWS),
+            corpus_batches(store, corpus),
             total=len(corpus.feedback),
             batch_size=batch_size,
             progress=progress,

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from textinsight.errors import CorpusChangedError
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import StoredFeedback
 from textinsight.stages.cluster import ThemeClusterer, _init_names
@@ -77,6 +78,29 @@ def read_corpus(store: Store, batch_rows: int = STREAM_ROWS) -> Corpus:
             for f in batch
         )
     return Corpus(slim, digest.hexdigest())
+
+
+def corpus_batches(
+    store: Store, corpus: Corpus, size: int | None = None
+) -> Iterator[list[StoredFeedback]]:
+    """The corpus' rows with their texts, ``size`` (default ``STREAM_ROWS``) at a time,
+    in corpus order: exactly the rows read by :func:`read_corpus`, whatever was
+    ingested since (a run sees the corpus it started with).
+
+    Raises:
+        CorpusChangedError: a row was deleted (erased) while the run was going.
+    """
+    size = size or STREAM_ROWS
+    ids = [f.id for f in corpus.feedback]
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
+        rows = store.feedback.by_ids(chunk)
+        if len(rows) != len(chunk):
+            raise CorpusChangedError(
+                f"{len(chunk) - len(rows)} feedback rows were deleted while the run was "
+                "going; run again (`textinsight run`)."
+            )
+        yield rows
 
 
 def fingerprint(
@@ -220,7 +244,7 @@ def assign_stream(
     done = dict(store.checkpoints.batches(run_id))
     start = 0
     with progress("Assigning", n) as advance:
-        for batch in store.feedback.batches(STREAM_ROWS):
+        for batch in corpus_batches(store, corpus):
             end = start + len(batch)
             if start in done:
                 saved = done[start]

@@ -25,19 +25,21 @@ class RunCheckpoints:
 
     def save(self, run_id: int, fingerprint: str, state: dict[str, Any]) -> None:
         """Save the state a run reached (replacing an earlier one of the run)."""
+        blob = pack_state(state)  # packed before the write lock is taken
         with self._db.atomic():
             self._db.execute(
                 "INSERT OR REPLACE INTO run_checkpoints (run_id, fingerprint, state) "
                 "VALUES (?, ?, ?)",
-                [run_id, fingerprint, pack_state(state)],
+                [run_id, fingerprint, blob],
             )
 
     def add_batch(self, run_id: int, start: int, arrays: dict[str, np.ndarray]) -> None:
         """Save one streamed batch's results (rows ``start..``) in its own transaction."""
+        blob = pack_state(arrays)
         with self._db.atomic():
             self._db.execute(
                 "INSERT OR REPLACE INTO run_batches (run_id, start, arrays) VALUES (?, ?, ?)",
-                [run_id, start, pack_state(arrays)],
+                [run_id, start, blob],
             )
 
     def take_over(self, run_id: int, fingerprint: str) -> dict[str, Any] | None:
