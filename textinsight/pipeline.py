@@ -27,10 +27,10 @@ from typing import Any
 
 import numpy as np
 
-from textinsight.errors import EmptyCorpusError, NoRunError
+from textinsight.errors import EmptyCorpusError, NoRunError, TextInsightError
 from textinsight.ingest.formats import FileOptions
 from textinsight.ingest.language import LanguageIdentifier
-from textinsight.ingest.load import FileKind, ReadTally, read_records
+from textinsight.ingest.load import FileKind, chunk_state, read_records, restore, resume_key
 from textinsight.ingest.pseudonym import Pseudonymiser, key_bytes
 from textinsight.ingest.source_ids import SourceIds
 from textinsight.progress import ProgressFactory, no_progress
@@ -92,6 +92,7 @@ def find_themes(
     describer: ThemeDescriber | None = None,
     progress: ProgressFactory = no_progress,
     fit: bool = True,
+    neutral: np.ndarray | None = None,
 ) -> FoundThemes:
     """Cluster embedded texts into themes and describe each theme; pure, no store.
 
@@ -109,6 +110,8 @@ def find_themes(
         describer: default ``ThemeDescriber()``.
         progress: progress-bar factory.
         fit: ``False``: ``clusterer`` is fitted already (on these items); only describe.
+        neutral: directions the category level ignores (``sentiment_directions``: the
+            embedder's sentiment head), so categories group themes by subject.
 
     Raises:
         EmptyCorpusError: there are no texts.
@@ -118,7 +121,9 @@ def find_themes(
     clock = _Clock()
     if fit:
         with progress("Clustering", None):
-            clusterer.fit(vectors, languages=languages)
+            # neutral only when there is one: clusterer subclasses may predate it
+            extra: dict[str, Any] = {} if neutral is None else {"neutral": neutral}
+            clusterer.fit(vectors, languages=languages, **extra)
         clock.lap("cluster_s")
     with progress("Describing themes", None):
         descriptions = describer.describe(
@@ -202,6 +207,7 @@ def run_pipeline(
             sample_size=sample_size,
             seed=seed,
             progress=progress,
+            sentiment=sentiment,
         )
         clock.lap("cluster_s")
         texts, languages = sample.texts, sample.languages
@@ -396,9 +402,12 @@ def ingest_file(
 ) -> IngestReport:
     """Load a CSV, JSONL or .xlsx file of ``kind`` into the store.
 
-    The file is prepared into a staging table without holding the store's write lock,
-    then written in one short transaction (``store.staging``), so other writers wait
-    only for that. Identifiers that are personal data are pseudonymised with
+    The file is prepared chunk by chunk into the store's staging table (each chunk
+    committed on its own, ``store.staging``), then published in one transaction, so
+    other writers wait only for that and nothing of the file is visible before. A
+    killed ingest resumes: the same call on the same file and options continues after
+    the last committed chunk. A failed one (an invalid row, an unreadable file)
+    leaves nothing. Identifiers that are personal data are pseudonymised with
     ``pseudonym_key`` (default: the database's own key, ``ingest.pseudonym``). Every
     feedback file ingest gets an id (``report.ingest_id``; ``textinsight delete
     --ingest`` undoes it); ``options`` override delimiter, encoding and date order.
@@ -413,10 +422,21 @@ def ingest_file(
         InvalidFileError: the file cannot be read at all.
         RowErrors: some rows are invalid and ``skip_invalid`` is off; nothing written.
     """
-    tally = ReadTally()
     counts = [0, 0, 0]
     keys: list[tuple[str, str]] = []
     source_ids = SourceIds()
+    pseudonyms = pseudonymiser(store, pseudonym_key)
+    languages = languages or LanguageIdentifier()
+    options = options or FileOptions()
+    key = resume_key(
+        path, kind, channel, skip_invalid, options, languages, pseudonyms.pseudonym("resume")
+    )
+    done = store.staging.committed(key)  # what a killed ingest of this file committed
+    tally = restore(done.states, source_ids)
+    ingest_id = None
+    if kind == "feedback":
+        ingest_id = store.erasure.unfinished_ingest(key) if done.chunks else None
+        ingest_id = ingest_id or store.erasure.start_ingest(kind, str(path), key)
     chunks = read_records(
         path,
         kind,
@@ -425,30 +445,32 @@ def ingest_file(
         languages=languages,
         chunk_size=chunk_size,
         tally=tally,
-        pseudonyms=pseudonymiser(store, pseudonym_key),
+        pseudonyms=pseudonyms,
         source_ids=source_ids,
         options=options,
+        skip_rows=done.rows,
     )
-    ingest_id = store.erasure.start_ingest(kind, str(path)) if kind == "feedback" else None
     write = _writers(store, ingest_id)[kind]
     try:
-        with store.staging() as stage:
-            with progress(f"Ingesting {kind}", None) as advance:
-                for n_rows, items in chunks:
-                    stage.put(items)
-                    advance(n_rows)
-            with store.transaction():
-                for items in stage:
-                    for i, n in enumerate(write(items)):
-                        counts[i] += n
-                    if collect_keys and kind == "feedback":
-                        keys.extend((f.channel, f.source_id) for f in items)
-    except BaseException:
+        with progress(f"Ingesting {kind}", None) as advance:
+            advance(done.rows)
+            for n, (n_rows, items) in enumerate(chunks, start=done.chunks):
+                store.staging.put(key, n, n_rows, items, chunk_state(tally, source_ids))
+                advance(n_rows)
+        with store.transaction():  # publish: the file's rows become visible at once
+            for items in store.staging.chunks(key, kind):
+                for i, n in enumerate(write(items)):
+                    counts[i] += n
+                if collect_keys and kind == "feedback":
+                    keys.extend((f.channel, f.source_id) for f in items)
+            store.staging.clear(key)
+            if ingest_id is not None:
+                store.erasure.finish_ingest(ingest_id, tally.read, counts[0], counts[1])
+    except TextInsightError:  # the file is rejected: nothing of it stays
+        store.staging.clear(key)
         if ingest_id is not None:
-            store.erasure.delete_ingest(ingest_id)  # nothing of it was written
+            store.erasure.delete_ingest(ingest_id)
         raise
-    if ingest_id is not None:
-        store.erasure.finish_ingest(ingest_id, tally.read, counts[0], counts[1])
     return IngestReport(
         path=str(path),
         read=tally.read,

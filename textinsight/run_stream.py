@@ -27,6 +27,7 @@ from textinsight.errors import CorpusChangedError
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import StoredFeedback
 from textinsight.stages.cluster import ThemeClusterer, _init_names
+from textinsight.stages.granularity import sentiment_directions
 from textinsight.stages.normalize import normalize_text
 from textinsight.stages.sample_fit import assign_batch, strata, stratified_sample
 from textinsight.stages.sentiment import SentimentModel, item_sentiments
@@ -152,9 +153,13 @@ def fit_sample(
     sample_size: int,
     seed: int,
     progress: ProgressFactory = no_progress,
+    sentiment: SentimentModel | None = None,
 ) -> Sample:
     """Fit ``clusterer`` on a stratified sample and save the checkpoint, or take over
-    an unfinished run's fitted clusterer (same ``fingerprint``) and restore it."""
+    an unfinished run's fitted clusterer (same ``fingerprint``) and restore it.
+
+    The directions ``sentiment`` (the run's head) reads are passed to the fit as
+    ``neutral`` (``granularity.sentiment_directions``): categories ignore tone."""
     state = store.checkpoints.take_over(run_id, fingerprint)
     if state is not None:
         rows = np.asarray(state["rows"], dtype=np.int64)
@@ -171,8 +176,10 @@ def fit_sample(
     if state is not None:
         restore(clusterer, state)
         return sample
+    neutral = sentiment_directions(sentiment, vectors.shape[1])
+    extra: dict[str, Any] = {} if neutral is None else {"neutral": neutral}
     with progress("Clustering", None):
-        clusterer.fit(vectors, languages=sample.languages)
+        clusterer.fit(vectors, languages=sample.languages, **extra)
     store.checkpoints.save(run_id, fingerprint, {"rows": rows, **fitted_state(clusterer)})
     return sample
 

@@ -67,6 +67,7 @@ from textinsight.stages.granularity import (
     categories,
     merge_clusters,
     relabel,
+    without_directions,
 )
 
 __all__ = ["ThemeClusterer"]
@@ -163,28 +164,27 @@ class ThemeClusterer:
     def _resolve(self, n: int, n_distinct: int | None = None) -> dict[str, Any]:
         """Effective parameters for ``n`` items, ``n_distinct`` of them different
         (``density.resolve_params``; explicit arguments win)."""
-        return resolve_params(
-            n,
-            n if n_distinct is None else n_distinct,
-            seed=self.seed,
-            min_cluster_size=self.min_cluster_size,
-            min_samples=self.min_samples,
-            n_neighbors=self.n_neighbors,
-            n_components=self.n_components,
-            n_epochs=self.n_epochs,
-            selection=self.selection,
-            merge_threshold=self.merge_threshold,
-            resolution=self.resolution,
-        )
+        return resolve_params(n, n if n_distinct is None else n_distinct, self.get_params())
+
+    def get_params(self) -> dict[str, Any]:
+        """The keyword arguments this clusterer was built with (scikit-learn's name)."""
+        return {name: getattr(self, name) for name in _init_names()}
 
     def fit(
-        self, X: np.ndarray, y: None = None, languages: Sequence[str | None] | None = None
+        self,
+        X: np.ndarray,
+        y: None = None,
+        languages: Sequence[str | None] | None = None,
+        neutral: np.ndarray | None = None,
     ) -> ThemeClusterer:
         """Find themes in ``X``, an ``(N, dim)`` array of sentence embeddings.
 
         ``languages`` (one code per row, optional) lets the clusterer remove each
         language's offset first (``language_offsets``); ``predict`` then needs the
-        languages of new rows too.
+        languages of new rows too. ``neutral`` (optional, ``(r, dim)``): directions
+        the category level ignores, e.g. a sentiment head's
+        (``granularity.tone_directions``), so that categories group themes by
+        subject rather than by tone; the themes themselves use every direction.
 
         Fewer than ``MIN_ITEMS_TO_CLUSTER`` distinct vectors form a single theme.
 
@@ -254,7 +254,7 @@ class ThemeClusterer:
         self.parents_ = (
             np.zeros(len(self.centroids_), dtype=np.int64)
             if graph is None
-            else categories(graph, self.labels_)
+            else categories(self._category_graph(X, graph, neutral), self.labels_)
         )
         self.category_centroids_ = theme_centroids(X, self.category_labels()).astype(np.float32)
         self.threshold_ = threshold
@@ -264,8 +264,18 @@ class ThemeClusterer:
         self.params_["novelty_k"] = NOVELTY_K
         self.params_["novelty_threshold"] = self.novelty_threshold_
         self.params_["reference_items"] = len(self.reference_)
+        self.params_["category_neutral_directions"] = 0 if neutral is None else len(neutral)
         self.timings_ = timings
         return self
+
+    def _category_graph(
+        self, X: np.ndarray, graph: ItemGraph, neutral: np.ndarray | None
+    ) -> ItemGraph:
+        """The graph that groups themes into categories: ``graph`` itself, or one
+        built with the ``neutral`` directions projected out."""
+        if neutral is None or not np.asarray(neutral).size:
+            return graph
+        return ItemGraph.build(without_directions(X, neutral), seed=self.seed)
 
     def _novelty(
         self,
@@ -327,10 +337,9 @@ class ThemeClusterer:
             NotFittedError: the clusterer is not fitted.
         """
         self._check_fitted("to_state")
-        init = {name: getattr(self, name) for name in _init_names()}
         return {
             "version": STATE_VERSION,
-            "init": init,
+            "init": self.get_params(),
             "centroids": np.asarray(self.centroids_, dtype=np.float32),
             "offsets": {code: np.asarray(v, dtype=np.float32) for code, v in self.offsets_.items()},
             "threshold": float(self.threshold_),

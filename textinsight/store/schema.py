@@ -234,7 +234,21 @@ MIGRATIONS: tuple[str, ...] = (
     DROP TABLE embeddings;
     ALTER TABLE embeddings_f16 RENAME TO embeddings;
     """,
-    # 12 (#15): a run's checkpoints (store.checkpoints): the clusterer fitted on the
+    # (#15b): resumable ingest: chunks staged under the ingest's resume key (file
+    # checksum and options) until the file is published (store.staging)
+    """
+    CREATE TABLE ingest_chunks (
+        resume_key TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        n_rows INTEGER NOT NULL,
+        chunk BLOB NOT NULL,
+        state BLOB NOT NULL,
+        PRIMARY KEY (resume_key, n)
+    );
+    ALTER TABLE ingests ADD COLUMN resume_key TEXT;
+    CREATE INDEX ingests_resume_key ON ingests (resume_key);
+    """,
+    # 13 (#15a): a run's checkpoints (store.checkpoints): the clusterer fitted on the
     # sample, then the streamed assignment batch by batch, so a crashed run resumes
     """
     CREATE TABLE run_checkpoints (
