@@ -181,6 +181,7 @@ def run(ctx: click.Context, seed: int | None) -> None:
         artifact_dir=settings.artifact_dir,
         seed=settings.seed if seed is None else seed,
         batch_size=settings.batch_size,
+        sample_size=settings.sample_size,
         labeler=ThemeLabeler(language=settings.display_language or None),
         progress=_progress,
     )

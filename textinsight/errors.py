@@ -100,3 +100,7 @@ class StoreBusyError(TextInsightError):
             f"waited {waited_s:g} s for it. Nothing was written; retry in about "
             f"{self.retry_after} s."
         )
+
+
+class CorpusChangedError(TextInsightError):
+    """Feedback a run had read was deleted before the run could finish; run again."""
