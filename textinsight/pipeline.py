@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -475,6 +475,7 @@ def ingest_file(
     collect_keys: bool = False,
     pseudonym_key: str | None = None,
     options: FileOptions | None = None,
+    reader: Callable[..., Iterator[tuple[int, list[Any]]]] = read_records,
 ) -> IngestReport:
     """Load a CSV, JSONL or .xlsx file of ``kind`` into the store.
 
@@ -489,7 +490,8 @@ def ingest_file(
     source_id); customers (``customer_id, segment, is_member, joined_at, value,
     churned_at``) by ``customer_id``; purchases (``customer_id, purchased_at,
     amount``) once per (customer, time, amount). With ``collect_keys`` the report
-    lists the (channel, source_id) of every stored feedback row.
+    lists the (channel, source_id) of every stored feedback row. ``reader`` reads the
+    file into records (``ingest.load.read_records``, or ``RayEngine.read_records``).
 
     Raises:
         InvalidFileError: the file cannot be read at all.
@@ -499,7 +501,7 @@ def ingest_file(
     counts = [0, 0, 0]
     keys: list[tuple[str, str]] = []
     source_ids = SourceIds()
-    chunks = read_records(
+    chunks = reader(
         path,
         kind,
         channel=channel,

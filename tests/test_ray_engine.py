@@ -1,0 +1,160 @@
+"""The Ray engine gives the local engine's records, themes and assignments (issue #15).
+
+One Ray session for the whole module (Ray starts slowly): a local cluster of two
+nodes with one CPU each, so every step's actor pool spans both nodes, the way a
+second machine would join. Small data and the hashing embedder keep it fast.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import topic_rows
+from textinsight.assign import assign_file
+from textinsight.cli import cli
+from textinsight.errors import ConfigError
+from textinsight.store import Store
+
+ray = pytest.importorskip("ray", reason="the Ray engine needs textinsight[ray]")
+
+
+@pytest.fixture(scope="module")
+def two_nodes() -> Iterator[Any]:
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(
+        initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False}
+    )
+    cluster.add_node(num_cpus=1)
+    ray.init(address=cluster.address, log_to_driver=False, configure_logging=False)
+    try:
+        yield cluster
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
+
+
+def _rows(n: int, seed: int) -> list[dict[str, Any]]:
+    rows = topic_rows(n, seed)
+    for i, row in enumerate(rows):
+        if i % 4 == 0:
+            del row["language"]  # detected on the workers
+        if i % 5 == 0:
+            del row["source_id"]  # derived on the driver, in file order
+        if i % 7 == 0:
+            row["text"] += f" write to kim{i}@example.com"  # redacted on the workers
+    rows.append(dict(rows[0]))  # the same derived id twice: -2
+    rows.append({"channel": "ticket", "text": "", "language": "en"})  # invalid: skipped
+    return rows
+
+
+def _write(path: Path, rows: list[dict[str, Any]]) -> Path:
+    import csv
+
+    fields = sorted({k for row in rows for k in row})
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def _feedback(db: Path) -> dict[tuple[str, str], tuple[Any, ...]]:
+    store = Store(db)
+    try:
+        return {
+            (f.channel, f.source_id): (f.text, f.language, f.customer_id, f.rating)
+            for f in store.feedback.all()
+        }
+    finally:
+        store.close()
+
+
+def _assignments(db: Path) -> dict[tuple[str, str], int | None]:
+    store = Store(db)
+    try:
+        run = store.runs.current()
+        by_id = {f.id: (f.channel, f.source_id) for f in store.feedback.all()}
+        rows = store.db.query(
+            "SELECT feedback_id, theme_id FROM assignments WHERE run_id = ?", [run.id]
+        )
+        return {by_id[r["feedback_id"]]: r["theme_id"] for r in rows}
+    finally:
+        store.close()
+
+
+def _agreement(a: dict[Any, Any], b: dict[Any, Any]) -> float:
+    assert a.keys() == b.keys()
+    return sum(a[k] == b[k] for k in a) / len(a)
+
+
+@pytest.fixture(scope="module")
+def both(two_nodes: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The same files through the local and the Ray engine: ingest, run, assign."""
+    tmp = tmp_path_factory.mktemp("engines")
+    first = _write(tmp / "first.csv", _rows(25, 0))
+    later = _write(tmp / "later.csv", _rows(6, 1))
+    out: dict[str, Any] = {}
+    for engine in ("local", "ray"):
+        db = tmp / f"{engine}.db"
+        invoke = lambda *args, db=db: CliRunner().invoke(  # noqa: E731
+            cli, ["--db", str(db), *args], env={"TEXTINSIGHT_MODEL": "hashing"}
+        )
+        extra = ["--engine", "ray"] if engine == "ray" else []
+        ingested = invoke("ingest", str(first), "--skip-invalid", *extra)
+        assert ingested.exit_code == 0, ingested.output
+        ran = invoke("run", "--seed", "0", *extra)
+        assert ran.exit_code == 0, ran.output
+        out[f"{engine}_ingest"], out[f"{engine}_run"] = ingested.output, ran.output
+        out[f"{engine}_feedback"], out[f"{engine}_themes"] = _feedback(db), _assignments(db)
+        store = Store(db)
+        try:
+            if engine == "ray":
+                from textinsight.ray_engine import RayEngine
+
+                ray_engine = RayEngine()
+                out["engine"] = ray_engine
+            _, _, done = assign_file(store, later, skip_invalid=True, engine=out.get("engine"))
+            keys = {f.id: (f.channel, f.source_id) for f in store.feedback.all()}
+            out[f"{engine}_assigned"] = {keys[a.feedback_id]: a.theme_id for a in done}
+        finally:
+            store.close()
+    return out
+
+
+def test_ray_ingest_stores_the_same_feedback(both: dict[str, Any]) -> None:
+    assert both["ray_feedback"] == both["local_feedback"]
+    assert len(both["ray_feedback"]) == 76  # 75 + the repeated row (-2), one skipped
+    summary = [line for line in both["local_ingest"].splitlines() if ": read " in line]
+    assert summary and set(summary) <= set(both["ray_ingest"].splitlines())
+    redacted = [line for line in both["local_ingest"].splitlines() if "redacted:" in line]
+    assert redacted and set(redacted) <= set(both["ray_ingest"].splitlines())
+    assert any(key[1].endswith("-2") for key in both["ray_feedback"])
+
+
+def test_ray_run_gives_the_same_themes_and_assignments(both: dict[str, Any]) -> None:
+    assert re.search(r"embedded 75 new texts on [12] Ray node", both["ray_run"])  # 75 distinct
+    themes = re.compile(r"\d+ themes, \d+ unassigned")
+    assert themes.findall(both["ray_run"]) == themes.findall(both["local_run"])
+    assert _agreement(both["ray_themes"], both["local_themes"]) >= 0.99
+
+
+def test_ray_bulk_assign_agrees_and_uses_both_nodes(both: dict[str, Any]) -> None:
+    assert len(both["ray_assigned"]) == 19
+    assert _agreement(both["ray_assigned"], both["local_assigned"]) >= 0.99
+    assert len(both["engine"].nodes_used) == 2  # the second node did work
+
+
+def test_without_ray_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    from textinsight import ray_engine
+
+    monkeypatch.setitem(sys.modules, "ray", None)
+    with pytest.raises(ConfigError, match=r"textinsight\[ray\]"):
+        ray_engine.RayEngine()
