@@ -1,16 +1,22 @@
-"""Ingest and run time and peak memory at growing N, hashing embedder (issue #15).
+"""Ingest and run time and peak memory, stage by stage, at growing N (issue #15).
 
 Usage:
-    python scripts/bench_scale.py                     # N = 10,000 and 30,000
-    python scripts/bench_scale.py --sizes 10000,100000
+    python scripts/bench_scale.py                                # N = 10k, 100k, 1M
+    python scripts/bench_scale.py --sizes 10000,30000 --no-bertopic --no-full-fit
 
 For each N it writes N synthetic feedback rows (Banking77 intent texts recombined in
 pairs with a short tail, so almost all texts are distinct; a ``language`` column, four
 channels, dates over six months, 2,000 customers) to a temporary CSV, then in a fresh
 child process (so each peak is its own) ingests it into an empty store and runs the
-pipeline with the ``hashing`` embedder. It prints a Markdown table: seconds for ingest
-and ``run``, the run's embed/cluster timings, and the child's peak RSS
-(``resource.getrusage``).
+pipeline with the ``hashing`` embedder and the default sample size. A thread samples
+the child's resident memory every 0.1 s, so each stage of ``run`` (its timings) gets
+its own peak.
+
+At ``--full-fit-at`` (default 100,000) the same child runs once more with the sample
+as large as the corpus (a full fit) and reports the NMI between the two runs'
+assignments (unassigned counted as one more label). At ``--bertopic-at`` (default
+100,000) BERTopic (``pip install -e '.[bench]'``) is fitted, in its own child, on the
+same stored vectors. It prints Markdown tables.
 """
 
 from __future__ import annotations
@@ -18,18 +24,31 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 CHANNELS = ("ticket", "survey", "review", "social")
 TAILS = ("", "Thanks.", "Please help.", "This is urgent!", "Again.", "Any update?", "Why?")
+STAGES = (
+    "embed_s",
+    "cluster_s",
+    "describe_s",
+    "assign_s",
+    "categories_s",
+    "label_s",
+    "value_s",
+    "write_s",
+)
 
 
 def write_rows(path: Path, n: int, intents: Path, seed: int = 0) -> None:
@@ -47,12 +66,49 @@ def write_rows(path: Path, n: int, intents: Path, seed: int = 0) -> None:
             writer.writerow([f"s{i}", channel, day, f"c{rng.randrange(2000)}", "en", text])
 
 
-def measure_one(csv_path: Path, db_path: Path) -> dict[str, float]:
-    """Ingest ``csv_path`` and run the pipeline (hashing); times and peak RSS."""
+class RssSampler(threading.Thread):
+    """Resident memory of this process every ``every`` seconds, with timestamps."""
+
+    def __init__(self, every: float = 0.1) -> None:
+        super().__init__(daemon=True)
+        self.every = every
+        self.samples: list[tuple[float, float]] = []
+        self._done = threading.Event()
+        self._page = os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    def run(self) -> None:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            while not self._done.is_set():
+                statm.seek(0)
+                self.samples.append(
+                    (time.perf_counter(), int(statm.read().split()[1]) * self._page)
+                )
+                time.sleep(self.every)
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+    def peak(self, start: float, end: float) -> float:
+        inside = [mb for t, mb in self.samples if start <= t <= end]
+        return max(inside, default=0.0)
+
+
+def stage_windows(start: float, run_s: float, timings: dict[str, Any]) -> dict[str, float]:
+    """Seconds per stage in order; ``write_s`` is what follows the last timed stage."""
+    laps = {k: float(timings.get(k, 0.0)) for k in STAGES if k != "write_s"}
+    laps["write_s"] = max(0.0, run_s - sum(laps.values()))
+    return laps
+
+
+def measure_one(csv_path: Path, db_path: Path, full_fit: bool) -> dict[str, Any]:
+    """Ingest ``csv_path`` and run the pipeline (hashing); times and peak RSS per stage."""
     from textinsight.pipeline import ingest_file, run_pipeline
     from textinsight.stages.embed import HashingEmbedder
     from textinsight.store import Store
 
+    sampler = RssSampler()
+    sampler.start()
     store = Store(db_path)
     start = time.perf_counter()
     ingest_file(store, csv_path)
@@ -61,48 +117,163 @@ def measure_one(csv_path: Path, db_path: Path) -> dict[str, float]:
     start = time.perf_counter()
     info = run_pipeline(store, HashingEmbedder())
     run_s = time.perf_counter() - start
-    timings = info.timings
-    result = {
+    laps = stage_windows(start, run_s, info.timings)
+    peaks, at = {}, start
+    for name, seconds in laps.items():
+        peaks[name] = sampler.peak(at, at + seconds + 0.05)
+        at += seconds
+    result: dict[str, Any] = {
         "ingest_s": ingest_s,
         "run_s": run_s,
         "peak_rss_ingest_mb": rss_ingest,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "db_mb": db_path.stat().st_size / 2**20,
+        "laps": laps,
+        "peaks": peaks,
+        "n_themes": info.n_themes,
+        "n_unassigned": info.n_unassigned,
+        "sample": info.params.get("sample"),
     }
-    result.update({k: float(v) for k, v in timings.items()})
+    if full_fit:
+        result["full_fit"] = compare_full_fit(store, info.id, HashingEmbedder())
+    sampler.stop()
+    return result
+
+
+def compare_full_fit(store: Any, sampled_run: int, embedder: Any) -> dict[str, Any]:
+    """Run again with the sample as large as the corpus; NMI between the two runs."""
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    from textinsight.pipeline import run_pipeline
+
+    n = store.feedback.count()
+    start = time.perf_counter()
+    full = run_pipeline(store, embedder, sample_size=n)
+    seconds = time.perf_counter() - start
+
+    def labels(run_id: int) -> list[int]:
+        rows = sorted(store.runs.export(run_id), key=lambda r: (r.channel, r.source_id))
+        return [-1 if r.theme_id is None else r.theme_id for r in rows]
+
+    a, b = labels(sampled_run), labels(full.id)
+    return {
+        "run_s": seconds,
+        "nmi": 100 * normalized_mutual_info_score(a, b),
+        "ari": 100 * adjusted_rand_score(a, b),
+        "n_themes": full.n_themes,
+        "n_unassigned": full.n_unassigned,
+    }
+
+
+def measure_bertopic(db_path: Path) -> dict[str, Any]:
+    """BERTopic's seeded fit on the vectors and texts stored by ``measure_one``."""
+    import numpy as np
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from benchmark import bertopic_model  # type: ignore[import-not-found]
+
+    from textinsight.stages.embed import HashingEmbedder
+    from textinsight.store import Store
+
+    store = Store(db_path)
+    feedback = store.feedback.all()
+    embedder = HashingEmbedder()
+    found = store.embeddings.get_many(embedder.model_id, [f.text_hash for f in feedback])
+    X = np.vstack([found[f.text_hash] for f in feedback])
+    texts = [f.text for f in feedback]
+    del feedback, found
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start = time.perf_counter()
+    topics, _ = bertopic_model(embedder, 0).fit_transform(texts, embeddings=X)
+    return {
+        "run_s": time.perf_counter() - start,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_before_fit_mb": before,
+        "n_topics": len(set(topics) - {-1}),
+        "outliers": sum(1 for t in topics if t == -1),
+    }
+
+
+def child(*args: str) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f"{' '.join(args)} failed:\n{out.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,30000", help="comma-separated N")
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated N")
     parser.add_argument("--banking77", type=Path, default=SHARED / "banking77" / "banking77.csv")
-    parser.add_argument("--one", nargs=2, metavar=("CSV", "DB"), help=argparse.SUPPRESS)
+    parser.add_argument("--full-fit-at", type=int, default=100_000)
+    parser.add_argument("--no-full-fit", action="store_true")
+    parser.add_argument("--bertopic-at", type=int, default=100_000)
+    parser.add_argument("--no-bertopic", action="store_true")
+    parser.add_argument("--one", nargs=3, metavar=("CSV", "DB", "FULL"), help=argparse.SUPPRESS)
+    parser.add_argument("--bertopic-db", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(measure_one(Path(args.one[0]), Path(args.one[1]))))
+        full = args.one[2] == "1"
+        print(json.dumps(measure_one(Path(args.one[0]), Path(args.one[1]), full)))
+        return
+    if args.bertopic_db:
+        print(json.dumps(measure_bertopic(Path(args.bertopic_db))))
         return
 
-    print("| rows | ingest s | run s | peak RSS ingest MB | peak RSS MB | db MB |")
-    print("|---|---|---|---|---|---|")
+    results: dict[int, dict[str, Any]] = {}
     for n in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory() as tmp:
-            rows = Path(tmp) / "feedback.csv"
+            rows, db = Path(tmp) / "feedback.csv", Path(tmp) / "t.db"
             write_rows(rows, n, args.banking77)
-            child = subprocess.run(
-                [sys.executable, __file__, "--one", str(rows), str(Path(tmp) / "t.db")],
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-        r = json.loads(child.stdout.strip().splitlines()[-1])
+            full = not args.no_full_fit and n == args.full_fit_at
+            r = child("--one", str(rows), str(db), "1" if full else "0")
+            if not args.no_bertopic and n == args.bertopic_at:
+                r["bertopic"] = child("--bertopic-db", str(db))
+        results[n] = r
+        print(f"<!-- {n}: {json.dumps(r)} -->", flush=True)
+    print_tables(results)
+
+
+def print_tables(results: dict[int, dict[str, Any]]) -> None:
+    """The Markdown tables of docs/scale.md."""
+    names = [s.removesuffix("_s") for s in STAGES]
+    print("\n| rows | ingest s | run s | " + " | ".join(names) + " | themes | unassigned |")
+    print("|---" * (len(names) + 5) + "|")
+    for n, r in sorted(results.items()):
+        laps = " | ".join(f"{r['laps'][s]:.0f}" for s in STAGES)
         print(
-            f"| {n:,} | {r['ingest_s']:.0f} | {r['run_s']:.0f} | {r['peak_rss_ingest_mb']:.0f} "
-            f"| {r['peak_rss_mb']:.0f} | {r['db_mb']:.0f} |",
-            flush=True,
+            f"| {n:,} | {r['ingest_s']:.0f} | {r['run_s']:.0f} | {laps} | {r['n_themes']} "
+            f"| {r['n_unassigned'] / n:.1%} |"
         )
-        extra = {k: round(v, 1) for k, v in r.items() if k.endswith("_s")}
-        print(f"<!-- {n}: {extra} -->", flush=True)
+    print("\nPeak RSS (MB):\n")
+    print("| rows | ingest | run | " + " | ".join(names) + " | database |")
+    print("|---" * (len(names) + 4) + "|")
+    for n, r in sorted(results.items()):
+        peaks = " | ".join(f"{r['peaks'][s]:.0f}" for s in STAGES)
+        print(
+            f"| {n:,} | {r['peak_rss_ingest_mb']:.0f} | {r['peak_rss_mb']:.0f} | {peaks} "
+            f"| {r['db_mb']:.0f} |"
+        )
+    for n, r in sorted(results.items()):
+        if "full_fit" in r:
+            f = r["full_fit"]
+            print(
+                f"\n{n:,} rows, full fit: {f['run_s']:.0f} s, {f['n_themes']} themes; sampled "
+                f"vs full fit NMI {f['nmi']:.1f}, ARI {f['ari']:.1f}"
+            )
+        if "bertopic" in r:
+            b = r["bertopic"]
+            print(
+                f"\n{n:,} rows, BERTopic 0.17 on the same vectors: {b['run_s']:.0f} s, peak "
+                f"RSS {b['peak_rss_mb']:.0f} MB, {b['n_topics']} topics, "
+                f"{b['outliers'] / n:.1%} outliers"
+            )
+    if len(results) > 1:
+        sizes = sorted(results)
+        for small, large in zip(sizes, sizes[1:], strict=False):
+            ratio = results[large]["run_s"] / results[small]["run_s"]
+            print(f"\nrun time {large:,} / {small:,}: {ratio:.1f}x")
 
 
 if __name__ == "__main__":

@@ -8,8 +8,9 @@ import pytest
 
 from tests.conftest import topic_rows
 from textinsight import queries
-from textinsight.pipeline import _without_noise, ingest_file, run_pipeline
+from textinsight.pipeline import ingest_file, run_pipeline
 from textinsight.records import ThemeValue
+from textinsight.run_levels import without_noise
 from textinsight.store import Store
 
 
@@ -49,7 +50,7 @@ def test_category_ids_survive_a_rerun_through_lineage(loaded: Store, embedder) -
 
 def test_noise_themes_get_no_impact_or_verdict() -> None:
     value = ThemeValue(feedback_count=5, customers=5, kind="pain_point", impact=10.0)
-    out = _without_noise({0: value, 1: value}, {0: True, 1: False})
+    out = without_noise({0: value, 1: value}, {0: True, 1: False})
     assert out[0] == replace(value, kind="neutral", impact=None, significant=False)
     assert out[1] == value
 

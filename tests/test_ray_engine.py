@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from tests.conftest import topic_rows
 from textinsight.assign import assign_file
 from textinsight.cli import cli
+from textinsight.config import get_settings
 from textinsight.errors import ConfigError
 from textinsight.store import Store
 
@@ -95,17 +96,33 @@ def _agreement(a: dict[Any, Any], b: dict[Any, Any]) -> float:
     return sum(a[k] == b[k] for k in a) / len(a)
 
 
+ENV = {"TEXTINSIGHT_MODEL": "hashing", "TEXTINSIGHT_SAMPLE_SIZE": "100"}
+
+
 @pytest.fixture(scope="module")
-def both(two_nodes: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def both(two_nodes: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The same files through the local and the Ray engine: ingest, run, assign."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in ENV.items():
+            patch.setenv(name, value)
+        get_settings.cache_clear()
+        try:
+            yield _through_both(tmp_path_factory)
+        finally:
+            get_settings.cache_clear()
+
+
+def _through_both(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     tmp = tmp_path_factory.mktemp("engines")
-    first = _write(tmp / "first.csv", _rows(25, 0))
+    first = _write(tmp / "first.csv", _rows(60, 0))
     later = _write(tmp / "later.csv", _rows(6, 1))
     out: dict[str, Any] = {}
     for engine in ("local", "ray"):
         db = tmp / f"{engine}.db"
         invoke = lambda *args, db=db: CliRunner().invoke(  # noqa: E731
-            cli, ["--db", str(db), *args], env={"TEXTINSIGHT_MODEL": "hashing"}
+            cli,
+            ["--db", str(db), *args],
+            env=ENV,
         )
         extra = ["--engine", "ray"] if engine == "ray" else []
         ingested = invoke("ingest", str(first), "--skip-invalid", *extra)
@@ -131,7 +148,7 @@ def both(two_nodes: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
 
 def test_ray_ingest_stores_the_same_feedback(both: dict[str, Any]) -> None:
     assert both["ray_feedback"] == both["local_feedback"]
-    assert len(both["ray_feedback"]) == 76  # 75 + the repeated row (-2), one skipped
+    assert len(both["ray_feedback"]) == 181  # 180 + the repeated row (-2), one skipped
     summary = [line for line in both["local_ingest"].splitlines() if ": read " in line]
     assert summary and set(summary) <= set(both["ray_ingest"].splitlines())
     redacted = [line for line in both["local_ingest"].splitlines() if "redacted:" in line]
@@ -140,7 +157,9 @@ def test_ray_ingest_stores_the_same_feedback(both: dict[str, Any]) -> None:
 
 
 def test_ray_run_gives_the_same_themes_and_assignments(both: dict[str, Any]) -> None:
-    assert re.search(r"embedded 75 new texts on [12] Ray node", both["ray_run"])  # 75 distinct
+    """Fitted on a sample of 100 of the 181 items; the other 81 assigned on the workers."""
+    assert re.search(r"embedded \d+ new texts on [12] Ray node", both["ray_run"])
+    assert "181 feedback" in both["ray_run"]
     themes = re.compile(r"\d+ themes, \d+ unassigned")
     assert themes.findall(both["ray_run"]) == themes.findall(both["local_run"])
     assert _agreement(both["ray_themes"], both["local_themes"]) >= 0.99
@@ -158,3 +177,21 @@ def test_without_ray_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setitem(sys.modules, "ray", None)
     with pytest.raises(ConfigError, match=r"textinsight\[ray\]"):
         ray_engine.RayEngine()
+
+
+def test_ray_assign_hook_is_the_run_rule(both: dict[str, Any]) -> None:
+    """``RayEngine.assign`` (the run's streamed-batch hook) returns what
+    ``sample_fit.assign_batch`` returns, in order."""
+    import numpy as np
+
+    from textinsight.stages.cluster import ThemeClusterer
+    from textinsight.stages.sample_fit import assign_batch
+
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(c, 0.05, (40, 8)) for c in np.eye(8)[:3]]).astype(np.float32)
+    clusterer = ThemeClusterer(seed=0).fit(X[::2])
+    languages = ["en"] * len(X[1::2])
+    labels, probabilities = both["engine"].assign(clusterer, X[1::2], languages)
+    expected = assign_batch(clusterer, X[1::2], languages)
+    assert (labels == expected[0]).all()
+    assert np.allclose(probabilities, expected[1])

@@ -214,9 +214,11 @@ def run(ctx: click.Context, seed: int | None, engine: str, address: str | None) 
     settings = get_settings()
     store, model = _store(ctx), settings.model
     ray = _make_engine(engine, address)
+    on_ray: dict[str, Any] = {}
     if ray is not None:
         model, n = ray.prepare_run(store, model, model_dir=settings.model_dir, progress=_progress)
         click.echo(f"embedded {n} new texts on {len(ray.nodes_used)} Ray node(s)")
+        on_ray["assign"] = ray.assign
     info = run_pipeline(
         store,
         model=model,
@@ -224,8 +226,10 @@ def run(ctx: click.Context, seed: int | None, engine: str, address: str | None) 
         artifact_dir=settings.artifact_dir,
         seed=settings.seed if seed is None else seed,
         batch_size=settings.batch_size,
+        sample_size=settings.sample_size,
         labeler=ThemeLabeler(language=settings.display_language or None),
         progress=_progress,
+        **on_ray,
     )
     if settings.model == AUTO:
         click.echo(

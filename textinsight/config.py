@@ -32,6 +32,9 @@ class Settings(BaseSettings):
             models run 64 at a time inside it); vectors are cached after
             each call.
         chunk_size: rows per ingest chunk (bounds memory on large files).
+        sample_size: most feedback items a run fits its clusterer on: a sample
+            stratified by language, channel and month; every other item is assigned
+            to the themes found, in streaming batches (docs/scale.md).
         seed: default random seed of a run.
         min_language_confidence: below this the language is ``und``.
         api_keys: ``key:scope`` pairs, comma-separated; scope ``read`` or ``write``.
@@ -55,6 +58,7 @@ class Settings(BaseSettings):
     languages: str = "sv,no,da,en"
     batch_size: int = Field(default=4096, ge=1, le=65536)
     chunk_size: int = Field(default=2000, ge=1)
+    sample_size: int = Field(default=50_000, ge=100)
     seed: int = 0
     min_language_confidence: float = Field(default=0.4, ge=0.0, le=1.0)
     api_keys: str = ""

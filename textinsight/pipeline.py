@@ -3,22 +3,25 @@
 ``normalize -> embed (cached) -> cluster -> describe -> sentiment -> value -> lineage
 -> store``, the last four at both levels: themes and the categories above them.
 
-After lineage, themes that kept their id keep their label and kind where their
-content did not really change (``stability.carry_over``).
+The clusterer is fitted on a stratified sample of at most ``sample_size`` items and
+the rest is assigned in streaming batches (``run_stream``); the embedding step is in
+``run_embed``, the stored rows of each level in ``run_levels``. After lineage, themes
+that kept their id keep their label and kind where their content did not really
+change (``stability.carry_over``).
 
 ``run_pipeline`` records the run as ``running`` first and writes its results in one
 transaction that also makes it current; on any error the run is marked ``failed``
-and the previous current run stays untouched. ``ingest_file`` writes a file's
-records (read by ``textinsight.ingest``) in one transaction; ``embed_cached`` reuses
-vectors cached in the store.
+and the previous current run stays untouched (its checkpoints let the next run over
+the same inputs resume). ``ingest_file`` writes a file's records (read by
+``textinsight.ingest``) in one transaction.
 """
 
 from __future__ import annotations
 
+import math
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,31 +33,44 @@ from textinsight.ingest.language import LanguageIdentifier
 from textinsight.ingest.load import FileKind, ReadTally, read_records
 from textinsight.ingest.pseudonym import Pseudonymiser, key_bytes
 from textinsight.ingest.source_ids import SourceIds
-from textinsight.lineage import LineageEvent, ThemeSnapshot, match_themes, with_ids
 from textinsight.progress import ProgressFactory, no_progress
-from textinsight.records import (
-    Assignment,
-    IngestReport,
-    RunInfo,
-    StoredFeedback,
-    Theme,
-    ThemeDescription,
-    ThemeValue,
+from textinsight.records import Assignment, IngestReport, RunInfo, ThemeDescription
+from textinsight.run_embed import EMBED_CHUNK, embed_cached, embed_feedback, embed_stream
+from textinsight.run_levels import Codes, Items, Level, snapshot, stable_ids, without_noise
+from textinsight.run_levels import themes as build_themes
+from textinsight.run_stream import (
+    STREAM_ROWS,
+    AssignBatch,
+    Sample,
+    Streamed,
+    assign_stream,
+    fingerprint,
+    fit_sample,
+    read_corpus,
 )
 from textinsight.stability import carry_over
 from textinsight.stages.cluster import ThemeClusterer
 from textinsight.stages.describe import ThemeDescriber
 from textinsight.stages.embed import AUTO, Embedder, get_embedder, resolve_model
-from textinsight.stages.label import ThemeLabel, ThemeLabeler
+from textinsight.stages.granularity import relabel
+from textinsight.stages.label import ThemeLabeler
 from textinsight.stages.noise import noise_themes
 from textinsight.stages.normalize import display_text, normalize_text
-from textinsight.stages.sentiment import find_sentiment_model, item_sentiments, mean_sentiment
+from textinsight.stages.sample_fit import DEFAULT_SAMPLE_SIZE, assign_batch
+from textinsight.stages.sentiment import find_sentiment_model
 from textinsight.store import Store
 from textinsight.value import ValueConfig, compute_theme_values
 
-EMBED_CHUNK = 4096
-"""Texts per embedder call (``TEXTINSIGHT_BATCH_SIZE``): large, so the model's own
-length sorting sees many texts; vectors are cached after each call."""
+__all__ = [
+    "EMBED_CHUNK",
+    "FoundThemes",
+    "embed_cached",
+    "embed_feedback",
+    "find_themes",
+    "ingest_file",
+    "pseudonymiser",
+    "run_pipeline",
+]
 
 
 @dataclass(frozen=True)
@@ -76,6 +92,7 @@ def find_themes(
     clusterer: ThemeClusterer | None = None,
     describer: ThemeDescriber | None = None,
     progress: ProgressFactory = no_progress,
+    fit: bool = True,
 ) -> FoundThemes:
     """Cluster embedded texts into themes and describe each theme; pure, no store.
 
@@ -92,6 +109,7 @@ def find_themes(
         clusterer: an unfitted clusterer; default ``ThemeClusterer(seed=seed)``.
         describer: default ``ThemeDescriber()``.
         progress: progress-bar factory.
+        fit: ``False``: ``clusterer`` is fitted already (on these items); only describe.
 
     Raises:
         EmptyCorpusError: there are no texts.
@@ -99,9 +117,10 @@ def find_themes(
     clusterer = clusterer or ThemeClusterer(seed=seed)
     describer = describer or ThemeDescriber()
     clock = _Clock()
-    with progress("Clustering", None):
-        clusterer.fit(vectors, languages=languages)
-    clock.lap("cluster_s")
+    if fit:
+        with progress("Clustering", None):
+            clusterer.fit(vectors, languages=languages)
+        clock.lap("cluster_s")
     with progress("Describing themes", None):
         descriptions = describer.describe(
             [normalize_text(t) for t in texts],
@@ -122,13 +141,21 @@ def run_pipeline(
     artifact_dir: Path | None = None,
     seed: int = 0,
     batch_size: int = EMBED_CHUNK,
+    sample_size: int = DEFAULT_SAMPLE_SIZE,
     clusterer: ThemeClusterer | None = None,
     describer: ThemeDescriber | None = None,
     labeler: ThemeLabeler | None = None,
     value_config: ValueConfig | None = None,
     progress: ProgressFactory = no_progress,
+    assign: AssignBatch = assign_batch,
 ) -> RunInfo:
     """Find the themes of all stored feedback and store them as the new current run.
+
+    The clusterer is fitted on a stratified sample of at most ``sample_size`` items
+    (all of them in a smaller corpus) and every other item is assigned by the one
+    rule in streaming batches (``run_stream``); keywords, quotes, labels and noise
+    flags come from the sample, sizes, sentiment and value from every item. A run
+    that crashed after its fit resumes from its checkpoints.
 
     Args:
         embedder: the embedder; default the registered ``model``, where ``auto``
@@ -136,129 +163,154 @@ def run_pipeline(
             ``params["model"]`` names the model so chosen.
         model_dir: where models converted on first use are cached.
         artifact_dir: where the sentiment heads are read from (default: shipped ones).
+        sample_size: most items the clusterer is fitted on (``TEXTINSIGHT_SAMPLE_SIZE``).
+        assign: assigns one streamed batch of non-sample items (``RayEngine.assign``
+            does it on Ray workers).
 
     Raises:
         EmptyCorpusError: there is no feedback to analyse.
         ModelError: ``model`` is unknown or cannot load.
     """
-    feedback = store.feedback.all()
-    if not feedback:
+    clock = _Clock()
+    corpus = read_corpus(store)
+    if not corpus.feedback:
         raise EmptyCorpusError(
             "There is no feedback in the store. Ingest some first: `textinsight ingest FILE`."
         )
     model_name: str | None = None
     if embedder is None:
-        model_name = resolve_model(model, [f.language for f in feedback])
+        model_name = resolve_model(model, [f.language for f in corpus.feedback])
         embedder = get_embedder(model_name, model_dir)
     clusterer = clusterer or ThemeClusterer(seed=seed)
     describer = describer or ThemeDescriber()
     labeler = labeler or ThemeLabeler()
+    sentiment = find_sentiment_model(embedder.model_id, artifact_dir)
     run_id = store.runs.start(seed=seed, model_id=embedder.model_id, params={"seed": seed})
     try:
-        clock = _Clock()
-        vectors, n_embedded = embed_feedback(
+        n_embedded = embed_stream(
             store,
             embedder,
-            feedback,
+            store.feedback.batches(STREAM_ROWS),
+            total=len(corpus.feedback),
             batch_size=batch_size,
             progress=progress,
         )
         clock.lap("embed_s")
-        languages = [f.language for f in feedback]
-        found = find_themes(
-            [f.text for f in feedback],
-            languages,
-            vectors,
-            clusterer=clusterer,
-            describer=describer,
+        sample = fit_sample(
+            store,
+            embedder.model_id,
+            corpus,
+            clusterer,
+            run_id=run_id,
+            fingerprint=fingerprint(corpus, embedder.model_id, clusterer, sample_size, sentiment),
+            sample_size=sample_size,
+            seed=seed,
             progress=progress,
         )
-        clock.add(found.timings)
-        descriptions = found.descriptions
-        texts = [normalize_text(f.text) for f in feedback]
-        categories = clusterer.category_labels()
+        clock.lap("cluster_s")
+        texts, languages = sample.texts, sample.languages
+        found = find_themes(
+            [f.text for f in sample.feedback],
+            languages,
+            sample.vectors,
+            clusterer=clusterer,
+            describer=describer,
+            fit=False,
+        )
+        clock.lap("describe_s")
+        streamed = assign_stream(
+            store,
+            embedder.model_id,
+            corpus,
+            sample,
+            clusterer,
+            sentiment,
+            run_id=run_id,
+            progress=progress,
+            assign=assign,
+        )
+        clock.lap("assign_s")
+        sample_categories = clusterer.category_labels()
         with progress("Describing categories", None):
-            space = clusterer.transform(vectors, languages)
-            category_descriptions = describer.describe(texts, languages, categories, space)
+            space = clusterer.transform(sample.vectors, languages)
+            category_descriptions = describer.describe(texts, languages, sample_categories, space)
             noise = noise_themes(texts, languages, clusterer.labels_)
-            category_noise = noise_themes(texts, languages, categories)
+            category_noise = noise_themes(texts, languages, sample_categories)
         clock.lap("categories_s")
         with progress("Labelling themes", None):
             theme_labels, category_names = (
-                labeler.label(texts, languages, labels, vectors, embedder.encode)
-                for labels in (clusterer.labels_, categories)
+                labeler.label(texts, languages, labels, sample.vectors, embedder.encode)
+                for labels in (clusterer.labels_, sample_categories)
             )
         clock.lap("label_s")
-        sentiments = item_sentiments(
-            [f.rating for f in feedback],
-            [f.nps for f in feedback],
-            vectors,
-            find_sentiment_model(embedder.model_id, artifact_dir),
-            texts,
-            languages,
-        )
+        labels = streamed.labels
+        categories = relabel(labels, clusterer.parents_)
         customers, purchases = store.customers.all_customers(), store.customers.all_purchases()
+        sentiments = streamed.sentiments.tolist()
         values, category_values = (
-            _without_noise(
+            without_noise(
                 compute_theme_values(
-                    feedback, labels, sentiments, customers, purchases, config=value_config
+                    corpus.feedback, level, sentiments, customers, purchases, config=value_config
                 ),
                 flags,
             )
-            for labels, flags in ((clusterer.labels_, noise), (categories, category_noise))
+            for level, flags in ((labels, noise), (categories, category_noise))
         )
         clock.lap("value_s")
         previous = _previous_run(store, embedder.model_id)
-        theme_ids, lineage = _stable_ids(
+        ids = corpus.ids
+        theme_ids, lineage = stable_ids(
             store,
             store.runs.snapshot(previous) if previous is not None else None,
-            _snapshot(feedback, clusterer.labels_, clusterer.centroids_, descriptions),
+            snapshot(ids, labels, clusterer.centroids_, found.descriptions),
         )
-        category_ids, category_lineage = _stable_ids(
+        category_ids, category_lineage = stable_ids(
             store,
             store.categories.snapshot(previous) if previous is not None else None,
-            _snapshot(feedback, categories, clusterer.category_centroids_, category_descriptions),
+            snapshot(ids, categories, clusterer.category_centroids_, category_descriptions),
+        )
+        items = Items(
+            Codes.of([f.language for f in corpus.feedback]),
+            Codes.of([f.channel for f in corpus.feedback]),
+            streamed.sentiments,
+        )
+        level = Level(
+            labels,
+            clusterer.centroids_,
+            found.descriptions,
+            values,
+            noise,
+            theme_labels,
+            _quotes(sample, found.descriptions),
         )
         parent_ids = [category_ids[c] for c in clusterer.parents_]
-        level = _Level(
-            clusterer.labels_, clusterer.centroids_, descriptions, values, noise, theme_labels
-        )
-        themes = _themes(run_id, theme_ids, feedback, level, sentiments, parent_ids)
+        themes = build_themes(run_id, theme_ids, items, level, parent_ids)
         if previous is not None:  # labels and kinds that did not really change stay
             before = {t.id: t for t in store.runs.themes(previous)}
             themes = carry_over(themes, before, lineage, value_config)
-        category_level = _Level(
+        category_level = Level(
             categories,
             clusterer.category_centroids_,
             category_descriptions,
             category_values,
             category_noise,
             category_names,
+            _quotes(sample, category_descriptions),
         )
-        category_rows = _themes(run_id, category_ids, feedback, category_level, sentiments)
-        assignments = [
-            Assignment(
-                feedback_id=f.id,
-                theme_id=theme_ids[label] if label >= 0 else None,
-                probability=float(p),
-                sentiment=s,
-            )
-            for f, label, p, s in zip(
-                feedback, clusterer.labels_, clusterer.probabilities_, sentiments, strict=True
-            )
-        ]
+        category_rows = build_themes(run_id, category_ids, items, category_level)
         params = {
             "seed": seed,
             "model": model_name,
             "clusterer": clusterer.params_,
             "describer": {"n_keywords": describer.n_keywords, "n_quotes": describer.n_quotes},
             "label_languages": sorted({t.language or "" for t in theme_labels.values()}),
+            "sample": {"size": sample_size, "items": len(sample.rows), "resumed": sample.resumed},
         }
         store.runs.complete(
             run_id,
             themes=themes,
             centroids=clusterer.centroids_,
-            assignments=assignments,
+            assignments=_assignments(ids, streamed, theme_ids),
             params=params,
             timings=clock.laps,
             n_embedded=n_embedded,
@@ -269,10 +321,40 @@ def run_pipeline(
             category_centroids=clusterer.category_centroids_,
             category_lineage=category_lineage,
         )
+        store.checkpoints.drop(run_id)
     except BaseException as exc:
         store.runs.fail(run_id, f"{type(exc).__name__}: {exc}")
         raise
     return store.runs.get(run_id)
+
+
+def _quotes(
+    sample: Sample, descriptions: dict[int, ThemeDescription]
+) -> dict[int, tuple[str, ...]]:
+    """Each label's quotes as displayed (``quote_indices`` index the sample)."""
+    return {
+        label: tuple(display_text(sample.feedback[i].text) for i in d.quote_indices)
+        for label, d in descriptions.items()
+    }
+
+
+def _assignments(
+    ids: np.ndarray, streamed: Streamed, theme_ids: Sequence[int]
+) -> Iterator[Assignment]:
+    """Every item's assignment, generated as the store writes them."""
+    for feedback_id, label, p, s in zip(
+        ids.tolist(),
+        streamed.labels.tolist(),
+        streamed.probabilities.tolist(),
+        streamed.sentiments.tolist(),
+        strict=True,
+    ):
+        yield Assignment(
+            feedback_id=feedback_id,
+            theme_id=theme_ids[label] if label >= 0 else None,
+            probability=p,
+            sentiment=None if math.isnan(s) else s,
+        )
 
 
 class _Clock:
@@ -301,165 +383,6 @@ def _previous_run(store: Store, model_id: str) -> int | None:
     except NoRunError:
         return None
     return current.id if current.model_id == model_id else None
-
-
-def _snapshot(
-    feedback: Sequence[StoredFeedback],
-    labels: np.ndarray,
-    centroids: np.ndarray,
-    descriptions: dict[int, ThemeDescription],
-) -> ThemeSnapshot:
-    """What lineage needs of this run's themes (or categories)."""
-    return ThemeSnapshot(
-        ids=[],
-        centroids=centroids,
-        keywords=[descriptions[k].keywords for k in range(len(centroids))],
-        members={f.id: int(label) for f, label in zip(feedback, labels, strict=True) if label >= 0},
-    )
-
-
-def _stable_ids(
-    store: Store, old: ThemeSnapshot | None, new: ThemeSnapshot
-) -> tuple[list[int], list[LineageEvent]]:
-    """Match the new themes (or categories) to the previous run's, keep matched ids,
-    allocate the rest."""
-    old = old or ThemeSnapshot(ids=[], centroids=np.zeros((0, 0)), keywords=[], members={})
-    keep, events = match_themes(old, new)
-    fresh = iter(store.runs.allocate_theme_ids(sum(1 for k in keep if k is None)))
-    ids = [k if k is not None else next(fresh) for k in keep]
-    return ids, with_ids(events, ids)
-
-
-def _without_noise(values: dict[int, ThemeValue], noise: dict[int, bool]) -> dict[int, ThemeValue]:
-    """Noise themes keep their figures but no impact or verdict: rankings skip them."""
-    return {
-        label: replace(value, impact=None, kind="neutral", significant=False)
-        if noise.get(label)
-        else value
-        for label, value in values.items()
-    }
-
-
-@dataclass(frozen=True)
-class _Level:
-    """What one level (themes or categories) of a run found, per label ``0..k-1``."""
-
-    labels: np.ndarray
-    centroids: np.ndarray
-    descriptions: dict[int, ThemeDescription]
-    values: dict[int, ThemeValue]
-    noise: dict[int, bool]
-    names: dict[int, ThemeLabel]
-    """Analyst-readable labels (``stages.label``); a theme without one keeps its keywords."""
-
-
-def _themes(
-    run_id: int,
-    ids: Sequence[int],
-    feedback: Sequence[StoredFeedback],
-    level: _Level,
-    sentiments: Sequence[float | None],
-    parent_ids: Sequence[int] | None = None,
-) -> list[Theme]:
-    xy = _map_coordinates(level.centroids)
-    themes = []
-    for label, theme_id in enumerate(ids):
-        members = [int(i) for i in np.flatnonzero(level.labels == label)]
-        description = level.descriptions[label]
-        themes.append(
-            Theme(
-                id=theme_id,
-                run_id=run_id,
-                label=level.names[label].label if label in level.names else description.label,
-                keywords=description.keywords,
-                size=len(members),
-                share=len(members) / len(feedback),
-                quotes=tuple(display_text(feedback[i].text) for i in description.quote_indices),
-                languages=dict(Counter(feedback[i].language for i in members).most_common()),
-                channels=dict(Counter(feedback[i].channel for i in members).most_common()),
-                sentiment=mean_sentiment([sentiments[i] for i in members]),
-                x=float(xy[label, 0]),
-                y=float(xy[label, 1]),
-                value=level.values.get(label),
-                parent_id=None if parent_ids is None else parent_ids[label],
-                noise=level.noise.get(label, False),
-                keywords_by_language=(
-                    level.names[label].keywords_by_language if label in level.names else {}
-                ),
-            )
-        )
-    return themes
-
-
-def _map_coordinates(centroids: np.ndarray) -> np.ndarray:
-    """2-D positions of the themes for the theme map (PCA of the centroids)."""
-    k = len(centroids)
-    if k < 3:
-        return np.array([[float(i), 0.0] for i in range(k)]).reshape(k, 2)
-    centred = centroids - centroids.mean(axis=0)
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    return np.asarray(centred @ vt[:2].T)
-
-
-def embed_feedback(
-    store: Store,
-    embedder: Embedder,
-    feedback: Sequence[StoredFeedback],
-    *,
-    batch_size: int = EMBED_CHUNK,
-    progress: ProgressFactory = no_progress,
-) -> tuple[np.ndarray, int]:
-    """:func:`embed_cached` over stored feedback rows: each text as ``normalize_text``
-    gives it (no @mentions, links or HTML entities), cached under the stored text's
-    hash, so the run's vectors stay found by ``text_hash`` (search, assign)."""
-    texts = [normalize_text(f.text) for f in feedback]
-    hashes = [f.text_hash for f in feedback]
-    return embed_cached(
-        store,
-        embedder,
-        texts,
-        hashes,
-        batch_size=batch_size,
-        progress=progress,
-    )
-
-
-def embed_cached(
-    store: Store,
-    embedder: Embedder,
-    texts: Sequence[str],
-    hashes: Sequence[str],
-    *,
-    batch_size: int = EMBED_CHUNK,
-    progress: ProgressFactory = no_progress,
-) -> tuple[np.ndarray, int]:
-    """Embed ``texts``, reusing vectors cached under (model id, text hash).
-
-    Each distinct hash is embedded at most once. The texts to embed are sorted by
-    length (longest first) and passed to the embedder ``batch_size`` at a time, so a
-    model pads each of its own small batches only to similar lengths, as one bare
-    ``SentenceTransformer.encode`` over the whole corpus would. New vectors are cached
-    chunk by chunk, so an interrupted run resumes where it stopped.
-
-    Returns:
-        (vectors aligned with ``texts``, number of texts actually embedded).
-    """
-    if not texts:
-        return np.zeros((0, 0), dtype=np.float32), 0
-    cached = store.embeddings.get_many(embedder.model_id, hashes)
-    todo: dict[str, str] = {}
-    for text, key in zip(texts, hashes, strict=True):
-        if key not in cached:
-            todo.setdefault(key, text)
-    items = sorted(todo.items(), key=lambda item: -len(item[1]))
-    with progress("Embedding", len(items)) as advance:
-        for start in range(0, len(items), batch_size):
-            chunk = items[start : start + batch_size]
-            vectors = embedder.encode([t for _, t in chunk])
-            fresh = {h: v for (h, _), v in zip(chunk, vectors, strict=True)}
-            cached.update(store.embeddings.put_many(embedder.model_id, fresh))
-            advance(len(chunk))
-    return np.vstack([cached[h] for h in hashes]).astype(np.float32), len(items)
 
 
 def ingest_file(

@@ -11,8 +11,9 @@ each step a Ray Data ``map_batches`` over a pool of actors that load their model
 - **embed**: the texts not yet cached, sorted by length, go through actors that each
   hold the embedding model; each returned block is cached at once (an interrupted
   embed resumes there). The vectors are those of the local engine: same model id.
-- **assign**: the run's saved clusterer is shipped to actors that apply the one
-  assignment rule (``ThemeClusterer.predict_similarity``) to blocks of vectors.
+- **assign**: the run's clusterer is put into Ray's object store once and Ray Data
+  tasks apply the one assignment rule (``ThemeClusterer.predict_similarity``) to
+  blocks of vectors; each pooled worker process rebuilds the clusterer once.
 
 The clustering fit, descriptions, value statistics and every write stay on the
 driver, into the same store. Ray is an optional extra (``pip install
@@ -22,6 +23,7 @@ driver, into the same store. Ray is an optional extra (``pip install
 from __future__ import annotations
 
 import pickle
+import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -42,7 +44,7 @@ from textinsight.ingest.pseudonym import Pseudonymiser
 from textinsight.ingest.readers import read_rows
 from textinsight.ingest.source_ids import SourceIds
 from textinsight.progress import ProgressFactory, no_progress
-from textinsight.ray_workers import AssignActor, EmbedActor, StageActor
+from textinsight.ray_workers import EmbedActor, StageActor, assign_block
 from textinsight.records import StoredFeedback
 from textinsight.stages.embed import AUTO, get_embedder, resolve_model
 from textinsight.stages.normalize import normalize_text
@@ -115,6 +117,8 @@ class RayEngine:
         context.execution_options.preserve_order = True
         context.enable_progress_bars = False
         self.workers = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self._state: tuple[str, Any, dict[str, Any]] | None = None
+        self._fitted: tuple[Any, dict[str, Any]] | None = None
         self.nodes_used: set[str] = set()
         """Ids of the Ray nodes whose actors did work (what tests and users can check)."""
 
@@ -317,7 +321,11 @@ class RayEngine:
 
     # ---- assign ----------------------------------------------------------------
     def predict(
-        self, state: dict[str, Any], vectors: np.ndarray, languages: Sequence[str | None]
+        self,
+        state: dict[str, Any],
+        vectors: np.ndarray,
+        languages: Sequence[str | None],
+        run_rule: bool = False,
     ) -> tuple[np.ndarray, np.ndarray]:
         """``ThemeClusterer.from_state(state).predict_similarity`` on the workers:
         each row's theme label (-1: unassigned) and similarity, in order."""
@@ -328,11 +336,11 @@ class RayEngine:
             {"vector": np.asarray(v, dtype=np.float32), "language": lang or ""}
             for v, lang in zip(vectors, languages, strict=True)
         ]
+        key, ref = self._state_ref(state)
         dataset = ray.data.from_items(items).map_batches(
-            AssignActor,
-            fn_constructor_kwargs={"state": ray.put(state)},
+            assign_block,
+            fn_kwargs={"key": key, "state": ref, "run_rule": run_rule},
             batch_size=self._block(len(items), ASSIGN_BLOCK),
-            compute=self._pool(),
         )
         labels, sims = [], []
         for batch in self._collect(dataset):
@@ -340,9 +348,19 @@ class RayEngine:
             sims.append(batch["similarity"])
         return np.concatenate(labels).astype(np.int64), np.concatenate(sims)
 
+    def _state_ref(self, state: dict[str, Any]) -> tuple[str, Any]:
+        """The state in Ray's object store, put there once per state (a run's
+        streamed batches all reuse it), with the key workers cache it under."""
+        if self._state is None or self._state[2] is not state:
+            self._state = (uuid.uuid4().hex, _ray().put(state), state)
+        return self._state[0], self._state[1]
+
     def assign(
         self, clusterer: Any, vectors: np.ndarray, languages: Sequence[str | None]
     ) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`predict` for a fitted ``ThemeClusterer`` (the signature of
-        ``stages.sample_fit.assign_batch``-style hooks)."""
-        return self.predict(clusterer.to_state(), vectors, languages)
+        """``stages.sample_fit.assign_batch`` on the workers, for a fitted
+        ``ThemeClusterer``: labels and probabilities as a run records them (the
+        ``assign`` hook of ``run_pipeline``)."""
+        if self._fitted is None or self._fitted[0] is not clusterer:
+            self._fitted = (clusterer, clusterer.to_state())
+        return self.predict(self._fitted[1], vectors, languages, run_rule=True)

@@ -100,24 +100,39 @@ class EmbedActor:
         }
 
 
-class AssignActor:
-    """Holds a run's saved clusterer and assigns blocks of vectors by its rule."""
+_CLUSTERERS: dict[str, Any] = {}
+"""Clusterers this worker process has rebuilt, by key (one per run it assigned for)."""
 
-    def __init__(self, state: Any):
-        import ray
 
-        from textinsight.stages.cluster import ThemeClusterer
+def assign_block(
+    batch: dict[str, np.ndarray], key: str, state: Any, run_rule: bool
+) -> dict[str, Any]:
+    """Assign a block of vectors by a saved clusterer's rule (a Ray Data task):
+    ``stages.sample_fit.assign_batch``'s labels and probabilities with ``run_rule``,
+    else ``predict_similarity``'s labels and raw similarities.
 
-        if isinstance(state, ray.ObjectRef):
-            state = ray.get(state)
-        self.clusterer = ThemeClusterer.from_state(state)
-        self.node = _node()
+    Tasks run in Ray's pooled worker processes, so the clusterer, rebuilt from its
+    state once per process and key, serves every later block without an actor start.
+    """
+    import ray
 
-    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, Any]:
-        languages = [lang or None for lang in batch["language"].tolist()]
-        labels, sims = self.clusterer.predict_similarity(np.stack(list(batch["vector"])), languages)
-        return {
-            "label": np.asarray(labels, dtype=np.int64),
-            "similarity": np.asarray(sims, dtype=np.float64),
-            "node": [self.node] * len(labels),
-        }
+    from textinsight.stages.cluster import ThemeClusterer
+
+    if key not in _CLUSTERERS:
+        _CLUSTERERS.clear()
+        _CLUSTERERS[key] = ThemeClusterer.from_state(
+            ray.get(state) if isinstance(state, ray.ObjectRef) else state
+        )
+    languages = [lang or None for lang in batch["language"].tolist()]
+    vectors = np.stack(list(batch["vector"]))
+    if run_rule:
+        from textinsight.stages.sample_fit import assign_batch
+
+        labels, sims = assign_batch(_CLUSTERERS[key], vectors, languages)
+    else:
+        labels, sims = _CLUSTERERS[key].predict_similarity(vectors, languages)
+    return {
+        "label": np.asarray(labels, dtype=np.int64),
+        "similarity": np.asarray(sims, dtype=np.float64),
+        "node": [_node()] * len(labels),
+    }

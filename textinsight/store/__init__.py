@@ -17,6 +17,7 @@ from typing import cast
 
 from textinsight.store.actions import ActionTable
 from textinsight.store.categories import CategoryTables
+from textinsight.store.checkpoints import RunCheckpoints
 from textinsight.store.curation import CurationTables
 from textinsight.store.embeddings import EmbeddingCache
 from textinsight.store.erase import Erased, Erasure
@@ -55,6 +56,7 @@ class Store:
         self.customers = CustomerTables(self.db)
         self.embeddings = EmbeddingCache(self.db)
         self.runs = RunTables(self.db)
+        self.checkpoints = RunCheckpoints(self.db)
         self.categories = CategoryTables(self.db)
         self.reads = ReadQueries(self.db)
         self.curation = CurationTables(self.db)

@@ -41,6 +41,18 @@ class EmbeddingCache:
                 found[text_hash] = decode_vectors(blob)
         return found
 
+    def has_many(self, model_id: str, hashes: Sequence[str]) -> set[str]:
+        """The hashes among ``hashes`` that have a cached vector (no vector is read)."""
+        found: set[str] = set()
+        for part in batched(list(dict.fromkeys(hashes))):
+            rows = self._db.execute(
+                "SELECT text_hash FROM embeddings "
+                f"WHERE model_id = ? AND text_hash IN ({placeholders(len(part))})",
+                [model_id, *part],
+            )
+            found.update(text_hash for (text_hash,) in rows)
+        return found
+
     def put_many(self, model_id: str, vectors: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Cache ``vectors`` (text hash -> vector) for ``model_id``, in one transaction.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -111,6 +111,24 @@ class FeedbackTable:
     def all(self) -> list[StoredFeedback]:
         """Every feedback row, ordered by id."""
         return list(self._select("ORDER BY id"))
+
+    def batches(self, size: int = 10_000) -> Iterator[list[StoredFeedback]]:
+        """Every feedback row, ordered by id, ``size`` rows at a time (bounded memory)."""
+        last = -1
+        while True:
+            batch = list(self._select("WHERE id > ? ORDER BY id LIMIT ?", [last, size]))
+            if not batch:
+                return
+            yield batch
+            last = batch[-1].id
+
+    def by_ids(self, ids: Sequence[int]) -> list[StoredFeedback]:
+        """The rows with these ids, in the order given (unknown ids are skipped)."""
+        found: dict[int, StoredFeedback] = {}
+        for part in batched(list(dict.fromkeys(ids))):
+            for f in self._select(f"WHERE id IN ({placeholders(len(part))})", part):
+                found[f.id] = f
+        return [found[i] for i in ids if i in found]
 
     def by_keys(self, keys: Sequence[tuple[str, str]]) -> list[StoredFeedback]:
         """The rows with these (channel, source_id) keys, in the order given."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -102,7 +102,7 @@ class RunTables:
         *,
         themes: Sequence[Theme],
         centroids: np.ndarray,
-        assignments: Sequence[Assignment],
+        assignments: Iterable[Assignment],
         params: dict[str, Any],
         timings: dict[str, float],
         n_embedded: int,
@@ -119,10 +119,20 @@ class RunTables:
         themes in the order of ``themes``; :meth:`clusterer` gives it back for assigning
         new feedback.
 
+        ``assignments`` may be a generator: they are written as they come, so a run of
+        millions of items never holds them all.
+
         ``categories`` (with their centroids and lineage) are the level above the themes
         (``store.categories``); each theme's ``parent_id`` names one of them.
         """
-        n_unassigned = sum(1 for a in assignments if a.theme_id is None)
+        counts = [0, 0]  # assignments, unassigned: counted as they stream in
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            for a in assignments:
+                counts[0] += 1
+                counts[1] += a.theme_id is None
+                yield (run_id, a.feedback_id, a.theme_id, a.probability, a.sentiment)
+
         with self._db.atomic():
             self._db.conn.executemany(
                 f"INSERT INTO themes ({THEME_COLUMNS}, centroid) VALUES " + _THEME_VALUES,
@@ -134,10 +144,7 @@ class RunTables:
             self._db.conn.executemany(
                 "INSERT INTO assignments (run_id, feedback_id, theme_id, probability, sentiment) "
                 "VALUES (?, ?, ?, ?, ?)",
-                [
-                    (run_id, a.feedback_id, a.theme_id, a.probability, a.sentiment)
-                    for a in assignments
-                ],
+                rows(),
             )
             self._db.conn.executemany(
                 "INSERT INTO lineage (run_id, theme_id, kind, previous_run_id, previous_ids, "
@@ -168,9 +175,9 @@ class RunTables:
                     now_iso(),
                     dumps(params),
                     dumps(timings),
-                    len(assignments),
+                    counts[0],
                     len(themes),
-                    n_unassigned,
+                    counts[1],
                     n_embedded,
                     run_id,
                 ],

@@ -234,6 +234,21 @@ MIGRATIONS: tuple[str, ...] = (
     DROP TABLE embeddings;
     ALTER TABLE embeddings_f16 RENAME TO embeddings;
     """,
+    # 12 (#15): a run's checkpoints (store.checkpoints): the clusterer fitted on the
+    # sample, then the streamed assignment batch by batch, so a crashed run resumes
+    """
+    CREATE TABLE run_checkpoints (
+        run_id INTEGER PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        state BLOB NOT NULL
+    );
+    CREATE TABLE run_batches (
+        run_id INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        arrays BLOB NOT NULL,
+        PRIMARY KEY (run_id, start)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

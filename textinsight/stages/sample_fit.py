@@ -1,0 +1,175 @@
+"""Fit on a sample, assign the rest (issue #15): the pure entry points, no I/O.
+
+A large corpus is not clustered whole. ``ThemeClusterer.fit`` runs on at most
+``sample_size`` items, drawn by :func:`stratified_sample` so that every stratum
+(language x channel x month, :func:`strata`) keeps at least ``min_per_stratum`` items
+(all of a smaller one) and the rest of the budget is shared in proportion to size.
+Every other item is then assigned in batches by :func:`assign_batch`, the one
+assignment rule (``ThemeClusterer.predict_similarity``: nearest centroid, threshold
+and novelty test), the same rule ``assign`` uses between runs. Memory therefore
+depends on the sample and the batch, not on the corpus.
+
+A local run (``pipeline.run_pipeline``) and the Ray engine share these functions::
+
+    rows = stratified_sample(strata(languages, channels, dates), 50_000, seed=0)
+    model = fit_on_sample(vectors_of(rows), [languages[i] for i in rows], seed=0)
+    for batch in batches:  # anywhere: the model travels as model.to_state()
+        labels, probabilities = assign_batch(model, batch_vectors, batch_languages)
+
+Example:
+    >>> keys = ["en"] * 95 + ["sv"] * 5
+    >>> rows = stratified_sample(keys, 20, seed=0, min_per_stratum=5)
+    >>> len(rows), sum(1 for i in rows if keys[i] == "sv")
+    (20, 5)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+
+from textinsight.errors import ConfigError
+from textinsight.stages.cluster import ThemeClusterer
+
+DEFAULT_SAMPLE_SIZE = 50_000
+"""Most items the clusterer is fitted on (``TEXTINSIGHT_SAMPLE_SIZE``); see docs/scale.md
+for the measurement behind it."""
+
+MIN_PER_STRATUM = 200
+"""Items each stratum keeps in the sample (all of a smaller stratum), so small
+languages, channels and months are represented."""
+
+
+def strata(
+    languages: Sequence[str | None],
+    channels: Sequence[str | None],
+    created_at: Sequence[str | None],
+) -> list[tuple[str, str, str]]:
+    """The stratum of each item: (language, channel, month ``YYYY-MM`` of ``created_at``).
+
+    Example:
+        >>> strata(["sv", None], ["ticket", "chat"], ["2026-05-01T10:00", None])
+        [('sv', 'ticket', '2026-05'), ('', 'chat', '')]
+    """
+    return [
+        (lang or "", channel or "", (date or "")[:7])
+        for lang, channel, date in zip(languages, channels, created_at, strict=True)
+    ]
+
+
+def stratified_sample(
+    keys: Sequence[Hashable],
+    size: int,
+    *,
+    seed: int = 0,
+    min_per_stratum: int = MIN_PER_STRATUM,
+) -> np.ndarray:
+    """Sorted indices of at most ``size`` items, stratified by ``keys`` (one per item).
+
+    All items when there are ``size`` or fewer. Otherwise each stratum first gets
+    ``min(its count, min_per_stratum)`` items (lowered evenly when the strata are too
+    many for ``size``), and the rest of the budget is shared in proportion to the
+    strata's remaining items (largest remainders). Items within a stratum are drawn
+    uniformly at random; the same ``seed`` gives the same sample.
+
+    Raises:
+        ConfigError: ``size`` < 1 or ``min_per_stratum`` < 0.
+    """
+    if size < 1 or min_per_stratum < 0:
+        raise ConfigError(
+            f"stratified_sample: size={size}, min_per_stratum={min_per_stratum} "
+            "(allowed: size >= 1, min_per_stratum >= 0)"
+        )
+    n = len(keys)
+    if n <= size:
+        return np.arange(n, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    codes: dict[Hashable, int] = {}
+    stratum = np.fromiter((codes.setdefault(k, len(codes)) for k in keys), np.int64, n)
+    counts = np.bincount(stratum)
+    take = _allocate(counts, size, min_per_stratum, rng)
+    order = np.argsort(stratum, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    chosen = [
+        rng.choice(order[start : start + count], k, replace=False)
+        for start, count, k in zip(starts.tolist(), counts.tolist(), take.tolist(), strict=True)
+        if k
+    ]
+    return np.sort(np.concatenate(chosen)).astype(np.int64)
+
+
+def _allocate(counts: np.ndarray, size: int, floor: int, rng: np.random.Generator) -> np.ndarray:
+    """Items per stratum: a floor each, the rest in proportion (sums to ``size``)."""
+    base = np.minimum(counts, floor)
+    if base.sum() > size:  # too many strata: the largest even floor that fits
+        low, high = 0, floor
+        while low < high:
+            mid = (low + high + 1) // 2
+            if np.minimum(counts, mid).sum() <= size:
+                low = mid
+            else:
+                high = mid - 1
+        base = np.minimum(counts, low)
+    left = size - int(base.sum())
+    rest = counts - base
+    if left <= 0 or rest.sum() == 0:
+        return base
+    share = left * rest / rest.sum()
+    extra = np.floor(share).astype(np.int64)
+    short = left - int(extra.sum())
+    if short:
+        remainder = share - extra + rng.random(len(share)) * 1e-9  # random tie-break
+        remainder[extra >= rest] = -1.0
+        extra[np.argsort(-remainder, kind="stable")[:short]] += 1
+    return base + np.minimum(extra, rest)
+
+
+def fit_on_sample(
+    vectors: np.ndarray,
+    languages: Sequence[str | None] | None,
+    *,
+    seed: int = 0,
+    clusterer: ThemeClusterer | None = None,
+) -> ThemeClusterer:
+    """Fit ``clusterer`` (default ``ThemeClusterer(seed=seed)``) on the sample's vectors.
+
+    The sample's own labels are ``labels_``/``probabilities_``; everything else goes
+    through :func:`assign_batch`. The fitted state to ship to workers is
+    ``to_state()`` (``ThemeClusterer.from_state`` rebuilds it).
+    """
+    return (clusterer or ThemeClusterer(seed=seed)).fit(vectors, languages=languages)
+
+
+def assign_batch(
+    clusterer: ThemeClusterer | dict[str, Any],
+    vectors: np.ndarray,
+    languages: Sequence[str | None] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Assign a batch of vectors to a fitted clusterer's themes: the one rule.
+
+    Args:
+        clusterer: a fitted ``ThemeClusterer`` or its ``to_state()``.
+        vectors: ``(n, dim)`` embeddings.
+        languages: one code per row (needed when fitted with languages).
+
+    Returns:
+        ``(labels, probabilities)``: theme index ``0..k-1`` or -1 (unassigned), and
+        the similarity to that theme clipped to [0, 1] (0 when unassigned), as a
+        run records them.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> X = np.vstack([rng.normal(c, 0.05, (30, 8)) for c in np.eye(8)[:3]])
+        >>> model = fit_on_sample(X[::2], None)
+        >>> labels, _ = assign_batch(model.to_state(), X[1::2])
+        >>> bool((labels == model.predict(X[1::2])).all())
+        True
+    """
+    model = (
+        clusterer if isinstance(clusterer, ThemeClusterer) else ThemeClusterer.from_state(clusterer)
+    )
+    labels, sims = model.predict_similarity(vectors, languages)
+    probabilities = np.where(labels >= 0, np.clip(sims, 0.0, 1.0), 0.0).astype(np.float64)
+    return labels, probabilities
