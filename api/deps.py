@@ -25,8 +25,9 @@ from api.auth import HEADER, Scope, check_key
 from api.cache import RouteCache, request_key
 from api.state import AppState
 from textinsight.config import Settings, get_settings
-from textinsight.queries import MAX_LIMIT, FeedbackFilter, feedback_filter, parse_metadata
+from textinsight.filters import MAX_LIMIT, feedback_filter, parse_metadata
 from textinsight.store import Store
+from textinsight.store.reads import FeedbackFilter
 
 MAX_ID = 2**63 - 1
 """Largest id SQLite can store; larger ids are refused with 422, not looked up."""

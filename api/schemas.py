@@ -12,18 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from api.action_schemas import ActionReportOut
 from textinsight.lineage import LineageEvent
-from textinsight.queries import (
-    AssignedFeedback,
-    Facets,
-    Summary,
-    ThemeDetail,
-    ThemeListing,
-    ThemeRow,
-    TrendPoint,
-    record_dict,
-    theme_dict,
-)
+from textinsight.queries import ThemeDetail, ThemeListing, ThemeRow, record_dict, theme_dict
 from textinsight.records import VALUE_FIELDS, RunInfo, ThemeValue, theme_json
+from textinsight.store.reads import AssignedFeedback, Facets, TrendPoint
+from textinsight.summary import Summary
 
 # -- shared --------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from tests.api.conftest import build_store
 from textinsight import exports
-from textinsight.queries import feedback_filter
+from textinsight.filters import feedback_filter
 from textinsight.records import Customer
 from textinsight.slices import compare, curated_themes, previous_period
 from textinsight.store import Store

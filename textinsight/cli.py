@@ -25,9 +25,10 @@ from textinsight.cli_export import export
 from textinsight.cli_over_time import emerging, lineage, stability, trends
 from textinsight.config import Settings, get_settings, parse_key_pairs, settings_problem
 from textinsight.errors import TextInsightError
+from textinsight.filters import MAX_LIMIT
 from textinsight.ingest.load import FileKind
 from textinsight.progress import rich_progress as _progress
-from textinsight.queries import MAX_LIMIT, SORT_KEYS, list_themes, theme_detail
+from textinsight.queries import SORT_KEYS, list_themes, theme_detail
 from textinsight.records import LEVELS, IngestReport, Theme, theme_json
 from textinsight.store import Store
 

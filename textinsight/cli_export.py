@@ -59,7 +59,7 @@ def _filter_options(command: Any) -> Any:
 
 
 def _where(options: dict[str, Any]) -> Any:
-    from textinsight.queries import feedback_filter, parse_metadata
+    from textinsight.filters import feedback_filter, parse_metadata
 
     return feedback_filter(
         since=options["since"].date() if options["since"] else None,

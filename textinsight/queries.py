@@ -19,54 +19,42 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import date, timedelta
 from typing import Any, Generic, TypeVar
 
 from textinsight.actions import theme_actions
 from textinsight.errors import ValidationError
-from textinsight.export import csv_text
+from textinsight.filters import check_page
 from textinsight.lineage import LineageEvent
-from textinsight.records import CHANNELS, LEVELS, ActionReport, RunInfo, Theme, theme_json
+from textinsight.records import LEVELS, ActionReport, RunInfo, Theme, theme_json
 from textinsight.slices import curated_themes, theme_ids_of
 from textinsight.store import Store
 from textinsight.store.reads import AssignedFeedback, Facets, FeedbackFilter, TrendPoint
 
 __all__ = [
-    "AssignedFeedback",
-    "Facets",
-    "FeedbackFilter",
     "INTERVALS",
-    "MAX_LIMIT",
-    "Page",
     "SORT_KEYS",
-    "Summary",
+    "VALUE_METRICS",
+    "Page",
     "ThemeDetail",
     "ThemeListing",
     "ThemeRow",
-    "TrendPoint",
-    "VALUE_METRICS",
-    "check_page",
-    "feedback_filter",
+    "has_metric",
     "list_runs",
     "list_themes",
-    "parse_metadata",
     "record_dict",
-    "summary",
-    "summary_csv",
+    "sorted_rows",
     "theme_detail",
     "theme_dict",
     "theme_feedback",
     "theme_metric",
+    "theme_rows",
     "theme_sort_key",
     "theme_trend",
 ]
 
 T = TypeVar("T")
-
-MAX_LIMIT = 500
-"""Largest page a list call returns."""
 
 SORT_KEYS = ("impact", "size", "sentiment", "churn_lift")
 """Theme sort keys: ``sentiment`` ascending (most negative first), the others descending."""
@@ -76,9 +64,6 @@ INTERVALS = ("day", "week", "month")
 
 VALUE_METRICS = ("kind", "impact", "churn_lift", "revenue_at_risk")
 """Metrics read from ``Theme.value``; every other name is a ``Theme`` field."""
-
-SUMMARY_KEYWORDS = 5
-"""Keywords per theme in a summary."""
 
 
 @dataclass(frozen=True)
@@ -143,97 +128,6 @@ class ThemeDetail:
     actions: list[ActionReport] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Summary:
-    """Totals of a run and its top themes, for dashboards."""
-
-    run: RunInfo
-    n_feedback: int
-    n_assigned: int
-    n_unassigned: int
-    unassigned_share: float
-    n_themes: int
-    ranked_by: str
-    top: list[ThemeRow]
-
-
-# -- validation ----------------------------------------------------------------------
-
-
-def check_page(limit: int, offset: int) -> None:
-    """Raise ValidationError unless ``1 <= limit <= MAX_LIMIT`` and ``offset >= 0``."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ValidationError(f"limit {limit} is out of range; use 1..{MAX_LIMIT}", field="limit")
-    if offset < 0:
-        raise ValidationError(f"offset {offset} is negative; use 0 or more", field="offset")
-
-
-def feedback_filter(
-    *,
-    channel: str | None = None,
-    language: str | None = None,
-    segment: str | None = None,
-    since: date | None = None,
-    until: date | None = None,
-    member: bool | None = None,
-    store: str | None = None,
-    metadata: Mapping[str, str] | None = None,
-    text: str | None = None,
-) -> FeedbackFilter:
-    """Build a validated feedback filter; ``since`` and ``until`` are inclusive days, and
-    an empty string means no condition. ``member``: members only (True) or non-members
-    only (False); ``store``: one store id; ``metadata``: field -> value the feedback's
-    metadata must hold; ``text``: words the text must contain (full-text search).
-
-    Example:
-        >>> feedback_filter(channel="review", until=date(2024, 5, 31)).before
-        '2024-06-01'
-    """
-    channel, language, segment = channel or None, language or None, segment or None
-    if channel is not None and channel not in CHANNELS:
-        raise ValidationError(
-            f"unknown channel '{channel}'; allowed: {', '.join(CHANNELS)}", field="channel"
-        )
-    if since is not None and until is not None and since > until:
-        raise ValidationError(
-            f"since {since} is after until {until}; swap them or widen the period",
-            field="since",
-        )
-    before = None
-    if until is not None and until < date.max:
-        before = (until + timedelta(days=1)).isoformat()
-    return FeedbackFilter(
-        channel=channel,
-        language=language.strip().lower() if language else None,
-        segment=segment,
-        since=since.isoformat() if since else None,
-        before=before,
-        member=member,
-        store_id=store or None,
-        metadata=tuple(sorted((str(k), str(v)) for k, v in (metadata or {}).items())),
-        text=" ".join(text.split()) or None if text else None,
-    )
-
-
-def parse_metadata(pairs: Sequence[str]) -> dict[str, str]:
-    """``["field:value", ...]`` -> ``{field: value}`` for :func:`feedback_filter`.
-
-    Example:
-        >>> parse_metadata(["order_ref:NH-1", "tier:a:b"])
-        {'order_ref': 'NH-1', 'tier': 'a:b'}
-    """
-    out: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition(":")
-        if not sep or not key.strip():
-            raise ValidationError(
-                f"metadata filter '{pair}' is not field:value; write e.g. order_ref:NH-1",
-                field="meta",
-            )
-        out[key.strip()] = value
-    return out
-
-
 # -- runs and themes -----------------------------------------------------------------
 
 
@@ -244,8 +138,8 @@ def list_runs(store: Store, *, limit: int = 50, offset: int = 0) -> Page[RunInfo
     return Page(runs[offset : offset + limit], len(runs), limit, offset)
 
 
-def _rows(store: Store, run: RunInfo, where: FeedbackFilter | None = None) -> list[ThemeRow]:
-    """The run's themes as listed: curated, and recomputed under an active filter
+def theme_rows(store: Store, run: RunInfo, where: FeedbackFilter | None = None) -> list[ThemeRow]:
+    """The run's themes as listed (unsorted): curated, and recomputed under an active filter
     (:func:`textinsight.slices.curated_themes`), with ``matching`` set then."""
     themes = curated_themes(store, run, where)
     active = where is not None and where.active
@@ -265,7 +159,8 @@ def _per_category(themes: Sequence[Theme], counts: dict[int, int]) -> dict[int, 
     return out
 
 
-def _available(rows: Sequence[ThemeRow], name: str) -> bool:
+def has_metric(rows: Sequence[ThemeRow], name: str) -> bool:
+    """Whether any of ``rows`` has a value for the metric ``name``."""
     return any(r.metric(name) is not None for r in rows)
 
 
@@ -287,7 +182,8 @@ def theme_sort_key(key: str) -> Callable[[Theme], tuple[int, float, int, int]]:
     return order
 
 
-def _sorted(rows: list[ThemeRow], key: str) -> list[ThemeRow]:
+def sorted_rows(rows: list[ThemeRow], key: str) -> list[ThemeRow]:
+    """``rows`` in the order of :func:`theme_sort_key`."""
     order = theme_sort_key(key)
     return sorted(rows, key=lambda row: order(row.theme))
 
@@ -334,7 +230,7 @@ def list_themes(
         )
     run = store.runs.complete_run(run_id)
     if level == "theme":
-        rows = _rows(store, run, where)
+        rows = theme_rows(store, run, where)
     else:
         rows = _category_rows(store, run)
         if where is not None and where.active:
@@ -344,7 +240,7 @@ def list_themes(
             rows = [ThemeRow(r.theme, counts[r.theme.id]) for r in rows if r.theme.id in counts]
     ignored: list[str] = []
     if kind is not None:
-        if _available(rows, "kind"):
+        if has_metric(rows, "kind"):
             rows = [r for r in rows if r.metric("kind") == kind]
         else:
             ignored.append("kind")
@@ -358,8 +254,8 @@ def list_themes(
             if needle in r.theme.label.casefold()
             or any(needle in k.casefold() for k in r.theme.keywords)
         ]
-    applied = sort if _available(rows, sort) else "size"
-    rows = _sorted(rows, applied)
+    applied = sort if has_metric(rows, sort) else "size"
+    rows = sorted_rows(rows, applied)
     page = Page(rows[offset : offset + limit], len(rows), limit, offset)
     return ThemeListing(run, page, applied, sort, tuple(ignored))
 
@@ -426,74 +322,6 @@ def theme_trend(
     store.runs.theme(run.id, theme_id)
     ids = theme_ids_of(store, run, theme_id)
     return run, store.reads.trend(run.id, ids, interval, where or FeedbackFilter())
-
-
-# -- summary -------------------------------------------------------------------------
-
-
-def summary(
-    store: Store,
-    run_id: int | None = None,
-    *,
-    top: int = 10,
-    where: FeedbackFilter | None = None,
-) -> Summary:
-    """Totals, the unassigned share and the top themes (by impact when the run has it,
-    else by size). Counts include feedback assigned since the run; under ``where`` the
-    totals and themes are those of the matching feedback."""
-    if top < 1:
-        raise ValidationError(f"top {top} is below 1; ask for at least one theme", field="top")
-    run = store.runs.complete_run(run_id)
-    rows = _rows(store, run, where)
-    ranked_by = "impact" if _available(rows, "impact") else "size"
-    if where is not None and where.active:
-        sliced = store.reads.slice_rows(run.id, where)
-        n_feedback, n_assigned = len(sliced), sum(1 for r in sliced if r[1] is not None)
-    else:
-        n_feedback, n_assigned = store.reads.assignment_totals(run.id)
-    n_unassigned = n_feedback - n_assigned
-    return Summary(
-        run=run,
-        n_feedback=n_feedback,
-        n_assigned=n_assigned,
-        n_unassigned=n_unassigned,
-        unassigned_share=n_unassigned / n_feedback if n_feedback else 0.0,
-        n_themes=len(rows),
-        ranked_by=ranked_by,
-        top=_sorted(rows, ranked_by)[:top],
-    )
-
-
-SUMMARY_CSV_COLUMNS = (
-    "run_id",
-    "rank",
-    "theme_id",
-    "label",
-    "size",
-    "share",
-    "sentiment",
-    *VALUE_METRICS,
-    "keywords",
-)
-
-
-def summary_csv(result: Summary) -> str:
-    """The top themes of a summary as CSV, one row per theme, ranked."""
-    rows = (
-        [
-            result.run.id,
-            rank,
-            row.theme.id,
-            row.theme.label,
-            row.theme.size,
-            f"{row.theme.share:.4f}",
-            row.metric("sentiment"),
-            *(row.metric(name) for name in VALUE_METRICS),
-            list(row.theme.keywords[:SUMMARY_KEYWORDS]),
-        ]
-        for rank, row in enumerate(result.top, start=1)
-    )
-    return csv_text(SUMMARY_CSV_COLUMNS, rows)
 
 
 def record_dict(record: Any) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from textinsight.errors import ModelError, ValidationError
-from textinsight.queries import MAX_LIMIT
+from textinsight.filters import MAX_LIMIT
 from textinsight.records import RunInfo
 from textinsight.stages.embed import Embedder
 from textinsight.store import Store

@@ -18,10 +18,12 @@ from api.deps import FeedbackFilterDep, ReadKey, ResponsesDep, RunParam, StoreDe
 from api.errors import ErrorOut
 from api.schemas import ThemeOut
 from textinsight import dashboard, queries, slices
-from textinsight.queries import FeedbackFilter, ThemeRow
+from textinsight.filters import MAX_LIMIT
+from textinsight.queries import ThemeRow
 from textinsight.slices import Change
 from textinsight.store import Store
 from textinsight.store.curation import CurationChange
+from textinsight.store.reads import FeedbackFilter
 
 router = APIRouter(
     tags=["dashboard"],
@@ -183,7 +185,7 @@ async def changes(
 
 
 def _listed(store: Store, run_id: int | None) -> list[ThemeRow]:
-    return queries.list_themes(store, run_id, limit=queries.MAX_LIMIT, sort="size").page.items
+    return queries.list_themes(store, run_id, limit=MAX_LIMIT, sort="size").page.items
 
 
 @router.get("/compare", response_model=ChangesOut)

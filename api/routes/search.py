@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query
 from api.deps import ReadKey, RunParam, StateDep, StoreDep
 from api.errors import ErrorOut
 from api.schemas import FeedbackOut, SearchHitOut, SearchOut
-from textinsight import queries, semantic
+from textinsight import semantic
+from textinsight.filters import MAX_LIMIT
 
 router = APIRouter(
     tags=["search"],
@@ -23,7 +24,7 @@ def search(
     store: StoreDep,
     state: StateDep,
     q: Annotated[str, Query(min_length=1, max_length=2000, description="What to look for.")],
-    k: Annotated[int, Query(ge=1, le=queries.MAX_LIMIT, description="Number of hits.")] = 20,
+    k: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Number of hits.")] = 20,
     run_id: RunParam = None,
 ) -> SearchOut:
     """Feedback most similar in meaning to ``q`` (the run's embedding model, cosine

@@ -14,7 +14,8 @@ from fastapi.responses import Response
 from api.deps import FeedbackFilterDep, ReadKey, ResponsesDep, RunParam, StoreDep
 from api.errors import ErrorOut
 from api.schemas import SummaryOut
-from textinsight import queries
+from textinsight import summary as run_summary
+from textinsight.filters import MAX_LIMIT
 
 router = APIRouter(
     tags=["summary"],
@@ -40,7 +41,7 @@ async def summary(
     responses: ResponsesDep,
     where: FeedbackFilterDep,
     run_id: RunParam = None,
-    top: Annotated[int, Query(ge=1, le=queries.MAX_LIMIT, description="Top themes.")] = 10,
+    top: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Top themes.")] = 10,
     fmt: Annotated[
         Literal["json", "csv"] | None,
         Query(alias="format", description="json (default) or csv; or send Accept: text/csv."),
@@ -53,15 +54,15 @@ async def summary(
     csv = wants_csv(fmt, accept)
 
     def build() -> SummaryOut | Response:
-        result = queries.summary(store, run_id, top=top, where=where)
+        result = run_summary.summary(store, run_id, top=top, where=where)
         if csv:
             return Response(
-                queries.summary_csv(result),
+                run_summary.summary_csv(result),
                 media_type="text/csv; charset=utf-8",
                 headers={
                     "Content-Disposition": f'attachment; filename="summary-run-{result.run.id}.csv"'
                 },
             )
-        return SummaryOut.from_record(result, queries.SUMMARY_KEYWORDS)
+        return SummaryOut.from_record(result, run_summary.SUMMARY_KEYWORDS)
 
     return await responses.respond(("summary", run_id, top, csv, where), build)

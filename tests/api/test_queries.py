@@ -1,4 +1,5 @@
-"""The library side of the API: textinsight.queries and store.reads, called directly."""
+"""The library side of the API, called directly: textinsight.queries, filters, summary and
+store.reads."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from tests.api.conftest import Built
-from textinsight import queries, semantic
+from textinsight import filters, queries, semantic
 from textinsight.errors import ModelError, NoRunError, ValidationError
 from textinsight.stages.embed import HashingEmbedder, embedder_for_model
 from textinsight.store import Store
+from textinsight.summary import summary, summary_csv
 
 
 @pytest.fixture
@@ -22,15 +24,15 @@ def store(db_path: Path) -> Iterator[Store]:
 
 
 def test_feedback_filter_bounds_and_validation() -> None:
-    f = queries.feedback_filter(since=date(2024, 5, 1), until=date(2024, 5, 31), language=" SV ")
+    f = filters.feedback_filter(since=date(2024, 5, 1), until=date(2024, 5, 31), language=" SV ")
     assert (f.since, f.before, f.language) == ("2024-05-01", "2024-06-01", "sv")
-    assert f.active and not queries.feedback_filter().active
-    assert not queries.feedback_filter(channel="", language="", segment="").active
-    assert queries.feedback_filter(until=date.max).before is None
+    assert f.active and not filters.feedback_filter().active
+    assert not filters.feedback_filter(channel="", language="", segment="").active
+    assert filters.feedback_filter(until=date.max).before is None
     with pytest.raises(ValidationError, match="allowed: ticket"):
-        queries.feedback_filter(channel="fax")
+        filters.feedback_filter(channel="fax")
     with pytest.raises(ValidationError, match="after until"):
-        queries.feedback_filter(since=date(2024, 2, 1), until=date(2024, 1, 1))
+        filters.feedback_filter(since=date(2024, 2, 1), until=date(2024, 1, 1))
 
 
 def test_list_themes_validates_its_arguments(store: Store) -> None:
@@ -47,7 +49,7 @@ def test_no_run_raises_no_run_error(tmp_path: Path) -> None:
         with pytest.raises(NoRunError):
             queries.list_themes(empty)
         with pytest.raises(NoRunError):
-            queries.summary(empty)
+            summary(empty)
         assert queries.list_runs(empty).total == 0
 
 
@@ -77,11 +79,11 @@ def test_embedder_for_model() -> None:
 
 
 def test_summary_csv_has_one_row_per_top_theme(store: Store) -> None:
-    text = queries.summary_csv(queries.summary(store, top=2))
+    text = summary_csv(summary(store, top=2))
     lines = text.splitlines()
     assert lines[0].startswith("run_id,rank,theme_id,label") and len(lines) == 3
     with pytest.raises(ValidationError):
-        queries.summary(store, top=0)
+        summary(store, top=0)
 
 
 def test_assignment_totals(store: Store, built: Built) -> None:

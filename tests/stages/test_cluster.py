@@ -13,8 +13,8 @@ from textinsight.errors import (
     NotFittedError,
     ValidationError,
 )
-from textinsight.stages.cluster import (
-    ThemeClusterer,
+from textinsight.stages import cluster
+from textinsight.stages.centroids import (
     assign_to_centroids,
     exact_knn,
     fit_prototypes,
@@ -22,6 +22,7 @@ from textinsight.stages.cluster import (
     merge_similar,
     remove_offsets,
 )
+from textinsight.stages.cluster import ThemeClusterer
 
 DIM = 32
 SIZES = (80, 60, 45, 30)
@@ -111,10 +112,10 @@ def test_hdbscan_outliers_rejoin_when_similar_enough(monkeypatch):
     planted = np.concatenate([y, [-1, -1, -1]])
     planted[:10] = -1  # ten ordinary members the clustering step "missed"
 
-    def fake_cluster(self, Z, params):
+    def fake_cluster(Z, params, allow_single_cluster=False):
         return planted.copy(), np.where(planted >= 0, 1.0, 0.0)
 
-    monkeypatch.setattr(ThemeClusterer, "_cluster", fake_cluster)
+    monkeypatch.setattr(cluster, "hdbscan_labels", fake_cluster)
     model = ThemeClusterer(seed=0).fit(Xo)
     truth_to_theme = {t: model.labels_[: len(y)][y == t][-1] for t in range(len(SIZES))}
     rejoined = model.labels_[:10]

@@ -1,11 +1,7 @@
 """Clustering settings that do not grow super-linearly with N (issue #15)."""
 
-from textinsight.stages.cluster import (
-    MAX_MIN_SAMPLES,
-    SPECTRAL_INIT_MAX_ITEMS,
-    ThemeClusterer,
-    umap_init,
-)
+from textinsight.stages.cluster import ThemeClusterer
+from textinsight.stages.density import MAX_MIN_SAMPLES, SPECTRAL_INIT_MAX_ITEMS, umap_init
 
 
 def test_min_samples_is_capped_at_large_n_and_unchanged_at_banking77_size() -> None:

@@ -26,36 +26,30 @@
    at the end of a run and when it is assigned later;
 6. group the themes into categories (``granularity.categories``): ``parents_``.
 
-Every tunable left as ``None`` is derived from the data (see ``_resolve``), so the
-same defaults work for a few hundred or a hundred thousand items.
+Every tunable left as ``None`` is derived from the data (``density.resolve_params``,
+where the defaults' constants live), so the same defaults work for a few hundred or a
+hundred thousand items. UMAP and HDBSCAN themselves run in ``density``.
 """
 
 from __future__ import annotations
 
 import inspect
 import time
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from textinsight.errors import (
-    ConfigError,
     EmptyCorpusError,
     ModelError,
     NotFittedError,
     ValidationError,
 )
 from textinsight.stages.centroids import (
-    LANGUAGE_MIN_ITEMS,
-    LANGUAGE_MIN_SHARE,
     NOVELTY_K,
-    PROTOTYPE_PASSES,
-    PROTOTYPE_RATE,
     SAME_TEXT,
     assign_to_centroids,
-    exact_knn,
     fit_prototypes,
     language_offsets,
     merge_similar,
@@ -67,84 +61,28 @@ from textinsight.stages.centroids import (
     renumber_by_size,
     theme_centroids,
 )
+from textinsight.stages.density import hdbscan_labels, resolve_params, umap_reduce
 from textinsight.stages.granularity import (
-    THEME_RESOLUTION,
     ItemGraph,
     categories,
     merge_clusters,
     relabel,
 )
 
-__all__ = [
-    "LANGUAGE_MIN_ITEMS",
-    "LANGUAGE_MIN_SHARE",
-    "PROTOTYPE_PASSES",
-    "PROTOTYPE_RATE",
-    "ThemeClusterer",
-    "assign_to_centroids",
-    "exact_knn",
-    "fit_prototypes",
-    "language_offsets",
-    "merge_similar",
-    "normalise",
-    "reassign_outliers",
-    "remove_offsets",
-]
+__all__ = ["ThemeClusterer"]
 
 #: Below this many distinct vectors no clustering is attempted: all form one theme.
 MIN_ITEMS_TO_CLUSTER = 10
 
-#: Up to this many items, UMAP gets exact neighbours (numpy, no numba compile);
-#: above it, UMAP's own approximate search (pynndescent).
-EXACT_KNN_MAX_ITEMS = 30_000
-
-#: The default smallest theme is ``MIN_THEME_FACTOR * N ** MIN_THEME_EXPONENT`` items
-#: (at least 5): 52 of Banking77's 13,083, 17 of 3,030, 13 of 2,000. Sub-linear, so a
-#: small corpus is not cut into many tiny themes and a large one gets more detail.
-#: Measured (NMI / ARI, seed 0) against the earlier N/250: Banking77 2,000 items
-#: 81.2 / 52.6 (was 81.2 / 51.9), 5,000 items 79.8 / 52.1 (79.8 / 51.6), all 13,083
-#: unchanged; the 3,030-item multilingual demo with its 14 planted themes 80.1 / 66.5
-#: with 38 themes (was 67.5 / 29.3 with 99 themes).
-MIN_THEME_FACTOR = 0.0423
-MIN_THEME_EXPONENT = 0.75
-
-#: UMAP epochs for corpora larger than 10,000 items (UMAP's own default there is 200;
-#: below, it uses 500 and so do we). Measured on Banking77 (13,083 items, seeds
-#: 0/1/2): 200 epochs NMI 80.8/80.7/80.5, ARI 54.5/55.2/54.2; 75 epochs
-#: 81.0/80.8/80.8, 54.7/54.1/54.4, with the layout (most of the time) 2.7x faster.
-LARGE_CORPUS_EPOCHS = 75
-LARGE_CORPUS = 10_000
-
-#: Themes whose centroids are at least this cosine-similar are merged (a theme
-#: split in two by the reduction); measured on Banking77 it rarely fires.
-MERGE_THRESHOLD = 0.9
-
-#: Largest default HDBSCAN ``min_samples`` (#15): HDBSCAN's memory is N x (min_samples + 1)
-#: and its time grows with it; the default ``min_cluster_size / 4`` reaches 50 only
-#: above ~80k items, so smaller corpora (Banking77) are unchanged.
-MAX_MIN_SAMPLES = 50
-
-#: Above this many distinct items UMAP starts from PCA instead of a spectral layout
-#: (#15): spectral initialisation solves an eigenproblem on the N x N graph Laplacian,
-#: which grows as ~N^2.3 (220 s at 300k items).
-SPECTRAL_INIT_MAX_ITEMS = 50_000
-
 #: Most members kept as the novelty test's reference sample (a seeded random sample
 #: above it), which bounds the size of a run's saved state and the cost of scoring.
 REFERENCE_MAX = 20_000
-
-#: HDBSCAN's cluster selection methods.
-SELECTIONS = ("eom", "leaf")
 
 #: Width of the default assignment threshold's fence, in interquartile ranges.
 FENCE = 2.0
 
 #: Version of ``ThemeClusterer.to_state``'s layout.
 STATE_VERSION = 1
-
-
-def _given(value: Any, default: Any) -> Any:
-    return default if value is None else value
 
 
 class ThemeClusterer:
@@ -224,31 +162,20 @@ class ThemeClusterer:
 
     def _resolve(self, n: int, n_distinct: int | None = None) -> dict[str, Any]:
         """Effective parameters for ``n`` items, ``n_distinct`` of them different
-        (explicit arguments win)."""
-        n_distinct = n if n_distinct is None else n_distinct
-        if self.selection not in SELECTIONS:
-            raise ConfigError(
-                f"selection={self.selection!r} is not allowed; use one of {SELECTIONS}."
-            )
-        mcs = _given(self.min_cluster_size, max(5, round(MIN_THEME_FACTOR * n**MIN_THEME_EXPONENT)))
-        mcs = int(max(2, min(mcs, n)))
-        return {
-            "seed": int(self.seed),
-            "n_items": n,
-            "n_distinct": n_distinct,
-            "min_cluster_size": mcs,
-            "min_samples": int(
-                _given(self.min_samples, min(mcs, MAX_MIN_SAMPLES, max(5, round(mcs / 4))))
-            ),
-            "n_neighbors": int(max(2, min(_given(self.n_neighbors, 15), n_distinct - 1))),
-            "n_components": int(_given(self.n_components, 5)),
-            "n_epochs": int(
-                _given(self.n_epochs, LARGE_CORPUS_EPOCHS if n_distinct > LARGE_CORPUS else 500)
-            ),
-            "selection": self.selection,
-            "merge_threshold": float(_given(self.merge_threshold, MERGE_THRESHOLD)),
-            "resolution": float(_given(self.resolution, THEME_RESOLUTION)),
-        }
+        (``density.resolve_params``; explicit arguments win)."""
+        return resolve_params(
+            n,
+            n if n_distinct is None else n_distinct,
+            seed=self.seed,
+            min_cluster_size=self.min_cluster_size,
+            min_samples=self.min_samples,
+            n_neighbors=self.n_neighbors,
+            n_components=self.n_components,
+            n_epochs=self.n_epochs,
+            selection=self.selection,
+            merge_threshold=self.merge_threshold,
+            resolution=self.resolution,
+        )
 
     def fit(
         self, X: np.ndarray, y: None = None, languages: Sequence[str | None] | None = None
@@ -294,9 +221,9 @@ class ThemeClusterer:
             threshold = self._threshold(X, labels, centroids)
         else:
             start = time.perf_counter()
-            Z = self._reduce(distinct, params)[inverse.reshape(-1)]
+            Z = umap_reduce(distinct, params)[inverse.reshape(-1)]
             timings["reduce_s"] = time.perf_counter() - start
-            labels, probabilities = self._cluster(Z, params)
+            labels, probabilities = hdbscan_labels(Z, params, self.allow_single_cluster)
             clustered = labels >= 0
             timings["cluster_s"] = time.perf_counter() - start - timings["reduce_s"]
             start = time.perf_counter()
@@ -462,37 +389,6 @@ class ThemeClusterer:
                 f"ThemeClusterer.from_state(...)) before {method}()."
             )
 
-    def _reduce(self, X: np.ndarray, params: dict[str, Any]) -> np.ndarray:
-        import umap  # slow import (numba); only needed when fitting
-
-        knn = exact_knn(X, params["n_neighbors"]) if len(X) <= EXACT_KNN_MAX_ITEMS else None
-        reducer = umap.UMAP(
-            n_neighbors=params["n_neighbors"],
-            n_components=min(params["n_components"], len(X) - 2),
-            min_dist=0.0,
-            n_epochs=params["n_epochs"],
-            metric="cosine",
-            random_state=params["seed"],
-            n_jobs=1,  # a seeded UMAP runs on one thread anyway
-            init=umap_init(len(X)),
-            precomputed_knn=(None, None, None) if knn is None else (*knn, None),
-        )
-        with warnings.catch_warnings():  # we never call UMAP.transform; no index needed
-            warnings.filterwarnings("ignore", message="precomputed_knn.2. .knn_search_index")
-            return np.asarray(reducer.fit_transform(X), dtype=np.float64)
-
-    def _cluster(self, Z: np.ndarray, params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-        import hdbscan
-
-        model = hdbscan.HDBSCAN(
-            min_cluster_size=params["min_cluster_size"],
-            min_samples=params["min_samples"],
-            cluster_selection_method=params["selection"],
-            allow_single_cluster=self.allow_single_cluster,
-            core_dist_n_jobs=1,
-        ).fit(Z)
-        return model.labels_.astype(np.int64), model.probabilities_.astype(np.float64)
-
     def _threshold(self, X: np.ndarray, labels: np.ndarray, centroids: np.ndarray) -> float:
         """The assignment threshold: explicit, or a low fence of the members' similarity.
 
@@ -513,11 +409,3 @@ class ThemeClusterer:
 def _init_names() -> list[str]:
     """The keyword arguments of ``ThemeClusterer.__init__``."""
     return [n for n in inspect.signature(ThemeClusterer.__init__).parameters if n != "self"]
-
-
-def umap_init(n_distinct: int) -> str:
-    """UMAP's initial layout for ``n_distinct`` items: random for tiny inputs, spectral
-    up to ``SPECTRAL_INIT_MAX_ITEMS``, PCA above (linear in N)."""
-    if n_distinct <= 50:
-        return "random"
-    return "spectral" if n_distinct <= SPECTRAL_INIT_MAX_ITEMS else "pca"
