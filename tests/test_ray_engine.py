@@ -179,6 +179,33 @@ def test_without_ray_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) 
         ray_engine.RayEngine()
 
 
+def test_ray_reader_yields_the_local_chunks(both: dict[str, Any], tmp_path: Path) -> None:
+    """The same records in the same chunks as ``read_records`` (a resumed ingest
+    relies on the chunk boundaries), whatever blocks the workers got."""
+    from textinsight.ingest.load import ReadTally, read_records
+    from textinsight.ingest.pseudonym import Pseudonymiser
+
+    path = _write(tmp_path / "chunks.csv", _rows(20, 2))
+    chunks, tallies = [], []
+    for reader in (read_records, both["engine"].read_records):
+        tally = ReadTally()
+        chunks.append(
+            list(
+                reader(
+                    path,
+                    skip_invalid=True,
+                    chunk_size=16,
+                    tally=tally,
+                    pseudonyms=Pseudonymiser(b"k" * 32),
+                )
+            )
+        )
+        tallies.append((tally.read, tally.n_errors, tally.redactions))
+    assert [n for n, _ in chunks[1]] == [n for n, _ in chunks[0]] == [16, 16, 16, 14]
+    assert chunks[1] == chunks[0]
+    assert tallies[1] == tallies[0]
+
+
 def test_ray_assign_hook_is_the_run_rule(both: dict[str, Any]) -> None:
     """``RayEngine.assign`` (the run's streamed-batch hook) returns what
     ``sample_fit.assign_batch`` returns, in order."""

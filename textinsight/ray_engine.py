@@ -56,7 +56,9 @@ ENGINES = ("local", "ray")
 EXTRA = "pip install 'textinsight[ray]'"
 
 WINDOW_ROWS = 200_000
-"""Rows of a file shipped to the workers as one Ray dataset (bounds driver memory)."""
+"""Rows of a file shipped to the workers as one Ray dataset (bounds driver memory);
+rounded up to whole chunks, so the chunks are the local engine's (a resumed ingest
+finds the same chunk boundaries)."""
 
 EMBED_BLOCK = 256
 """Texts per block an embedding actor encodes (the model batches 64 inside)."""
@@ -183,7 +185,7 @@ class RayEngine:
         try:
             for item in read_rows(path, options):
                 window.append(item)
-                if len(window) >= WINDOW_ROWS:
+                if len(window) >= -(-WINDOW_ROWS // chunk_size) * chunk_size:
                     yield from self._stage_window(
                         window, stager, tally, source_ids, skip_invalid, chunk_size
                     )
@@ -208,8 +210,9 @@ class RayEngine:
         skip_invalid: bool,
         chunk_size: int = 2000,
     ) -> Iterator[tuple[int, list[Any]]]:
-        """One window of rows through the staging actors, back in order, in chunks;
-        after the first invalid row (without ``skip_invalid``) chunks carry no records."""
+        """One window of rows through the staging actors, back in order, in chunks of
+        ``chunk_size`` rows whatever the workers' blocks; after the first invalid row
+        (without ``skip_invalid``) chunks carry no records."""
         ray = _ray()
         items = [{"line": line, "row": pickle.dumps(row)} for line, row in window]
         dataset = ray.data.from_items(items).map_batches(
@@ -218,22 +221,35 @@ class RayEngine:
             batch_size=self._block(len(items), chunk_size),
             compute=self._pool(),
         )
+        rows: list[tuple[str, Any]] = []  # (ok | error, value) per input row, in order
         for batch in self._collect(dataset):
-            staged = []
-            n_rows = 0
             for payload in batch["out"]:
                 kind, value = pickle.loads(payload)
-                n_rows += kind != "redactions"
-                if kind == "error":
-                    tally.error(value)
-                elif kind == "ok":
-                    staged.append(value)
-                else:
+                if kind == "redactions":
                     for name, n in value.items():
                         tally.redactions[name] = tally.redactions.get(name, 0) + n
-            tally.read += n_rows
-            records = finish_feedback(staged, source_ids)
-            yield n_rows, records if skip_invalid or not tally.n_errors else []
+                else:
+                    rows.append((kind, value))
+            while len(rows) >= chunk_size:
+                yield self._chunk(rows[:chunk_size], tally, source_ids, skip_invalid)
+                del rows[:chunk_size]
+        if rows:
+            yield self._chunk(rows, tally, source_ids, skip_invalid)
+
+    @staticmethod
+    def _chunk(
+        rows: list[tuple[str, Any]], tally: ReadTally, source_ids: SourceIds, skip_invalid: bool
+    ) -> tuple[int, list[Any]]:
+        """One chunk of ``chunk_size`` rows, as ``ingest.load.read_records`` yields it."""
+        staged = []
+        for kind, value in rows:
+            if kind == "error":
+                tally.error(value)
+            else:
+                staged.append(value)
+        tally.read += len(rows)
+        records = finish_feedback(staged, source_ids)
+        return len(rows), records if skip_invalid or not tally.n_errors else []
 
     # ---- embed -----------------------------------------------------------------
     def embed_cached(

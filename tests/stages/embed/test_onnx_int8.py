@@ -58,6 +58,8 @@ def test_minilm_int8_stays_within_cosine_099_of_fp32(tmp_path: Path) -> None:
     assert cosines.min() >= 0.97, cosines
     assert (tmp_path / "onnx-int8").is_dir()  # exported once, cached there
     again = get_embedder("minilm-int8", tmp_path).encode(TEXTS[:3])  # no second export
-    assert np.allclose(again, b[:3], atol=1e-5)
+    # activations are quantised per batch, so a text's vector moves a little with the
+    # texts that share its batch (the cache keeps the first one)
+    assert (again * b[:3]).sum(axis=1).min() >= 0.99
     head = find_sentiment_model(int8.model_id)
     assert head is not None and head.embedder_id == fp32.model_id
