@@ -22,6 +22,7 @@ driver, into the same store. Ray is an optional extra (``pip install
 
 from __future__ import annotations
 
+import itertools
 import pickle
 import uuid
 from collections.abc import Iterator, Sequence
@@ -151,13 +152,16 @@ class RayEngine:
         pseudonyms: Pseudonymiser | None = None,
         source_ids: SourceIds | None = None,
         options: FileOptions | None = None,
+        skip_rows: int = 0,
     ) -> Iterator[tuple[int, list[Any]]]:
         """:func:`ingest.load.read_records` with the feedback rows prepared on the
-        workers; the same records, errors and counts, in the same order.
+        workers; the same records, errors and counts, in the same chunks. ``skip_rows``
+        rows are passed over unread (what a resumed ingest staged already).
 
         Customer and purchase files are read on the driver (there is little to do per row).
         """
         if kind != "feedback":
+            resumed: dict[str, Any] = {"skip_rows": skip_rows} if skip_rows else {}
             yield from read_records(
                 path,
                 kind,
@@ -167,6 +171,7 @@ class RayEngine:
                 tally=tally,
                 pseudonyms=pseudonyms,
                 options=options,
+                **resumed,  # a resumed ingest's reader takes skip_rows
             )
             return
         if channel is not None:
@@ -183,7 +188,7 @@ class RayEngine:
         window: list[tuple[int, dict[str, Any] | ValidationError]] = []
         order = DATE_ORDER.set(options.date_order)
         try:
-            for item in read_rows(path, options):
+            for item in itertools.islice(read_rows(path, options), skip_rows, None):
                 window.append(item)
                 if len(window) >= -(-WINDOW_ROWS // chunk_size) * chunk_size:
                     yield from self._stage_window(
