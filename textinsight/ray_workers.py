@@ -41,7 +41,7 @@ class StageActor:
         languages.detect(["warm up the detector"])  # loads it once per actor
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, Any]:
-        rows, out = [], []
+        rows: list[tuple[int, dict[str, Any]]] = []
         errors: dict[int, ValidationError] = {}
         for line, raw in zip(batch["line"].tolist(), batch["row"], strict=True):
             row = pickle.loads(raw)
@@ -65,6 +65,8 @@ class StageActor:
             )
         finally:
             DATE_ORDER.reset(order)
+        # one answer per input row, in order; a block's redaction counts ride on an
+        # extra last row (the driver adds them up)
         by_line: dict[int, tuple[str, Any]] = {s[0]: ("ok", s) for s in staged}
         by_line.update({e.line: ("error", e) for e in rejected if e.line is not None})
         by_line.update({line: ("error", e) for line, e in errors.items()})
