@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from textinsight.ingest.language import LanguageIdentifier
+from textinsight.ingest.load import read_records
 from textinsight.pipeline import EMBED_CHUNK, embed_feedback, ingest_file
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import Assignment, Feedback, IngestReport, RunInfo, StoredFeedback
@@ -21,19 +23,30 @@ from textinsight.stages.embed import Embedder, embedder_for_model
 from textinsight.stages.sentiment import find_sentiment_model, item_sentiments
 from textinsight.store import Store
 
+if TYPE_CHECKING:
+    from textinsight.ray_engine import RayEngine
+
 
 def themes_for(
-    store: Store, run: RunInfo, vectors: np.ndarray, languages: Sequence[str | None]
+    store: Store,
+    run: RunInfo,
+    vectors: np.ndarray,
+    languages: Sequence[str | None],
+    engine: RayEngine | None = None,
 ) -> tuple[list[int | None], np.ndarray]:
     """The run's theme id for each vector (``None``: unassigned) and its similarity.
 
-    The rule a run ends with: the run's saved ``ThemeClusterer`` predicts.
+    The rule a run ends with: the run's saved ``ThemeClusterer`` predicts (on the
+    Ray workers with an ``engine``).
 
     Raises:
         NotFoundError: the run saved no clusterer.
     """
     theme_ids, state = store.runs.clusterer(run.id)
-    labels, sims = ThemeClusterer.from_state(state).predict_similarity(vectors, languages)
+    if engine is not None:
+        labels, sims = engine.predict(state, vectors, languages)
+    else:
+        labels, sims = ThemeClusterer.from_state(state).predict_similarity(vectors, languages)
     return [theme_ids[int(k)] if k >= 0 else None for k in labels], sims
 
 
@@ -45,8 +58,13 @@ def assign_stored(
     batch_size: int = EMBED_CHUNK,
     artifact_dir: Path | None = None,
     progress: ProgressFactory = no_progress,
+    engine: RayEngine | None = None,
+    model_dir: Path | None = None,
 ) -> list[Assignment]:
     """Assign stored feedback rows to the current run's themes and record it.
+
+    With a Ray ``engine`` the texts are embedded and assigned on its workers
+    (models cached under ``model_dir`` there); the write stays here.
 
     Raises:
         NoRunError: there is no complete run to assign to.
@@ -54,6 +72,10 @@ def assign_stored(
     run = store.runs.current()
     if not feedback:
         return []
+    if engine is not None:
+        engine.embed_feedback(
+            store, embedder.model_id, feedback, model_dir=model_dir, progress=progress
+        )
     vectors, _ = embed_feedback(
         store,
         embedder,
@@ -61,7 +83,7 @@ def assign_stored(
         batch_size=batch_size,
         progress=progress,
     )
-    themes, sims = themes_for(store, run, vectors, [f.language for f in feedback])
+    themes, sims = themes_for(store, run, vectors, [f.language for f in feedback], engine)
     sentiments = item_sentiments(
         [f.rating for f in feedback],
         [f.nps for f in feedback],
@@ -111,9 +133,11 @@ def assign_file(
     artifact_dir: Path | None = None,
     progress: ProgressFactory = no_progress,
     pseudonym_key: str | None = None,
+    engine: RayEngine | None = None,
 ) -> tuple[RunInfo, IngestReport, list[Assignment]]:
     """Ingest a feedback file and assign it to the current run's themes, with the
-    run's own embedding model.
+    run's own embedding model; with a Ray ``engine`` the rows are prepared, embedded
+    and assigned on its workers.
 
     Returns:
         (the run assigned to, what the ingest did, the assignments).
@@ -132,6 +156,7 @@ def assign_file(
         progress=progress,
         collect_keys=True,
         pseudonym_key=pseudonym_key,
+        reader=engine.read_records if engine is not None else read_records,
     )
     done = assign_stored(
         store,
@@ -140,5 +165,7 @@ def assign_file(
         batch_size=batch_size,
         artifact_dir=artifact_dir,
         progress=progress,
+        engine=engine,
+        model_dir=model_dir,
     )
     return run, report, done

@@ -76,6 +76,32 @@ def _file_options(command: Any) -> Any:
     return click.option("--delimiter", help="CSV delimiter (default: sniffed: , ; tab |).")(command)
 
 
+def _engine_options(command: Any) -> Any:
+    """``--engine`` and ``--address``: run the per-item work on Ray workers."""
+    command = click.option(
+        "--address",
+        help="Ray cluster address (ray://host:10001); default: start Ray on this machine.",
+    )(command)
+    return click.option(
+        "--engine",
+        type=click.Choice(["local", "ray"]),
+        default="local",
+        show_default=True,
+        help="local: this process; ray: parse, embed and assign on Ray (textinsight[ray]).",
+    )(command)
+
+
+def _make_engine(engine: str, address: str | None) -> Any:
+    """The Ray engine for ``--engine ray``, else ``None`` (the local engine)."""
+    if engine != "ray":
+        if address:
+            raise click.UsageError("--address needs --engine ray")
+        return None
+    from textinsight.ray_engine import RayEngine
+
+    return RayEngine(address=address)
+
+
 def _print_ingest(report: IngestReport) -> None:
     click.echo(
         f"{report.path}: read {report.read}, inserted {report.inserted}, "
@@ -107,12 +133,21 @@ def _file_command(function: Any) -> Any:
 @_file_command
 @click.option("--channel", help="Channel for rows without one (ticket, social, survey, ...).")
 @_file_options
+@_engine_options
 @click.pass_context
 def ingest(
-    ctx: click.Context, file: Path, channel: str | None, skip_invalid: bool, **options: Any
+    ctx: click.Context,
+    file: Path,
+    channel: str | None,
+    skip_invalid: bool,
+    engine: str,
+    address: str | None,
+    **options: Any,
 ) -> None:
     """Ingest feedback from a CSV, JSONL or .xlsx FILE (validated, PII-redacted)."""
-    _ingest(ctx, file, "feedback", skip_invalid, channel, **options)
+    ray = _make_engine(engine, address)
+    reader = {"reader": ray.read_records} if ray is not None else {}
+    _ingest(ctx, file, "feedback", skip_invalid, channel, **options, **reader)
 
 
 @cli.command()
@@ -142,6 +177,7 @@ def _ingest(
     delimiter: str | None = None,
     encoding: str | None = None,
     date_order: str = "auto",
+    **reader: Any,
 ) -> None:
     """Ingest a file with the configured languages and chunk size; print what it did."""
     from textinsight.ingest.formats import FileOptions
@@ -160,23 +196,32 @@ def _ingest(
         progress=_progress,
         pseudonym_key=settings.pseudonym_key or None,
         options=FileOptions(delimiter=delimiter, encoding=encoding, date_order=date_order),
+        **reader,
     )
     _print_ingest(report)
 
 
 @cli.command()
 @click.option("--seed", type=int, default=None, help="Random seed (default TEXTINSIGHT_SEED or 0).")
+@_engine_options
 @click.pass_context
-def run(ctx: click.Context, seed: int | None) -> None:
+def run(ctx: click.Context, seed: int | None, engine: str, address: str | None) -> None:
     """Find themes in all stored feedback; the result becomes the current run when complete."""
     from textinsight.pipeline import run_pipeline
     from textinsight.stages.embed import AUTO
     from textinsight.stages.label import ThemeLabeler
 
     settings = get_settings()
+    store, model = _store(ctx), settings.model
+    ray = _make_engine(engine, address)
+    on_ray: dict[str, Any] = {}
+    if ray is not None:
+        model, n = ray.prepare_run(store, model, model_dir=settings.model_dir, progress=_progress)
+        click.echo(f"embedded {n} new texts on {len(ray.nodes_used)} Ray node(s)")
+        on_ray["assign"] = ray.assign
     info = run_pipeline(
-        _store(ctx),
-        model=settings.model,
+        store,
+        model=model,
         model_dir=settings.model_dir,
         artifact_dir=settings.artifact_dir,
         seed=settings.seed if seed is None else seed,
@@ -184,6 +229,7 @@ def run(ctx: click.Context, seed: int | None) -> None:
         sample_size=settings.sample_size,
         labeler=ThemeLabeler(language=settings.display_language or None),
         progress=_progress,
+        **on_ray,
     )
     if settings.model == AUTO:
         click.echo(
@@ -343,8 +389,16 @@ def show(ctx: click.Context, theme_id: int, run_id: int | None, fmt: str) -> Non
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--channel", help="Channel for rows without one (ticket, social, survey, ...).")
 @click.option("--skip-invalid", is_flag=True, help="Skip invalid rows instead of failing the file.")
+@_engine_options
 @click.pass_context
-def assign(ctx: click.Context, file: Path, channel: str | None, skip_invalid: bool) -> None:
+def assign(
+    ctx: click.Context,
+    file: Path,
+    channel: str | None,
+    skip_invalid: bool,
+    engine: str,
+    address: str | None,
+) -> None:
     """Ingest FILE and assign it to the current themes without re-clustering."""
     from textinsight.assign import assign_file
     from textinsight.ingest.language import LanguageIdentifier
@@ -362,6 +416,7 @@ def assign(ctx: click.Context, file: Path, channel: str | None, skip_invalid: bo
         artifact_dir=settings.artifact_dir,
         progress=_progress,
         pseudonym_key=settings.pseudonym_key or None,
+        engine=_make_engine(engine, address),
     )
     _print_ingest(report)
     unassigned = sum(1 for a in done if a.theme_id is None)

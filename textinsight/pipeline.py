@@ -39,6 +39,7 @@ from textinsight.run_embed import EMBED_CHUNK, embed_cached, embed_feedback, emb
 from textinsight.run_levels import Codes, Items, Level, snapshot, stable_ids, without_noise
 from textinsight.run_levels import themes as build_themes
 from textinsight.run_stream import (
+    AssignBatch,
     Sample,
     Streamed,
     assign_stream,
@@ -55,7 +56,7 @@ from textinsight.stages.granularity import relabel
 from textinsight.stages.label import ThemeLabeler
 from textinsight.stages.noise import noise_themes
 from textinsight.stages.normalize import display_text, normalize_text
-from textinsight.stages.sample_fit import DEFAULT_SAMPLE_SIZE
+from textinsight.stages.sample_fit import DEFAULT_SAMPLE_SIZE, assign_batch
 from textinsight.stages.sentiment import find_sentiment_model
 from textinsight.store import Store
 from textinsight.value import ValueConfig, compute_theme_values
@@ -151,6 +152,7 @@ def run_pipeline(
     labeler: ThemeLabeler | None = None,
     value_config: ValueConfig | None = None,
     progress: ProgressFactory = no_progress,
+    assign: AssignBatch = assign_batch,
 ) -> RunInfo:
     """Find the themes of all stored feedback and store them as the new current run.
 
@@ -167,6 +169,8 @@ def run_pipeline(
         model_dir: where models converted on first use are cached.
         artifact_dir: where the sentiment heads are read from (default: shipped ones).
         sample_size: most items the clusterer is fitted on (``TEXTINSIGHT_SAMPLE_SIZE``).
+        assign: assigns one streamed batch of non-sample items (``RayEngine.assign``
+            does it on Ray workers).
 
     Raises:
         EmptyCorpusError: there is no feedback to analyse.
@@ -229,6 +233,7 @@ def run_pipeline(
             sentiment,
             run_id=run_id,
             progress=progress,
+            assign=assign,
         )
         clock.lap("assign_s")
         sample_categories = clusterer.category_labels()
@@ -399,6 +404,7 @@ def ingest_file(
     collect_keys: bool = False,
     pseudonym_key: str | None = None,
     options: FileOptions | None = None,
+    reader: Callable[..., Iterator[tuple[int, list[Any]]]] = read_records,
 ) -> IngestReport:
     """Load a CSV, JSONL or .xlsx file of ``kind`` into the store.
 
@@ -416,7 +422,8 @@ def ingest_file(
     source_id); customers (``customer_id, segment, is_member, joined_at, value,
     churned_at``) by ``customer_id``; purchases (``customer_id, purchased_at,
     amount``) once per (customer, time, amount). With ``collect_keys`` the report
-    lists the (channel, source_id) of every stored feedback row.
+    lists the (channel, source_id) of every stored feedback row. ``reader`` reads the
+    file into records (``ingest.load.read_records``, or ``RayEngine.read_records``).
 
     Raises:
         InvalidFileError: the file cannot be read at all.
@@ -437,7 +444,7 @@ def ingest_file(
     if kind == "feedback":
         ingest_id = store.erasure.unfinished_ingest(key) if done.chunks else None
         ingest_id = ingest_id or store.erasure.start_ingest(kind, str(path), key)
-    chunks = read_records(
+    chunks = reader(
         path,
         kind,
         channel=channel,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,11 @@ from textinsight.stages.normalize import normalize_text
 from textinsight.stages.sample_fit import assign_batch, strata, stratified_sample
 from textinsight.stages.sentiment import SentimentModel, item_sentiments
 from textinsight.store import Store
+
+AssignBatch = Callable[
+    [ThemeClusterer, np.ndarray, Sequence[str | None]], tuple[np.ndarray, np.ndarray]
+]
+"""Assigns one batch of vectors by a fitted clusterer's rule (``assign_batch``)."""
 
 STREAM_ROWS = 20_000
 """Rows per streamed batch (read, embedded vectors fetched, assigned, saved)."""
@@ -236,10 +241,12 @@ def assign_stream(
     *,
     run_id: int,
     progress: ProgressFactory = no_progress,
+    assign: AssignBatch = assign_batch,
 ) -> Streamed:
     """Assign every non-sample item (``stages.sample_fit.assign_batch``) and score
     every item's sentiment, batch by batch, saving each batch; batches saved by a
-    crashed run (taken over by ``fit_sample``) are not computed again."""
+    crashed run (taken over by ``fit_sample``) are not computed again. ``assign``
+    applies the rule to one batch (``RayEngine.assign`` runs it on Ray workers)."""
     n = len(corpus.feedback)
     labels = np.full(n, -1, dtype=np.int64)
     probabilities = np.zeros(n, dtype=np.float64)
@@ -257,7 +264,7 @@ def assign_stream(
                 saved = done[start]
             else:
                 saved = _one_batch(
-                    store, model_id, batch, in_sample[start:end], clusterer, sentiment
+                    store, model_id, batch, in_sample[start:end], clusterer, sentiment, assign
                 )
                 store.checkpoints.add_batch(run_id, start, saved)
             rest = np.flatnonzero(~in_sample[start:end]) + start
@@ -276,14 +283,13 @@ def _one_batch(
     in_sample: np.ndarray,
     clusterer: ThemeClusterer,
     sentiment: SentimentModel | None,
+    assign: AssignBatch = assign_batch,
 ) -> dict[str, np.ndarray]:
     """One batch's labels and probabilities (non-sample items) and sentiments (all)."""
     vectors = vectors_of(store, model_id, batch)
     rest = np.flatnonzero(~in_sample)
     languages = [f.language for f in batch]
-    labels, probabilities = assign_batch(
-        clusterer, vectors[rest], [languages[i] for i in rest.tolist()]
-    )
+    labels, probabilities = assign(clusterer, vectors[rest], [languages[i] for i in rest.tolist()])
     scores = item_sentiments(
         [f.rating for f in batch],
         [f.nps for f in batch],

