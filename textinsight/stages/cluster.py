@@ -68,6 +68,7 @@ from textinsight.stages.granularity import (
     merge_clusters,
     relabel,
 )
+from textinsight.stages.warm import keep_previous
 
 __all__ = ["ThemeClusterer"]
 
@@ -105,6 +106,9 @@ class ThemeClusterer:
         resolution: modularity resolution of the theme merge (``granularity``);
             higher keeps more themes, ``math.inf`` merges nothing. ``None``:
             ``THEME_RESOLUTION``.
+        merge_neighbours: neighbours per item in the graph of that merge (at most
+            ``CATEGORY_NEIGHBOURS``); more neighbours see broader topics. ``None``:
+            ``GRAPH_NEIGHBOURS``.
         assign_threshold: outliers (and new feedback) join their nearest theme at
             this cosine similarity or more. ``None``: adapted to how tight the
             themes are (see ``_threshold``).
@@ -147,6 +151,7 @@ class ThemeClusterer:
         assign_threshold: float | None = None,
         allow_single_cluster: bool = False,
         resolution: float | None = None,
+        merge_neighbours: int | None = None,
     ) -> None:
         self.seed = seed
         self.allow_single_cluster = allow_single_cluster
@@ -159,6 +164,7 @@ class ThemeClusterer:
         self.merge_threshold = merge_threshold
         self.assign_threshold = assign_threshold
         self.resolution = resolution
+        self.merge_neighbours = merge_neighbours
 
     def _resolve(self, n: int, n_distinct: int | None = None) -> dict[str, Any]:
         """Effective parameters for ``n`` items, ``n_distinct`` of them different
@@ -175,16 +181,24 @@ class ThemeClusterer:
             selection=self.selection,
             merge_threshold=self.merge_threshold,
             resolution=self.resolution,
+            merge_neighbours=self.merge_neighbours,
         )
 
     def fit(
-        self, X: np.ndarray, y: None = None, languages: Sequence[str | None] | None = None
+        self,
+        X: np.ndarray,
+        y: None = None,
+        languages: Sequence[str | None] | None = None,
+        previous: np.ndarray | None = None,
     ) -> ThemeClusterer:
         """Find themes in ``X``, an ``(N, dim)`` array of sentence embeddings.
 
         ``languages`` (one code per row, optional) lets the clusterer remove each
         language's offset first (``language_offsets``); ``predict`` then needs the
-        languages of new rows too.
+        languages of new rows too. ``previous`` (optional, one integer per row: the
+        row's theme in the previous run, -1 for none) warm-starts the clustering:
+        the previous boundaries stay where the data supports them
+        (``warm.keep_previous``), so re-runs keep their themes.
 
         Fewer than ``MIN_ITEMS_TO_CLUSTER`` distinct vectors form a single theme.
 
@@ -231,8 +245,11 @@ class ThemeClusterer:
                 labels, theme_centroids(X, labels), params["merge_threshold"], X.mean(axis=0)
             )
             graph = ItemGraph.build(X, seed=params["seed"])
-            merged = merge_clusters(graph.cluster_weights(labels), params["resolution"])
+            neighbours, resolution = params["merge_neighbours"], params["resolution"]
+            merged = merge_clusters(graph.cluster_weights(labels, neighbours), resolution)
             labels = relabel(labels, merged)
+            if previous is not None:
+                labels = keep_previous(X, labels, previous, graph, resolution, neighbours)
             centroids = theme_centroids(X, labels)
             threshold = self._threshold(X, labels, centroids)
             labels, probabilities = reassign_outliers(

@@ -16,7 +16,7 @@ import numpy as np
 
 from textinsight.errors import ConfigError
 from textinsight.stages.centroids import exact_knn
-from textinsight.stages.granularity import THEME_RESOLUTION
+from textinsight.stages.granularity import GRAPH_NEIGHBOURS, THEME_RESOLUTION
 
 #: Up to this many items, UMAP gets exact neighbours (numpy, no numba compile);
 #: above it, UMAP's own approximate search (pynndescent).
@@ -74,6 +74,7 @@ def resolve_params(
     selection: str,
     merge_threshold: float | None,
     resolution: float | None,
+    merge_neighbours: int | None = None,
 ) -> dict[str, Any]:
     """Effective parameters for ``n`` items, ``n_distinct`` of them different
     (explicit arguments win; see ``ThemeClusterer`` for each argument's default).
@@ -99,6 +100,7 @@ def resolve_params(
         "selection": selection,
         "merge_threshold": float(_given(merge_threshold, MERGE_THRESHOLD)),
         "resolution": float(_given(resolution, THEME_RESOLUTION)),
+        "merge_neighbours": int(_given(merge_neighbours, GRAPH_NEIGHBOURS)),
     }
 
 
