@@ -3,7 +3,9 @@
 ``normalize -> embed (cached) -> cluster -> describe -> sentiment -> value -> lineage
 -> store``, the last four at both levels: themes and the categories above them.
 
-After lineage, themes that kept their id keep their label and kind where their
+The clustering starts from the previous run's themes (same model): its boundaries
+stay where the data still supports them (``stages.warm``), so ids hold still across
+re-runs. After lineage, themes that kept their id keep their label and kind where their
 content did not really change (``stability.carry_over``).
 
 ``run_pipeline`` records the run as ``running`` first and writes its results in one
@@ -76,6 +78,7 @@ def find_themes(
     clusterer: ThemeClusterer | None = None,
     describer: ThemeDescriber | None = None,
     progress: ProgressFactory = no_progress,
+    previous: np.ndarray | None = None,
 ) -> FoundThemes:
     """Cluster embedded texts into themes and describe each theme; pure, no store.
 
@@ -92,6 +95,8 @@ def find_themes(
         clusterer: an unfitted clusterer; default ``ThemeClusterer(seed=seed)``.
         describer: default ``ThemeDescriber()``.
         progress: progress-bar factory.
+        previous: each text's theme in the previous run (-1: none), to warm-start
+            the clustering (``ThemeClusterer.fit``).
 
     Raises:
         EmptyCorpusError: there are no texts.
@@ -100,7 +105,7 @@ def find_themes(
     describer = describer or ThemeDescriber()
     clock = _Clock()
     with progress("Clustering", None):
-        clusterer.fit(vectors, languages=languages)
+        clusterer.fit(vectors, languages=languages, previous=previous)
     clock.lap("cluster_s")
     with progress("Describing themes", None):
         descriptions = describer.describe(
@@ -165,6 +170,7 @@ def run_pipeline(
         )
         clock.lap("embed_s")
         languages = [f.language for f in feedback]
+        previous = _previous_run(store, embedder.model_id)
         found = find_themes(
             [f.text for f in feedback],
             languages,
@@ -172,6 +178,7 @@ def run_pipeline(
             clusterer=clusterer,
             describer=describer,
             progress=progress,
+            previous=_previous_labels(store, previous, feedback),
         )
         clock.add(found.timings)
         descriptions = found.descriptions
@@ -208,7 +215,6 @@ def run_pipeline(
             for labels, flags in ((clusterer.labels_, noise), (categories, category_noise))
         )
         clock.lap("value_s")
-        previous = _previous_run(store, embedder.model_id)
         theme_ids, lineage = _stable_ids(
             store,
             store.runs.snapshot(previous) if previous is not None else None,
@@ -301,6 +307,16 @@ def _previous_run(store: Store, model_id: str) -> int | None:
     except NoRunError:
         return None
     return current.id if current.model_id == model_id else None
+
+
+def _previous_labels(
+    store: Store, previous: int | None, feedback: Sequence[StoredFeedback]
+) -> np.ndarray | None:
+    """Each item's theme (index) in run ``previous``, -1 where it had none."""
+    if previous is None:
+        return None
+    members = store.runs.snapshot(previous).members
+    return np.array([members.get(f.id, -1) for f in feedback], dtype=np.int64)
 
 
 def _snapshot(
