@@ -13,9 +13,9 @@ over 10 to 14 candidates. The pool's clusters are therefore merged on a wider gr
 (``EMERGING_NEIGHBOURS`` neighbours per item) at ``EMERGING_RESOLUTION`` (the setting
 that grouped a run's themes into categories when this was measured). Measured on the
 demo with three planted themes held out of a run (``scripts/bench_stability.py``):
-the largest share of each held-out theme in one candidate 13% / 19% / 37% -> 66% /
-88% / 88% (the first is all of that theme that ``assign`` left unassigned), 3
-candidates instead of 23.
+the largest share of each held-out theme in one candidate 13% / 19% / 37% -> 73% /
+88% / 89% (nearly all of each theme that ``assign`` left unassigned), 3 candidates
+instead of 23.
 
 Growth compares the group's feedback in the last ``window_days`` before the newest
 feedback of the pool with the ``window_days`` before that: ``recent / max(previous, 1)``.

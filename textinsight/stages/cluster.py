@@ -281,6 +281,7 @@ class ThemeClusterer:
         self.params_["novelty_k"] = NOVELTY_K
         self.params_["novelty_threshold"] = self.novelty_threshold_
         self.params_["reference_items"] = len(self.reference_)
+        self.params_["warm_start_items"] = 0 if previous is None else int((previous >= 0).sum())
         self.timings_ = timings
         return self
 
