@@ -10,7 +10,7 @@ The pool is small and holds few topics, so HDBSCAN cuts a new topic into one
 cluster per phrasing, and the theme merge's modularity, measured on so small a graph,
 keeps them apart (modularity's resolution limit): a topic held out of a run came back
 over 10 to 14 candidates. The pool's clusters are therefore merged on a wider graph
-(``EMERGING_NEIGHBOURS`` neighbours per item) at ``EMERGING_RESOLUTION`` (the setting
+(``emerging_neighbours``: up to 100 per item) at ``EMERGING_RESOLUTION`` (the setting
 that grouped a run's themes into categories when this was measured). Measured on the
 demo with three planted themes held out of a run (``scripts/bench_stability.py``):
 the largest share of each held-out theme in one candidate 13% / 19% / 37% -> 73% /
@@ -44,13 +44,18 @@ from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import Assignment, StoredFeedback, Theme
 from textinsight.stages.cluster import ThemeClusterer
 from textinsight.stages.embed import Embedder, embedder_for_model
+from textinsight.stages.granularity import CATEGORY_NEIGHBOURS, GRAPH_NEIGHBOURS
 from textinsight.stages.sentiment import find_sentiment_model, item_sentiments, mean_sentiment
 from textinsight.store import Store
 
-#: Neighbours per item and modularity resolution of the merge of the pool's clusters
-#: (the module docstring); at most ``granularity.CATEGORY_NEIGHBOURS``.
-EMERGING_NEIGHBOURS = 100
+#: Modularity resolution of the merge of the pool's clusters, and its neighbours per
+#: item: ``EMERGING_NEIGHBOURS_SHARE`` of the pool, from ``GRAPH_NEIGHBOURS`` up to
+#: ``CATEGORY_NEIGHBOURS`` (a graph where every item neighbours a whole topic cannot
+#: tell topics apart: 30-item topics in a 90-item pool need fewer than 30). Measured on
+#: the demo pool (668 items): 60 to 100 neighbours give the same 3 candidates, 50 cut
+#: late_delivery in two.
 EMERGING_RESOLUTION = 1.0
+EMERGING_NEIGHBOURS_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,7 @@ def find_emerging(
             seed=seed,
             allow_single_cluster=True,
             resolution=EMERGING_RESOLUTION,
-            merge_neighbours=EMERGING_NEIGHBOURS,
+            merge_neighbours=emerging_neighbours(len(pool)),
         ),
     )
     clusterer, descriptions = pool_themes.clusterer, pool_themes.descriptions
@@ -144,6 +149,17 @@ def find_emerging(
         )
     found.sort(key=lambda e: (-(e.value_total or 0.0), -e.size))
     return len(pool), found
+
+
+def emerging_neighbours(n: int) -> int:
+    """Neighbours per item in the graph that merges a pool of ``n`` items' clusters.
+
+    Example:
+        >>> emerging_neighbours(90), emerging_neighbours(700), emerging_neighbours(5000)
+        (15, 70, 100)
+    """
+    share = round(EMERGING_NEIGHBOURS_SHARE * n)
+    return int(min(max(share, GRAPH_NEIGHBOURS), CATEGORY_NEIGHBOURS))
 
 
 def candidate_id(feedback_ids: Iterable[int]) -> str:
