@@ -1,16 +1,19 @@
 """Request and response schemas. Requests end in ``In``, responses in ``Out``/``Page``.
 
 Responses are built from library records (``from_record``), so the HTTP shape is
-defined here once and the library stays free of pydantic models.
+defined here once and the library stays free of pydantic models. Where a response
+carries a record's fields unchanged, its fields are derived from the record
+(``api.record_models``) rather than listed again; the model adds descriptions.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, get_type_hints
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.action_schemas import ActionReportOut
+from api.record_models import record_model
 from textinsight.lineage import LineageEvent
 from textinsight.queries import ThemeDetail, ThemeListing, ThemeRow, record_dict, theme_dict
 from textinsight.records import VALUE_FIELDS, RunInfo, ThemeValue, theme_json
@@ -18,6 +21,56 @@ from textinsight.store.reads import AssignedFeedback, Facets, TrendPoint
 from textinsight.summary import Summary
 
 # -- shared --------------------------------------------------------------------------
+
+if TYPE_CHECKING:  # models built at run time are no valid base class for mypy
+    RunFields = BaseModel
+    ValueFields = BaseModel
+    FeedbackFields = BaseModel
+    SummaryFields = BaseModel
+    LineageFields = BaseModel
+else:
+    RunFields = record_model(
+        "RunFields",
+        RunInfo,
+        descriptions={
+            "status": "running, complete, failed, or abandoned (its process ended without "
+            "a result)."
+        },
+    )
+    ValueFields = record_model(
+        "ValueFields",
+        ThemeValue,
+        doc="The value metrics of textinsight.records.ThemeValue, flat; null when the "
+        "run has none (no customers ingested).",
+        only=VALUE_FIELDS,
+        nullable=True,
+    )
+    FeedbackFields = record_model(
+        "FeedbackFields",
+        AssignedFeedback,
+        descriptions={
+            "probability": "Membership strength of the theme, 0..1.",
+            "segment": "The customer's segment.",
+        },
+    )
+    LineageFields = record_model(
+        "LineageFields",
+        LineageEvent,
+        exclude={"overlap"},
+        descriptions={
+            "kind": "same, split, merged, new or retired.",
+            "theme_id": "The theme's id in that run (none: retired).",
+        },
+    )
+    SummaryFields = record_model(
+        "SummaryFields",
+        Summary,
+        exclude={"run", "top"},
+        descriptions={
+            "unassigned_share": "Share of feedback in no theme, 0..1.",
+            "ranked_by": "impact when the run has value metrics, else size.",
+        },
+    )
 
 
 class PageOut(BaseModel):
@@ -43,25 +96,8 @@ class HealthOut(BaseModel):
     detail: str | None = Field(default=None, description="Why the store is unavailable.")
 
 
-class RunOut(BaseModel):
+class RunOut(RunFields):
     """One pipeline run: parameters, counts, timings and status."""
-
-    id: int
-    status: str = Field(
-        description="running, complete, failed, or abandoned (its process ended without a result)."
-    )
-    is_current: bool
-    started_at: str
-    finished_at: str | None
-    seed: int
-    model_id: str
-    params: dict[str, Any]
-    n_feedback: int | None
-    n_themes: int | None
-    n_unassigned: int | None
-    n_embedded: int | None
-    timings: dict[str, float]
-    error: str | None = None
 
     @classmethod
     def from_record(cls, run: RunInfo) -> RunOut:
@@ -75,22 +111,6 @@ class RunPage(PageOut):
 
 
 # -- themes --------------------------------------------------------------------------
-
-
-def _value_fields() -> dict[str, Any]:
-    hints = get_type_hints(ThemeValue)
-    return {name: (hints[name] | None, None) for name in VALUE_FIELDS}
-
-
-if TYPE_CHECKING:
-    ValueFields = BaseModel
-else:
-    ValueFields = create_model(
-        "ValueFields",
-        __doc__="The value metrics of textinsight.records.ThemeValue, flat; null when the "
-        "run has none (no customers ingested).",
-        **_value_fields(),
-    )
 
 
 class ThemeOut(ValueFields):
@@ -178,19 +198,15 @@ class TrendPointOut(BaseModel):
         return cls(**record_dict(point))
 
 
-class LineageStepOut(BaseModel):
+class LineageStepOut(LineageFields):
     """What one run did to the theme: ``same``, ``split``, ``merged``, ``new`` or
     ``retired``, and the previous run's theme ids it came from."""
 
     run_id: int
-    kind: str
-    theme_id: int | None = Field(description="The theme's id in that run (none: retired).")
-    previous_ids: list[int]
-    similarity: float | None
 
     @classmethod
     def from_record(cls, run_id: int, event: LineageEvent) -> LineageStepOut:
-        return cls(run_id=run_id, **{**record_dict(event), "previous_ids": event.previous_ids})
+        return cls(run_id=run_id, **record_dict(event))
 
 
 class FacetsOut(BaseModel):
@@ -239,24 +255,8 @@ class TrendOut(BaseModel):
     points: list[TrendPointOut]
 
 
-class FeedbackOut(BaseModel):
+class FeedbackOut(FeedbackFields):
     """A stored (PII-redacted) feedback item and its theme in the run."""
-
-    id: int
-    source_id: str
-    channel: str
-    language: str
-    text: str
-    created_at: str | None
-    customer_id: str | None
-    store_id: str | None
-    rating: int | None
-    nps: int | None
-    theme_id: int | None
-    theme_label: str | None
-    probability: float = Field(description="Membership strength of the theme, 0..1.")
-    sentiment: float | None
-    segment: str | None = Field(default=None, description="The customer's segment.")
 
     @classmethod
     def from_record(cls, item: AssignedFeedback) -> FeedbackOut:
@@ -370,18 +370,12 @@ class SummaryThemeOut(ValueFields):
     keywords: list[str]
 
 
-class SummaryOut(BaseModel):
+class SummaryOut(SummaryFields):
     """Totals of the run (counted now) and its top themes."""
 
     run_id: int
     model_id: str
     finished_at: str | None
-    n_feedback: int
-    n_assigned: int
-    n_unassigned: int
-    unassigned_share: float = Field(description="Share of feedback in no theme, 0..1.")
-    n_themes: int
-    ranked_by: str = Field(description="impact when the run has value metrics, else size.")
     top_themes: list[SummaryThemeOut]
 
     @classmethod
@@ -396,15 +390,11 @@ class SummaryOut(BaseModel):
             )
             for rank, r in enumerate(s.top, start=1)
         ]
+        totals = {k: v for k, v in record_dict(s).items() if k not in ("run", "top")}
         return cls(
             run_id=s.run.id,
             model_id=s.run.model_id,
             finished_at=s.run.finished_at,
-            n_feedback=s.n_feedback,
-            n_assigned=s.n_assigned,
-            n_unassigned=s.n_unassigned,
-            unassigned_share=s.unassigned_share,
-            n_themes=s.n_themes,
-            ranked_by=s.ranked_by,
             top_themes=top,
+            **totals,
         )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -201,19 +200,6 @@ def run(ctx: click.Context, seed: int | None) -> None:
 
 def _counts(counts: dict[str, int]) -> str:
     return " ".join(f"{k}:{n}" for k, n in counts.items())
-
-
-def _interval(bounds: Sequence[float] | None) -> str:
-    """``0.09-0.62`` for a confidence interval, ``n/a`` when there is none."""
-    return "n/a" if not bounds else f"{_num(bounds[0])}-{_num(bounds[1])}"
-
-
-def _shares(shares: dict[str, float] | None) -> str:
-    """``activity 37%, inactivity 31%``: largest first, ``n/a`` when there are none."""
-    if not shares:
-        return "n/a"
-    ordered = sorted(shares.items(), key=lambda item: -item[1])
-    return ", ".join(f"{name} {value:.0%}" for name, value in ordered)
 
 
 @cli.command()

@@ -5,11 +5,14 @@ Stored by stable theme id, so it holds in later runs (see ``textinsight.curation
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.deps import MAX_ID, ReadKey, StoreDep, ThemeId, WriteKey
 from api.errors import ErrorOut
+from api.record_models import record_model
 from api.routes.dashboard import CurationChangeOut
 from textinsight import curation
 from textinsight.store.curation import CurationEntry
@@ -38,13 +41,18 @@ class HideIn(BaseModel):
     hidden: bool = True
 
 
-class CurationOut(BaseModel):
-    """The curation in force for a theme after the change."""
+if TYPE_CHECKING:  # models built at run time are no valid base class for mypy
+    CurationFields = BaseModel
+else:
+    CurationFields = record_model(
+        "CurationFields",
+        CurationEntry,
+        descriptions={"label": "The analyst's label; null: the described one."},
+    )
 
-    theme_id: int
-    label: str | None = Field(description="The analyst's label; null: the described one.")
-    merged_into: int | None
-    hidden: bool
+
+class CurationOut(CurationFields):
+    """The curation in force for a theme after the change."""
 
     @classmethod
     def of(cls, entry: CurationEntry) -> CurationOut:

@@ -8,7 +8,7 @@ unchanged; the API key is checked on every request all the same.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -16,10 +16,12 @@ from pydantic import BaseModel, Field
 
 from api.deps import FeedbackFilterDep, ReadKey, ResponsesDep, RunParam, StoreDep, ThemeId
 from api.errors import ErrorOut
-from api.schemas import ThemeOut
+from api.record_models import record_model
+from api.schemas import LineageStepOut, ThemeOut
 from textinsight import dashboard, queries, slices
+from textinsight.dashboard import FilterOptions
 from textinsight.filters import MAX_LIMIT
-from textinsight.queries import ThemeRow
+from textinsight.queries import ThemeRow, record_dict
 from textinsight.slices import Change
 from textinsight.store import Store
 from textinsight.store.curation import CurationChange
@@ -32,34 +34,40 @@ router = APIRouter(
 )
 
 
-class FilterOptionsOut(BaseModel):
+if TYPE_CHECKING:  # models built at run time are no valid base class for mypy
+    ChangeFields = BaseModel
+    CurationChangeFields = BaseModel
+    FilterOptionsFields = BaseModel
+else:
+    ChangeFields = record_model(
+        "ChangeFields",
+        Change,
+        descriptions={
+            "change": "share_b - share_a.",
+            "q_value": "Benjamini-Hochberg q-value across themes.",
+            "direction": "up, down, or same when not significant.",
+        },
+    )
+    FilterOptionsFields = record_model(
+        "FilterOptionsFields",
+        FilterOptions,
+        descriptions={"metadata": "Metadata fields, for ?meta=field:value."},
+    )
+    CurationChangeFields = record_model(
+        "CurationChangeFields", CurationChange, exclude={"previous"}
+    )
+
+
+class FilterOptionsOut(FilterOptionsFields):
     """Values the filters can take in this run, and its first and last day."""
 
     run_id: int
-    channels: list[str]
-    languages: list[str]
-    segments: list[str]
-    stores: list[str]
-    metadata: list[str] = Field(description="Metadata fields, for ?meta=field:value.")
-    kinds: list[str]
-    first_day: str | None
-    last_day: str | None
 
 
-class ChangeOut(BaseModel):
+class ChangeOut(ChangeFields):
     """A theme's share of slice a (before) and of slice b (after), and the test of it."""
 
-    theme_id: int
     label: str | None = None
-    count_a: int
-    count_b: int
-    share_a: float
-    share_b: float
-    change: float = Field(description="share_b - share_a.")
-    p_value: float
-    q_value: float = Field(description="Benjamini-Hochberg q-value across themes.")
-    significant: bool
-    direction: str = Field(description="up, down, or same when not significant.")
 
     @classmethod
     def of(cls, change: Change, labels: dict[int, str]) -> ChangeOut:
@@ -91,37 +99,18 @@ class RelatedOut(BaseModel):
     similarity: list[float]
 
 
-class LineageEventOut(BaseModel):
-    """One lineage event naming the theme."""
+class LineageEventOut(LineageStepOut):
+    """One lineage event naming the theme, and when its run finished."""
 
-    run_id: int
     finished_at: str | None
-    kind: str = Field(description="same, split, merged, new or retired.")
-    theme_id: int | None
-    previous_ids: list[int]
-    similarity: float | None
 
 
-class CurationChangeOut(BaseModel):
+class CurationChangeOut(CurationChangeFields):
     """One analyst's change: rename, merge, unmerge, hide or unhide."""
-
-    id: int
-    at: str
-    action: str
-    theme_id: int
-    other_id: int | None
-    label: str | None
 
     @classmethod
     def of(cls, change: CurationChange) -> CurationChangeOut:
-        return cls(
-            id=change.id,
-            at=change.at,
-            action=change.action,
-            theme_id=change.theme_id,
-            other_id=change.other_id,
-            label=change.label,
-        )
+        return cls.model_validate(change, from_attributes=True)
 
 
 class HistoryOut(BaseModel):
@@ -263,14 +252,7 @@ async def history(store: StoreDep, responses: ResponsesDep, theme_id: ThemeId) -
         return HistoryOut(
             theme_id=theme_id,
             lineage=[
-                LineageEventOut(
-                    run_id=run,
-                    finished_at=finished,
-                    kind=e.kind,
-                    theme_id=e.theme_id,
-                    previous_ids=list(e.previous_ids),
-                    similarity=e.similarity,
-                )
+                LineageEventOut(run_id=run, finished_at=finished, **record_dict(e))
                 for run, finished, e in found.lineage
             ],
             curation=[CurationChangeOut.of(c) for c in found.curation],

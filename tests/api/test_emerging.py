@@ -9,8 +9,9 @@ from tests.api.conftest import READ, WRITE
 WORDS = ["voucher", "giftcard", "expired", "balance", "redeem", "code", "coupon", "invalid"]
 
 
-def test_emerging_reports_a_new_topic_posted_after_the_run(client: TestClient) -> None:
-    items = [
+def _voucher_items() -> list[dict[str, str]]:
+    """16 chat items about one new topic (vouchers), absent from the built run."""
+    return [
         {
             "text": " ".join(WORDS[i % 8 :] + WORDS[: i % 8]),
             "source_id": f"v{i}",
@@ -19,6 +20,10 @@ def test_emerging_reports_a_new_topic_posted_after_the_run(client: TestClient) -
         }
         for i in range(16)
     ]
+
+
+def test_emerging_reports_a_new_topic_posted_after_the_run(client: TestClient) -> None:
+    items = _voucher_items()
     assert client.post("/feedback", headers=WRITE, json=items).status_code == 200
     r = client.get("/emerging", headers=READ, params={"min_size": 5})
     assert r.status_code == 200
@@ -34,15 +39,7 @@ def test_emerging_needs_a_key_and_validates_min_size(client: TestClient) -> None
 
 
 def test_a_candidate_is_promoted_to_a_theme_of_the_current_run(client: TestClient) -> None:
-    items = [
-        {
-            "text": " ".join(WORDS[i % 8 :] + WORDS[: i % 8]),
-            "source_id": f"v{i}",
-            "channel": "chat",
-            "language": "en",
-        }
-        for i in range(16)
-    ]
+    items = _voucher_items()
     assert client.post("/feedback", headers=WRITE, json=items).status_code == 200
     listed = client.get("/emerging", headers=READ).json()
     candidate = max(listed["items"], key=lambda item: item["size"])

@@ -113,10 +113,11 @@ def test_assign_and_lineage(invoke, write_csv) -> None:
 
 
 def test_show_formats_intervals_and_shares_for_people() -> None:
-    from textinsight.cli import _interval, _shares
+    # `show` prints value.summary.value_lines, which formats with these
+    from textinsight.value.summary import _ci, _shares
 
-    assert _interval([0.0901685, 0.6249465]) == "0.09-0.62"
-    assert _interval(None) == "n/a"
+    assert _ci([0.0901685, 0.6249465]) == "0.09 to 0.62"
+    assert _ci(None) == "n/a"
     assert _shares({"none": 0.05, "activity": 0.368, "inactivity": 0.305}) == (
         "activity 37%, inactivity 30%, none 5%"
     )

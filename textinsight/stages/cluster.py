@@ -169,20 +169,11 @@ class ThemeClusterer:
     def _resolve(self, n: int, n_distinct: int | None = None) -> dict[str, Any]:
         """Effective parameters for ``n`` items, ``n_distinct`` of them different
         (``density.resolve_params``; explicit arguments win)."""
-        return resolve_params(
-            n,
-            n if n_distinct is None else n_distinct,
-            seed=self.seed,
-            min_cluster_size=self.min_cluster_size,
-            min_samples=self.min_samples,
-            n_neighbors=self.n_neighbors,
-            n_components=self.n_components,
-            n_epochs=self.n_epochs,
-            selection=self.selection,
-            merge_threshold=self.merge_threshold,
-            resolution=self.resolution,
-            merge_neighbours=self.merge_neighbours,
-        )
+        return resolve_params(n, n if n_distinct is None else n_distinct, self.get_params())
+
+    def get_params(self) -> dict[str, Any]:
+        """The keyword arguments this clusterer was built with (scikit-learn's name)."""
+        return {name: getattr(self, name) for name in _init_names()}
 
     def fit(
         self,
@@ -345,10 +336,9 @@ class ThemeClusterer:
             NotFittedError: the clusterer is not fitted.
         """
         self._check_fitted("to_state")
-        init = {name: getattr(self, name) for name in _init_names()}
         return {
             "version": STATE_VERSION,
-            "init": init,
+            "init": self.get_params(),
             "centroids": np.asarray(self.centroids_, dtype=np.float32),
             "offsets": {code: np.asarray(v, dtype=np.float32) for code, v in self.offsets_.items()},
             "threshold": float(self.threshold_),

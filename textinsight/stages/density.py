@@ -10,6 +10,7 @@ the effective parameters for a corpus of a given size; ``umap_reduce`` and
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -61,46 +62,36 @@ def _given(value: Any, default: Any) -> Any:
     return default if value is None else value
 
 
-def resolve_params(
-    n: int,
-    n_distinct: int,
-    *,
-    seed: int,
-    min_cluster_size: int | None,
-    min_samples: int | None,
-    n_neighbors: int | None,
-    n_components: int | None,
-    n_epochs: int | None,
-    selection: str,
-    merge_threshold: float | None,
-    resolution: float | None,
-    merge_neighbours: int | None = None,
-) -> dict[str, Any]:
-    """Effective parameters for ``n`` items, ``n_distinct`` of them different
-    (explicit arguments win; see ``ThemeClusterer`` for each argument's default).
+def resolve_params(n: int, n_distinct: int, args: Mapping[str, Any]) -> dict[str, Any]:
+    """Effective parameters for ``n`` items, ``n_distinct`` of them different.
+
+    Args:
+        args: the clusterer's keyword arguments (``ThemeClusterer.get_params()``);
+            explicit values win, ``None`` takes the default (see ``ThemeClusterer``).
 
     Raises:
         ConfigError: ``selection`` is not one of ``SELECTIONS``.
     """
+    selection = args["selection"]
     if selection not in SELECTIONS:
         raise ConfigError(f"selection={selection!r} is not allowed; use one of {SELECTIONS}.")
-    mcs = _given(min_cluster_size, max(5, round(MIN_THEME_FACTOR * n**MIN_THEME_EXPONENT)))
+    mcs = _given(args["min_cluster_size"], max(5, round(MIN_THEME_FACTOR * n**MIN_THEME_EXPONENT)))
     mcs = int(max(2, min(mcs, n)))
+    min_samples = min(mcs, MAX_MIN_SAMPLES, max(5, round(mcs / 4)))
+    epochs = LARGE_CORPUS_EPOCHS if n_distinct > LARGE_CORPUS else 500
     return {
-        "seed": int(seed),
+        "seed": int(args["seed"]),
         "n_items": n,
         "n_distinct": n_distinct,
         "min_cluster_size": mcs,
-        "min_samples": int(_given(min_samples, min(mcs, MAX_MIN_SAMPLES, max(5, round(mcs / 4))))),
-        "n_neighbors": int(max(2, min(_given(n_neighbors, 15), n_distinct - 1))),
-        "n_components": int(_given(n_components, 5)),
-        "n_epochs": int(
-            _given(n_epochs, LARGE_CORPUS_EPOCHS if n_distinct > LARGE_CORPUS else 500)
-        ),
+        "min_samples": int(_given(args["min_samples"], min_samples)),
+        "n_neighbors": int(max(2, min(_given(args["n_neighbors"], 15), n_distinct - 1))),
+        "n_components": int(_given(args["n_components"], 5)),
+        "n_epochs": int(_given(args["n_epochs"], epochs)),
         "selection": selection,
-        "merge_threshold": float(_given(merge_threshold, MERGE_THRESHOLD)),
-        "resolution": float(_given(resolution, THEME_RESOLUTION)),
-        "merge_neighbours": int(_given(merge_neighbours, GRAPH_NEIGHBOURS)),
+        "merge_threshold": float(_given(args["merge_threshold"], MERGE_THRESHOLD)),
+        "resolution": float(_given(args["resolution"], THEME_RESOLUTION)),
+        "merge_neighbours": int(_given(args.get("merge_neighbours"), GRAPH_NEIGHBOURS)),
     }
 
 

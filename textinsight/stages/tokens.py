@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar, cast
 
 import spacy
 from spacy.language import Language
@@ -27,6 +28,8 @@ from spacy.tokenizer import Tokenizer as SpacyTokenizer
 from spacy.tokens import Doc
 
 from textinsight.errors import ModelError, ValidationError
+
+T = TypeVar("T")
 
 MULTILINGUAL = "xx"
 """spaCy code of the fallback pipeline used for ``und`` and unknown languages."""
@@ -185,19 +188,7 @@ class Tokenizer:
         Raises:
             ValidationError: ``texts`` and ``languages`` differ in length.
         """
-        if len(texts) != len(languages):
-            raise ValidationError(
-                f"got {len(texts)} texts but {len(languages)} languages; pass one "
-                "language code per text (use 'und' when unknown)"
-            )
-        result: list[list[list[str]]] = [[] for _ in texts]
-        for lang, indices in _by_pipeline(languages).items():
-            pipeline = _pipeline(lang)
-            prepared = (_prepare(texts[i]) for i in indices)
-            docs = pipeline.tokenizer.pipe(prepared, batch_size=self.batch_size)
-            for i, doc in zip(indices, docs, strict=True):
-                result[i] = pipeline.phrases(doc)
-        return result
+        return self._per_doc(texts, languages, _Pipeline.phrases)
 
     def tokenize_words(
         self, texts: Sequence[str], languages: Sequence[str | None]
@@ -213,19 +204,28 @@ class Tokenizer:
             >>> Tokenizer().tokenize_words(["Long queues at checkout!"], ["en"])[0]
             [[('long', 'long'), ('queues', 'queue'), ('at', None), ('checkout', 'checkout')]]
         """
+        return self._per_doc(texts, languages, _Pipeline.words)
+
+    def _per_doc(
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str | None],
+        read: Callable[[_Pipeline, Doc], T],
+    ) -> list[T]:
+        """``read(pipeline, doc)`` for each text, parsed by its language's pipeline."""
         if len(texts) != len(languages):
             raise ValidationError(
                 f"got {len(texts)} texts but {len(languages)} languages; pass one "
                 "language code per text (use 'und' when unknown)"
             )
-        result: list[list[list[tuple[str, str | None]]]] = [[] for _ in texts]
+        result: list[T | None] = [None] * len(texts)
         for lang, indices in _by_pipeline(languages).items():
             pipeline = _pipeline(lang)
             prepared = (_prepare(texts[i]) for i in indices)
             docs = pipeline.tokenizer.pipe(prepared, batch_size=self.batch_size)
             for i, doc in zip(indices, docs, strict=True):
-                result[i] = pipeline.words(doc)
-        return result
+                result[i] = read(pipeline, doc)
+        return cast(list[T], result)
 
 
 def _by_pipeline(languages: Sequence[str | None]) -> dict[str, list[int]]:
