@@ -91,3 +91,14 @@ def test_two_previous_themes_near_the_merge_criterion_stay_apart(seed: int) -> N
     assert fresh[0] == fresh[1]
     kept = keep_previous(X, coarse, previous, graph, 2.0)
     assert len(set(kept.tolist())) == 6
+
+
+def test_a_group_smaller_than_the_smallest_theme_goes_to_the_outlier_step() -> None:
+    X = _blobs(0, np.eye(8)[:3])
+    new = np.repeat([0, 1, 2], 30)
+    previous = new.copy()
+    previous[:3] = 5  # three items were a theme of their own before
+    graph = ItemGraph.build(X)
+    small = keep_previous(X, new, previous, graph, 20.0, min_size=5)  # nothing merges
+    assert (small[:3] == -1).all() and sorted(set(small[3:].tolist())) == [0, 1, 2]
+    assert (keep_previous(X, new, previous, graph, 20.0)[:3] >= 0).all()

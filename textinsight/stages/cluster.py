@@ -240,7 +240,9 @@ class ThemeClusterer:
             merged = merge_clusters(graph.cluster_weights(labels, neighbours), resolution)
             labels = relabel(labels, merged)
             if previous is not None:
-                labels = keep_previous(X, labels, previous, graph, resolution, neighbours)
+                labels = keep_previous(
+                    X, labels, previous, graph, resolution, neighbours, params["min_cluster_size"]
+                )
             centroids = theme_centroids(X, labels)
             threshold = self._threshold(X, labels, centroids)
             labels, probabilities = reassign_outliers(

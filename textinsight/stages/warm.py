@@ -22,7 +22,8 @@ run kept apart: one of the two ids is lost although nothing in the feedback chan
 
 So a previous boundary survives only where the current data still supports it (a
 clear merge overrides it), and a new one only where HDBSCAN found it and the graph
-supports it clearly.
+supports it clearly. A group left smaller than the run's smallest theme (a few items
+that moved across a boundary) is no theme: its items go to the outlier step.
 
 Example:
     >>> import numpy as np
@@ -63,6 +64,7 @@ def keep_previous(
     graph: ItemGraph,
     resolution: float,
     neighbours: int = GRAPH_NEIGHBOURS,
+    min_size: int = 1,
 ) -> np.ndarray:
     """``labels`` refined by ``previous`` where the kNN graph supports it (module docstring).
 
@@ -74,6 +76,8 @@ def keep_previous(
         graph: the items' kNN graph (``ItemGraph.build(X)``).
         resolution: the modularity resolution of the theme merge.
         neighbours: neighbours per item in that merge's graph.
+        min_size: a group smaller than this (the run's smallest theme) is no theme:
+            its items become outliers (-1), for the outlier step to place.
 
     Returns:
         Labels ``0..k-1`` (-1 where ``labels`` is -1).
@@ -99,8 +103,10 @@ def keep_previous(
     )
     merged = merge_clusters(graph.cluster_weights(parts, neighbours), resolution * factor)
     out = relabel(parts, merged)
-    _, dense = np.unique(out[clustered], return_inverse=True)
-    out[clustered] = dense
+    groups, sizes = np.unique(out[clustered], return_counts=True)
+    out[np.isin(out, groups[sizes < min_size])] = -1
+    _, dense = np.unique(out[out >= 0], return_inverse=True)
+    out[out >= 0] = dense
     return out
 
 
