@@ -242,8 +242,7 @@ def table(result: dict[str, Any]) -> str:
             "| emerging: share of each held-out topic in one candidate | "
             + ", ".join(f"{k} {v:.0%}" for k, v in h["emerging_share_of_topic"].items())
             + " |",
-            f"| emerging: candidates (pool of {h['emerging_pool']}) | "
-            f"{h['emerging_candidates']} |",
+            f"| emerging: candidates (pool of {h['emerging_pool']}) | {h['emerging_candidates']} |",
             "| emerging: share in candidates mostly of that topic (candidates) | "
             + ", ".join(
                 f"{k} {v[0]:.0%} ({v[1]})"

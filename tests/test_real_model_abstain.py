@@ -85,8 +85,7 @@ def test_held_out_demo_themes_stay_unassigned(tmp_path: Path) -> None:
         ids = {
             by_key[(r["channel"], r["source_id"])]
             for r in held
-            if theme[by_key[(r["channel"], r["source_id"])]] is None
-            and (r in groups[name])
+            if theme[by_key[(r["channel"], r["source_id"])]] is None and (r in groups[name])
         }
         best = max((len(ids & set(e.feedback_ids)) for e in found), default=0)
         print(f"{name}: {best} of {len(ids)} unassigned items in one candidate")
