@@ -133,8 +133,33 @@ class SentimentModel:
             raise ModelError(f"{path}: not a textinsight sentiment model ({exc})") from exc
 
 
-def _head(c: float) -> LogisticRegression:
-    return LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
+def _head(c: float, *, balanced: bool = True) -> LogisticRegression:
+    return LogisticRegression(C=c, class_weight="balanced" if balanced else None, max_iter=3000)
+
+
+def source_weights(sources: Sequence[Sequence[str]], totals: Sequence[float]) -> np.ndarray:
+    """Per-example weights for training on several labelled sources at once.
+
+    Within each source the classes are balanced (scikit-learn's ``"balanced"`` rule),
+    and the source's weights are scaled to sum to its entry in ``totals``; the result is
+    the concatenation, in the order of ``sources``. One source with total ``len(labels)``
+    gives exactly the class-balanced weights that :func:`fit_sentiment_model` uses
+    without ``sample_weight``.
+
+    Example:
+        >>> source_weights([["positive", "negative", "negative"], ["neutral"]], [3, 0.5])
+        array([1.5 , 0.75, 0.75, 0.5 ])
+    """
+    if len(sources) != len(totals):
+        raise ModelError(f"{len(sources)} sources but {len(totals)} totals")
+    parts = []
+    for labels, total in zip(sources, totals, strict=True):
+        names, inverse, counts = np.unique(
+            np.asarray(labels), return_inverse=True, return_counts=True
+        )
+        weights = (len(labels) / (len(names) * counts))[inverse]
+        parts.append(weights * (total / weights.sum()))
+    return np.concatenate(parts)
 
 
 def fit_sentiment_model(
@@ -159,7 +184,9 @@ def fit_sentiment_model(
         card: metadata stored with the model.
         lexicon: (n, k) :func:`~textinsight.stages.lexicon.lexicon_features` appended to
             the vectors; ``None``: a head over the vectors alone.
-        sample_weight: per-example weights (e.g. to down-weight a second source).
+        sample_weight: per-example weights that already balance the classes (see
+            :func:`source_weights`); when given, the head applies no class balancing of
+            its own. ``None``: classes balanced over ``labels``.
 
     Raises:
         ModelError: a label outside :data:`CLASSES`, or a class with no example.
@@ -172,7 +199,7 @@ def fit_sentiment_model(
         )
     vectors = np.asarray(vectors, dtype=np.float64)
     features = vectors if lexicon is None else np.hstack([vectors, lexicon])
-    clf = _head(c)
+    clf = _head(c) if sample_weight is None else _head(c, balanced=False)
     clf.fit(features, list(labels), sample_weight=sample_weight)
     order = [list(clf.classes_).index(name) for name in CLASSES]
     coef = clf.coef_[order]
