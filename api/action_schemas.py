@@ -11,9 +11,17 @@ from textinsight.records import Action, ActionEffect, ActionReport
 
 
 class ActionIn(BaseModel):
-    """An action to log against a theme of the current run."""
+    """An action to log against a theme (or a category) of the current run."""
 
-    theme_id: int = Field(ge=1, le=2**63 - 1, description="Theme id (stable across runs).")
+    theme_id: int | None = Field(
+        default=None, ge=1, le=2**63 - 1, description="Theme id (stable across runs)."
+    )
+    category_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**63 - 1,
+        description="Category id instead of a theme (the level above the themes).",
+    )
     date: dt.date = Field(description="Day the action took effect, YYYY-MM-DD.")
     note: str = Field(default="", max_length=2000, description="What was done.")
     stores: list[str] = Field(default_factory=list, max_length=100, description="Scope: store ids.")
@@ -29,7 +37,11 @@ class ActionOut(BaseModel):
     """A logged action (an empty scope means everywhere)."""
 
     id: int
-    theme_id: int = Field(description="The theme when the action was logged, in run_id.")
+    theme_id: int = Field(
+        description="The theme (the category, when level is category) when the action was "
+        "logged, in run_id."
+    )
+    level: str = Field(description="theme or category.")
     date: str
     note: str
     run_id: int
@@ -62,6 +74,10 @@ class OutcomeEffectOut(BaseModel):
     pretrend_p: float | None = None
     credible: bool | None = Field(
         default=None, description="False when the pre-trend check failed (placebo dates)."
+    )
+    drift_sd: float | None = Field(
+        default=None,
+        description="Drift seen at the placebo dates, added to the interval's sampling error.",
     )
     treated_before: float | None = None
     treated_after: float | None = None
@@ -96,7 +112,9 @@ class ActionReportOut(BaseModel):
 
     action: ActionOut
     run_id: int
-    theme_ids: list[int] = Field(description="Empty when the theme was retired.")
+    theme_ids: list[int] = Field(
+        description="The theme (category) ids it follows in the run; empty when retired."
+    )
     effect: ActionEffectOut | None
 
     @classmethod

@@ -9,6 +9,8 @@ Usage:
     python scripts/benchmark.py ../shared/data/banking77/banking77.csv --no-bertopic \
         --cache bench/cache --groups tests/data/banking77_groups.csv \
         --merge-labels group --per-label 180     # a corpus of 25 large topics
+    python scripts/benchmark.py ../shared/data/banking77/banking77.csv --suite \
+        --cache bench/cache --groups tests/data/banking77_groups.csv   # issue 13
 
 Runs the product's own code and only times it:
 
@@ -30,7 +32,16 @@ Runs the product's own code and only times it:
    Banking77 into a corpus of a few large topics;
 4. BERTopic (``pip install -e '.[bench]'``) on the same embeddings: its seeded fit
    (UMAP with ``random_state=seed``), then the same plus
-   ``reduce_outliers(strategy="embeddings")``.
+   ``reduce_outliers(strategy="embeddings")``. With ``--groups``, its hierarchy too
+   (untimed): ``hierarchical_topics`` cut at as many groups as the product made
+   categories (``evaluate.cut_merges``), and ``reduce_topics`` to that many topics,
+   scored like the categories.
+
+``--suite`` runs the three corpora of the two-level measurement in one go and ends with
+one table of both levels beside BERTopic: the CSV as given (with ``--groups``), the same
+merged into the first ``--groups`` column with ``--per-label`` (default 180) rows per
+group, and the demo data that ``scripts/make_demo_data.py`` generates (its 14 planted
+themes plus noise, under the 7 subject areas of its ``CATEGORIES``).
 
 Both systems are fitted once on a sample first, so numba compilation is timed for
 neither, and the model is loaded before the embed timing starts. Times are wall and
@@ -51,7 +62,9 @@ import json
 import os
 import platform
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 import warnings
@@ -68,7 +81,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from textinsight.config import get_settings  # noqa: E402
 from textinsight.errors import TextInsightError, ValidationError  # noqa: E402
-from textinsight.evaluate import cluster_scores  # noqa: E402
+from textinsight.evaluate import cluster_scores, cut_merges  # noqa: E402
 from textinsight.ingest.language import LanguageIdentifier  # noqa: E402
 from textinsight.ingest.load import prepare_feedback  # noqa: E402
 from textinsight.ingest.readers import read_rows  # noqa: E402
@@ -80,6 +93,9 @@ from textinsight.stages.embed import (  # noqa: E402
     get_embedder,
     resolve_model,
 )
+from textinsight.stages.granularity import sentiment_directions  # noqa: E402
+from textinsight.stages.normalize import normalize_text  # noqa: E402
+from textinsight.stages.sentiment import find_sentiment_model  # noqa: E402
 from textinsight.store import Store, text_hash  # noqa: E402
 
 QUICK_ROWS = 1000
@@ -95,6 +111,12 @@ NO_BERTOPIC = "BERTopic not installed: pip install -e '.[bench]' to compare"
 GOAL_SHARE_OF_EMBED = 0.25
 #: ... and BERTopic's seeded fit at least this many times slower.
 GOAL_SPEEDUP = 1.5
+
+#: ``--suite``: rows per group of the merged corpus (unless ``--per-label``), and the
+#: demo data's generator and seed.
+SUITE_PER_LABEL = 180
+DEMO_SCRIPT = Path(__file__).resolve().parent / "make_demo_data.py"
+DEMO_SEED = 7
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -122,9 +144,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--merge-labels", help="replace labels by this --groups column first")
     parser.add_argument("--per-label", type=int, help="at most N sampled rows per label")
+    parser.add_argument(
+        "--suite",
+        action="store_true",
+        help="both levels on the CSV, the CSV merged into its first --groups column, "
+        "and the generated demo data, in one run (issue 13)",
+    )
     args = parser.parse_args(argv)
     if args.merge_labels and not args.groups:
         parser.error("--merge-labels needs --groups")
+    if args.suite and (not args.groups or args.merge_labels or args.quick):
+        parser.error("--suite needs --groups and takes neither --merge-labels nor --quick")
     if args.limit is not None and args.limit < 1:
         parser.error(f"--limit must be at least 1, got {args.limit}")
     if args.repeat < 1:
@@ -265,12 +295,17 @@ def uncached_time(
 
 
 def run_product(
-    texts: list[str], languages: list[str | None], X: np.ndarray, seed: int
+    texts: list[str],
+    languages: list[str | None],
+    X: np.ndarray,
+    seed: int,
+    neutral: np.ndarray | None = None,
 ) -> tuple[dict[str, Any], ThemeClusterer, dict[int, ThemeDescription]]:
-    """One timed ``find_themes`` (cluster + describe), as ``textinsight run`` calls it."""
+    """One timed ``find_themes`` (cluster + describe), as ``textinsight run`` calls it
+    (``neutral``: the embedder's sentiment directions, which categories ignore)."""
     timings: dict[str, Any] = {}
     with timed(timings):
-        found = find_themes(texts, languages, X, seed=seed)
+        found = find_themes(texts, languages, X, seed=seed, neutral=neutral)
     timings.update(found.timings)
     timings["seconds"] = round(found.timings["cluster_s"] + found.timings["describe_s"], 3)
     return timings, found.clusterer, found.descriptions
@@ -284,6 +319,16 @@ def read_groups(path: Path) -> dict[str, dict[str, str]]:
         sys.exit(f"{path}: no rows")
     key, *levels = list(rows[0])
     return {level: {row[key]: row[level] for row in rows} for level in levels}
+
+
+def coarser_than(groups: dict[str, dict[str, str]], level: str) -> dict[str, dict[str, str]]:
+    """The levels of ``groups`` other than ``level``, keyed by ``level``'s groups
+    (for labels already merged into ``level``; the levels must nest)."""
+    return {
+        other: {groups[level][label]: group for label, group in mapping.items()}
+        for other, mapping in groups.items()
+        if other != level
+    }
 
 
 def merge_labels(
@@ -311,10 +356,12 @@ def merge_labels(
 
 
 def level_scores(
-    clusterer: ThemeClusterer, labels: list[str], groups: dict[str, dict[str, str]]
+    themes: list[int],
+    categories: list[int],
+    labels: list[str],
+    groups: dict[str, dict[str, str]],
 ) -> dict[str, Any]:
     """Both levels against the labels, and against each coarser level of ``groups``."""
-    themes, categories = clusterer.labels_.tolist(), clusterer.category_labels().tolist()
     out: dict[str, Any] = {"categories": cluster_scores(labels, categories)}
     for level, mapping in groups.items():
         if all(label in mapping for label in labels):
@@ -339,7 +386,12 @@ def product_result(
         **timings,
         "runs_s": [run[0]["seconds"] for run in runs],
         **cluster_scores(labels, clusterer.labels_.tolist()),
-        "levels": level_scores(clusterer, labels, groups or {}),
+        "levels": level_scores(
+            clusterer.labels_.tolist(),
+            clusterer.category_labels().tolist(),
+            labels,
+            groups or {},
+        ),
         "peak_traced_mb": memory_peak_mb,
         "max_rss_mb": max_rss_mb(),
         "clusterer": clusterer.params_,
@@ -367,8 +419,9 @@ def bertopic_model(embedder: Embedder, seed: int) -> Any:
 
 def run_bertopic(
     texts: list[str], X: np.ndarray, embedder: Embedder, seed: int
-) -> tuple[dict[str, Any], list[int], list[int]]:
-    """One timed seeded BERTopic fit, then reduce_outliers; the topics before and after."""
+) -> tuple[dict[str, Any], list[int], list[int], Any]:
+    """One timed seeded BERTopic fit, then reduce_outliers; the topics before and
+    after, and the fitted model."""
     timings: dict[str, Any] = {}
     model = bertopic_model(embedder, seed)
     with warnings.catch_warnings():
@@ -377,16 +430,47 @@ def run_bertopic(
             topics, _ = model.fit_transform(texts, embeddings=X)
     with timed(timings, "reduce_outliers_s"):
         reduced = reduce_outliers(model, texts, topics, X)
-    return timings, list(topics), reduced
+    return timings, list(topics), reduced, model
+
+
+def bertopic_levels(
+    model: Any,
+    texts: list[str],
+    topics: list[int],
+    labels: list[str],
+    groups: dict[str, dict[str, str]],
+    n_categories: int,
+) -> dict[str, Any]:
+    """BERTopic's hierarchy scored like the product's categories (untimed).
+
+    ``hierarchical_topics`` cut at ``n_categories`` groups (``cut_merges``; outliers
+    stay -1), then ``reduce_topics(nr_topics=n_categories)``, which refits the model
+    (so it comes last).
+    """
+    if len({t for t in topics if t >= 0}) < 2:
+        return {}  # no hierarchy over a single topic
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tree = model.hierarchical_topics(texts)
+        merges = tree.sort_values("Distance")["Topics"].tolist()
+        group = cut_merges(merges, n_categories)
+        cut = [group.get(t, -1) if t >= 0 else -1 for t in topics]
+        outliers = 1 if -1 in topics else 0
+        model.reduce_topics(texts, nr_topics=n_categories + outliers)
+        reduced = [int(t) for t in model.topics_]
+    return {
+        "hierarchical_topics": level_scores(topics, cut, labels, groups),
+        "reduce_topics": level_scores(topics, reduced, labels, groups),
+    }
 
 
 def bertopic_result(
-    runs: list[tuple[dict[str, Any], list[int], list[int]]],
+    runs: list[tuple[dict[str, Any], list[int], list[int], Any]],
     labels: list[str],
     memory_peak_mb: float,
 ) -> dict[str, Any]:
     """Both BERTopic rows from the fastest run: seeded, and with outliers reduced."""
-    timings, topics, reduced = min(runs, key=lambda run: run[0]["seconds"])
+    timings, topics, reduced, _ = min(runs, key=lambda run: run[0]["seconds"])
     common = {"peak_traced_mb": memory_peak_mb, "max_rss_mb": max_rss_mb()}
     return {
         "version": version("bertopic"),
@@ -467,8 +551,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     groups = read_groups(args.groups) if args.groups else {}
     if args.merge_labels:
         feedback, labels = merge_labels(
-            feedback, labels, groups.pop(args.merge_labels), args.per_label, seed
+            feedback, labels, groups[args.merge_labels], args.per_label, seed
         )
+        groups = coarser_than(groups, args.merge_labels)
         results["merged_labels"] = args.merge_labels
     texts = [f.text for f in feedback]
     languages = [f.language for f in feedback]
@@ -476,19 +561,28 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     results["labels"] = len(set(labels))
     model = results["model"] = resolve_model(model, languages)  # as `textinsight run` does
     embedder = get_embedder(model, settings.model_dir)
-    X, results["embed"] = embed(embedder, texts, args.cache, settings.batch_size)
+    embedded = [normalize_text(t) for t in texts]  # as `textinsight run` embeds them
+    X, results["embed"] = embed(embedder, embedded, args.cache, settings.batch_size)
+    head = find_sentiment_model(embedder.model_id, settings.artifact_dir)
+    neutral = sentiment_directions(head, X.shape[1])
     compare = not args.no_bertopic and bertopic_available()
     results["warm_up"] = warm_up(texts, languages, X, embedder, seed, bertopic=compare)
     product_runs, bertopic_runs = [], []
     for _ in range(args.repeat):  # interleaved, so that a change of load hits both
-        product_runs.append(run_product(texts, languages, X, seed))
+        product_runs.append(run_product(texts, languages, X, seed, neutral))
         if compare:
             bertopic_runs.append(run_bertopic(texts, X, embedder, seed))
-    peak = traced_peak_mb(lambda: run_product(texts, languages, X, seed))
+    peak = traced_peak_mb(lambda: run_product(texts, languages, X, seed, neutral))
     results["textinsight"] = product_result(product_runs, labels, peak, groups)
     if compare:
         peak = traced_peak_mb(lambda: run_bertopic(texts, X, embedder, seed))
         results["bertopic"] = bertopic_result(bertopic_runs, labels, peak)
+        if groups:
+            _, topics, _, model = bertopic_runs[0]
+            n_categories = results["textinsight"]["levels"]["categories"]["themes"]
+            results["bertopic"]["levels"] = bertopic_levels(
+                model, texts, topics, labels, groups, n_categories
+            )
     elif args.no_bertopic:
         results["bertopic"] = {"skipped": "--no-bertopic"}
     else:
@@ -602,6 +696,19 @@ def table(results: dict[str, Any]) -> str:
                 f"{t['ari']:.2f}; categories NMI {c['nmi']:.2f} / ARI {c['ari']:.2f} "
                 f"({c['nmi'] - t['nmi']:+.2f} NMI)"
             )
+    for name, scored in bertopic.get("levels", {}).items():
+        cut = scored["categories"]
+        lines.append(
+            f"BERTopic {name}: {cut['themes']} groups, NMI {cut['nmi']:.2f} / ARI "
+            f"{cut['ari']:.2f} against the labels"
+            + "".join(
+                f"; vs {level}: topics NMI {s['themes']['nmi']:.2f}, groups NMI "
+                f"{s['categories']['nmi']:.2f} / ARI {s['categories']['ari']:.2f} "
+                f"({s['categories']['nmi'] - s['themes']['nmi']:+.2f} NMI)"
+                for level, s in scored.items()
+                if level != "categories"
+            )
+        )
     ingest, env = results["ingest"], results["environment"]
     warm_up = ", ".join(
         f"{name.removesuffix('_s')} {seconds:.1f} s"
@@ -621,14 +728,100 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def demo_corpus(folder: Path) -> tuple[Path, Path]:
+    """Generate the demo data in ``folder``: a CSV of ``text,label,language`` (label:
+    the planted theme or ``noise``; language where the row states it) and the CSV
+    that maps each theme to its subject area (``make_demo_data.CATEGORIES``)."""
+    subprocess.run(
+        [sys.executable, str(DEMO_SCRIPT), "--seed", str(DEMO_SEED), "--out", str(folder)]
+        + ["--truth", str(folder / "truth.csv")],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    with (folder / "truth.csv").open(encoding="utf-8", newline="") as handle:
+        truth = {(r["channel"], r["source_id"]): r for r in csv.DictReader(handle)}
+    with (folder / "feedback.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    with (folder / "social.jsonl").open(encoding="utf-8") as handle:
+        rows += [json.loads(line) for line in handle if line.strip()]
+    labelled, areas = folder / "labelled.csv", {"noise": "noise"}
+    with labelled.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label", "language"])
+        for row in rows:
+            true = truth[(row["channel"], row["source_id"])]
+            theme = true["theme"] or "noise"
+            areas[theme] = true["category"] or "noise"
+            writer.writerow([row["text"], theme, row["language"] or ""])
+    groups = folder / "groups.csv"
+    with groups.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["theme", "area"])
+        writer.writerows(sorted(areas.items()))
+    return labelled, groups
+
+
+def suite(args: argparse.Namespace) -> dict[str, Any]:
+    """``--suite``: the CSV with its groups, the CSV merged into its first group level,
+    and the demo data, each run as ``run`` does; prints each corpus' table."""
+    first = next(iter(read_groups(args.groups)))
+    corpora = []
+    with tempfile.TemporaryDirectory() as tmp:
+        demo_csv, demo_groups = demo_corpus(Path(tmp))
+        plans: list[tuple[str, dict[str, Any]]] = [
+            (args.csv.stem, {}),
+            (
+                f"{args.csv.stem} merged into {first}",
+                {"merge_labels": first, "per_label": args.per_label or SUITE_PER_LABEL},
+            ),
+            ("demo", {"csv": demo_csv, "groups": demo_groups, "per_label": None}),
+        ]
+        for name, change in plans:
+            results = run(argparse.Namespace(**{**vars(args), **change}))
+            results["corpus"] = name
+            print(f"\n## {name}\n\n{table(results)}", flush=True)
+            corpora.append(results)
+    return {"suite": corpora}
+
+
+def suite_table(corpora: list[dict[str, Any]]) -> str:
+    """Both levels of every corpus beside BERTopic's hierarchy, one row per system
+    and coarse level: the numbers the two-level issue asks for."""
+    head = (
+        "| corpus | N | system | themes | NMI / ARI | categories | coarse truth | "
+        "themes NMI vs coarse | categories NMI / ARI vs coarse | gain (NMI) |"
+    )
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in corpora:
+        product, bertopic = r["textinsight"], r["bertopic"]
+        systems = [("textinsight", product, product["levels"])]
+        for name, levels in bertopic.get("levels", {}).items():
+            systems.append((f"BERTopic {name}", bertopic["seeded"], levels))
+        for system, flat, levels in systems:
+            for level, scored in levels.items():
+                if level == "categories":
+                    continue
+                t, c = scored["themes"], scored["categories"]
+                lines.append(
+                    f"| {r['corpus']} | {r['n']:,} | {system} | {flat['themes']} | "
+                    f"{flat['nmi']:.1f} / {flat['ari']:.1f} | {c['themes']} | "
+                    f"{level} ({scored['groups']}) | {t['nmi']:.1f} | "
+                    f"{c['nmi']:.1f} / {c['ari']:.1f} | {c['nmi'] - t['nmi']:+.1f} |"
+                )
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     """Run the benchmark, print the table, write the JSON file; return the results."""
     args = parse_args(argv)
     try:
-        results = run(args)
+        results = suite(args) if args.suite else run(args)
     except TextInsightError as exc:
         sys.exit(f"benchmark failed: {exc}")
-    print(table(results))
+    if args.suite:
+        print(f"\n## Both levels\n\n{suite_table(results['suite'])}")
+    else:
+        print(table(results))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)

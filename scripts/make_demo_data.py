@@ -22,7 +22,8 @@ every theme's customers. Fourteen themes (``THEMES``, ``LABELS``) plus ~5%
 off-topic noise; ~30% of rows state their ``language``; ~3% contain fake personal data
 (e-mail, phone, sometimes a Luhn-valid card number); ~1% repeat another row's text under a
 new ``source_id`` (the same customer submitting twice). ``--truth PATH`` also writes the true
-theme and language of every row (not part of the committed sample).
+theme, its subject area (``CATEGORIES``: 7 areas of two themes each) and language of every
+row (not part of the committed sample).
 
 Customers: 4,000, of whom about 2,100 write: 1,500 drawn first (``N_CUSTOMERS``) and 2,500
 more (``N_SILENT``, from a second seeded generator so that the texts do not change with
@@ -208,6 +209,25 @@ LABELS = {
     "store_queues": "Long checkout queues in store",
     "out_of_stock": "Out-of-stock items",
     "store_atmosphere": "Nice store atmosphere and range",
+}
+#: The subject area above each planted theme (the coarse truth for categories; made
+#: from the theme names before any measurement): two themes of opposite tone share one
+#: where they are about the same thing.
+CATEGORIES = {
+    "late_delivery": "delivery",
+    "lost_parcel": "delivery",
+    "rude_staff": "staff",
+    "helpful_staff": "staff",
+    "easy_returns": "returns",
+    "slow_refund": "returns",
+    "club_spam": "club",
+    "member_prices": "club",
+    "app_login": "online",
+    "checkout_failure": "online",
+    "broken_on_arrival": "products",
+    "out_of_stock": "products",
+    "store_queues": "store",
+    "store_atmosphere": "store",
 }
 
 
@@ -796,6 +816,7 @@ def truth_record(row: Row) -> dict[str, object]:
         "channel": row.channel,
         "source_id": row.source_id,
         "theme": row.theme,
+        "category": CATEGORIES.get(row.theme or ""),
         "language": row.lang,
         "pii": str(row.has_pii).lower(),
         "resubmission": str(row.resubmitted).lower(),

@@ -63,3 +63,52 @@ def test_add_action_checks_its_input(store: Store) -> None:
         add_action(store, theme_id=1, date="2026-09-01", channels=["fax"])
     with pytest.raises(ValidationError, match="no data has segment 'gold'"):
         add_action(store, theme_id=1, date="2026-09-01", segments=["gold"])
+
+
+def _categorised_run(
+    store: Store, parents: dict[int, int], events: list[LineageEvent], previous: int | None
+) -> int:
+    """A run whose themes (keys) sit in categories (values), with category lineage."""
+    run_id = store.runs.start(seed=0, model_id="m", params={})
+    categories = sorted(set(parents.values()))
+    store.runs.complete(
+        run_id,
+        themes=[make_theme(id=t, run_id=run_id, parent_id=c) for t, c in parents.items()],
+        centroids=np.eye(len(parents), 4, dtype=np.float32),
+        assignments=[],
+        params={},
+        timings={},
+        n_embedded=0,
+        lineage=[LineageEvent("same", t, (t,)) for t in parents],
+        previous_run_id=previous,
+        categories=[make_theme(id=c, run_id=run_id) for c in categories],
+        category_centroids=np.eye(len(categories), 4, dtype=np.float32),
+        category_lineage=events,
+    )
+    return run_id
+
+
+def test_actions_on_categories_follow_the_category_lineage(store: Store) -> None:
+    first = _categorised_run(
+        store, {1: 10, 2: 10, 3: 20}, [LineageEvent("new", c, ()) for c in (10, 20)], None
+    )
+    action = add_action(store, category_id=10, date="2026-09-01", note="returns policy")
+    assert action.level == "category" and action.theme_id == 10
+    assert action.target == "category 10"
+    assert follow_theme(store, action, first) == (10,)
+    second = _categorised_run(
+        store,
+        {1: 30, 2: 30, 3: 20},
+        [LineageEvent("merged", 30, (10, 40), 0.9), LineageEvent("same", 20, (20,), 1.0)],
+        first,
+    )
+    assert follow_theme(store, action, second) == (30,)  # the category's lineage, not a theme's
+    assert list_actions(store)[0].level == "category"
+    with pytest.raises(NotFoundError, match="No category 99"):
+        add_action(store, category_id=99, date="2026-09-01")
+    with pytest.raises(NotFoundError, match="No theme 10"):
+        add_action(store, theme_id=10, date="2026-09-01")  # a category id is not a theme
+    with pytest.raises(ValidationError, match="either a theme or a category"):
+        add_action(store, theme_id=1, category_id=30, date="2026-09-01")
+    with pytest.raises(ValidationError, match="neither"):
+        add_action(store, date="2026-09-01")

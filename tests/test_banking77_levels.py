@@ -18,6 +18,8 @@ import pytest
 from textinsight.evaluate import cluster_scores
 from textinsight.stages.cluster import ThemeClusterer
 from textinsight.stages.embed import get_embedder
+from textinsight.stages.granularity import sentiment_directions
+from textinsight.stages.sentiment import find_sentiment_model
 
 pytestmark = pytest.mark.model
 
@@ -36,8 +38,10 @@ def test_categories_are_coarser_and_agree_better_with_the_areas() -> None:
     keep = np.sort(np.random.default_rng(0).choice(len(rows), SAMPLE, replace=False))
     texts = [rows[i]["text"] for i in keep]
     truth = [area[rows[i]["label"]] for i in keep]
-    X = get_embedder("minilm").encode(texts)
-    model = ThemeClusterer(seed=0).fit(X)
+    embedder = get_embedder("minilm")
+    X = embedder.encode(texts)
+    neutral = sentiment_directions(find_sentiment_model(embedder.model_id), X.shape[1])
+    model = ThemeClusterer(seed=0).fit(X, neutral=neutral)  # as `textinsight run` fits
     themes = cluster_scores(truth, model.labels_.tolist())
     categories = cluster_scores(truth, model.category_labels().tolist())
     print(f"vs 10 areas: themes {themes}, categories {categories}")

@@ -152,3 +152,69 @@ def test_compares_with_bertopic_on_the_same_embeddings(tmp_path: Path) -> None:
     for clock in ("wall", "cpu"):
         assert results["goals"][clock]["bertopic_speedup"] > 0
         assert isinstance(results["goals"][clock]["speedup_met"], bool)
+
+
+def _write_groups(path: Path) -> Path:
+    areas = {"delivery": "logistics", "refund": "money", "staff": "store", "app": "store"}
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["label", "area"])
+        writer.writerows(sorted(areas.items()))
+    return path
+
+
+def test_both_levels_are_scored_for_the_product_and_bertopic(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("bertopic")
+    data = _write_csv(tmp_path / "feedback.csv", 75, language=True)
+    groups = _write_groups(tmp_path / "groups.csv")
+
+    results = benchmark.main(
+        [str(data), "--quick", "--groups", str(groups), "--out", str(tmp_path / "r.json")]
+    )
+
+    levels = results["textinsight"]["levels"]
+    assert levels["area"]["groups"] == 3
+    assert levels["area"]["categories"]["themes"] == levels["categories"]["themes"]
+    for name, scored in results["bertopic"]["levels"].items():
+        assert name in ("hierarchical_topics", "reduce_topics")
+        assert scored["area"]["groups"] == 3
+        assert scored["categories"]["themes"] <= results["bertopic"]["seeded"]["themes"]
+    printed = capsys.readouterr().out
+    assert "vs area (3 groups)" in printed
+
+
+def test_merged_labels_keep_the_coarser_levels_keyed_by_their_groups() -> None:
+    groups = {
+        "group": {"a1": "a", "a2": "a", "b1": "b"},
+        "area": {"a1": "x", "a2": "x", "b1": "y"},
+    }
+    assert benchmark.coarser_than(groups, "group") == {"area": {"a": "x", "b": "y"}}
+
+
+def test_suite_table_puts_both_levels_beside_bertopic() -> None:
+    def scores(themes: int, nmi: float) -> dict[str, Any]:
+        return {"themes": themes, "nmi": nmi, "ari": nmi / 2}
+
+    levels = {
+        "categories": scores(5, 70),
+        "area": {"groups": 4, "themes": scores(20, 60), "categories": scores(5, 72.5)},
+    }
+    corpus = {
+        "corpus": "toy",
+        "n": 1000,
+        "textinsight": {**scores(20, 80), "levels": levels},
+        "bertopic": {"seeded": scores(40, 70), "levels": {"hierarchical_topics": levels}},
+    }
+    table = benchmark.suite_table([corpus])
+    assert (
+        "| toy | 1,000 | textinsight | 20 | 80.0 / 40.0 | 5 | area (4) | 60.0 | "
+        "72.5 / 36.2 | +12.5 |" in table
+    )
+    assert "| toy | 1,000 | BERTopic hierarchical_topics | 40 |" in table
+
+
+def test_suite_needs_groups(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit):
+        benchmark.parse_args([str(tmp_path / "x.csv"), "--suite"])

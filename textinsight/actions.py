@@ -9,6 +9,11 @@ it was logged. In a later run the action follows that theme through each run's
 lineage: kept (same id), merged (the theme it was merged into), split (every theme
 that took part of it). A retired theme leaves the action with nothing to measure.
 
+**Categories.** An action may name a category (the top level of the theme hierarchy,
+``themes.parent_id``) instead: it is measured over the feedback of every theme in the
+category, against the run's other categories (or the same category outside the
+scope), and follows the category through the category lineage.
+
 Example:
     >>> from textinsight.store import Store
     >>> list_actions(Store(":memory:"))
@@ -37,20 +42,28 @@ MAX_NOTE = 2000
 def add_action(
     store: Store,
     *,
-    theme_id: int,
+    theme_id: int | None = None,
+    category_id: int | None = None,
     date: str,
     note: str = "",
     stores: Sequence[str] = (),
     segments: Sequence[str] = (),
     channels: Sequence[str] = (),
 ) -> Action:
-    """Log an action against a theme of the current run.
+    """Log an action against a theme (or a category) of the current run.
 
     Raises:
-        NoRunError: no complete run yet. NotFoundError: no such theme in it.
-        ValidationError: a bad date, an unknown channel, a store or segment that no
-            feedback or customer has, or a note over 2,000 characters.
+        NoRunError: no complete run yet. NotFoundError: no such theme (category) in it.
+        ValidationError: neither or both of a theme and a category, a bad date, an
+            unknown channel, a store or segment that no feedback or customer has, or a
+            note over 2,000 characters.
     """
+    if (theme_id is None) == (category_id is None):
+        raise ValidationError(
+            "name either a theme or a category (theme_id or category_id), not "
+            + ("both." if theme_id is not None else "neither."),
+            field="theme_id",
+        )
     try:
         day = Date.fromisoformat(date)
     except ValueError:
@@ -82,9 +95,16 @@ def add_action(
                 f"no data has {kind[:-1]} '{unknown[0]}'; known {kind}: {listed}", field=kind
             )
     run = store.runs.current()
-    store.runs.theme(run.id, theme_id)
+    if category_id is not None:
+        store.categories.get(run.id, category_id)
+        target, level = category_id, "category"
+    else:
+        assert theme_id is not None
+        store.runs.theme(run.id, theme_id)
+        target, level = theme_id, "theme"
     return store.actions.add(
-        theme_id=theme_id,
+        theme_id=target,
+        level=level,
         run_id=run.id,
         date=day.isoformat(),
         note=note.strip(),
@@ -104,20 +124,21 @@ def list_actions(store: Store) -> list[Action]:
 
 
 def follow_theme(store: Store, action: Action, run_id: int) -> tuple[int, ...]:
-    """The theme ids the action's theme became in run ``run_id`` (see the module doc)."""
+    """The theme (category) ids the action's theme (category) became in run ``run_id``
+    (see the module doc)."""
+    category = action.level == "category"
+    lineage = store.categories.lineage if category else store.runs.lineage
     ids = {action.theme_id}
     later = sorted(r.id for r in store.runs.all() if r.status == "complete")
     for run in later:
         if run <= action.run_id or run > run_id:
             continue
         ids = {
-            e.theme_id
-            for e in store.runs.lineage(run)
-            if e.theme_id is not None and ids & set(e.previous_ids)
+            e.theme_id for e in lineage(run) if e.theme_id is not None and ids & set(e.previous_ids)
         }
     if run_id < action.run_id:
-        present = {t.id for t in store.runs.themes(run_id)}
-        ids &= present
+        listed = store.categories.all(run_id) if category else store.runs.themes(run_id)
+        ids &= {t.id for t in listed}
     return tuple(sorted(ids))
 
 
@@ -133,10 +154,27 @@ def action_report(
 def theme_actions(
     store: Store, theme_id: int, run_id: int | None = None, config: ActionConfig | None = None
 ) -> list[ActionReport]:
-    """The actions that follow theme ``theme_id`` in the run, measured (oldest first)."""
+    """The actions that follow theme ``theme_id`` in the run, or its category,
+    measured (oldest first)."""
     run = store.runs.complete_run(run_id)
     ledger = _Ledger(store, run, config)
-    return [ledger.report(a) for a in ledger.actions if theme_id in ledger.themes_of[a.id]]
+    return [ledger.report(a) for a in _on_theme(store, ledger, theme_id)]
+
+
+def actions_for_theme(store: Store, theme_id: int, run_id: int) -> list[Action]:
+    """The actions that follow theme ``theme_id`` in run ``run_id``, or its category,
+    not measured (oldest first): the markers on its trend."""
+    ledger = _Ledger(store, store.runs.complete_run(run_id), None)
+    return _on_theme(store, ledger, theme_id)
+
+
+def _on_theme(store: Store, ledger: _Ledger, theme_id: int) -> list[Action]:
+    parent = {t.id: t.parent_id for t in store.runs.themes(ledger.run.id)}.get(theme_id)
+    return [
+        a
+        for a in ledger.actions
+        if (theme_id if a.level == "theme" else parent) in ledger.themes_of[a.id]
+    ]
 
 
 def all_reports(
@@ -168,7 +206,7 @@ class _Ledger:
             return ActionReport(action, self.run.id, ())
         if self._data is None:
             self._data = _RunData.load(self.store, self.run)
-        others = {t for a in self.actions if a.id != action.id for t in self.themes_of[a.id]}
+        others = [(a.level, self.themes_of[a.id]) for a in self.actions if a.id != action.id]
         panel, comparison = self._data.panel(action, set(theme_ids), others)
         effect = measure_action(panel, _day(action.date), config=self.config, comparison=comparison)
         return ActionReport(action, self.run.id, theme_ids, effect)
@@ -184,6 +222,7 @@ class _RunData:
 
     items: list[RunItem]
     theme: np.ndarray
+    category: np.ndarray
     day: np.ndarray
     sentiment: np.ndarray
     customer: np.ndarray
@@ -206,9 +245,15 @@ class _RunData:
         known = [p.customer_id in index for p in purchases]
         last = max(int(day.max(initial=0)), int(purchase_day.max(initial=0)))
         churn_day = parse_days([c.churned_at for c in customers], "churned_at")
+        parent: dict[int | None, int | None] = {
+            t.id: t.parent_id for t in store.runs.themes(run.id)
+        }
         return cls(
             items=items,
             theme=np.array([-1 if i.theme_id is None else i.theme_id for i in items], np.int64),
+            category=np.array(
+                [_or_minus_one(parent.get(i.theme_id)) for i in items], dtype=np.int64
+            ),
             day=day,
             sentiment=floats(i.sentiment for i in items),
             customer=lookup([i.customer_id for i in items], _Default(index)),
@@ -222,12 +267,24 @@ class _RunData:
         )
 
     def panel(
-        self, action: Action, theme_ids: set[int], others: set[int]
+        self,
+        action: Action,
+        theme_ids: set[int],
+        others: Sequence[tuple[str, tuple[int, ...]]],
     ) -> tuple[ActionPanel, str]:
-        """The arrays of one action, and what its comparison group is."""
-        in_theme = np.isin(self.theme, list(theme_ids))
-        excluded = list(theme_ids | others)
-        in_comparison = (self.theme >= 0) & ~np.isin(self.theme, excluded)
+        """The arrays of one action, and what its comparison group is.
+
+        ``others``: (level, ids in this run) of every other action; their feedback is
+        left out of the comparison (its change is not "what would have happened").
+        """
+        level = action.level
+        group = self.category if level == "category" else self.theme
+        in_theme = np.isin(group, list(theme_ids))
+        touched = np.zeros(len(self.items), dtype=np.bool_)
+        for other_level, ids in others:
+            codes = self.category if other_level == "category" else self.theme
+            touched |= np.isin(codes, list(ids))
+        in_comparison = (group >= 0) & ~in_theme & ~touched
         in_scope = None
         if action.scoped:
             in_scope = np.ones(len(self.items), dtype=np.bool_)
@@ -238,13 +295,14 @@ class _RunData:
             if action.segments:
                 segment_in = np.array([s in action.segments for s in self.segment] + [False])
                 in_scope &= segment_in[self.customer]
-            comparison = f"the same theme outside the scope ({describe_scope(action)})"
+            comparison = f"the same {level} outside the scope ({describe_scope(action)})"
         else:
-            n = len(np.unique(self.theme[in_comparison]))
-            comparison = f"{n} comparable themes (the run's other themes without an action)"
+            n = len(np.unique(group[in_comparison]))
+            plural = "categories" if level == "category" else "themes"
+            comparison = f"{n} comparable {plural} (the run's other {plural} without an action)"
         panel = ActionPanel(
             day=self.day,
-            theme=self.theme,
+            theme=group,
             in_theme=in_theme,
             in_comparison=in_comparison,
             in_scope=in_scope,
@@ -258,6 +316,10 @@ class _RunData:
             as_of=self.as_of,
         )
         return panel, comparison
+
+
+def _or_minus_one(value: int | None) -> int:
+    return -1 if value is None else value
 
 
 class _Default(dict[str | None, int]):

@@ -295,14 +295,44 @@ def trends_figure(
 
 
 def theme_trend_figure(
-    points: Sequence[tuple[str, int, float | None]], interval: str = "week"
+    points: Sequence[tuple[str, int, float | None]],
+    interval: str = "week",
+    markers: Sequence[tuple[str, str]] = (),
 ) -> Figure:
-    """One theme's count per period (bars) and mean sentiment (line, right axis)."""
+    """One theme's count per period (bars) and mean sentiment (line, right axis), with a
+    dashed vertical line and a label at each marker (date, text): the theme's actions."""
     counts = {p: n for p, n, _ in points}
     sentiment = {p: s for p, _, s in points}
     periods = zero_filled(sorted(counts), interval)
     if not periods:
         return _empty("No dated feedback in this theme.")
+    lines = [
+        {
+            "type": "line",
+            "xref": "x",
+            "yref": "paper",
+            "x0": day,
+            "x1": day,
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": "#59a14f", "width": 2, "dash": "dash"},
+        }
+        for day, _ in markers
+    ]
+    labels = [
+        {
+            "x": day,
+            "y": 1,
+            "xref": "x",
+            "yref": "paper",
+            "text": text,
+            "showarrow": False,
+            "xanchor": "left",
+            "yanchor": "top",
+            "font": {"color": "#59a14f"},
+        }
+        for day, text in markers
+    ]
     return {
         "data": [
             {
@@ -339,6 +369,8 @@ def theme_trend_figure(
             },
             bargap=0.15,
             margin={"l": 56, "r": 56, "t": 16, "b": 48},
+            shapes=lines,
+            annotations=labels,
         ),
     }
 

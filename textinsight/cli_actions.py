@@ -21,6 +21,8 @@ from textinsight.actions import (
 from textinsight.cli_common import open_store as _store
 from textinsight.records import ActionReport
 
+PLURAL = {"theme": "themes", "category": "categories"}
+
 
 @click.group()
 def action() -> None:
@@ -28,7 +30,10 @@ def action() -> None:
 
 
 @action.command("add")
-@click.option("--theme", "theme_id", type=int, required=True, help="Theme id (current run).")
+@click.option("--theme", "theme_id", type=int, help="Theme id (current run).")
+@click.option(
+    "--category", "category_id", type=int, help="Category id instead of a theme (current run)."
+)
 @click.option("--date", "day", required=True, help="Day the action took effect, YYYY-MM-DD.")
 @click.option("--store", "stores", multiple=True, help="Scope: a store id (repeatable).")
 @click.option("--segment", "segments", multiple=True, help="Scope: a customer segment.")
@@ -37,17 +42,19 @@ def action() -> None:
 @click.pass_context
 def action_add(
     ctx: click.Context,
-    theme_id: int,
+    theme_id: int | None,
+    category_id: int | None,
     day: str,
     stores: tuple[str, ...],
     segments: tuple[str, ...],
     channels: tuple[str, ...],
     note: str,
 ) -> None:
-    """Log an action against a theme (empty scope: everywhere)."""
+    """Log an action against a theme or a category (empty scope: everywhere)."""
     logged = add_action(
         _store(ctx),
         theme_id=theme_id,
+        category_id=category_id,
         date=day,
         note=note,
         stores=stores,
@@ -55,7 +62,7 @@ def action_add(
         channels=channels,
     )
     click.echo(
-        f"action {logged.id}: theme {logged.theme_id} from {logged.date} "
+        f"action {logged.id}: {logged.target} from {logged.date} "
         f"({describe_scope(logged)}) logged in run {logged.run_id}"
     )
 
@@ -72,9 +79,7 @@ def action_list(ctx: click.Context, fmt: str) -> None:
     if not items:
         click.echo("No actions yet. Log one with `textinsight action add`.")
     for a in items:
-        click.echo(
-            f"action {a.id}  {a.date}  theme {a.theme_id}  {describe_scope(a)}  {a.note}".rstrip()
-        )
+        click.echo(f"action {a.id}  {a.date}  {a.target}  {describe_scope(a)}  {a.note}".rstrip())
 
 
 @action.command("show")
@@ -101,15 +106,18 @@ def echo_report(report: ActionReport, indent: str = "") -> None:
     """Print a measured action for people."""
     a = report.action
     click.echo(
-        f"{indent}Action {a.id}: theme {a.theme_id} from {a.date} ({describe_scope(a)})"
+        f"{indent}Action {a.id}: {a.target} from {a.date} ({describe_scope(a)})"
         + (f": {a.note}" if a.note else "")
     )
     if not report.theme_ids:
-        click.echo(f"{indent}  the theme was retired by run {report.run_id}: nothing to measure")
+        click.echo(
+            f"{indent}  the {a.level} was retired by run {report.run_id}: nothing to measure"
+        )
         return
     effect = report.effect
     follows = ", ".join(str(t) for t in report.theme_ids)
-    click.echo(f"{indent}  follows theme(s) {follows} in run {report.run_id}")
+    kind = a.level if len(report.theme_ids) == 1 else PLURAL[a.level]
+    click.echo(f"{indent}  follows {kind} {follows} in run {report.run_id}")
     if effect is None:
         return
     click.echo(

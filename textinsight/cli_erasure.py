@@ -36,10 +36,12 @@ def delete(ctx: click.Context, ingest_id: int) -> None:
 def ingests(ctx: click.Context) -> None:
     """List file ingests, newest first (ids for `textinsight delete --ingest`)."""
     for i, kind, path, started, read, inserted, updated in _store(ctx).erasure.ingests():
-        click.echo(
-            f"ingest {i}  {started}  {kind}  {path}  read {read}  inserted {inserted}  "
-            f"updated {updated}"
+        counts = (
+            f"read {read}  inserted {inserted}  updated {updated}"
+            if read is not None
+            else "unfinished (run the same ingest again to resume it)"
         )
+        click.echo(f"ingest {i}  {started}  {kind}  {path}  {counts}")
 
 
 def _erased(erased: Erased) -> str:

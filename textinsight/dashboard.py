@@ -161,8 +161,11 @@ def _trends(req: ChartRequest) -> charts.Figure:
 def _theme_trend(req: ChartRequest) -> charts.Figure:
     ids = theme_ids_of(req.store, req.run, _need_theme(req))
     points = req.store.reads.trend(req.run.id, ids, req.interval, req.where)
+    from textinsight.actions import actions_for_theme
+
+    markers = [(a.date, f"action {a.id}") for a in actions_for_theme(req.store, ids[0], req.run.id)]
     return charts.theme_trend_figure(
-        [(p.period, p.count, p.sentiment) for p in points], req.interval
+        [(p.period, p.count, p.sentiment) for p in points], req.interval, markers
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
@@ -25,3 +25,34 @@ def cluster_scores(truth: Sequence[Any], found: Sequence[int]) -> dict[str, floa
         "nmi": round(100 * normalized_mutual_info_score(truth, found), 2),
         "ari": round(100 * adjusted_rand_score(truth, found), 2),
     }
+
+
+def cut_merges(merges: Iterable[Iterable[int]], n_groups: int) -> dict[int, int]:
+    """Cut an agglomerative hierarchy at ``n_groups`` groups: the group of each leaf.
+
+    ``merges`` lists, in the order they were made (nearest first), the leaves under
+    each merge (as BERTopic's ``hierarchical_topics`` gives them in ``Topics``); the
+    first ``leaves - n_groups`` are applied. Groups are numbered ``0..g-1`` by their
+    smallest leaf.
+
+    Example:
+        >>> cut_merges([[0, 1], [2, 3], [0, 1, 2, 3]], 2)
+        {0: 0, 1: 0, 2: 1, 3: 1}
+    """
+    ordered = [sorted({int(leaf) for leaf in merge}) for merge in merges]
+    root = {leaf: leaf for merge in ordered for leaf in merge}
+
+    def find(leaf: int) -> int:
+        while root[leaf] != leaf:
+            root[leaf] = root[root[leaf]]
+            leaf = root[leaf]
+        return leaf
+
+    for merge in ordered[: max(len(root) - n_groups, 0)]:
+        first = find(merge[0])
+        for leaf in merge[1:]:
+            root[find(leaf)] = first
+    groups: dict[int, int] = {}
+    for leaf in sorted(root):
+        groups.setdefault(find(leaf), len(groups))
+    return {leaf: groups[find(leaf)] for leaf in sorted(root)}

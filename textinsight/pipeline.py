@@ -26,10 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from textinsight.errors import EmptyCorpusError, NoRunError
+from textinsight.errors import EmptyCorpusError, NoRunError, TextInsightError
 from textinsight.ingest.formats import FileOptions
 from textinsight.ingest.language import LanguageIdentifier
-from textinsight.ingest.load import FileKind, ReadTally, read_records
+from textinsight.ingest.load import FileKind, chunk_state, read_records, restore, resume_key
 from textinsight.ingest.pseudonym import Pseudonymiser, key_bytes
 from textinsight.ingest.source_ids import SourceIds
 from textinsight.lineage import LineageEvent, ThemeSnapshot, match_themes, with_ids
@@ -47,6 +47,7 @@ from textinsight.stability import carry_over
 from textinsight.stages.cluster import ThemeClusterer
 from textinsight.stages.describe import ThemeDescriber
 from textinsight.stages.embed import AUTO, Embedder, get_embedder, resolve_model
+from textinsight.stages.granularity import sentiment_directions
 from textinsight.stages.label import ThemeLabel, ThemeLabeler
 from textinsight.stages.noise import noise_themes
 from textinsight.stages.normalize import display_text, normalize_text
@@ -79,6 +80,7 @@ def find_themes(
     describer: ThemeDescriber | None = None,
     progress: ProgressFactory = no_progress,
     previous: np.ndarray | None = None,
+    neutral: np.ndarray | None = None,
 ) -> FoundThemes:
     """Cluster embedded texts into themes and describe each theme; pure, no store.
 
@@ -97,6 +99,8 @@ def find_themes(
         progress: progress-bar factory.
         previous: each text's theme in the previous run (-1: none), to warm-start
             the clustering (``ThemeClusterer.fit``).
+        neutral: directions the category level ignores (``sentiment_directions``: the
+            embedder's sentiment head), so categories group themes by subject.
 
     Raises:
         EmptyCorpusError: there are no texts.
@@ -105,7 +109,11 @@ def find_themes(
     describer = describer or ThemeDescriber()
     clock = _Clock()
     with progress("Clustering", None):
-        clusterer.fit(vectors, languages=languages, previous=previous)
+        # previous and neutral only when there is one: clusterer subclasses may predate them
+        extra: dict[str, Any] = {} if neutral is None else {"neutral": neutral}
+        if previous is not None:
+            extra["previous"] = previous
+        clusterer.fit(vectors, languages=languages, **extra)
     clock.lap("cluster_s")
     with progress("Describing themes", None):
         descriptions = describer.describe(
@@ -171,6 +179,7 @@ def run_pipeline(
         clock.lap("embed_s")
         languages = [f.language for f in feedback]
         previous = _previous_run(store, embedder.model_id)
+        sentiment_model = find_sentiment_model(embedder.model_id, artifact_dir)
         found = find_themes(
             [f.text for f in feedback],
             languages,
@@ -179,6 +188,7 @@ def run_pipeline(
             describer=describer,
             progress=progress,
             previous=_previous_labels(store, previous, feedback),
+            neutral=sentiment_directions(sentiment_model, vectors.shape[1]),
         )
         clock.add(found.timings)
         descriptions = found.descriptions
@@ -200,7 +210,7 @@ def run_pipeline(
             [f.rating for f in feedback],
             [f.nps for f in feedback],
             vectors,
-            find_sentiment_model(embedder.model_id, artifact_dir),
+            sentiment_model,
             texts,
             languages,
         )
@@ -494,9 +504,12 @@ def ingest_file(
 ) -> IngestReport:
     """Load a CSV, JSONL or .xlsx file of ``kind`` into the store.
 
-    The file is prepared into a staging table without holding the store's write lock,
-    then written in one short transaction (``store.staging``), so other writers wait
-    only for that. Identifiers that are personal data are pseudonymised with
+    The file is prepared chunk by chunk into the store's staging table (each chunk
+    committed on its own, ``store.staging``), then published in one transaction, so
+    other writers wait only for that and nothing of the file is visible before. A
+    killed ingest resumes: the same call on the same file and options continues after
+    the last committed chunk. A failed one (an invalid row, an unreadable file)
+    leaves nothing. Identifiers that are personal data are pseudonymised with
     ``pseudonym_key`` (default: the database's own key, ``ingest.pseudonym``). Every
     feedback file ingest gets an id (``report.ingest_id``; ``textinsight delete
     --ingest`` undoes it); ``options`` override delimiter, encoding and date order.
@@ -511,10 +524,21 @@ def ingest_file(
         InvalidFileError: the file cannot be read at all.
         RowErrors: some rows are invalid and ``skip_invalid`` is off; nothing written.
     """
-    tally = ReadTally()
     counts = [0, 0, 0]
     keys: list[tuple[str, str]] = []
     source_ids = SourceIds()
+    pseudonyms = pseudonymiser(store, pseudonym_key)
+    languages = languages or LanguageIdentifier()
+    options = options or FileOptions()
+    key = resume_key(
+        path, kind, channel, skip_invalid, options, languages, pseudonyms.pseudonym("resume")
+    )
+    done = store.staging.committed(key)  # what a killed ingest of this file committed
+    tally = restore(done.states, source_ids)
+    ingest_id = None
+    if kind == "feedback":
+        ingest_id = store.erasure.unfinished_ingest(key) if done.chunks else None
+        ingest_id = ingest_id or store.erasure.start_ingest(kind, str(path), key)
     chunks = read_records(
         path,
         kind,
@@ -523,30 +547,32 @@ def ingest_file(
         languages=languages,
         chunk_size=chunk_size,
         tally=tally,
-        pseudonyms=pseudonymiser(store, pseudonym_key),
+        pseudonyms=pseudonyms,
         source_ids=source_ids,
         options=options,
+        skip_rows=done.rows,
     )
-    ingest_id = store.erasure.start_ingest(kind, str(path)) if kind == "feedback" else None
     write = _writers(store, ingest_id)[kind]
     try:
-        with store.staging() as stage:
-            with progress(f"Ingesting {kind}", None) as advance:
-                for n_rows, items in chunks:
-                    stage.put(items)
-                    advance(n_rows)
-            with store.transaction():
-                for items in stage:
-                    for i, n in enumerate(write(items)):
-                        counts[i] += n
-                    if collect_keys and kind == "feedback":
-                        keys.extend((f.channel, f.source_id) for f in items)
-    except BaseException:
+        with progress(f"Ingesting {kind}", None) as advance:
+            advance(done.rows)
+            for n, (n_rows, items) in enumerate(chunks, start=done.chunks):
+                store.staging.put(key, n, n_rows, items, chunk_state(tally, source_ids))
+                advance(n_rows)
+        with store.transaction():  # publish: the file's rows become visible at once
+            for items in store.staging.chunks(key, kind):
+                for i, n in enumerate(write(items)):
+                    counts[i] += n
+                if collect_keys and kind == "feedback":
+                    keys.extend((f.channel, f.source_id) for f in items)
+            store.staging.clear(key)
+            if ingest_id is not None:
+                store.erasure.finish_ingest(ingest_id, tally.read, counts[0], counts[1])
+    except TextInsightError:  # the file is rejected: nothing of it stays
+        store.staging.clear(key)
         if ingest_id is not None:
-            store.erasure.delete_ingest(ingest_id)  # nothing of it was written
+            store.erasure.delete_ingest(ingest_id)
         raise
-    if ingest_id is not None:
-        store.erasure.finish_ingest(ingest_id, tally.read, counts[0], counts[1])
     return IngestReport(
         path=str(path),
         read=tally.read,

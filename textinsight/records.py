@@ -278,9 +278,11 @@ class Action:
     """Something a CX team did about a theme, logged so that its effect can be measured.
 
     ``theme_id`` is the theme's stable id when the action was registered, in run
-    ``run_id``; later runs find it through lineage (kept, merged, split). ``date`` is
-    the day the action took effect (ISO ``YYYY-MM-DD``). An empty scope (``stores``,
-    ``segments``, ``channels``) means everywhere.
+    ``run_id``; later runs find it through lineage (kept, merged, split). With
+    ``level == "category"`` it is a category's id instead (the top level of the theme
+    hierarchy; categories have a lineage of their own). ``date`` is the day the action
+    took effect (ISO ``YYYY-MM-DD``). An empty scope (``stores``, ``segments``,
+    ``channels``) means everywhere.
     """
 
     id: int
@@ -292,6 +294,12 @@ class Action:
     stores: tuple[str, ...] = ()
     segments: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
+    level: str = "theme"
+
+    @property
+    def target(self) -> str:
+        """``theme 12`` or ``category 3``."""
+        return f"{self.level} {self.theme_id}"
 
     @property
     def scoped(self) -> bool:
@@ -310,6 +318,8 @@ class OutcomeEffect:
     group's change minus the comparison's) with its interval; ``credible`` is False when
     the pre-trend check (placebo dates before the action, p ``pretrend_p``) says the two
     groups were not moving in parallel before, None when it could not be run.
+    ``drift_sd``: the part of the interval that the placebo dates' drift adds to the
+    sampling error (0 when they show none; see :mod:`textinsight.value.did`).
     """
 
     outcome: str
@@ -323,6 +333,7 @@ class OutcomeEffect:
     p: float | None = None
     pretrend_p: float | None = None
     credible: bool | None = None
+    drift_sd: float | None = None
     treated_before: float | None = None
     treated_after: float | None = None
     comparison_before: float | None = None

@@ -26,13 +26,13 @@ def actions_section(reports: Sequence[ActionReport], labels: Mapping[int, str]) 
         a = report.action
         label = labels.get(report.theme_ids[0], "") if report.theme_ids else ""
         head = (
-            f"<h3>Action {a.id}: theme {a.theme_id} {escape(label)} from {escape(a.date)} "
+            f"<h3>Action {a.id}: {a.target} {escape(label)} from {escape(a.date)} "
             f"({escape(describe_scope(a))})</h3>"
         )
         lines = [f"<p>{escape(a.note)}</p>"] if a.note else []
         effect = report.effect
         if effect is None:
-            lines.append("<p>The theme was retired: nothing to measure.</p>")
+            lines.append(f"<p>The {a.level} was retired: nothing to measure.</p>")
         else:
             lines.append(f'<p class="note">Compared with {escape(effect.comparison)}.</p>')
             lines.append(

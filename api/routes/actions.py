@@ -20,10 +20,12 @@ router = APIRouter(
 
 @router.post("", response_model=ActionOut, dependencies=[WriteKey])
 def add_action(store: StoreDep, body: ActionIn) -> ActionOut:
-    """Log an action against a theme of the current run (scope empty: everywhere)."""
+    """Log an action against a theme or a category of the current run (scope empty:
+    everywhere); exactly one of ``theme_id`` and ``category_id``."""
     logged = actions.add_action(
         store,
         theme_id=body.theme_id,
+        category_id=body.category_id,
         date=body.date.isoformat(),
         note=body.note,
         stores=body.stores,

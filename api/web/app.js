@@ -430,6 +430,7 @@
             h("h3", { id: "sent-h", text: "Sentiment split" }), sentiment,
             h("h3", { text: "Customers: lifecycle and loyalty" }), mix)),
         valueTable(t),
+        actionList(res[1].actions || []),
         h("section", { "aria-labelledby": "quotes-h" },
           h("h3", { id: "quotes-h", text: "Representative quotes" }),
           t.quotes.map(function (q) { return h("blockquote", { text: q }); }),
@@ -485,6 +486,27 @@
         h("tbody", {}, rows.map(function (r) {
           return h("tr", {}, h("th", { scope: "row", text: r[0] }), h("td", { "class": "num", text: r[1] }), h("td", { text: r[2] }));
         })))));
+  }
+
+  function actionList(reports) {
+    if (!reports.length) return null;
+    return h("section", { id: "actions", "aria-labelledby": "actions-h" },
+      h("h3", { id: "actions-h", text: "Actions (dashed lines on the trend)" }),
+      reports.map(function (r) {
+        var a = r.action, e = r.effect;
+        var scope = [["stores", a.stores], ["segments", a.segments], ["channels", a.channels]]
+          .filter(function (s) { return s[1].length; })
+          .map(function (s) { return s[0] + " " + s[1].join(", "); }).join("; ") || "everywhere";
+        var lines = e ? e.outcomes.map(function (o) { return h("li", { text: o.message }); }) :
+          [h("li", { text: "The " + a.level + " was retired: nothing to measure." })];
+        if (e && e.money !== null && e.money_ci) {
+          lines.push(h("li", { text: "money: " + fmt(e.money) + " retained (95% CI " + fmt(e.money_ci[0]) + " to " + fmt(e.money_ci[1]) + ")" }));
+        }
+        return h("div", { "class": "action" },
+          h("h4", { text: "Action " + a.id + ": " + a.level + " " + a.theme_id + " from " + a.date + " (" + scope + ")" + (a.note ? ": " + a.note : "") }),
+          e ? h("p", { "class": "note", text: "Compared with " + e.comparison + "; data to " + e.as_of + "." }) : null,
+          h("ul", {}, lines));
+      }));
   }
 
   function historyList(hist) {

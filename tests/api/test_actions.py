@@ -29,6 +29,9 @@ def test_log_list_and_measure_an_action(client: TestClient, built: Built) -> Non
 
     detail = client.get(f"/themes/{theme}", headers=READ).json()
     assert [a["action"]["id"] for a in detail["actions"]] == [1]
+    chart = client.get("/charts/theme_trend", params={"theme": theme}, headers=READ).json()
+    assert [m["x0"] for m in chart["layout"]["shapes"]] == ["2024-02-01"]  # the marker
+    assert chart["layout"]["annotations"][0]["text"] == "action 1"
     other = client.get(f"/themes/{built.theme_ids['app']}", headers=READ).json()
     assert other["actions"] == []
 
@@ -45,3 +48,16 @@ def test_action_errors_say_what_to_fix(client: TestClient, built: Built) -> None
         "/actions", json={"theme_id": theme, "date": "2024-13-01"}, headers=WRITE
     )
     assert bad_date.status_code == 422
+
+
+def test_an_action_names_a_theme_or_a_category(client: TestClient, built: Built) -> None:
+    theme = built.theme_ids["delivery"]
+    both = {"theme_id": theme, "category_id": 5, "date": "2024-02-01"}
+    assert client.post("/actions", json=both, headers=WRITE).status_code == 422
+    neither = client.post("/actions", json={"date": "2024-02-01"}, headers=WRITE)
+    assert neither.status_code == 422 and "either a theme or a category" in neither.text
+    missing = {"category_id": 999, "date": "2024-02-01"}
+    absent = client.post("/actions", json=missing, headers=WRITE)
+    assert absent.status_code == 404 and "No category 999" in absent.text
+    logged = client.post("/actions", json={"theme_id": theme, "date": "2024-02-01"}, headers=WRITE)
+    assert logged.json()["level"] == "theme"

@@ -219,12 +219,20 @@ def test_filter_by_language_and_period(session: Any, server: Server) -> None:
 
 
 def test_open_a_theme(session: Any, server: Server) -> None:
+    from textinsight.actions import add_action
+    from textinsight.store import Store
+
     first = all_css(session, "#theme-table tbody tr a")[0]
     label = first.text
+    theme_id = int(first.get_attribute("href").split("/theme/")[1].split("?")[0])
+    with Store(server.db) as store:  # an action: a marker on the trend, its figures below
+        add_action(store, theme_id=theme_id, date="2026-05-01", note="Browser test action")
     first.click()
     ready(session, "theme")
     assert css(session, "#theme-title").text.startswith(label)
     assert all_css(session, ".chart .main-svg"), "no plotly chart drawn"
+    assert "Browser test action" in css(session, "#actions").text
+    assert all_css(session, ".chart .shapelayer path"), "no action marker on the trend"
     assert all_css(session, "blockquote"), "no quotes"
     assert "Churn rate" in css(session, "#value-table").text
     assert "Run 1" in css(session, "#history").text

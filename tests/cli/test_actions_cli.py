@@ -112,11 +112,25 @@ def test_action_ledger_end_to_end(invoke, write_csv) -> None:  # noqa: F811
     text = invoke("action", "show", "2").output
     assert "too early: 2 weeks of 8 needed" in text, text
 
+    # the same action against the delivery theme's category (one theme in it here)
+    category = str(delivery["parent_id"])
+    logged = invoke("action", "add", "--category", category, "--date", ACTION.isoformat(),
+                    "--store", "S-1")  # fmt: skip
+    assert logged.exit_code == 0 and f"category {category}" in logged.output, logged.output
+    both = invoke("action", "add", "--category", category, "--theme", "1", "--date", late)
+    assert both.exit_code != 0 and "not both" in both.output
+    shown = json.loads(invoke("action", "show", "3", "--format", "json").output)
+    assert shown["action"]["level"] == "category" and shown["theme_ids"] == [int(category)]
+    assert "the same category outside the scope" in shown["effect"]["comparison"]
+    churn = next(o for o in shown["effect"]["outcomes"] if o["outcome"] == "churn")
+    assert churn["status"] == "measured" and churn["ci"][0] <= -0.20 <= churn["ci"][1], churn
+    assert f"action 3  {ACTION.isoformat()}  category {category}" in invoke("action", "list").output
+
     assert invoke("run", "--seed", "0").exit_code == 0  # lineage: the theme keeps its id
     table = invoke("show", str(delivery["id"])).output
     assert "Action 1" in table and "churn" in table
     detail = json.loads(invoke("show", str(delivery["id"]), "--format", "json").output)
-    assert [a["action"]["id"] for a in detail["actions"]] == [1, 2]
+    assert [a["action"]["id"] for a in detail["actions"]] == [1, 2, 3]  # 3: its category
     assert detail["actions"][0]["run_id"] == 2
     out = write_csv([{"x": 1}], "unused.csv").parent / "report.html"
     assert invoke("report", "--out", str(out)).exit_code == 0

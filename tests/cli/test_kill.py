@@ -1,4 +1,5 @@
-"""``kill -9`` during ``textinsight run`` leaves the ``themes`` output as it was.
+"""``kill -9`` during ``textinsight run`` leaves the ``themes`` output as it was; during
+``textinsight ingest`` it publishes nothing, and the same command resumes.
 
 A real SIGKILL in a subprocess: no exception handler or ``finally`` runs, so this
 checks what the store's transactions guarantee, not what the pipeline's error
@@ -17,8 +18,12 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from tests.conftest import topic_rows
+from textinsight.cli import cli
+from textinsight.config import get_settings
+from textinsight.store.staging import IngestStaging
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 
@@ -85,3 +90,79 @@ def test_kill_9_during_run_leaves_themes_untouched(tmp_path: Path, write_csv) ->
     # and the store still takes a complete run afterwards
     subprocess.run(_command(db, "run", "--seed", "1"), env=_env(), check=True)
     assert json.loads(_themes(db))
+
+
+# The ingest under test, slowed per staged chunk so that the kill lands mid-file.
+SLOW_INGEST = """
+import time
+from textinsight.store.staging import IngestStaging
+put = IngestStaging.put
+def slow_put(self, *args):
+    time.sleep(0.3)
+    put(self, *args)
+IngestStaging.put = slow_put
+from textinsight.cli import cli
+cli()
+"""
+
+
+def _staged(db: Path) -> int:
+    try:
+        with sqlite3.connect(db) as connection:
+            return int(connection.execute("SELECT count(*) FROM ingest_chunks").fetchone()[0])
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+
+
+def test_kill_9_during_ingest_publishes_nothing_and_the_same_command_resumes(
+    tmp_path: Path, write_csv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    n_rows, chunk = 3000, 200
+    rows = topic_rows(n_per_topic=n_rows // 3)
+    path = write_csv(rows)
+    db = tmp_path / "kill.db"
+    env = {**_env(), "TEXTINSIGHT_CHUNK_SIZE": str(chunk)}
+    process = subprocess.Popen(
+        [sys.executable, "-c", SLOW_INGEST, "--db", str(db), "ingest", str(path)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while _staged(db) < 3 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    staged = _staged(db)
+    assert 3 <= staged < n_rows // chunk, f"the kill landed after {staged} chunks"
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert connection.execute("SELECT count(*) FROM feedback").fetchone() == (0,)
+
+    # the same command again (in this process, counting the chunks it prepares)
+    prepared = []
+    put = IngestStaging.put
+    monkeypatch.setattr(
+        IngestStaging, "put", lambda self, *a: (prepared.append(a[1]), put(self, *a))
+    )
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["--db", str(db), "ingest", str(path)])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "(ingest 1)" in result.output
+    assert prepared == list(range(staged, n_rows // chunk))  # resumed, not restarted
+    with sqlite3.connect(db) as connection:
+        stored = connection.execute(
+            "SELECT channel, source_id, text, language, rating FROM feedback"
+        ).fetchall()
+        ingests = connection.execute("SELECT id, n_read, n_inserted FROM ingests").fetchall()
+        assert connection.execute("SELECT count(*) FROM ingest_chunks").fetchone() == (0,)
+    assert ingests == [(1, n_rows, n_rows)]
+    expected = [
+        (r["channel"], r["source_id"], r["text"], r["language"], int(r["rating"])) for r in rows
+    ]
+    assert sorted(stored) == sorted(expected)

@@ -5,7 +5,16 @@ import pytest
 
 from textinsight.evaluate import cluster_scores
 from textinsight.stages.cluster import ThemeClusterer
-from textinsight.stages.granularity import ItemGraph, categories, merge_clusters, relabel
+from textinsight.stages.granularity import (
+    ItemGraph,
+    categories,
+    merge_clusters,
+    relabel,
+    sentiment_directions,
+    tone_directions,
+    without_directions,
+)
+from textinsight.stages.sentiment import SentimentModel
 
 
 def hierarchy(seed: int, areas: int = 4, topics: int = 3, per_topic: int = 60, dim: int = 48):
@@ -66,3 +75,59 @@ def test_clusterer_reports_categories_and_merges_less_at_high_resolution() -> No
     assert merged.category_centroids_.shape == (merged.parents_.max() + 1, X.shape[1])
     cats = merged.category_labels()
     assert ((cats >= 0) == (merged.labels_ >= 0)).all()
+
+
+def toned(seed: int, subjects: int = 6, per_theme: int = 50, dim: int = 48):
+    """Each subject in a praised and a criticised theme, tone a strong shared axis:
+    (X, theme, subject, tone direction)."""
+    rng = np.random.default_rng(seed)
+    tone = np.zeros(dim)
+    tone[0] = 1.0
+    X, theme, subject = [], [], []
+    for s in range(subjects):
+        centre = rng.normal(size=dim)
+        centre[0] = 0.0
+        for sign in (1.0, -1.0):
+            mean = centre + 6.0 * sign * tone + 0.4 * rng.normal(size=dim)
+            X.append(mean + 0.5 * rng.normal(size=(per_theme, dim)))
+            theme += [len(set(theme))] * per_theme
+            subject += [s] * per_theme
+    X = np.vstack(X)
+    return X / np.linalg.norm(X, axis=1, keepdims=True), np.array(theme), np.array(subject), tone
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_categories_group_by_subject_once_the_tone_directions_are_ignored(seed: int) -> None:
+    X, theme, subject, tone = toned(seed)
+    by_tone = relabel(theme, categories(ItemGraph.build(X), theme, min_groups=2))
+    neutral = ItemGraph.build(without_directions(X, tone[None]))
+    by_subject = relabel(theme, categories(neutral, theme, min_groups=2))
+    assert cluster_scores(subject, by_subject.tolist())["ari"] >= 90
+    themes_nmi = cluster_scores(subject, theme.tolist())["nmi"]
+    assert cluster_scores(subject, by_subject.tolist())["nmi"] >= themes_nmi + 10
+    assert cluster_scores(subject, by_tone.tolist())["ari"] < 50  # tone wins without it
+
+
+def test_tone_directions_and_projection() -> None:
+    coef = np.array([[2.0, 1.0, 0.0], [0.0, 1.0, 0.0], [-2.0, 1.0, 0.0]])
+    D = tone_directions(coef)
+    assert np.allclose(D.sum(axis=0), 0.0)  # a shift shared by all classes is dropped
+    Y = without_directions(np.array([[1.0, 1.0, 1.0], [1.0, 0.0, 0.0]]), D)
+    assert np.allclose(Y[0], [0.0, 1.0, 1.0] / np.sqrt(2))
+    assert np.allclose(Y[1], 0.0)  # nothing left: stays zero, no division by zero
+    assert without_directions(Y, np.zeros((0, 3))) is Y
+
+
+def test_sentiment_directions_need_a_head_over_this_space() -> None:
+    head = SentimentModel("m", np.eye(3, 4), np.zeros(3))
+    assert sentiment_directions(head, 4).shape == (3, 4)
+    assert sentiment_directions(head, 5) is None  # another embedder's width
+    assert sentiment_directions(None, 4) is None
+    assert sentiment_directions(SentimentModel("lexicon", np.zeros((3, 0)), np.zeros(3)), 4) is None
+
+
+def test_clusterer_groups_categories_without_the_neutral_directions() -> None:
+    X, theme, subject, tone = toned(0, subjects=5)
+    model = ThemeClusterer(seed=0, min_cluster_size=15).fit(X, neutral=tone[None])
+    assert model.params_["category_neutral_directions"] == 1
+    assert cluster_scores(subject, model.category_labels().tolist())["ari"] >= 80

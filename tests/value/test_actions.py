@@ -22,9 +22,10 @@ SEEDS = range(40)
 
 
 def world(
-    seed: int, *, trend: bool = False, surge: bool = False, n: int = 8000
+    seed: int, *, trend: bool = False, surge: bool = False, drift: float = 0.0, n: int = 8000
 ) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
+    shocks = np.random.default_rng([seed, 1]).normal(0.0, drift, 3)  # theme B, per period
     day = rng.integers(0, END, n)
     theme = rng.integers(0, 5, n)
     if surge:  # theme D (3), churn 40%, takes half of the feedback after the action
@@ -37,6 +38,10 @@ def world(
     p = np.where((theme == 0) & (region == 0) & (day >= ACTION), 0.10 + season, p)
     if trend:
         p = np.where(theme == 2, 0.55 - 0.45 * day / END, p)
+    if drift:  # periods: before the placebo date, before the action, after it
+        p = np.where(
+            theme == 1, p + shocks[np.searchsorted([ACTION // 2, ACTION], day, "right")], p
+        )
     churned = rng.random(n) < p
     churn_day = np.where(churned, day + rng.integers(1, 91, n), NO_DAY)
     later = ~churned & (rng.random(n) < 0.2)
@@ -100,15 +105,37 @@ def test_scoped_action_interval_covers_the_true_churn_change() -> None:
 
 
 def test_placebo_action_on_a_no_effect_theme_covers_zero() -> None:
-    """The interval is a nominal 95% one: over 600 seeds it covers 0 in 94.5% (z sd
-    1.04). Seeds 0-39 give 36 of 40, so the bound is 36, not the issue's 38 (which is
-    the nominal rate itself: a block of 40 seeds reaches it about 2 times in 3)."""
+    """The issue asks for >= 95%. Checked over 200 seeds (0-199: 193 covered, 96.5%;
+    96.3% over 1,000 seeds) rather than 40: a calibrated 95% interval makes >= 38 of a
+    given 40 seeds only about 2 times in 3, so 40 seeds cannot tell a calibrated interval
+    from a slightly narrow one. Seeds 0-39 alone give 37 of 40 (cluster-robust interval
+    without the placebo-calibrated drift term: 36); the three misses (z 2.39, -2.04,
+    -2.47) have placebo dates with no drift at all."""
     covered = 0
-    for seed in SEEDS:  # compared with the other themes, but not A, which has an action
+    seeds = range(200)
+    for seed in seeds:  # compared with the other themes, but not A, which has an action
         churn = measure(world(seed), 1, with_actions=(0,)).outcome("churn")
         assert churn is not None and churn.ci is not None
         covered += churn.ci[0] <= 0.0 <= churn.ci[1]
-    assert covered >= 36, covered
+    assert covered >= 0.95 * len(seeds), covered
+
+
+def test_drift_at_the_placebo_dates_widens_the_interval() -> None:
+    """Theme B's churn gets a random shift (sd 5 points) in each period, the action's
+    none: the change after the date is drift, not the action. The cluster-robust
+    interval covers 0 in 21 of 40 (111 of 200 seeds); adding the drift that the one
+    placebo date shows: 27 (150 of 200): better, not nominal (one date, one degree of
+    freedom for the drift)."""
+    covered = robust = 0
+    for seed in SEEDS:
+        churn = measure(world(seed, drift=0.05), 1, with_actions=(0,)).outcome("churn")
+        assert churn is not None and churn.ci is not None and churn.estimate is not None
+        assert churn.drift_sd is not None
+        half = (churn.ci[1] - churn.ci[0]) / 2
+        se = np.sqrt(max((half / 1.959964) ** 2 - churn.drift_sd**2, 0.0))
+        covered += churn.ci[0] <= 0.0 <= churn.ci[1]
+        robust += abs(churn.estimate) <= 1.959964 * se
+    assert covered >= 25 and covered >= robust + 4, (covered, robust)
 
 
 def test_a_surging_comparison_theme_does_not_move_the_comparison() -> None:
@@ -123,7 +150,7 @@ def test_a_surging_comparison_theme_does_not_move_the_comparison() -> None:
         assert pooled is not None and pooled.ci is not None
         covered += churn.ci[0] <= 0.0 <= churn.ci[1]
         pooled_covered += pooled.ci[0] <= 0.0 <= pooled.ci[1]
-    assert covered >= 36, covered  # measured: 37 of 40
+    assert covered >= 37, covered  # measured: 38 of 40 (cluster-robust alone: 37)
     assert pooled_covered <= 20, pooled_covered  # one pooled comparison: 9 of 40
 
 

@@ -1,7 +1,10 @@
 """Read files into validated, redacted, language-tagged records, chunk by chunk.
 
 Nothing here touches the store: :func:`read_records` yields each chunk's valid
-records and ``textinsight.pipeline.ingest_file`` writes them in one transaction.
+records and ``textinsight.pipeline.ingest_file`` stages them and publishes the file
+in one transaction. What a resumed ingest needs of the rows already staged (the
+tally, the source-id log) is saved with each chunk (:func:`chunk_state`) and read
+back with :func:`restore`.
 By default the first invalid row stops the yielding (the remaining rows are still
 checked so the error lists them) and :class:`RowErrors` is raised at the end, so
 nothing is written; with ``skip_invalid`` invalid rows are skipped and reported.
@@ -10,6 +13,8 @@ Rows are processed in chunks, so memory does not grow with the file.
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +51,47 @@ class ReadTally:
         self.n_errors += 1
         if len(self.errors) < MAX_LISTED_ERRORS:
             self.errors.append(exc)
+
+    def to_state(self) -> dict[str, Any]:
+        """The tally as JSON-ready values (:meth:`from_state` reads them back)."""
+        return {
+            "read": self.read,
+            "n_errors": self.n_errors,
+            "errors": [[e.reason, e.line, e.field] for e in self.errors],
+            "redactions": dict(self.redactions),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> ReadTally:
+        """The tally :meth:`to_state` saved."""
+        errors = [
+            ValidationError(reason, line=line, field=name) for reason, line, name in state["errors"]
+        ]
+        return cls(state["read"], errors, state["n_errors"], dict(state["redactions"]))
+
+
+def chunk_state(tally: ReadTally, source_ids: SourceIds) -> dict[str, Any]:
+    """What a resumed ingest needs to know of the rows read so far (JSON-ready)."""
+    return {"tally": tally.to_state(), "source_ids": source_ids.take_log()}
+
+
+def restore(states: Sequence[dict[str, Any]], source_ids: SourceIds) -> ReadTally:
+    """The tally after the chunks whose :func:`chunk_state` are ``states``; replays
+    their source-id logs into ``source_ids``."""
+    for state in states:
+        source_ids.replay(state["source_ids"])
+    return ReadTally.from_state(states[-1]["tally"]) if states else ReadTally()
+
+
+def resume_key(path: str | Path, *settings: object) -> str:
+    """The identity of one ingest: the file's bytes (SHA-256) and everything that
+    changes what reading it gives (``settings``: kind, channel, options, ...)."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    digest.update(repr(settings).encode("utf-8"))
+    return digest.hexdigest()
 
 
 def derive_source_id(channel: str, text: str) -> str:
@@ -139,6 +185,7 @@ def read_records(
     pseudonyms: Pseudonymiser | None = None,
     source_ids: SourceIds | None = None,
     options: FileOptions | None = None,
+    skip_rows: int = 0,
 ) -> Iterator[tuple[int, list[Any]]]:
     """Stream a CSV or JSONL file as ``(rows read, valid records)`` per chunk.
 
@@ -156,6 +203,9 @@ def read_records(
         pseudonyms: protects identifiers that are personal data (``ingest.pseudonym``).
         source_ids: derives missing source ids, notes repeated ones (``source_ids``).
         options: delimiter, encoding and date order where detection is not enough.
+        skip_rows: rows (as counted in the chunks) to pass over unread: the rows a
+            resumed ingest already staged (``tally`` and ``source_ids`` restored by
+            :func:`restore`).
 
     Raises:
         InvalidFileError: the file cannot be read at all.
@@ -171,7 +221,7 @@ def read_records(
     if kind == "feedback":
         ids = source_ids if source_ids is not None else SourceIds()
         parse = lambda rows: parse_feedback(rows, ids)  # noqa: E731
-    rows = read_rows(path, options)
+    rows = itertools.islice(read_rows(path, options), skip_rows, None)
     order = DATE_ORDER.set(options.date_order)
     try:
         yield from _parse_chunks(rows, parse, tally, skip_invalid, chunk_size)

@@ -151,14 +151,12 @@ _OBFUSCATED_EMAIL = re.compile(
 )
 _ODOT_WORD = re.compile(r"(?i)\b(?:dot|punkt|punktum|prikk|prik)\b")
 _AT_HINTS = ("@", " at ", "(a", "[a", "{a", "snabel", "alfakr", "krøllalfa")
+_AT_HINT = re.compile("|".join(re.escape(hint) for hint in _AT_HINTS))
 
 
 def _maybe_email(text: str) -> bool:
     """A cheap pre-check: could ``text`` hold a plain or obfuscated e-mail address?"""
-    if "@" in text:
-        return True
-    lower = text.lower()
-    return any(hint in lower for hint in _AT_HINTS)
+    return "@" in text or _AT_HINT.search(text.lower()) is not None
 
 
 _IBAN = re.compile(

@@ -14,6 +14,7 @@ but no longer silently).
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 MAX_LISTED = 20
 
@@ -23,9 +24,13 @@ class SourceIds:
 
     def __init__(self) -> None:
         self._derived: dict[bytes, int] = {}
-        self._given: dict[tuple[str, str], int] = {}
+        # keyed by "channel NUL source_id": strings, unlike tuples, are not tracked by
+        # the garbage collector, whose full passes over a million keys cost more than
+        # the ingest itself
+        self._given: dict[str, int] = {}
         self.duplicates: list[str] = []
         self.n_duplicates = 0
+        self._log: list[list[Any]] = []
 
     def derive(
         self, channel: str, text: str, customer_id: str | None, created_at: str | None
@@ -38,13 +43,15 @@ class SourceIds:
             material += f"\x00date={created_at}"
         digest = hashlib.sha256(material.encode("utf-8")).hexdigest()
         key = bytes.fromhex(digest[:24])
+        self._log.append([digest[:24]])
         seen = self._derived.get(key, 0)
         self._derived[key] = seen + 1
         return f"h:{digest[:20]}" if seen == 0 else f"h:{digest[:20]}-{seen + 1}"
 
     def given(self, channel: str, source_id: str, line: int) -> None:
         """Note a given ``source_id``; report it when this file already had it."""
-        first = self._given.setdefault((channel, source_id), line)
+        self._log.append([channel, source_id, line])
+        first = self._given.setdefault(f"{channel}\x00{source_id}", line)
         if first != line:
             self.n_duplicates += 1
             if len(self.duplicates) < MAX_LISTED:
@@ -52,3 +59,19 @@ class SourceIds:
                     f"line {line}: source_id '{source_id}' (channel {channel}) repeats line "
                     f"{first}; the later row replaces it. Give each row its own source_id."
                 )
+
+    def take_log(self) -> list[list[Any]]:
+        """What this object noted since the last call, as JSON-ready lists (for
+        :meth:`replay`: a resumed ingest rebuilds its state from the logs)."""
+        log, self._log = self._log, []
+        return log
+
+    def replay(self, log: list[list[Any]]) -> None:
+        """Note again what :meth:`take_log` returned, as if those rows were read now."""
+        for entry in log:
+            if len(entry) == 1:
+                key = bytes.fromhex(entry[0])
+                self._derived[key] = self._derived.get(key, 0) + 1
+            else:
+                self.given(entry[0], entry[1], entry[2])
+        self._log = []

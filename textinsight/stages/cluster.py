@@ -67,6 +67,7 @@ from textinsight.stages.granularity import (
     categories,
     merge_clusters,
     relabel,
+    without_directions,
 )
 from textinsight.stages.warm import keep_previous
 
@@ -181,6 +182,7 @@ class ThemeClusterer:
         y: None = None,
         languages: Sequence[str | None] | None = None,
         previous: np.ndarray | None = None,
+        neutral: np.ndarray | None = None,
     ) -> ThemeClusterer:
         """Find themes in ``X``, an ``(N, dim)`` array of sentence embeddings.
 
@@ -189,7 +191,11 @@ class ThemeClusterer:
         languages of new rows too. ``previous`` (optional, one integer per row: the
         row's theme in the previous run, -1 for none) warm-starts the clustering:
         the previous boundaries stay where the data supports them
-        (``warm.keep_previous``), so re-runs keep their themes.
+        (``warm.keep_previous``), so re-runs keep their themes. ``neutral``
+        (optional, ``(r, dim)``): directions the category level ignores, e.g. a
+        sentiment head's (``granularity.tone_directions``), so that categories group
+        themes by subject rather than by tone; the themes themselves use every
+        direction.
 
         Fewer than ``MIN_ITEMS_TO_CLUSTER`` distinct vectors form a single theme.
 
@@ -264,7 +270,7 @@ class ThemeClusterer:
         self.parents_ = (
             np.zeros(len(self.centroids_), dtype=np.int64)
             if graph is None
-            else categories(graph, self.labels_)
+            else categories(self._category_graph(X, graph, neutral), self.labels_)
         )
         self.category_centroids_ = theme_centroids(X, self.category_labels()).astype(np.float32)
         self.threshold_ = threshold
@@ -275,8 +281,18 @@ class ThemeClusterer:
         self.params_["novelty_threshold"] = self.novelty_threshold_
         self.params_["reference_items"] = len(self.reference_)
         self.params_["warm_start_items"] = 0 if previous is None else int((previous >= 0).sum())
+        self.params_["category_neutral_directions"] = 0 if neutral is None else len(neutral)
         self.timings_ = timings
         return self
+
+    def _category_graph(
+        self, X: np.ndarray, graph: ItemGraph, neutral: np.ndarray | None
+    ) -> ItemGraph:
+        """The graph that groups themes into categories: ``graph`` itself, or one
+        built with the ``neutral`` directions projected out."""
+        if neutral is None or not np.asarray(neutral).size:
+            return graph
+        return ItemGraph.build(without_directions(X, neutral), seed=self.seed)
 
     def _novelty(
         self,

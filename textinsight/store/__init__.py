@@ -26,7 +26,7 @@ from textinsight.store.retry import DEFAULT_WRITE_WAIT_S, WaitingDatabase
 from textinsight.store.runs import ExportRow, RunTables
 from textinsight.store.schema import migrate
 from textinsight.store.secret import database_secret
-from textinsight.store.staging import Staging, staging
+from textinsight.store.staging import IngestStaging
 from textinsight.store.version import DataVersion
 
 __all__ = ["DataVersion", "Erased", "ExportRow", "Store", "text_hash"]
@@ -60,6 +60,7 @@ class Store:
         self.curation = CurationTables(self.db)
         self.erasure = Erasure(self.db)
         self.actions = ActionTable(self.db)
+        self.staging = IngestStaging(self.db)
 
     def database_secret(self, name: str = "pseudonym_key") -> str:
         """A random secret created once and kept in this database (``store.secret``)."""
@@ -69,11 +70,6 @@ class Store:
         """One transaction around the writes inside it: all of them, or none when an
         exception leaves the block (nested: a savepoint)."""
         return cast(AbstractContextManager[None], self.db.atomic())
-
-    def staging(self) -> AbstractContextManager[Staging]:
-        """A connection-private TEMP table to prepare a file in without holding the
-        write lock (``store.staging``)."""
-        return staging(self.db)
 
     def close(self) -> None:
         """Close the connection."""

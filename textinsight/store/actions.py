@@ -12,7 +12,7 @@ from textinsight.errors import NotFoundError
 from textinsight.records import Action
 from textinsight.store._util import dumps, loads, now_iso
 
-_COLUMNS = "id, theme_id, action_date, note, run_id, created_at, stores, segments, channels"
+_COLUMNS = "id, theme_id, action_date, note, run_id, created_at, stores, segments, channels, level"
 
 
 @dataclass(frozen=True)
@@ -43,14 +43,17 @@ class ActionTable:
         stores: Sequence[str] = (),
         segments: Sequence[str] = (),
         channels: Sequence[str] = (),
+        level: str = "theme",
     ) -> Action:
-        """Store a new action and return it with its id."""
+        """Store a new action (``theme_id``: a category's id when ``level`` is
+        ``category``) and return it with its id."""
         with self._db.atomic():
             cursor = self._db.execute(
-                "INSERT INTO actions (theme_id, run_id, action_date, stores, segments, channels, "
-                "note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO actions (theme_id, level, run_id, action_date, stores, segments, "
+                "channels, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     theme_id,
+                    level,
                     run_id,
                     date,
                     dumps(list(stores)),
@@ -108,4 +111,5 @@ def _action(row: tuple[Any, ...]) -> Action:
         stores=tuple(loads(row[6], [])),
         segments=tuple(loads(row[7], [])),
         channels=tuple(loads(row[8], [])),
+        level=row[9],
     )

@@ -37,14 +37,23 @@ class Erasure:
     def __init__(self, db: sqlite_utils.Database):
         self._db = db
 
-    def start_ingest(self, kind: str, path: str) -> int:
+    def start_ingest(self, kind: str, path: str, resume_key: str | None = None) -> int:
         """Record a new ingest of ``path`` and return its id."""
         with self._db.atomic():
             cursor = self._db.execute(
-                "INSERT INTO ingests (kind, path, started_at) VALUES (?, ?, ?)",
-                [kind, path, now_iso()],
+                "INSERT INTO ingests (kind, path, started_at, resume_key) VALUES (?, ?, ?, ?)",
+                [kind, path, now_iso(), resume_key],
             )
         return int(cursor.lastrowid or 0)
+
+    def unfinished_ingest(self, resume_key: str) -> int | None:
+        """The id of the latest ingest under ``resume_key`` that never finished."""
+        row = self._db.execute(
+            "SELECT id FROM ingests WHERE resume_key = ? AND n_read IS NULL "
+            "ORDER BY id DESC LIMIT 1",
+            [resume_key],
+        ).fetchone()
+        return None if row is None else int(row[0])
 
     def finish_ingest(self, ingest_id: int, read: int, inserted: int, updated: int) -> None:
         """Store an ingest's counts."""
@@ -81,8 +90,11 @@ class Erasure:
         )
 
     def delete_ingest(self, ingest_id: int) -> Erased:
-        """Delete the feedback rows ingest ``ingest_id`` inserted, and the ingest record."""
-        row = self._db.execute("SELECT id FROM ingests WHERE id = ?", [ingest_id]).fetchone()
+        """Delete the feedback rows ingest ``ingest_id`` inserted, the ingest record and
+        any chunks it staged but did not publish."""
+        row = self._db.execute(
+            "SELECT id, resume_key FROM ingests WHERE id = ?", [ingest_id]
+        ).fetchone()
         if row is None:
             raise NotFoundError(
                 f"No ingest with id {ingest_id}. List them with `textinsight ingests`."
@@ -96,6 +108,8 @@ class Erasure:
             ]
             erased = self._erase_feedback(ids)
             self._db.execute("DELETE FROM ingests WHERE id = ?", [ingest_id])
+            if row[1] is not None:
+                self._db.execute("DELETE FROM ingest_chunks WHERE resume_key = ?", [row[1]])
         return erased
 
     def ingests(self) -> list[tuple[int, str, str, str, int | None, int | None, int | None]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Any
 
 import sqlite_utils
@@ -23,8 +23,13 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+_FEEDBACK_FIELDS = tuple(f.name for f in fields(Feedback))
+
+
 def _row_hash(item: Feedback) -> str:
-    return hashlib.sha256(dumps(asdict(item)).encode("utf-8")).hexdigest()
+    # The JSON of every field (what ``dumps(asdict(item))`` gave, without its deep copy).
+    values = {name: getattr(item, name) for name in _FEEDBACK_FIELDS}
+    return hashlib.sha256(dumps(values).encode("utf-8")).hexdigest()
 
 
 class FeedbackTable:

@@ -234,6 +234,25 @@ MIGRATIONS: tuple[str, ...] = (
     DROP TABLE embeddings;
     ALTER TABLE embeddings_f16 RENAME TO embeddings;
     """,
+    # (#15b): resumable ingest: chunks staged under the ingest's resume key (file
+    # checksum and options) until the file is published (store.staging)
+    """
+    CREATE TABLE ingest_chunks (
+        resume_key TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        n_rows INTEGER NOT NULL,
+        chunk BLOB NOT NULL,
+        state BLOB NOT NULL,
+        PRIMARY KEY (resume_key, n)
+    );
+    ALTER TABLE ingests ADD COLUMN resume_key TEXT;
+    CREATE INDEX ingests_resume_key ON ingests (resume_key);
+    """,
+    # 13 (#17): an action names a theme or a category (theme_id then holds the category
+    # id: the two come from one allocator)
+    """
+    ALTER TABLE actions ADD COLUMN level TEXT NOT NULL DEFAULT 'theme';
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,62 +1,99 @@
-"""Stage prepared rows outside the write lock, then write them in one short transaction.
+"""Stage a file's prepared chunks in the store; publish them in one short transaction.
 
-An ingest validates, redacts and language-tags a whole file before anything is
-written (a bad row rejects the file). Doing that inside the write transaction held
-SQLite's single write lock for as long as the file took to prepare, so every other
-writer (API posts, a finishing run) waited or failed. Here the prepared chunks go to
-a ``TEMP`` table first: temporary tables live in the connection's own temporary
-database, so filling one takes no lock on the store, and memory stays bounded by one
-chunk. Only the final upsert, a fraction of the time, holds the lock.
+An ingest validates, redacts and language-tags a whole file before any of it is
+visible (a bad row rejects the file). Each prepared chunk is committed to the
+``ingest_chunks`` table in its own short transaction, together with what the reader
+knew after it (rows read, errors, redactions, the source-id log: ``state``), so:
+
+- nothing of the file is in ``feedback`` (or ``customers``, ``purchases``) until it
+  is *published*: one transaction that upserts every staged chunk, records the
+  ingest's counts and drops its chunks;
+- the store's write lock is held only for each chunk's insert and for the publish,
+  never while a chunk is prepared, so other writers (API posts, a finishing run)
+  are not held up;
+- a killed ingest (``kill -9``, power loss) keeps every chunk it committed: the same
+  ingest of the same file (same bytes and options: the *resume key*) continues after
+  the last committed chunk instead of starting over. An ingest that fails (a bad row,
+  an unreadable file) drops its chunks.
+
+Chunks are stored as compressed JSON (records by field), never as pickles: a database
+file may come from elsewhere.
 """
 
 from __future__ import annotations
 
-import pickle
+import json
+import zlib
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from dataclasses import dataclass, fields
 from typing import Any
 
 import sqlite_utils
 
+from textinsight.records import Customer, Feedback, Purchase
 
-class Staging:
-    """A temporary, connection-private queue of chunks of prepared records."""
+RECORDS: dict[str, type[Any]] = {"feedback": Feedback, "customers": Customer, "purchases": Purchase}
+"""The record class of each file kind."""
 
-    def __init__(self, db: sqlite_utils.Database, name: str):
+
+@dataclass(frozen=True)
+class Resumed:
+    """What an interrupted ingest had committed: chunks, rows read, states in order."""
+
+    chunks: int
+    rows: int
+    states: list[dict[str, Any]]
+
+
+class IngestStaging:
+    """The ``ingest_chunks`` table: staged chunks of one ingest each, by resume key."""
+
+    def __init__(self, db: sqlite_utils.Database):
         self._db = db
-        self._table = name
 
-    def put(self, items: Sequence[Any]) -> None:
-        """Append one chunk (committed at once, so no transaction stays open)."""
-        if not items:
-            return
-        self._db.execute(
-            f"INSERT INTO temp.{self._table} (chunk) VALUES (?)",
-            [pickle.dumps(list(items), protocol=pickle.HIGHEST_PROTOCOL)],
-        )
-        self._db.conn.commit()
+    def committed(self, key: str) -> Resumed:
+        """The chunks already committed under ``key`` (none: a fresh ingest)."""
+        rows = self._db.execute(
+            "SELECT n_rows, state FROM ingest_chunks WHERE resume_key = ? ORDER BY n", [key]
+        ).fetchall()
+        return Resumed(len(rows), sum(r[0] for r in rows), [_unpack(r[1]) for r in rows])
 
-    def __iter__(self) -> Iterator[list[Any]]:
-        last = 0
+    def put(
+        self, key: str, n: int, n_rows: int, items: Sequence[Any], state: dict[str, Any]
+    ) -> None:
+        """Commit chunk ``n`` (``n_rows`` rows of the file, ``items`` valid records)."""
+        chunk = [{f.name: getattr(item, f.name) for f in fields(item)} for item in items]
+        with self._db.atomic():
+            self._db.execute(
+                "INSERT INTO ingest_chunks (resume_key, n, n_rows, chunk, state) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [key, n, n_rows, _pack(chunk), _pack(state)],
+            )
+
+    def chunks(self, key: str, kind: str) -> Iterator[list[Any]]:
+        """The staged records of ``key``, chunk by chunk, as ``kind`` records."""
+        record = RECORDS[kind]
+        last = -1
         while True:
             row = self._db.execute(
-                f"SELECT n, chunk FROM temp.{self._table} WHERE n > ? ORDER BY n LIMIT 1", [last]
+                "SELECT n, chunk FROM ingest_chunks WHERE resume_key = ? AND n > ? "
+                "ORDER BY n LIMIT 1",
+                [key, last],
             ).fetchone()
             if row is None:
                 return
             last = row[0]
-            # our own pickles, written a moment ago by this connection
-            yield pickle.loads(row[1])  # noqa: S301
+            yield [record(**values) for values in _unpack(row[1])]
+
+    def clear(self, key: str) -> None:
+        """Drop every chunk staged under ``key`` (inside the caller's transaction, if any)."""
+        with self._db.atomic():
+            self._db.execute("DELETE FROM ingest_chunks WHERE resume_key = ?", [key])
 
 
-@contextmanager
-def staging(db: sqlite_utils.Database, name: str = "ingest_stage") -> Iterator[Staging]:
-    """A fresh :class:`Staging` table, dropped afterwards."""
-    db.execute(f"DROP TABLE IF EXISTS temp.{name}")
-    db.execute(f"CREATE TEMP TABLE {name} (n INTEGER PRIMARY KEY, chunk BLOB NOT NULL)")
-    db.conn.commit()
-    try:
-        yield Staging(db, name)
-    finally:
-        db.execute(f"DROP TABLE IF EXISTS temp.{name}")
-        db.conn.commit()
+def _pack(value: Any) -> bytes:
+    return zlib.compress(json.dumps(value, ensure_ascii=False).encode("utf-8"), 1)
+
+
+def _unpack(blob: bytes) -> Any:
+    return json.loads(zlib.decompress(blob).decode("utf-8"))

@@ -46,7 +46,9 @@ comparison's change is the change within each theme, so a theme that surges afte
 date does not move the comparison by its own level; a unit is then a customer in one
 theme and period);
 cluster-robust standard errors by customer (a customer who wrote before and after
-is one cluster), normal interval at ``confidence`` (95 %). See
+is one cluster), normal interval at ``confidence`` (95 %), **placebo-calibrated**: the
+drift between the groups that the placebo dates show beyond sampling noise is added to
+the variance (the interval is the cluster-robust one where they show none). See
 :mod:`textinsight.value.did`.
 
 **Pre-trend check: placebo dates.** ``placebo_dates`` (1: the middle) dates split the
@@ -60,8 +62,12 @@ happened without the action.
 
 **Money** (in the unit of purchase amounts): churners avoided = -(churn estimate) x
 the treated customers after the date, times their mean spend in the 12 months
-(``spend_days``) before their reference day (customer ``value`` for a customer without
-purchases); the interval scales the churn interval. Positive when churn fell.
+(``spend_days``) before their reference day (customer ``value`` for a customer with no
+purchase amount in that time: the value statistics' rule,
+:func:`~textinsight.value.cohort.spend_before`); the interval scales the churn
+interval. Positive when churn fell. The forward outcomes are the value statistics'
+own (:func:`~textinsight.value.cohort.forward_churn`,
+:func:`~textinsight.value.cohort.forward_repurchase`).
 """
 
 from __future__ import annotations
@@ -76,8 +82,9 @@ import numpy as np
 from textinsight.errors import ConfigError
 from textinsight.records import ActionEffect, OutcomeEffect
 from textinsight.value.arrays import BoolArray, FloatArray, IntArray, first_per_key
-from textinsight.value.did import Cells, cells, diff_in_diff, pretrend_p
-from textinsight.value.windows import PurchaseWindows, forward_churn
+from textinsight.value.cohort import forward_churn, forward_repurchase, spend_before
+from textinsight.value.did import Cells, cells, diff_in_diff, pretrend
+from textinsight.value.lifecycle import PurchaseHistory
 
 OUTCOMES = ("volume_share", "sentiment", "churn", "repurchase")
 
@@ -302,28 +309,35 @@ def _customer_outcomes(
         ref[active],
     )
     strata = None if stratum is None else stratum[active]
-    horizon = ref + config.window_days
-    churned = churned_all[active]
+    churned = churned_all[active].astype(np.float64)
     treated = group == 1
     churn = None
     if "churn" in wanted:
         churn = _estimate("churn", churned, bin_index, treated, customer, window, config, strata)
-    purchases = PurchaseWindows(panel.purchase_customer, panel.purchase_day, panel.purchase_amount)
-    spend_all = purchases.total(customer, ref - config.spend_days, ref)
-    no_purchases = np.bincount(panel.purchase_customer, minlength=len(panel.churn_day)) == 0
-    spend_all = np.where(no_purchases[customer], panel.value[customer], spend_all)
+    history = None
+    if len(panel.purchase_day):
+        history = PurchaseHistory(
+            panel.purchase_customer, panel.purchase_day, panel.purchase_amount
+        )
+    spend_all = spend_before(history, panel.value, customer, ref, config.spend_days)
     after = treated & (bin_index == window.n_bins)
     spend = float(np.nanmean(spend_all[after])) if np.isfinite(spend_all[after]).any() else None
     repurchase = None
     if "repurchase" not in wanted:
         pass
-    elif len(panel.purchase_day) == 0:
+    elif history is None:
         repurchase = _missing("repurchase", window, config, "no purchases ingested")
     else:
-        counts = purchases.count(customer, ref, horizon)
-        bought = (counts > 0).astype(np.float64)
+        bought = forward_repurchase(history, customer, ref, config.window_days)
         repurchase = _estimate(
-            "repurchase", bought, bin_index, treated, customer, window, config, strata
+            "repurchase",
+            bought.astype(np.float64),
+            bin_index,
+            treated,
+            customer,
+            window,
+            config,
+            strata,
         )
     return churn, repurchase, spend
 
@@ -429,15 +443,24 @@ def _estimate(
             message=f"{label}: every unit has the same outcome ({y[0]:.2f}); nothing to compare",
             **common,
         )
-    result = diff_in_diff(y, post, treated, cluster, confidence=config.confidence, strata=strata)
     before = ~post
-    p_trend = pretrend_p(
+    check = pretrend(
         y[before],
         bin_index[before],
         None if treated is None else treated[before],
         cluster[before],
         strata=None if strata is None else strata[before],
     )
+    result = diff_in_diff(
+        y,
+        post,
+        treated,
+        cluster,
+        confidence=config.confidence,
+        strata=strata,
+        drift_variance=check.drift_variance,
+    )
+    p_trend = check.p
     credible = None if p_trend is None else p_trend >= config.pretrend_alpha
     return OutcomeEffect(
         status="measured",
@@ -447,6 +470,7 @@ def _estimate(
         p=result.p,
         pretrend_p=p_trend,
         credible=credible,
+        drift_sd=result.drift_sd,
         **common,
     )
 

@@ -5,6 +5,11 @@ day, and one row per reference-pool customer with theme-free reference day, both
 already coded into strata; :meth:`Cohort.compare` turns an outcome into per-theme
 :class:`~textinsight.value.adjusted.Comparison` results, optionally within one group
 (members only, one segment, ...).
+
+The forward outcomes after a reference day are defined once, here, for the value
+statistics and the action ledger alike: :func:`forward_churn` (active on the day,
+churned within W days), :func:`forward_repurchase` (bought within W days) and
+:func:`spend_before` (the spend behind the money).
 """
 
 from __future__ import annotations
@@ -15,7 +20,48 @@ from typing import Any
 import numpy as np
 
 from textinsight.value.adjusted import Comparison, compare_strata, heterogeneity
-from textinsight.value.arrays import NO_DAY, BoolArray, IntArray
+from textinsight.value.arrays import NO_DAY, BoolArray, FloatArray, IntArray
+from textinsight.value.lifecycle import PurchaseHistory
+
+
+def forward_churn(ref: IntArray, churn_day: IntArray, window: int) -> tuple[BoolArray, BoolArray]:
+    """(active, churned) per row: ``active`` when the customer had not churned by the
+    reference day (feedback on or after the churn date is exit feedback, never a
+    cause); ``churned`` when they churned within ``window`` days after it.
+
+    The caller keeps only rows whose whole window is observed (``ref + W <= as_of``,
+    :meth:`Cohort.observed`) and passes ``NO_DAY`` for customers who never churned (or
+    churn after ``as_of``).
+
+    Example:
+        >>> forward_churn(np.array([10, 10, 10]), np.array([5, 50, 200]), 90)
+        (array([False,  True,  True]), array([ True,  True, False]))
+    """
+    return churn_day > ref, churn_day <= ref + window
+
+
+def forward_repurchase(
+    history: PurchaseHistory, customer: IntArray, ref: IntArray, window: int
+) -> BoolArray:
+    """Whether each customer bought within ``window`` days after ``ref`` (``ref < day
+    <= ref + window``)."""
+    return np.asarray(history.count(customer, ref, ref + window) > 0)
+
+
+def spend_before(
+    history: PurchaseHistory | None,
+    value: FloatArray,
+    customer: IntArray,
+    ref: IntArray,
+    days: int,
+) -> FloatArray:
+    """Each customer's known spend in the ``days`` up to ``ref``; their ``value`` where
+    no purchase with an amount falls in that time (NaN when neither is known)."""
+    spend = value[customer]
+    if history is None:
+        return spend
+    bought = history.spend(customer, ref - days, ref)
+    return np.where(np.isnan(bought), spend, bought)
 
 
 @dataclass

@@ -29,7 +29,13 @@ from textinsight.value.arrays import (
     mix,
     parse_days,
 )
-from textinsight.value.cohort import Cohort, summary
+from textinsight.value.cohort import (
+    Cohort,
+    forward_churn,
+    forward_repurchase,
+    spend_before,
+    summary,
+)
 from textinsight.value.config import ValueConfig
 from textinsight.value.lifecycle import PHASES, PurchaseHistory
 from textinsight.value.loyalty import QUADRANTS, quadrants
@@ -262,14 +268,11 @@ def _customer_stats(
     pool_ref = cohort.pool_ref
     adjusted_for = list(profile.used)
 
-    churned = churn_day[pc] <= ref + window
-    pool_churned = churn_day[cohort.pool_c] <= pool_ref + window
+    churned = forward_churn(ref, churn_day[pc], window)[1]
+    pool_churned = forward_churn(pool_ref, churn_day[cohort.pool_c], window)[1]
     churn = cohort.compare(window, churned, pool_churned)
     stats.put("churn", churn)
-    spend = value[pc]
-    if history is not None:
-        bought = history.spend(pc, dated_ref - config.spend_days, dated_ref)
-        spend = np.where(np.isnan(bought), spend, bought)
+    spend = spend_before(history, value, pc, dated_ref, config.spend_days)
     pair_ok, _ = cohort.observed(window)
     at_stake = np.bincount(pt[pair_ok & churned], np.nan_to_num(spend[pair_ok & churned]), size)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -277,7 +280,10 @@ def _customer_stats(
             stats[f"revenue_at_risk{suffix}"] = (1.0 - 1.0 / lift) * at_stake
     windows = {
         w: cohort.compare(
-            w, churn_day[pc] <= ref + w, churn_day[cohort.pool_c] <= pool_ref + w, raw=False
+            w,
+            forward_churn(ref, churn_day[pc], w)[1],
+            forward_churn(pool_ref, churn_day[cohort.pool_c], w)[1],
+            raw=False,
         )
         for w in config.report_windows
     }
@@ -296,9 +302,9 @@ def _customer_stats(
         ),
     }
     if history is not None:
-        repurchased = (history.count(pc, dated_ref, dated_ref + window) > 0) & (ref != NO_DAY)
+        repurchased = forward_repurchase(history, pc, dated_ref, window) & (ref != NO_DAY)
         pool_dated = np.where(pool_ref != NO_DAY, pool_ref, end)
-        pool_repurchased = history.count(cohort.pool_c, pool_dated, pool_dated + window) > 0
+        pool_repurchased = forward_repurchase(history, cohort.pool_c, pool_dated, window)
         repurchase = cohort.compare(window, repurchased, pool_repurchased)
         stats.put("repurchase", repurchase)
         order = history.mean_amount()
@@ -382,7 +388,7 @@ def _cohort(
     dated = first_day[first_day != NO_DAY]
     landmark = int(np.median(dated)) if len(dated) else NO_DAY
     pool_ref = np.where(has_feedback, first_day, landmark)
-    active = (pool_ref != NO_DAY) & (churn_day > pool_ref)  # active on the reference day
+    active = (pool_ref != NO_DAY) & forward_churn(pool_ref, churn_day, 0)[0]  # on the day
     pools = {
         "unassigned": has_feedback & ~themed,
         "unthemed": ~themed,
