@@ -22,6 +22,8 @@ cached vectors in, so nothing is embedded twice):
    flips: kept themes whose pain point / loyalty driver / neutral verdict changed),
    add 10% and run again. "Kept" is the share of the previous run's theme ids the
    new run still uses; "labels" the share of kept themes whose label is unchanged.
+   Each run is warm-started from the one before (``stages.warm``), as a user's
+   re-runs are.
 
 Prints a table and writes JSON.
 """
@@ -240,6 +242,7 @@ def table(result: dict[str, Any]) -> str:
             "| emerging: share of each held-out topic in one candidate | "
             + ", ".join(f"{k} {v:.0%}" for k, v in h["emerging_share_of_topic"].items())
             + " |",
+            f"| emerging: candidates (pool of {h['emerging_pool']}) | {h['emerging_candidates']} |",
             "| emerging: share in candidates mostly of that topic (candidates) | "
             + ", ".join(
                 f"{k} {v[0]:.0%} ({v[1]})"

@@ -52,7 +52,7 @@ def test_second_run_embeds_nothing_and_is_deterministic(loaded: Store, embedder)
 
 
 class Crash(ThemeClusterer):
-    def fit(self, X: np.ndarray, y: None = None, languages: object = None) -> "Crash":
+    def fit(self, X: np.ndarray, y: None = None, languages: object = None, **_: object) -> "Crash":
         raise RuntimeError("killed mid-run")
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import ROOT, SAMPLE
 from textinsight.assign import assign_stored
+from textinsight.emerging import find_emerging
 from textinsight.pipeline import ingest_file, run_pipeline
 from textinsight.stages.embed import get_embedder
 from textinsight.store import Store
@@ -74,7 +75,18 @@ def test_held_out_demo_themes_stay_unassigned(tmp_path: Path) -> None:
     unassigned = sum(t is None for t in held_out) / len(held_out)
     assigned = sum(t is not None for t in known_themes) / len(known_themes)
     print(f"held-out unassigned {unassigned:.1%}, known assigned {assigned:.1%}")
-    # measured 73.8% / 97.0%: a 250-item run has a sparse reference, so fewer new-topic
-    # items stand out than on the whole demo (81% / 96%, scripts/bench_stability.py)
+    # measured 75.0% / 98.0%: a 250-item run has a sparse reference, so fewer new-topic
+    # items stand out than on the whole demo (82% / 98%, scripts/bench_stability.py)
     assert unassigned >= 0.7
     assert assigned >= 0.95
+    # emerging: each held-out theme's unassigned items come back as one candidate
+    _, found = find_emerging(store, embedder, seed=0)
+    for name in HELD_OUT:
+        ids = {
+            by_key[(r["channel"], r["source_id"])]
+            for r in held
+            if theme[by_key[(r["channel"], r["source_id"])]] is None and (r in groups[name])
+        }
+        best = max((len(ids & set(e.feedback_ids)) for e in found), default=0)
+        print(f"{name}: {best} of {len(ids)} unassigned items in one candidate")
+        assert best >= 0.8 * len(ids), name

@@ -6,6 +6,17 @@ clusters the pool with the pipeline's ``find_themes`` and ranks the groups
 by the value of the customers behind them (a small group of high-value customers
 outranks a larger group of low-value ones), then by size.
 
+The pool is small and holds few topics, so HDBSCAN cuts a new topic into one
+cluster per phrasing, and the theme merge's modularity, measured on so small a graph,
+keeps them apart (modularity's resolution limit): a topic held out of a run came back
+over 10 to 14 candidates. The pool's clusters are therefore merged on a wider graph
+(``emerging_neighbours``: up to 100 per item) at ``EMERGING_RESOLUTION`` (the setting
+that grouped a run's themes into categories when this was measured). Measured on the
+demo with three planted themes held out of a run (``scripts/bench_stability.py``):
+the largest share of each held-out theme in one candidate 13% / 19% / 37% -> 73% /
+88% / 89% (nearly all of each theme that ``assign`` left unassigned), 3 candidates
+instead of 23.
+
 Growth compares the group's feedback in the last ``window_days`` before the newest
 feedback of the pool with the ``window_days`` before that: ``recent / max(previous, 1)``.
 
@@ -33,8 +44,18 @@ from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import Assignment, StoredFeedback, Theme
 from textinsight.stages.cluster import ThemeClusterer
 from textinsight.stages.embed import Embedder, embedder_for_model
+from textinsight.stages.granularity import CATEGORY_NEIGHBOURS, GRAPH_NEIGHBOURS
 from textinsight.stages.sentiment import find_sentiment_model, item_sentiments, mean_sentiment
 from textinsight.store import Store
+
+#: Modularity resolution of the merge of the pool's clusters, and its neighbours per
+#: item: ``EMERGING_NEIGHBOURS_SHARE`` of the pool, from ``GRAPH_NEIGHBOURS`` up to
+#: ``CATEGORY_NEIGHBOURS`` (a graph where every item neighbours a whole topic cannot
+#: tell topics apart: 30-item topics in a 90-item pool need fewer than 30). Measured on
+#: the demo pool (668 items): 60 to 100 neighbours give the same 3 candidates, 50 cut
+#: late_delivery in two.
+EMERGING_RESOLUTION = 1.0
+EMERGING_NEIGHBOURS_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -93,7 +114,12 @@ def find_emerging(
         [f.text for f in pool],
         [f.language for f in pool],
         vectors,
-        clusterer=ThemeClusterer(seed=seed, allow_single_cluster=True),
+        clusterer=ThemeClusterer(
+            seed=seed,
+            allow_single_cluster=True,
+            resolution=EMERGING_RESOLUTION,
+            merge_neighbours=emerging_neighbours(len(pool)),
+        ),
     )
     clusterer, descriptions = pool_themes.clusterer, pool_themes.descriptions
     values = {c.customer_id: c.value for c in store.customers.all_customers()}
@@ -123,6 +149,17 @@ def find_emerging(
         )
     found.sort(key=lambda e: (-(e.value_total or 0.0), -e.size))
     return len(pool), found
+
+
+def emerging_neighbours(n: int) -> int:
+    """Neighbours per item in the graph that merges a pool of ``n`` items' clusters.
+
+    Example:
+        >>> emerging_neighbours(90), emerging_neighbours(700), emerging_neighbours(5000)
+        (15, 70, 100)
+    """
+    share = round(EMERGING_NEIGHBOURS_SHARE * n)
+    return int(min(max(share, GRAPH_NEIGHBOURS), CATEGORY_NEIGHBOURS))
 
 
 def candidate_id(feedback_ids: Iterable[int]) -> str:

@@ -5,7 +5,9 @@
 
 The clusterer is fitted on a stratified sample of at most ``sample_size`` items and
 the rest is assigned in streaming batches (``run_stream``); the embedding step is in
-``run_embed``, the stored rows of each level in ``run_levels``. After lineage, themes
+``run_embed``, the stored rows of each level in ``run_levels``. The clustering starts
+from the previous run's themes (same model): its boundaries stay where the data still
+supports them (``stages.warm``), so ids hold still across re-runs. After lineage, themes
 that kept their id keep their label and kind where their content did not really
 change (``stability.carry_over``).
 
@@ -93,6 +95,7 @@ def find_themes(
     describer: ThemeDescriber | None = None,
     progress: ProgressFactory = no_progress,
     fit: bool = True,
+    previous: np.ndarray | None = None,
     neutral: np.ndarray | None = None,
 ) -> FoundThemes:
     """Cluster embedded texts into themes and describe each theme; pure, no store.
@@ -111,6 +114,8 @@ def find_themes(
         describer: default ``ThemeDescriber()``.
         progress: progress-bar factory.
         fit: ``False``: ``clusterer`` is fitted already (on these items); only describe.
+        previous: each text's theme in the previous run (-1: none), to warm-start
+            the clustering (``ThemeClusterer.fit``).
         neutral: directions the category level ignores (``sentiment_directions``: the
             embedder's sentiment head), so categories group themes by subject.
 
@@ -122,8 +127,10 @@ def find_themes(
     clock = _Clock()
     if fit:
         with progress("Clustering", None):
-            # neutral only when there is one: clusterer subclasses may predate it
+            # previous and neutral only when set: clusterer subclasses may predate them
             extra: dict[str, Any] = {} if neutral is None else {"neutral": neutral}
+            if previous is not None:
+                extra["previous"] = previous
             clusterer.fit(vectors, languages=languages, **extra)
         clock.lap("cluster_s")
     with progress("Describing themes", None):
@@ -201,6 +208,7 @@ def run_pipeline(
             progress=progress,
         )
         clock.lap("embed_s")
+        previous = _previous_run(store, embedder.model_id)
         sample = fit_sample(
             store,
             embedder.model_id,
@@ -212,6 +220,7 @@ def run_pipeline(
             seed=seed,
             progress=progress,
             sentiment=sentiment,
+            previous=store.runs.snapshot(previous).members if previous is not None else None,
         )
         clock.lap("cluster_s")
         texts, languages = sample.texts, sample.languages
@@ -263,7 +272,6 @@ def run_pipeline(
             for level, flags in ((labels, noise), (categories, category_noise))
         )
         clock.lap("value_s")
-        previous = _previous_run(store, embedder.model_id)
         ids = corpus.ids
         theme_ids, lineage = stable_ids(
             store,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,12 +159,15 @@ def fit_sample(
     seed: int,
     progress: ProgressFactory = no_progress,
     sentiment: SentimentModel | None = None,
+    previous: Mapping[int, int] | None = None,
 ) -> Sample:
     """Fit ``clusterer`` on a stratified sample and save the checkpoint, or take over
     an unfinished run's fitted clusterer (same ``fingerprint``) and restore it.
 
     The directions ``sentiment`` (the run's head) reads are passed to the fit as
-    ``neutral`` (``granularity.sentiment_directions``): categories ignore tone."""
+    ``neutral`` (``granularity.sentiment_directions``): categories ignore tone.
+    ``previous`` maps feedback ids to their theme (index) in the previous run: the fit
+    starts from those themes (``stages.warm``) so ids hold still across re-runs."""
     state = store.checkpoints.take_over(run_id, fingerprint)
     if state is not None:
         rows = np.asarray(state["rows"], dtype=np.int64)
@@ -183,6 +186,8 @@ def fit_sample(
         return sample
     neutral = sentiment_directions(sentiment, vectors.shape[1])
     extra: dict[str, Any] = {} if neutral is None else {"neutral": neutral}
+    if previous is not None:  # only when set: clusterer subclasses may predate it
+        extra["previous"] = np.array([previous.get(f.id, -1) for f in items], dtype=np.int64)
     with progress("Clustering", None):
         clusterer.fit(vectors, languages=sample.languages, **extra)
     store.checkpoints.save(run_id, fingerprint, {"rows": rows, **fitted_state(clusterer)})

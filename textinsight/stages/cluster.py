@@ -69,6 +69,7 @@ from textinsight.stages.granularity import (
     relabel,
     without_directions,
 )
+from textinsight.stages.warm import keep_previous
 
 __all__ = ["ThemeClusterer"]
 
@@ -106,6 +107,9 @@ class ThemeClusterer:
         resolution: modularity resolution of the theme merge (``granularity``);
             higher keeps more themes, ``math.inf`` merges nothing. ``None``:
             ``THEME_RESOLUTION``.
+        merge_neighbours: neighbours per item in the graph of that merge (at most
+            ``CATEGORY_NEIGHBOURS``); more neighbours see broader topics. ``None``:
+            ``GRAPH_NEIGHBOURS``.
         assign_threshold: outliers (and new feedback) join their nearest theme at
             this cosine similarity or more. ``None``: adapted to how tight the
             themes are (see ``_threshold``).
@@ -148,6 +152,7 @@ class ThemeClusterer:
         assign_threshold: float | None = None,
         allow_single_cluster: bool = False,
         resolution: float | None = None,
+        merge_neighbours: int | None = None,
     ) -> None:
         self.seed = seed
         self.allow_single_cluster = allow_single_cluster
@@ -160,6 +165,7 @@ class ThemeClusterer:
         self.merge_threshold = merge_threshold
         self.assign_threshold = assign_threshold
         self.resolution = resolution
+        self.merge_neighbours = merge_neighbours
 
     def _resolve(self, n: int, n_distinct: int | None = None) -> dict[str, Any]:
         """Effective parameters for ``n`` items, ``n_distinct`` of them different
@@ -175,16 +181,21 @@ class ThemeClusterer:
         X: np.ndarray,
         y: None = None,
         languages: Sequence[str | None] | None = None,
+        previous: np.ndarray | None = None,
         neutral: np.ndarray | None = None,
     ) -> ThemeClusterer:
         """Find themes in ``X``, an ``(N, dim)`` array of sentence embeddings.
 
         ``languages`` (one code per row, optional) lets the clusterer remove each
         language's offset first (``language_offsets``); ``predict`` then needs the
-        languages of new rows too. ``neutral`` (optional, ``(r, dim)``): directions
-        the category level ignores, e.g. a sentiment head's
-        (``granularity.tone_directions``), so that categories group themes by
-        subject rather than by tone; the themes themselves use every direction.
+        languages of new rows too. ``previous`` (optional, one integer per row: the
+        row's theme in the previous run, -1 for none) warm-starts the clustering:
+        the previous boundaries stay where the data supports them
+        (``warm.keep_previous``), so re-runs keep their themes. ``neutral``
+        (optional, ``(r, dim)``): directions the category level ignores, e.g. a
+        sentiment head's (``granularity.tone_directions``), so that categories group
+        themes by subject rather than by tone; the themes themselves use every
+        direction.
 
         Fewer than ``MIN_ITEMS_TO_CLUSTER`` distinct vectors form a single theme.
 
@@ -231,8 +242,13 @@ class ThemeClusterer:
                 labels, theme_centroids(X, labels), params["merge_threshold"], X.mean(axis=0)
             )
             graph = ItemGraph.build(X, seed=params["seed"])
-            merged = merge_clusters(graph.cluster_weights(labels), params["resolution"])
+            neighbours, resolution = params["merge_neighbours"], params["resolution"]
+            merged = merge_clusters(graph.cluster_weights(labels, neighbours), resolution)
             labels = relabel(labels, merged)
+            if previous is not None:
+                labels = keep_previous(
+                    X, labels, previous, graph, resolution, neighbours, params["min_cluster_size"]
+                )
             centroids = theme_centroids(X, labels)
             threshold = self._threshold(X, labels, centroids)
             labels, probabilities = reassign_outliers(
@@ -264,6 +280,7 @@ class ThemeClusterer:
         self.params_["novelty_k"] = NOVELTY_K
         self.params_["novelty_threshold"] = self.novelty_threshold_
         self.params_["reference_items"] = len(self.reference_)
+        self.params_["warm_start_items"] = 0 if previous is None else int((previous >= 0).sum())
         self.params_["category_neutral_directions"] = 0 if neutral is None else len(neutral)
         self.timings_ = timings
         return self

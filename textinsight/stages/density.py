@@ -17,7 +17,7 @@ import numpy as np
 
 from textinsight.errors import ConfigError
 from textinsight.stages.centroids import exact_knn
-from textinsight.stages.granularity import THEME_RESOLUTION
+from textinsight.stages.granularity import GRAPH_NEIGHBOURS, THEME_RESOLUTION
 
 #: Up to this many items, UMAP gets exact neighbours (numpy, no numba compile);
 #: above it, UMAP's own approximate search (pynndescent).
@@ -91,6 +91,7 @@ def resolve_params(n: int, n_distinct: int, args: Mapping[str, Any]) -> dict[str
         "selection": selection,
         "merge_threshold": float(_given(args["merge_threshold"], MERGE_THRESHOLD)),
         "resolution": float(_given(args["resolution"], THEME_RESOLUTION)),
+        "merge_neighbours": int(_given(args.get("merge_neighbours"), GRAPH_NEIGHBOURS)),
     }
 
 

@@ -119,7 +119,7 @@ class ItemGraph:
 
 def merge_clusters(
     W: np.ndarray,
-    resolution: float,
+    resolution: float | np.ndarray,
     *,
     min_groups: int = 1,
     max_groups: int | None = None,
@@ -129,7 +129,9 @@ def merge_clusters(
     Merges the pair that raises modularity (at ``resolution``) most, while some pair
     raises it and more than ``min_groups`` groups are left; past that, keeps merging
     the best pair (even at a loss) until at most ``max_groups`` are left. Groups are
-    numbered ``0..g-1`` in order of their smallest cluster index.
+    numbered ``0..g-1`` in order of their smallest cluster index. ``resolution`` may
+    be a symmetric matrix, one per pair of clusters; a merged group then keeps, for
+    each other group, the larger of its parts' resolutions (``warm.keep_previous``).
 
     Example:
         >>> W = np.array([[10.0, 8, 0], [8, 10, 0], [0, 0, 10]])
@@ -146,9 +148,10 @@ def merge_clusters(
         return group
     alive = np.ones(n, dtype=bool)
     ceiling = n if max_groups is None else max(max_groups, min_groups, 1)
+    R = np.broadcast_to(np.asarray(resolution, dtype=np.float64), W.shape).copy()
     while alive.sum() > max(min_groups, 1):
         degree = W.sum(axis=1)
-        gain = W / total * 2 - resolution * 2 * np.outer(degree, degree) / total**2
+        gain = W / total * 2 - R * 2 * np.outer(degree, degree) / total**2
         gain[~alive, :] = -np.inf
         gain[:, ~alive] = -np.inf
         np.fill_diagonal(gain, -np.inf)
@@ -160,6 +163,7 @@ def merge_clusters(
         W[:, a] += W[:, b]
         W[b, :] = 0.0
         W[:, b] = 0.0
+        R[a, :] = R[:, a] = np.maximum(R[a, :], R[b, :])
         alive[b] = False
         group[group == b] = a
     _, out = np.unique(group, return_inverse=True)
