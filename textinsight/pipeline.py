@@ -20,7 +20,6 @@ the same inputs resume). ``ingest_file`` writes a file's records (read by
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -36,19 +35,19 @@ from textinsight.ingest.load import FileKind, chunk_state, read_records, restore
 from textinsight.ingest.pseudonym import Pseudonymiser, key_bytes
 from textinsight.ingest.source_ids import SourceIds
 from textinsight.progress import ProgressFactory, no_progress
-from textinsight.records import Assignment, IngestReport, RunInfo, ThemeDescription
+from textinsight.records import IngestReport, RunInfo, ThemeDescription
 from textinsight.run_embed import EMBED_CHUNK, embed_cached, embed_feedback, embed_stream
 from textinsight.run_levels import Codes, Items, Level, snapshot, stable_ids, without_noise
 from textinsight.run_levels import themes as build_themes
 from textinsight.run_stream import (
     AssignBatch,
-    Sample,
-    Streamed,
     assign_stream,
+    assignments,
     corpus_batches,
     fingerprint,
     fit_sample,
     read_corpus,
+    sample_quotes,
 )
 from textinsight.stability import carry_over
 from textinsight.stages.cluster import ThemeClusterer
@@ -57,7 +56,7 @@ from textinsight.stages.embed import AUTO, Embedder, get_embedder, resolve_model
 from textinsight.stages.granularity import relabel
 from textinsight.stages.label import ThemeLabeler
 from textinsight.stages.noise import noise_themes
-from textinsight.stages.normalize import display_text, normalize_text
+from textinsight.stages.normalize import normalize_text
 from textinsight.stages.sample_fit import DEFAULT_SAMPLE_SIZE, assign_batch
 from textinsight.stages.sentiment import find_sentiment_model
 from textinsight.store import Store
@@ -295,7 +294,7 @@ def run_pipeline(
             values,
             noise,
             theme_labels,
-            _quotes(sample, found.descriptions),
+            sample_quotes(sample, found.descriptions),
         )
         parent_ids = [category_ids[c] for c in clusterer.parents_]
         themes = build_themes(run_id, theme_ids, items, level, parent_ids)
@@ -309,7 +308,7 @@ def run_pipeline(
             category_values,
             category_noise,
             category_names,
-            _quotes(sample, category_descriptions),
+            sample_quotes(sample, category_descriptions),
         )
         category_rows = build_themes(run_id, category_ids, items, category_level)
         params = {
@@ -324,7 +323,7 @@ def run_pipeline(
             run_id,
             themes=themes,
             centroids=clusterer.centroids_,
-            assignments=_assignments(ids, streamed, theme_ids),
+            assignments=assignments(ids, streamed, theme_ids),
             params=params,
             timings=clock.laps,
             n_embedded=n_embedded,
@@ -340,35 +339,6 @@ def run_pipeline(
         store.runs.fail(run_id, f"{type(exc).__name__}: {exc}")
         raise
     return store.runs.get(run_id)
-
-
-def _quotes(
-    sample: Sample, descriptions: dict[int, ThemeDescription]
-) -> dict[int, tuple[str, ...]]:
-    """Each label's quotes as displayed (``quote_indices`` index the sample)."""
-    return {
-        label: tuple(display_text(sample.feedback[i].text) for i in d.quote_indices)
-        for label, d in descriptions.items()
-    }
-
-
-def _assignments(
-    ids: np.ndarray, streamed: Streamed, theme_ids: Sequence[int]
-) -> Iterator[Assignment]:
-    """Every item's assignment, generated as the store writes them."""
-    for feedback_id, label, p, s in zip(
-        ids.tolist(),
-        streamed.labels.tolist(),
-        streamed.probabilities.tolist(),
-        streamed.sentiments.tolist(),
-        strict=True,
-    ):
-        yield Assignment(
-            feedback_id=feedback_id,
-            theme_id=theme_ids[label] if label >= 0 else None,
-            probability=p,
-            sentiment=None if math.isnan(s) else s,
-        )
 
 
 class _Clock:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,10 +26,10 @@ import numpy as np
 
 from textinsight.errors import CorpusChangedError
 from textinsight.progress import ProgressFactory, no_progress
-from textinsight.records import StoredFeedback
+from textinsight.records import Assignment, StoredFeedback, ThemeDescription
 from textinsight.stages.cluster import ThemeClusterer, _init_names
 from textinsight.stages.granularity import sentiment_directions
-from textinsight.stages.normalize import normalize_text
+from textinsight.stages.normalize import display_text, normalize_text
 from textinsight.stages.sample_fit import assign_batch, strata, stratified_sample
 from textinsight.stages.sentiment import SentimentModel, item_sentiments
 from textinsight.store import Store
@@ -308,3 +309,32 @@ def _one_batch(
         "probabilities": probabilities,
         "sentiments": np.array([np.nan if s is None else s for s in scores], dtype=np.float64),
     }
+
+
+def sample_quotes(
+    sample: Sample, descriptions: dict[int, ThemeDescription]
+) -> dict[int, tuple[str, ...]]:
+    """Each label's quotes as displayed (``quote_indices`` index the sample)."""
+    return {
+        label: tuple(display_text(sample.feedback[i].text) for i in d.quote_indices)
+        for label, d in descriptions.items()
+    }
+
+
+def assignments(
+    ids: np.ndarray, streamed: Streamed, theme_ids: Sequence[int]
+) -> Iterator[Assignment]:
+    """Every item's assignment, generated as the store writes them."""
+    for feedback_id, label, p, s in zip(
+        ids.tolist(),
+        streamed.labels.tolist(),
+        streamed.probabilities.tolist(),
+        streamed.sentiments.tolist(),
+        strict=True,
+    ):
+        yield Assignment(
+            feedback_id=feedback_id,
+            theme_id=theme_ids[label] if label >= 0 else None,
+            probability=p,
+            sentiment=None if math.isnan(s) else s,
+        )
