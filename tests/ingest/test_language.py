@@ -1,6 +1,7 @@
 import pytest
 
 from textinsight.errors import ConfigError
+from textinsight.ingest import language
 from textinsight.ingest.language import LanguageIdentifier
 from textinsight.stages.embed import choose_model
 
@@ -83,3 +84,17 @@ def test_unsupported_code_error_lists_the_supported_codes() -> None:
         LanguageIdentifier(("sv", "xx")).detect(["hej"])
     with pytest.raises(ConfigError, match="zz.*others"):
         LanguageIdentifier(others=("sv", "zz")).detect(["hej"])
+
+
+def test_a_full_cache_keeps_the_texts_of_the_call_that_fills_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A call that both repeats cached texts and overflows the cache answers every
+    text (the cache used to be cleared under the repeated ones: a KeyError at 1M rows)."""
+    monkeypatch.setattr(language, "CACHE_SIZE", 3)
+    identifier = LanguageIdentifier()
+    seen = ["The parcel arrived two days late.", "Pakken kom to dager for sent."]
+    first = identifier.detect(seen)
+    more = seen + ["Paketet kom två dagar för sent.", "Die Lieferung kam zu spät."]
+    assert identifier.detect(more)[:2] == first
+    assert len(identifier.detect(more)) == len(more)

@@ -199,8 +199,10 @@ class LanguageIdentifier:
         cache = self._cache
         todo = list(dict.fromkeys(t for t in texts if t not in cache))
         if todo:
-            if len(cache) + len(todo) > CACHE_SIZE:
+            if len(cache) + len(todo) > CACHE_SIZE:  # start afresh, keeping this call's
+                keep = {t: cache[t] for t in texts if t in cache}
                 cache.clear()
+                cache.update(keep)
             quick = (
                 quick_languages(todo, self._candidates) if self.first_pass else [None] * len(todo)
             )
