@@ -208,6 +208,7 @@ def run_pipeline(
         )
         clock.lap("embed_s")
         previous = _previous_run(store, embedder.model_id)
+        before_themes = store.runs.snapshot(previous) if previous is not None else None
         sample = fit_sample(
             store,
             embedder.model_id,
@@ -219,7 +220,7 @@ def run_pipeline(
             seed=seed,
             progress=progress,
             sentiment=sentiment,
-            previous=store.runs.snapshot(previous).members if previous is not None else None,
+            previous=before_themes.members if before_themes is not None else None,
         )
         clock.lap("cluster_s")
         texts, languages = sample.texts, sample.languages
@@ -274,7 +275,7 @@ def run_pipeline(
         ids = corpus.ids
         theme_ids, lineage = stable_ids(
             store,
-            store.runs.snapshot(previous) if previous is not None else None,
+            before_themes,
             snapshot(ids, labels, clusterer.centroids_, found.descriptions),
         )
         category_ids, category_lineage = stable_ids(
