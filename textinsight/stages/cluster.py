@@ -109,7 +109,7 @@ class ThemeClusterer:
             ``THEME_RESOLUTION``.
         merge_neighbours: neighbours per item in the graph of that merge (at most
             ``CATEGORY_NEIGHBOURS``); more neighbours see broader topics. ``None``:
-            ``GRAPH_NEIGHBOURS``.
+            ``GRAPH_NEIGHBOURS``, fewer for a sample (``fit(corpus_size=...)``).
         assign_threshold: outliers (and new feedback) join their nearest theme at
             this cosine similarity or more. ``None``: adapted to how tight the
             themes are (see ``_threshold``).
