@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 
 from textinsight.evaluate import cluster_scores
-from textinsight.stages.categories import item_terms
 from textinsight.stages.cluster import ThemeClusterer
 from textinsight.stages.embed import get_embedder
 from textinsight.stages.granularity import sentiment_directions
@@ -42,8 +41,7 @@ def test_categories_are_coarser_and_agree_better_with_the_areas() -> None:
     embedder = get_embedder("minilm")
     X = embedder.encode(texts)
     neutral = sentiment_directions(find_sentiment_model(embedder.model_id), X.shape[1])
-    terms = item_terms(texts, ["en"] * len(texts))
-    model = ThemeClusterer(seed=0).fit(X, neutral=neutral, terms=terms)  # as `run` fits
+    model = ThemeClusterer(seed=0).fit(X, neutral=neutral)  # as `textinsight run` fits
     themes = cluster_scores(truth, model.labels_.tolist())
     categories = cluster_scores(truth, model.category_labels().tolist())
     print(f"vs 10 areas: themes {themes}, categories {categories}")
