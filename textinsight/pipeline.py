@@ -50,8 +50,8 @@ from textinsight.run_stream import (
     sample_quotes,
 )
 from textinsight.stability import carry_over
-from textinsight.stages.categories import item_terms
 from textinsight.stages.cluster import ThemeClusterer
+from textinsight.stages.categories import item_terms
 from textinsight.stages.describe import ThemeDescriber
 from textinsight.stages.embed import AUTO, Embedder, get_embedder, resolve_model
 from textinsight.stages.granularity import relabel

@@ -27,8 +27,8 @@ import numpy as np
 from textinsight.errors import CorpusChangedError
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import Assignment, StoredFeedback, ThemeDescription
-from textinsight.stages.categories import item_terms
 from textinsight.stages.cluster import ThemeClusterer, _init_names
+from textinsight.stages.categories import item_terms
 from textinsight.stages.granularity import sentiment_directions
 from textinsight.stages.normalize import display_text, normalize_text
 from textinsight.stages.sample_fit import assign_batch, strata, stratified_sample

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from textinsight.evaluate import cluster_scores
-from textinsight.stages.categories import categories
 from textinsight.stages.cluster import ThemeClusterer
+from textinsight.stages.categories import categories
 from textinsight.stages.granularity import (
     ItemGraph,
     merge_clusters,

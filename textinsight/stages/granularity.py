@@ -1,4 +1,4 @@
-"""How many themes: greedy modularity merging (categories: ``stages.categories``).
+"""How many themes, and which categories above them: greedy modularity merging.
 
 HDBSCAN's smallest-theme rule fixes a resolution by corpus size, not by what the
 corpus holds: a corpus of a few large, varied topics comes back cut into three or
@@ -20,9 +20,7 @@ measured on the items themselves rather than on the reduced layout:
    number of clusters, so one resolution serves small and large corpora.
 
 **Categories group themes by subject, not by tone.** The wider (100-neighbour) graph
-and the centroids that group themes into categories (``stages.categories``, which
-also weighs the words themes share; session 4 merged themes greedily on this graph,
-the figures below are that method's) are built after projecting out the directions a
+that groups themes into categories is built after projecting out the directions a
 linear sentiment head reads (``without_directions``, ``tone_directions``): without
 that, praise of staff, of the returns desk and of the store's look sit closer to one
 another than to complaints about the same subjects, and a category "positive
