@@ -51,7 +51,6 @@ from textinsight.run_stream import (
 )
 from textinsight.stability import carry_over
 from textinsight.stages.cluster import ThemeClusterer
-from textinsight.stages.categories import item_terms
 from textinsight.stages.describe import ThemeDescriber
 from textinsight.stages.embed import AUTO, Embedder, get_embedder, resolve_model
 from textinsight.stages.granularity import relabel
@@ -102,8 +101,7 @@ def find_themes(
 
     The one composition of the stages that ``run_pipeline``, emerging-theme detection
     and ``scripts/benchmark.py`` all call: ``clusterer.fit`` with the languages (their
-    offsets are removed; the categories also read the texts' words), then
-    ``describer.describe`` in the clusterer's space, over the
+    offsets are removed), then ``describer.describe`` in the clusterer's space, over the
     texts as ``normalize_text`` gives them (no @mentions, links or HTML entities).
 
     Args:
@@ -132,8 +130,7 @@ def find_themes(
             extra: dict[str, Any] = {} if neutral is None else {"neutral": neutral}
             if previous is not None:
                 extra["previous"] = previous
-            terms = item_terms(texts, languages)
-            clusterer.fit(vectors, languages=languages, terms=terms, **extra)
+            clusterer.fit(vectors, languages=languages, **extra)
         clock.lap("cluster_s")
     with progress("Describing themes", None):
         descriptions = describer.describe(

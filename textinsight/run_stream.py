@@ -28,7 +28,6 @@ from textinsight.errors import CorpusChangedError
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import Assignment, StoredFeedback, ThemeDescription
 from textinsight.stages.cluster import ThemeClusterer, _init_names
-from textinsight.stages.categories import item_terms
 from textinsight.stages.granularity import sentiment_directions
 from textinsight.stages.normalize import display_text, normalize_text
 from textinsight.stages.sample_fit import assign_batch, strata, stratified_sample
@@ -191,8 +190,7 @@ def fit_sample(
     if previous is not None:  # only when set: clusterer subclasses may predate it
         extra["previous"] = np.array([previous.get(f.id, -1) for f in items], dtype=np.int64)
     with progress("Clustering", None):
-        terms = item_terms(sample.texts, sample.languages)
-        clusterer.fit(vectors, languages=sample.languages, terms=terms, **extra)
+        clusterer.fit(vectors, languages=sample.languages, **extra)
     store.checkpoints.save(run_id, fingerprint, {"rows": rows, **fitted_state(clusterer)})
     return sample
 

@@ -5,9 +5,9 @@ import pytest
 
 from textinsight.evaluate import cluster_scores
 from textinsight.stages.cluster import ThemeClusterer
-from textinsight.stages.categories import categories
 from textinsight.stages.granularity import (
     ItemGraph,
+    categories,
     merge_clusters,
     relabel,
     sentiment_directions,
@@ -51,7 +51,7 @@ def test_graph_merges_a_topic_split_in_two_but_keeps_distinct_topics() -> None:
 def test_categories_recover_the_coarse_level(seed: int) -> None:
     X, topic, area = hierarchy(seed)
     graph = ItemGraph.build(X)
-    parents = categories(X, topic, graph, min_groups=2)
+    parents = categories(graph, topic, min_groups=2)
     found = relabel(topic, parents)
     themes_vs_area = cluster_scores(area, topic.tolist())["nmi"]
     assert cluster_scores(area, found.tolist())["nmi"] >= themes_vs_area + 10
@@ -61,7 +61,7 @@ def test_categories_recover_the_coarse_level(seed: int) -> None:
 
 def test_categories_stay_within_the_range() -> None:
     X, topic, _ = hierarchy(1, areas=8, topics=5, per_topic=20)
-    parents = categories(X, topic, ItemGraph.build(X), min_groups=5, max_groups=6)
+    parents = categories(ItemGraph.build(X), topic, min_groups=5, max_groups=6)
     assert 5 <= len(set(parents)) <= 6
 
 
@@ -99,9 +99,9 @@ def toned(seed: int, subjects: int = 6, per_theme: int = 50, dim: int = 48):
 @pytest.mark.parametrize("seed", range(5))
 def test_categories_group_by_subject_once_the_tone_directions_are_ignored(seed: int) -> None:
     X, theme, subject, tone = toned(seed)
-    by_tone = relabel(theme, categories(X, theme, ItemGraph.build(X), min_groups=2))
-    Y = without_directions(X, tone[None])
-    by_subject = relabel(theme, categories(Y, theme, ItemGraph.build(Y), min_groups=2))
+    by_tone = relabel(theme, categories(ItemGraph.build(X), theme, min_groups=2))
+    neutral = ItemGraph.build(without_directions(X, tone[None]))
+    by_subject = relabel(theme, categories(neutral, theme, min_groups=2))
     assert cluster_scores(subject, by_subject.tolist())["ari"] >= 90
     themes_nmi = cluster_scores(subject, theme.tolist())["nmi"]
     assert cluster_scores(subject, by_subject.tolist())["nmi"] >= themes_nmi + 10

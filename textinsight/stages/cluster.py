@@ -24,7 +24,7 @@
    unassigned for ``emerging``.
    ``predict`` applies the same rule to new feedback, so a text gets the same theme
    at the end of a run and when it is assigned later;
-6. group the themes into categories (``categories.categories``): ``parents_``.
+6. group the themes into categories (``granularity.categories``): ``parents_``.
 
 Every tunable left as ``None`` is derived from the data (``density.resolve_params``,
 where the defaults' constants live), so the same defaults work for a few hundred or a
@@ -46,7 +46,6 @@ from textinsight.errors import (
     NotFittedError,
     ValidationError,
 )
-from textinsight.stages.categories import categories
 from textinsight.stages.centroids import (
     NOVELTY_K,
     SAME_TEXT,
@@ -65,6 +64,7 @@ from textinsight.stages.centroids import (
 from textinsight.stages.density import hdbscan_labels, resolve_params, umap_reduce
 from textinsight.stages.granularity import (
     ItemGraph,
+    categories,
     merge_clusters,
     relabel,
     without_directions,
@@ -183,7 +183,6 @@ class ThemeClusterer:
         languages: Sequence[str | None] | None = None,
         previous: np.ndarray | None = None,
         neutral: np.ndarray | None = None,
-        terms: Sequence[Sequence[str]] | None = None,
     ) -> ThemeClusterer:
         """Find themes in ``X``, an ``(N, dim)`` array of sentence embeddings.
 
@@ -196,9 +195,7 @@ class ThemeClusterer:
         (optional, ``(r, dim)``): directions the category level ignores, e.g. a
         sentiment head's (``granularity.tone_directions``), so that categories group
         themes by subject rather than by tone; the themes themselves use every
-        direction. ``terms`` (optional, each row's content terms:
-        ``categories.item_terms``) lets the categories weigh the words themes share
-        beside their meaning (``stages.categories``).
+        direction.
 
         Fewer than ``MIN_ITEMS_TO_CLUSTER`` distinct vectors form a single theme.
 
@@ -273,7 +270,7 @@ class ThemeClusterer:
         self.parents_ = (
             np.zeros(len(self.centroids_), dtype=np.int64)
             if graph is None
-            else self._categories(X, graph, neutral, terms)
+            else categories(self._category_graph(X, graph, neutral), self.labels_)
         )
         self.category_centroids_ = theme_centroids(X, self.category_labels()).astype(np.float32)
         self.threshold_ = threshold
@@ -288,19 +285,14 @@ class ThemeClusterer:
         self.timings_ = timings
         return self
 
-    def _categories(
-        self,
-        X: np.ndarray,
-        graph: ItemGraph,
-        neutral: np.ndarray | None,
-        terms: Sequence[Sequence[str]] | None,
-    ) -> np.ndarray:
-        """The category of each theme (``categories.categories``), judged in ``X``
-        with the ``neutral`` directions projected out (and on its graph)."""
-        if neutral is not None and np.asarray(neutral).size:
-            X = without_directions(X, neutral)
-            graph = ItemGraph.build(X, seed=self.seed)
-        return categories(X, self.labels_, graph, terms)
+    def _category_graph(
+        self, X: np.ndarray, graph: ItemGraph, neutral: np.ndarray | None
+    ) -> ItemGraph:
+        """The graph that groups themes into categories: ``graph`` itself, or one
+        built with the ``neutral`` directions projected out."""
+        if neutral is None or not np.asarray(neutral).size:
+            return graph
+        return ItemGraph.build(without_directions(X, neutral), seed=self.seed)
 
     def _novelty(
         self,

@@ -214,3 +214,27 @@ def relabel(labels: np.ndarray, groups: np.ndarray) -> np.ndarray:
     out = labels.copy()
     out[labels >= 0] = groups[labels[labels >= 0]]
     return out
+
+
+def categories(
+    graph: ItemGraph,
+    labels: np.ndarray,
+    *,
+    resolution: float = CATEGORY_RESOLUTION,
+    min_groups: int = MIN_CATEGORIES,
+    max_groups: int = MAX_CATEGORIES,
+) -> np.ndarray:
+    """The category of each theme ``0..labels.max()``: themes merged by
+    ``merge_clusters`` at ``resolution``, ``min_groups``..``max_groups`` of them where
+    there are that many themes; categories numbered by descending size (items)."""
+    k = int(labels.max()) + 1 if labels.size else 0
+    if k == 0:
+        return np.zeros(0, dtype=np.int64)
+    W = graph.cluster_weights(labels, CATEGORY_NEIGHBOURS)
+    groups = merge_clusters(W, resolution, min_groups=min_groups, max_groups=max_groups)
+    sizes = np.bincount(labels[labels >= 0], minlength=k)
+    totals = np.bincount(groups, weights=sizes)
+    order = np.lexsort((np.arange(len(totals)), -totals))
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return rank[groups].astype(np.int64)
