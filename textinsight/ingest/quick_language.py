@@ -150,17 +150,18 @@ def _one(text: str, candidates: frozenset[str]) -> str | None:
         elif word in DANISH:
             da += 1
     nordic = sv + no + da + shared + sv_da
-    letters = {c for c in text.lower() if c.isalpha()}
+    letters = set(text.lower())  # characters; only letters matter below
+    nordic_script = not any(c.isalpha() for c in letters - _NORDIC_ALPHABET)
     if foreign or en:
         # å/ø: only sv/no/da among the candidates write them
-        if letters & _ARING_OSLASH and letters <= _NORDIC_ALPHABET and foreign < max(nordic, 1):
+        if letters & _ARING_OSLASH and nordic_script and foreign < max(nordic, 1):
             return _allowed(NORDIC, candidates)
         if foreign or nordic or en < MIN_ENGLISH_HITS or en + en_too < MIN_SHARE * len(words):
             return None
         return None if _non_ascii_letter(text) else _allowed("en", candidates)
     if nordic < MIN_HITS:
         likely = nordic >= 2 or letters & _ARING_OSLASH or (nordic and letters & _NORDIC_LETTERS)
-        return _allowed(NORDIC, candidates) if likely and letters <= _NORDIC_ALPHABET else None
+        return _allowed(NORDIC, candidates) if likely and nordic_script else None
     if sv and not (no or da or shared):
         return None if letters & _NOT_SWEDISH else _allowed("sv", candidates)
     if sv or letters & _NOT_NORWEGIAN_DANISH:
