@@ -19,6 +19,13 @@ language only, and leaves every other text to lingua:
   or exclusive words of two of them): :data:`NORDIC`, which
   ``ingest.language`` settles with lingua restricted to the configured languages,
   as it already does for short texts (four times faster than the full set).
+  A text with å or ø (letters no other candidate language writes) and no letter
+  outside the Scandinavian alphabet is :data:`NORDIC` too, even with English marker
+  words or without any marker (English stays among the configured languages), unless
+  it holds as many foreign marker words as Scandinavian ones: tweets and review
+  sentences with few function words ("Grensekryssing på fjellet i går.") no longer
+  pay for the full detector. Only letters are checked: emoji, ``#`` or ``[LINK]``
+  do not send a text to lingua.
 
 Marker words were chosen so that none is a common word of another candidate
 language (``to`` is Norwegian and Danish for "two", ``is`` Dutch, ``me`` Spanish,
