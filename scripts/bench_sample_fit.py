@@ -43,7 +43,7 @@ def sampled_labels(
     rows = stratified_sample(
         strata(languages, ["bench"] * len(languages), [None] * len(languages)), size, seed=seed
     )
-    model = fit_on_sample(X[rows], [languages[i] for i in rows], seed=seed)
+    model = fit_on_sample(X[rows], [languages[i] for i in rows], seed=seed, corpus_size=len(X))
     labels = np.full(len(X), -1, dtype=np.int64)
     labels[rows] = model.labels_
     rest = np.setdiff1d(np.arange(len(X)), rows)

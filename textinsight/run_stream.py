@@ -189,6 +189,8 @@ def fit_sample(
     extra: dict[str, Any] = {} if neutral is None else {"neutral": neutral}
     if previous is not None:  # only when set: clusterer subclasses may predate it
         extra["previous"] = np.array([previous.get(f.id, -1) for f in items], dtype=np.int64)
+    if len(rows) < len(corpus.feedback):  # a sample: themes as the whole corpus would have
+        extra["corpus_size"] = len(corpus.feedback)
     with progress("Clustering", None):
         clusterer.fit(vectors, languages=sample.languages, **extra)
     store.checkpoints.save(run_id, fingerprint, {"rows": rows, **fitted_state(clusterer)})

@@ -5,6 +5,7 @@ import pytest
 
 from textinsight.evaluate import cluster_scores
 from textinsight.stages.cluster import ThemeClusterer
+from textinsight.stages.density import merge_neighbours
 from textinsight.stages.granularity import (
     ItemGraph,
     categories,
@@ -17,14 +18,22 @@ from textinsight.stages.granularity import (
 from textinsight.stages.sentiment import SentimentModel
 
 
-def hierarchy(seed: int, areas: int = 4, topics: int = 3, per_topic: int = 60, dim: int = 48):
-    """Unit vectors in ``areas`` groups of ``topics`` topics: (X, topic, area)."""
+def hierarchy(
+    seed: int,
+    areas: int = 4,
+    topics: int = 3,
+    per_topic: int = 60,
+    dim: int = 48,
+    spread: float = 0.9,
+):
+    """Unit vectors in ``areas`` groups of ``topics`` topics (``spread``: how far a
+    topic lies from its area's centre): (X, topic, area)."""
     rng = np.random.default_rng(seed)
     X, topic, area = [], [], []
     for a in range(areas):
         centre = rng.normal(size=dim)
         for t in range(topics):
-            sub = centre + 0.9 * rng.normal(size=dim)
+            sub = centre + spread * rng.normal(size=dim)
             X.append(sub + 0.45 * rng.normal(size=(per_topic, dim)))
             topic += [a * topics + t] * per_topic
             area += [a] * per_topic
@@ -45,6 +54,36 @@ def test_graph_merges_a_topic_split_in_two_but_keeps_distinct_topics() -> None:
     split = topic * 2 + (np.arange(len(topic)) % 2)  # every topic cut in two at random
     groups = merge_clusters(ItemGraph.build(X).cluster_weights(split), 2.0)
     assert cluster_scores(topic, relabel(split, groups).tolist())["ari"] == 100.0
+
+
+def test_merge_of_a_sample_decides_as_the_whole_corpus_does() -> None:
+    """Sibling topics near the merge criterion, a quarter of the corpus sampled: with
+    the corpus graph's 15 neighbours the sample merges more siblings than the corpus
+    does; with ``merge_neighbours`` scaled to the sample it stays closer (8 seeds)."""
+    full, fixed, scaled = [], [], []
+    for seed in range(8):
+        X, topic, _ = hierarchy(seed, topics=3, per_topic=200, spread=0.2)
+        full.append(len(set(merge_clusters(ItemGraph.build(X).cluster_weights(topic), 2.0))))
+        rows = np.sort(np.random.default_rng(seed).choice(len(X), len(X) // 4, replace=False))
+        graph = ItemGraph.build(X[rows])
+        k = merge_neighbours(len(rows), len(X))
+        assert k < 15
+        fixed.append(len(set(merge_clusters(graph.cluster_weights(topic[rows]), 2.0))))
+        scaled.append(len(set(merge_clusters(graph.cluster_weights(topic[rows], k), 2.0))))
+    full_, fixed_, scaled_ = np.array(full), np.array(fixed), np.array(scaled)
+    assert fixed_.mean() < full_.mean() - 1  # the unscaled sample over-merges
+    assert np.abs(scaled_ - full_).mean() < 0.6 * np.abs(fixed_ - full_).mean()
+
+
+def test_clusterer_scales_the_merge_graph_to_the_corpus_a_sample_stands_for() -> None:
+    X, _, _ = hierarchy(3, areas=2, topics=2, per_topic=30)
+    whole = ThemeClusterer(seed=0).fit(X)
+    sample = ThemeClusterer(seed=0).fit(X, corpus_size=4 * len(X))
+    assert whole.params_["merge_neighbours"] == 15 and whole.params_["corpus_size"] == len(X)
+    assert sample.params_["merge_neighbours"] == merge_neighbours(len(X), 4 * len(X)) == 4
+    assert sample.params_["corpus_size"] == 4 * len(X)
+    given = ThemeClusterer(seed=0, merge_neighbours=10).fit(X, corpus_size=4 * len(X))
+    assert given.params_["merge_neighbours"] == 10  # an explicit value wins
 
 
 @pytest.mark.parametrize("seed", range(5))

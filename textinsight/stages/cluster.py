@@ -109,7 +109,7 @@ class ThemeClusterer:
             ``THEME_RESOLUTION``.
         merge_neighbours: neighbours per item in the graph of that merge (at most
             ``CATEGORY_NEIGHBOURS``); more neighbours see broader topics. ``None``:
-            ``GRAPH_NEIGHBOURS``.
+            ``GRAPH_NEIGHBOURS``, fewer for a sample (``fit(corpus_size=...)``).
         assign_threshold: outliers (and new feedback) join their nearest theme at
             this cosine similarity or more. ``None``: adapted to how tight the
             themes are (see ``_threshold``).
@@ -167,10 +167,13 @@ class ThemeClusterer:
         self.resolution = resolution
         self.merge_neighbours = merge_neighbours
 
-    def _resolve(self, n: int, n_distinct: int | None = None) -> dict[str, Any]:
-        """Effective parameters for ``n`` items, ``n_distinct`` of them different
-        (``density.resolve_params``; explicit arguments win)."""
-        return resolve_params(n, n if n_distinct is None else n_distinct, self.get_params())
+    def _resolve(
+        self, n: int, n_distinct: int | None = None, corpus_size: int | None = None
+    ) -> dict[str, Any]:
+        """Effective parameters for ``n`` items, ``n_distinct`` of them different, a
+        sample of ``corpus_size`` (``density.resolve_params``; explicit arguments win)."""
+        distinct = n if n_distinct is None else n_distinct
+        return resolve_params(n, distinct, self.get_params(), corpus_size)
 
     def get_params(self) -> dict[str, Any]:
         """The keyword arguments this clusterer was built with (scikit-learn's name)."""
@@ -183,6 +186,7 @@ class ThemeClusterer:
         languages: Sequence[str | None] | None = None,
         previous: np.ndarray | None = None,
         neutral: np.ndarray | None = None,
+        corpus_size: int | None = None,
     ) -> ThemeClusterer:
         """Find themes in ``X``, an ``(N, dim)`` array of sentence embeddings.
 
@@ -195,7 +199,10 @@ class ThemeClusterer:
         (optional, ``(r, dim)``): directions the category level ignores, e.g. a
         sentiment head's (``granularity.tone_directions``), so that categories group
         themes by subject rather than by tone; the themes themselves use every
-        direction.
+        direction. ``corpus_size`` (optional): the number of items ``X`` is a sample
+        of (a sampled fit, ``stages.sample_fit``); the theme merge then judges the
+        sample's clusters as the whole corpus's graph would (``density.merge_neighbours``),
+        so the number of themes does not depend on the sample size.
 
         Fewer than ``MIN_ITEMS_TO_CLUSTER`` distinct vectors form a single theme.
 
@@ -222,7 +229,7 @@ class ThemeClusterer:
         # UMAP sees each distinct vector once (exact duplicates would form many tiny
         # disconnected components, which slow it down); HDBSCAN sees them all.
         distinct, inverse = np.unique(X, axis=0, return_inverse=True)
-        params = self._resolve(n, len(distinct))
+        params = self._resolve(n, len(distinct), corpus_size)
         timings: dict[str, float] = {}
         graph: ItemGraph | None = None
         if len(distinct) < MIN_ITEMS_TO_CLUSTER:  # too few to find structure: one theme

@@ -16,8 +16,12 @@ measured on the items themselves rather than on the reduced layout:
    or fewer.
 3. **Greedy merging** (Clauset-Newman-Moore): repeatedly merge the pair whose merge
    raises ``Q`` most while some merge raises it (``merge_clusters``). The ratio that
-   decides, observed over expected edges, does not change with corpus size or the
-   number of clusters, so one resolution serves small and large corpora.
+   decides, observed over expected edges, does not change with the number of
+   clusters, so one resolution serves small and large corpora. It does change when
+   the same corpus is seen through a sample: with the same ``k`` an item's
+   neighbourhood in a sample reaches further, and sibling clusters exchange more
+   edges. A fit on a sample therefore uses fewer neighbours, in proportion to the
+   sample's share of the corpus (``density.merge_neighbours``).
 
 **Categories group themes by subject, not by tone.** The wider (100-neighbour) graph
 that groups themes into categories is built after projecting out the directions a

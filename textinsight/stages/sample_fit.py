@@ -12,7 +12,9 @@ depends on the sample and the batch, not on the corpus.
 A local run (``pipeline.run_pipeline``) and the Ray engine share these functions::
 
     rows = stratified_sample(strata(languages, channels, dates), 50_000, seed=0)
-    model = fit_on_sample(vectors_of(rows), [languages[i] for i in rows], seed=0)
+    model = fit_on_sample(
+        vectors_of(rows), [languages[i] for i in rows], seed=0, corpus_size=len(languages)
+    )
     for batch in batches:  # anywhere: the model travels as model.to_state()
         labels, probabilities = assign_batch(model, batch_vectors, batch_languages)
 
@@ -132,14 +134,21 @@ def fit_on_sample(
     *,
     seed: int = 0,
     clusterer: ThemeClusterer | None = None,
+    corpus_size: int | None = None,
 ) -> ThemeClusterer:
     """Fit ``clusterer`` (default ``ThemeClusterer(seed=seed)``) on the sample's vectors.
 
-    The sample's own labels are ``labels_``/``probabilities_``; everything else goes
-    through :func:`assign_batch`. The fitted state to ship to workers is
-    ``to_state()`` (``ThemeClusterer.from_state`` rebuilds it).
+    ``corpus_size``: the number of items the sample was drawn from (``None``: the
+    sample is the corpus), so that the fit finds the themes a fit on the whole corpus
+    would (``ThemeClusterer.fit``). The sample's own labels are
+    ``labels_``/``probabilities_``; everything else goes through :func:`assign_batch`.
+    The fitted state to ship to workers is ``to_state()`` (``ThemeClusterer.from_state``
+    rebuilds it).
     """
-    return (clusterer or ThemeClusterer(seed=seed)).fit(vectors, languages=languages)
+    model = clusterer or ThemeClusterer(seed=seed)
+    if corpus_size is None or corpus_size <= len(vectors):
+        return model.fit(vectors, languages=languages)
+    return model.fit(vectors, languages=languages, corpus_size=corpus_size)
 
 
 def assign_batch(
