@@ -15,8 +15,9 @@ pipeline with the ``hashing`` embedder and the default sample size. A thread sam
 the child's resident memory every 0.1 s, so each stage of ``run`` (its timings) gets
 its own peak.
 
-At ``--full-fit-at`` (default 100,000) the same child runs once more with the sample
-as large as the corpus (a full fit) and reports the NMI between the two runs'
+At ``--full-fit-at`` (default 100,000) the same child ingests the rows into a second,
+fresh store (no warm start from the sampled run; the vectors copied), runs with the
+sample as large as the corpus (a full fit) and reports the NMI between the two runs'
 assignments (unassigned counted as one more label), and each run's NMI against the
 planted themes (themed rows; noise rows are one more label). ``--sample-size`` sets the
 sampled run's sample (default ``TEXTINSIGHT_SAMPLE_SIZE``'s, 50,000). At ``--bertopic-at`` (default
@@ -172,7 +173,9 @@ def measure_one(
     if planted is not None:
         result["nmi_planted"] = nmi_planted(store, info.id, planted)
     if full_fit:
-        result["full_fit"] = compare_full_fit(store, info.id, HashingEmbedder(), planted)
+        result["full_fit"] = compare_full_fit(
+            csv_path, db_path, run_labels(store, info.id), HashingEmbedder(), planted
+        )
     sampler.stop()
     return result
 
@@ -196,19 +199,29 @@ def nmi_planted(store: Any, run_id: int, planted: dict[str, str]) -> float:
 
 
 def compare_full_fit(
-    store: Any, sampled_run: int, embedder: Any, planted: dict[str, str] | None = None
+    csv_path: Path,
+    db_path: Path,
+    sampled: dict[str, int],
+    embedder: Any,
+    planted: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Run again with the sample as large as the corpus; NMI between the two runs."""
+    """A full fit (the sample as large as the corpus) of the same rows in a fresh store
+    (so it is not warm-started from the sampled run; the vectors are copied from
+    ``db_path``); NMI between its assignments and ``sampled`` (source id -> theme)."""
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-    from textinsight.pipeline import run_pipeline
+    from textinsight.pipeline import ingest_file, run_pipeline
+    from textinsight.store import Store
 
+    store = Store(db_path.with_name(db_path.stem + ".full.db"))
+    ingest_file(store, csv_path)
+    store.embeddings.copy_from(str(db_path))
     n = store.feedback.count()
     start, cpu = time.perf_counter(), time.process_time()
     full = run_pipeline(store, embedder, sample_size=n)
     seconds, cpu_s = time.perf_counter() - start, time.process_time() - cpu
 
-    sampled, fitted = run_labels(store, sampled_run), run_labels(store, full.id)
+    fitted = run_labels(store, full.id)
     ids = sorted(sampled)
     a, b = [sampled[i] for i in ids], [fitted[i] for i in ids]
     return {
