@@ -28,8 +28,19 @@ def test_sample_has_the_size_and_keeps_small_strata() -> None:
     assert len(set(rows.tolist())) == 1_000
     got = Counter(keys[i] for i in rows)
     assert got["tiny"] == 30 and got["rare"] == 3  # small strata survive whole
-    # past the floor, the rest in proportion to what is left: (9000-50) / (900-50)
-    assert abs((got["big"] - 50) / (got["mid"] - 50) - 8950 / 850) < 0.5
+    # strata above their floors keep the corpus' proportions (9000 / 900)
+    assert abs(got["big"] / got["mid"] - 10) < 0.2
+
+
+def test_the_floor_only_tops_up_strata_whose_share_is_smaller() -> None:
+    keys = ["big"] * 9_000 + ["mid"] * 900 + ["small"] * 300
+    got = Counter(keys[i] for i in stratified_sample(keys, 1_000, seed=0, min_per_stratum=50))
+    assert got["small"] == 50  # its share (~29) is raised to the floor
+    assert sum(got.values()) == 1_000
+    assert abs(got["big"] / got["mid"] - 10) < 0.2  # the others give it up in proportion
+    # no stratum's share is below the floor: the sample is proportional
+    got = Counter(keys[i] for i in stratified_sample(keys, 5_100, seed=0, min_per_stratum=50))
+    assert (got["big"], got["mid"], got["small"]) == (4_500, 450, 150)
 
 
 def test_too_many_strata_lower_the_floor_evenly() -> None:
