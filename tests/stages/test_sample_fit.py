@@ -43,6 +43,21 @@ def test_the_floor_only_tops_up_strata_whose_share_is_smaller() -> None:
     assert (got["big"], got["mid"], got["small"]) == (4_500, 450, 150)
 
 
+def test_the_allocation_fills_the_budget_within_every_stratum() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        counts = rng.integers(1, rng.choice([5, 50, 500]), rng.integers(1, 60))
+        keys = np.repeat(np.arange(len(counts)), counts).tolist()
+        if len(keys) < 2:
+            continue
+        size, floor = int(rng.integers(1, len(keys))), int(rng.integers(0, 100))
+        rows = stratified_sample(keys, size, seed=1, min_per_stratum=floor)
+        got = np.bincount(np.asarray(keys)[rows], minlength=len(counts))
+        assert len(rows) == size and (got <= counts).all()
+        if np.minimum(counts, floor).sum() <= size:  # every floor fits: each one is met
+            assert (got >= np.minimum(counts, floor)).all()
+
+
 def test_too_many_strata_lower_the_floor_evenly() -> None:
     keys = [f"s{i % 40}" for i in range(4_000)]
     rows = stratified_sample(keys, 100, seed=0, min_per_stratum=50)
