@@ -4,17 +4,23 @@ Usage:
     python scripts/bench_scale.py                                # N = 10k, 100k, 1M
     python scripts/bench_scale.py --sizes 10000,30000 --no-bertopic --no-full-fit
 
-For each N it writes N synthetic feedback rows (Banking77 intent texts recombined in
-pairs with a short tail, so almost all texts are distinct; a ``language`` column, four
-channels, dates over six months, 2,000 customers) to a temporary CSV, then in a fresh
+For each N it writes N synthetic feedback rows to a temporary CSV: by default
+(``--texts themed``) rows with planted themes from ``synth_feedback.py`` (the 14 Nordhem
+themes in sv/no/da/en and 24 Banking77 intents, skewed sizes, 5% off-topic rows); with
+``--texts pairs`` two random Banking77 texts glued together with a short tail (no
+stable themes). Both have a ``language`` column, four channels, dates over six months
+and 2,000 customers. Then in a fresh
 child process (so each peak is its own) ingests it into an empty store and runs the
 pipeline with the ``hashing`` embedder and the default sample size. A thread samples
 the child's resident memory every 0.1 s, so each stage of ``run`` (its timings) gets
 its own peak.
 
-At ``--full-fit-at`` (default 100,000) the same child runs once more with the sample
-as large as the corpus (a full fit) and reports the NMI between the two runs'
-assignments (unassigned counted as one more label). At ``--bertopic-at`` (default
+At ``--full-fit-at`` (default 100,000) the same child ingests the rows into a second,
+fresh store (no warm start from the sampled run; the vectors copied), runs with the
+sample as large as the corpus (a full fit) and reports the NMI between the two runs'
+assignments (unassigned counted as one more label), and each run's NMI against the
+planted themes (themed rows; noise rows are one more label). ``--sample-size`` sets the
+sampled run's sample (default ``TEXTINSIGHT_SAMPLE_SIZE``'s, 50,000). At ``--bertopic-at`` (default
 100,000) BERTopic (``pip install -e '.[bench]'``) is fitted, in its own child, on the
 same stored vectors. It prints Markdown tables.
 """
@@ -35,6 +41,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import synth_feedback  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 CHANNELS = ("ticket", "survey", "review", "social")
@@ -51,19 +60,39 @@ STAGES = (
 )
 
 
-def write_rows(path: Path, n: int, intents: Path, seed: int = 0) -> None:
-    """``n`` synthetic feedback rows as a CSV at ``path``."""
+def write_rows(path: Path, n: int, intents: Path, seed: int = 0, texts: str = "themed") -> None:
+    """``n`` synthetic feedback rows as a CSV at ``path`` (``texts``: themed or pairs);
+    themed rows' planted themes go to ``truth_path(path)``."""
+    if texts == "themed":
+        b77 = synth_feedback.load_banking77(intents) if intents.exists() else None
+        rows = synth_feedback.generate(n, seed=seed, banking77=b77)
+        synth_feedback.write_csv(path, rows, truth_path(path))
+        return
     with intents.open(encoding="utf-8", newline="") as handle:
-        texts = [row["text"] for row in csv.DictReader(handle)]
+        pool = [row["text"] for row in csv.DictReader(handle)]
     rng = random.Random(seed)
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["source_id", "channel", "created_at", "customer_id", "language", "text"])
         for i in range(n):
-            text = f"{rng.choice(texts)} {rng.choice(texts)} {rng.choice(TAILS)}".strip()
+            text = f"{rng.choice(pool)} {rng.choice(pool)} {rng.choice(TAILS)}".strip()
             day = f"2026-{rng.randint(4, 9):02d}-{rng.randint(1, 28):02d}"
             channel = CHANNELS[i % len(CHANNELS)]
             writer.writerow([f"s{i}", channel, day, f"c{rng.randrange(2000)}", "en", text])
+
+
+def truth_path(path: Path) -> Path:
+    """Where ``write_rows`` puts the planted themes of the rows at ``path``."""
+    return path.with_name(path.stem + ".truth.csv")
+
+
+def planted_themes(path: Path) -> dict[str, str] | None:
+    """Source id -> planted theme of the rows at ``path`` (``None``: not themed rows)."""
+    truth = truth_path(path)
+    if not truth.exists():
+        return None
+    with truth.open(encoding="utf-8", newline="") as handle:
+        return {row["source_id"]: row["theme"] for row in csv.DictReader(handle)}
 
 
 class RssSampler(threading.Thread):
@@ -101,10 +130,13 @@ def stage_windows(start: float, run_s: float, timings: dict[str, Any]) -> dict[s
     return laps
 
 
-def measure_one(csv_path: Path, db_path: Path, full_fit: bool) -> dict[str, Any]:
+def measure_one(
+    csv_path: Path, db_path: Path, full_fit: bool, sample_size: int | None = None
+) -> dict[str, Any]:
     """Ingest ``csv_path`` and run the pipeline (hashing); times and peak RSS per stage."""
     from textinsight.pipeline import ingest_file, run_pipeline
     from textinsight.stages.embed import HashingEmbedder
+    from textinsight.stages.sample_fit import DEFAULT_SAMPLE_SIZE
     from textinsight.store import Store
 
     sampler = RssSampler()
@@ -115,8 +147,10 @@ def measure_one(csv_path: Path, db_path: Path, full_fit: bool) -> dict[str, Any]
     ingest_s = time.perf_counter() - start
     rss_ingest = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     start = time.perf_counter()
-    info = run_pipeline(store, HashingEmbedder())
+    cpu = time.process_time()
+    info = run_pipeline(store, HashingEmbedder(), sample_size=sample_size or DEFAULT_SAMPLE_SIZE)
     run_s = time.perf_counter() - start
+    run_cpu_s = time.process_time() - cpu
     laps = stage_windows(start, run_s, info.timings)
     peaks, at = {}, start
     for name, seconds in laps.items():
@@ -125,6 +159,7 @@ def measure_one(csv_path: Path, db_path: Path, full_fit: bool) -> dict[str, Any]
     result: dict[str, Any] = {
         "ingest_s": ingest_s,
         "run_s": run_s,
+        "run_cpu_s": run_cpu_s,
         "peak_rss_ingest_mb": rss_ingest,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "db_mb": db_path.stat().st_size / 2**20,
@@ -134,34 +169,69 @@ def measure_one(csv_path: Path, db_path: Path, full_fit: bool) -> dict[str, Any]
         "n_unassigned": info.n_unassigned,
         "sample": info.params.get("sample"),
     }
+    planted = planted_themes(csv_path)
+    if planted is not None:
+        result["nmi_planted"] = nmi_planted(store, info.id, planted)
     if full_fit:
-        result["full_fit"] = compare_full_fit(store, info.id, HashingEmbedder())
+        result["full_fit"] = compare_full_fit(
+            csv_path, db_path, run_labels(store, info.id), HashingEmbedder(), planted
+        )
     sampler.stop()
     return result
 
 
-def compare_full_fit(store: Any, sampled_run: int, embedder: Any) -> dict[str, Any]:
-    """Run again with the sample as large as the corpus; NMI between the two runs."""
+def run_labels(store: Any, run_id: int) -> dict[str, int]:
+    """Source id -> theme id (-1: unassigned) of every item of a run."""
+    return {
+        r.source_id: -1 if r.theme_id is None else r.theme_id for r in store.runs.export(run_id)
+    }
+
+
+def nmi_planted(store: Any, run_id: int, planted: dict[str, str]) -> float:
+    """NMI (x100) between a run's themes (unassigned: one label) and the planted ones."""
+    from sklearn.metrics import normalized_mutual_info_score
+
+    found = run_labels(store, run_id)
+    ids = sorted(found)
+    return 100 * float(
+        normalized_mutual_info_score([planted[i] for i in ids], [found[i] for i in ids])
+    )
+
+
+def compare_full_fit(
+    csv_path: Path,
+    db_path: Path,
+    sampled: dict[str, int],
+    embedder: Any,
+    planted: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """A full fit (the sample as large as the corpus) of the same rows in a fresh store
+    (so it is not warm-started from the sampled run; the vectors are copied from
+    ``db_path``); NMI between its assignments and ``sampled`` (source id -> theme)."""
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-    from textinsight.pipeline import run_pipeline
+    from textinsight.pipeline import ingest_file, run_pipeline
+    from textinsight.store import Store
 
+    store = Store(db_path.with_name(db_path.stem + ".full.db"))
+    ingest_file(store, csv_path)
+    store.embeddings.copy_from(str(db_path))
     n = store.feedback.count()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     full = run_pipeline(store, embedder, sample_size=n)
-    seconds = time.perf_counter() - start
+    seconds, cpu_s = time.perf_counter() - start, time.process_time() - cpu
 
-    def labels(run_id: int) -> list[int]:
-        rows = sorted(store.runs.export(run_id), key=lambda r: (r.channel, r.source_id))
-        return [-1 if r.theme_id is None else r.theme_id for r in rows]
-
-    a, b = labels(sampled_run), labels(full.id)
+    fitted = run_labels(store, full.id)
+    ids = sorted(sampled)
+    a, b = [sampled[i] for i in ids], [fitted[i] for i in ids]
     return {
         "run_s": seconds,
+        "run_cpu_s": cpu_s,
         "nmi": 100 * normalized_mutual_info_score(a, b),
         "ari": 100 * adjusted_rand_score(a, b),
         "n_themes": full.n_themes,
         "n_unassigned": full.n_unassigned,
+        "nmi_planted": None if planted is None else nmi_planted(store, full.id, planted),
     }
 
 
@@ -206,6 +276,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated N")
     parser.add_argument("--banking77", type=Path, default=SHARED / "banking77" / "banking77.csv")
+    parser.add_argument("--texts", choices=("themed", "pairs"), default="themed")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic rows")
+    parser.add_argument("--sample-size", type=int, help="the sampled run's sample size")
     parser.add_argument("--full-fit-at", type=int, default=100_000)
     parser.add_argument("--no-full-fit", action="store_true")
     parser.add_argument("--bertopic-at", type=int, default=100_000)
@@ -215,7 +288,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.one:
         full = args.one[2] == "1"
-        print(json.dumps(measure_one(Path(args.one[0]), Path(args.one[1]), full)))
+        result = measure_one(Path(args.one[0]), Path(args.one[1]), full, args.sample_size)
+        print(json.dumps(result))
         return
     if args.bertopic_db:
         print(json.dumps(measure_bertopic(Path(args.bertopic_db))))
@@ -225,9 +299,10 @@ def main() -> None:
     for n in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory() as tmp:
             rows, db = Path(tmp) / "feedback.csv", Path(tmp) / "t.db"
-            write_rows(rows, n, args.banking77)
+            write_rows(rows, n, args.banking77, args.seed, args.texts)
             full = not args.no_full_fit and n == args.full_fit_at
-            r = child("--one", str(rows), str(db), "1" if full else "0")
+            sample = ["--sample-size", str(args.sample_size)] if args.sample_size else []
+            r = child("--one", str(rows), str(db), "1" if full else "0", *sample)
             if not args.no_bertopic and n == args.bertopic_at:
                 r["bertopic"] = child("--bertopic-db", str(db))
         results[n] = r
@@ -256,11 +331,15 @@ def print_tables(results: dict[int, dict[str, Any]]) -> None:
             f"| {r['db_mb']:.0f} |"
         )
     for n, r in sorted(results.items()):
+        if "nmi_planted" in r:
+            print(f"\n{n:,} rows, sampled fit: NMI vs the planted themes {r['nmi_planted']:.1f}")
         if "full_fit" in r:
             f = r["full_fit"]
+            planted = "" if f["nmi_planted"] is None else f" (vs planted {f['nmi_planted']:.1f})"
             print(
-                f"\n{n:,} rows, full fit: {f['run_s']:.0f} s, {f['n_themes']} themes; sampled "
-                f"vs full fit NMI {f['nmi']:.1f}, ARI {f['ari']:.1f}"
+                f"\n{n:,} rows, full fit: {f['run_s']:.0f} s, {f['n_themes']} themes, "
+                f"{f['n_unassigned'] / n:.1%} unassigned{planted}; sampled vs full fit NMI "
+                f"{f['nmi']:.1f}, ARI {f['ari']:.1f}"
             )
         if "bertopic" in r:
             b = r["bertopic"]

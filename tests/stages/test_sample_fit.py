@@ -28,8 +28,34 @@ def test_sample_has_the_size_and_keeps_small_strata() -> None:
     assert len(set(rows.tolist())) == 1_000
     got = Counter(keys[i] for i in rows)
     assert got["tiny"] == 30 and got["rare"] == 3  # small strata survive whole
-    # past the floor, the rest in proportion to what is left: (9000-50) / (900-50)
-    assert abs((got["big"] - 50) / (got["mid"] - 50) - 8950 / 850) < 0.5
+    # strata above their floors keep the corpus' proportions (9000 / 900)
+    assert abs(got["big"] / got["mid"] - 10) < 0.2
+
+
+def test_the_floor_only_tops_up_strata_whose_share_is_smaller() -> None:
+    keys = ["big"] * 9_000 + ["mid"] * 900 + ["small"] * 300
+    got = Counter(keys[i] for i in stratified_sample(keys, 1_000, seed=0, min_per_stratum=50))
+    assert got["small"] == 50  # its share (~29) is raised to the floor
+    assert sum(got.values()) == 1_000
+    assert abs(got["big"] / got["mid"] - 10) < 0.2  # the others give it up in proportion
+    # no stratum's share is below the floor: the sample is proportional
+    got = Counter(keys[i] for i in stratified_sample(keys, 5_100, seed=0, min_per_stratum=50))
+    assert (got["big"], got["mid"], got["small"]) == (4_500, 450, 150)
+
+
+def test_the_allocation_fills_the_budget_within_every_stratum() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        counts = rng.integers(1, rng.choice([5, 50, 500]), rng.integers(1, 60))
+        keys = np.repeat(np.arange(len(counts)), counts).tolist()
+        if len(keys) < 2:
+            continue
+        size, floor = int(rng.integers(1, len(keys))), int(rng.integers(0, 100))
+        rows = stratified_sample(keys, size, seed=1, min_per_stratum=floor)
+        got = np.bincount(np.asarray(keys)[rows], minlength=len(counts))
+        assert len(rows) == size and (got <= counts).all()
+        if np.minimum(counts, floor).sum() <= size:  # every floor fits: each one is met
+            assert (got >= np.minimum(counts, floor)).all()
 
 
 def test_too_many_strata_lower_the_floor_evenly() -> None:
