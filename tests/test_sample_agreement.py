@@ -87,7 +87,7 @@ def test_a_sampled_fit_agrees_with_the_full_fit(seed: int) -> None:
 
     keys = strata(languages, [r.channel for r in rows], [r.created_at for r in rows])
     sample = stratified_sample(keys, N_ROWS // 2, seed=seed)
-    model = fit_on_sample(X[sample], [languages[i] for i in sample], seed=seed)
+    model = fit_on_sample(X[sample], [languages[i] for i in sample], seed=seed, corpus_size=N_ROWS)
     labels = np.full(N_ROWS, -1, dtype=np.int64)
     labels[sample] = model.labels_
     rest = np.setdiff1d(np.arange(N_ROWS), sample)
