@@ -60,19 +60,53 @@ def lexicon_features(
             f"got {len(texts)} texts but {len(languages)} languages; pass one code per text"
         )
     features = np.zeros((len(texts), len(FEATURES)))
-    groups: dict[str, list[int]] = {}
+    groups: dict[str, dict[str, list[int]]] = {}  # language -> text -> its rows
     for i, language in enumerate(languages):
         lang = spacy_language(language)
         if lang in LEXICON_LANGUAGES:
-            groups.setdefault(lang, []).append(i)
-    for lang, indices in sorted(groups.items()):
+            groups.setdefault(lang, {}).setdefault(texts[i] or "", []).append(i)
+    for lang, rows in sorted(groups.items()):
         with _LOCK:  # asent's getters are process-wide: one language at a time
-            docs = _pipeline(lang).pipe((texts[i] or "" for i in indices), batch_size=batch_size)
-            for i, doc in zip(indices, docs, strict=True):
-                polarity = doc._.polarity
+            nlp = _pipeline(lang)
+            words = _scored_words(lang)
+            docs = nlp.tokenizer.pipe(rows, batch_size=batch_size)
+            hits = [d for d in docs if words is None or any(t.text.lower() in words for t in d)]
+            component = nlp.pipe_names[-1]
+            score = nlp.get_pipe(component).doc_pol_getter  # no to_dict/from_dict round trip
+            for doc in nlp.pipe(hits, batch_size=batch_size, disable=[component]):
+                polarity = score(doc)
                 hit = any(t.polarity != 0 for s in polarity.polarities for t in s.polarities)
-                features[i] = (polarity.compound, polarity.positive, polarity.negative, float(hit))
+                values = (polarity.compound, polarity.positive, polarity.negative, float(hit))
+                features[rows[doc.text]] = values
     return features
+
+
+def _scored_words(lang: str) -> frozenset[str] | None:
+    """The words with a non-zero valence in ``lang``'s lexicon, read from the asent
+    component added last (its getters are process-wide: call right after
+    ``_pipeline(lang)``), or ``None`` when asent's getters do not have the expected
+    shape.
+
+    A text none of whose tokens (lower-cased, as asent looks them up) is one of these
+    words has only zero valences, so all-zero features: asent (about 1 ms a text) is
+    skipped for it. Only valences start the intensifier, negation and "but" rules.
+    """
+    from spacy.tokens import Token
+
+    getter = (Token.get_extension("valence") or (None, None, None, None))[2]
+    inner = getattr(getter, "keywords", {}).get("valence_getter")
+    keywords = getattr(inner, "keywords", {})
+    lexicon, t_getter = keywords.get("lexicon"), keywords.get("t_getter")
+    if not isinstance(lexicon, dict) or not getattr(t_getter, "__name__", "").endswith(
+        "get_lower_txt"
+    ):
+        return None
+    if lang not in _WORDS:
+        _WORDS[lang] = frozenset(w for w, v in lexicon.items() if v)
+    return _WORDS[lang]
+
+
+_WORDS: dict[str, frozenset[str]] = {}
 
 
 _LOCK = threading.Lock()
