@@ -1,10 +1,15 @@
-"""Lexicon features skip asent only where asent would give zeros: the same features
-as scoring every text with asent's own pipeline component."""
+"""Lexicon features (``asent_rules`` over token lists, texts without a lexicon word
+skipped) are exactly the features of asent's own pipeline component."""
 
 from __future__ import annotations
 
-import numpy as np
+import random
 
+import numpy as np
+import pytest
+
+from textinsight.stages import lexicon
+from textinsight.stages.asent_rules import Rules
 from textinsight.stages.lexicon import _pipeline, lexicon_features
 from textinsight.stages.tokens import spacy_language
 
@@ -50,3 +55,46 @@ def test_lexicon_features_equal_asent_on_every_text_in_every_language() -> None:
     order = list(range(len(TEXTS)))[::-1]
     again = lexicon_features([texts[i] for i in order], [languages[i] for i in order])
     np.testing.assert_array_equal(again, features[order])
+
+
+def _stress(lang: str, n: int, seed: int) -> list[str]:
+    """Random texts over the rule words: lexicon words, intensifiers, negations,
+    contrastive conjunctions, ALL CAPS, several sentences, "?" and "!" runs."""
+    _pipeline(spacy_language(lang) or lang)
+    rules = Rules.installed()
+    assert rules is not None
+    rng = random.Random(seed)
+    pools = [
+        sorted(rules.scored)[::7],
+        sorted(rules.intensifiers) or ["very"],
+        sorted(rules.negations),
+        sorted(rules.contrastive) or ["but"],
+        ["the", "it", "was", "we", "det", "er", "delivery"],
+    ]
+    texts = []
+    for _ in range(n):
+        words = []
+        for _ in range(rng.randint(1, 30)):
+            word = rng.choice(rng.choice(pools))
+            words.append(word.upper() if rng.random() < 0.15 else word)
+            if rng.random() < 0.12:
+                words.append(rng.choice([".", "!", "?", "!!", "???", ":)", "!!!!!"]))
+        texts.append(" ".join(words))
+    return texts
+
+
+@pytest.mark.parametrize("lang", ["en", "sv", "no", "da"])
+def test_rules_give_asents_numbers_on_random_texts(lang: str) -> None:
+    texts = _stress(lang, 150, seed=len(lang) + ord(lang[0]))
+    languages: list[str | None] = [lang] * len(texts)
+    np.testing.assert_array_equal(
+        lexicon_features(texts, languages), _asent_everywhere(texts, languages)
+    )
+
+
+def test_asent_itself_scores_when_its_getters_cannot_be_read(monkeypatch) -> None:
+    languages = [lang for lang, _ in TEXTS]
+    texts = [text for _, text in TEXTS]
+    expected = lexicon_features(texts, languages)
+    monkeypatch.setattr(lexicon.Rules, "installed", classmethod(lambda cls: None))
+    np.testing.assert_array_equal(lexicon_features(texts, languages), expected)

@@ -152,9 +152,7 @@ def assign_to_centroids(
     return labels, sims
 
 
-def known(
-    X: np.ndarray, reference: np.ndarray, novelty: float, k: int = NOVELTY_K
-) -> np.ndarray:
+def known(X: np.ndarray, reference: np.ndarray, novelty: float, k: int = NOVELTY_K) -> np.ndarray:
     """Whether each row of ``X`` passes the novelty test: its ``novelty_scores``
     against ``reference`` reach ``novelty``, or it repeats a reference text.
 

@@ -24,8 +24,10 @@ from collections.abc import Sequence
 
 import numpy as np
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from textinsight.errors import ModelError, ValidationError
+from textinsight.stages.asent_rules import Rules, polarity
 from textinsight.stages.tokens import spacy_language
 
 FEATURES = ("compound", "positive", "negative", "has_hit")
@@ -68,45 +70,23 @@ def lexicon_features(
     for lang, rows in sorted(groups.items()):
         with _LOCK:  # asent's getters are process-wide: one language at a time
             nlp = _pipeline(lang)
-            words = _scored_words(lang)
-            docs = nlp.tokenizer.pipe(rows, batch_size=batch_size)
-            hits = [d for d in docs if words is None or any(t.text.lower() in words for t in d)]
+            rules = Rules.installed()
             component = nlp.pipe_names[-1]
-            score = nlp.get_pipe(component).doc_pol_getter  # no to_dict/from_dict round trip
-            for doc in nlp.pipe(hits, batch_size=batch_size, disable=[component]):
-                polarity = score(doc)
-                hit = any(t.polarity != 0 for s in polarity.polarities for t in s.polarities)
-                values = (polarity.compound, polarity.positive, polarity.negative, float(hit))
-                features[rows[doc.text]] = values
+            docs = nlp.tokenizer.pipe(rows, batch_size=batch_size)
+            if rules is not None:  # texts with no lexicon word score zeros: skipped
+                docs = (d for d in docs if any(t.text.lower() in rules.scored for t in d))
+            for doc in nlp.pipe(docs, batch_size=batch_size, disable=[component]):
+                features[rows[doc.text]] = (
+                    polarity(doc, rules) if rules is not None else _asent(nlp, component, doc)
+                )
     return features
 
 
-def _scored_words(lang: str) -> frozenset[str] | None:
-    """The words with a non-zero valence in ``lang``'s lexicon, read from the asent
-    component added last (its getters are process-wide: call right after
-    ``_pipeline(lang)``), or ``None`` when asent's getters do not have the expected
-    shape.
-
-    A text none of whose tokens (lower-cased, as asent looks them up) is one of these
-    words has only zero valences, so all-zero features: asent (about 1 ms a text) is
-    skipped for it. Only valences start the intensifier, negation and "but" rules.
-    """
-    from spacy.tokens import Token
-
-    getter = (Token.get_extension("valence") or (None, None, None, None))[2]
-    inner = getattr(getter, "keywords", {}).get("valence_getter")
-    keywords = getattr(inner, "keywords", {})
-    lexicon, t_getter = keywords.get("lexicon"), keywords.get("t_getter")
-    if not isinstance(lexicon, dict) or not getattr(t_getter, "__name__", "").endswith(
-        "get_lower_txt"
-    ):
-        return None
-    if lang not in _WORDS:
-        _WORDS[lang] = frozenset(w for w, v in lexicon.items() if v)
-    return _WORDS[lang]
-
-
-_WORDS: dict[str, frozenset[str]] = {}
+def _asent(nlp: Language, component: str, doc: Doc) -> tuple[float, float, float, float]:
+    """The features by asent's own component (when ``asent_rules`` cannot read it)."""
+    result = nlp.get_pipe(component).doc_pol_getter(doc)
+    hit = any(t.polarity != 0 for s in result.polarities for t in s.polarities)
+    return result.compound, result.positive, result.negative, float(hit)
 
 
 _LOCK = threading.Lock()
