@@ -234,7 +234,8 @@ def run(ctx: click.Context, seed: int | None, engine: str, address: str | None) 
     if settings.model == AUTO:
         click.echo(
             f"model: {info.params.get('model')} "
-            "(chosen from the language mix; set TEXTINSIGHT_MODEL to fix)"
+            "(chosen from the language mix; int8 unless this database already used the "
+            "fp32 model; set TEXTINSIGHT_MODEL to fix)"
         )
     t = info.timings
     click.echo(

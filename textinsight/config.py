@@ -24,7 +24,8 @@ class Settings(BaseSettings):
     Attributes:
         db: path of the SQLite database file.
         model: name of the embedding model (see ``textinsight.stages.embed.EMBEDDERS``), or
-            ``auto``: chosen per corpus from its language mix (``embed.choose_model``).
+            ``auto``: chosen per corpus from its language mix (``embed.choose_model``),
+            int8 for a database with no fp32 history (``embed.registry.prefer_int8``).
         languages: the languages in use, ISO 639-1 (comma-separated in the env); the
             detector also recognises other common languages
             (``ingest.language.OTHER_LANGUAGES``).

@@ -36,7 +36,13 @@ from textinsight.ingest.pseudonym import Pseudonymiser, key_bytes
 from textinsight.ingest.source_ids import SourceIds
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import IngestReport, RunInfo, ThemeDescription
-from textinsight.run_embed import EMBED_CHUNK, embed_cached, embed_feedback, embed_stream
+from textinsight.run_embed import (
+    EMBED_CHUNK,
+    embed_cached,
+    embed_feedback,
+    embed_stream,
+    run_model,
+)
 from textinsight.run_levels import Codes, Items, Level, snapshot, stable_ids, without_noise
 from textinsight.run_levels import themes as build_themes
 from textinsight.run_stream import (
@@ -52,7 +58,7 @@ from textinsight.run_stream import (
 from textinsight.stability import carry_over
 from textinsight.stages.cluster import ThemeClusterer
 from textinsight.stages.describe import ThemeDescriber
-from textinsight.stages.embed import AUTO, Embedder, get_embedder, resolve_model
+from textinsight.stages.embed import AUTO, Embedder, get_embedder
 from textinsight.stages.granularity import relabel
 from textinsight.stages.label import ThemeLabeler
 from textinsight.stages.noise import noise_themes
@@ -170,7 +176,8 @@ def run_pipeline(
 
     Args:
         embedder: the embedder; default the registered ``model``, where ``auto``
-            picks one from the corpus' language mix (``resolve_model``). The run's
+            picks one from the corpus' language mix, int8 for a new database
+            (``run_embed.run_model``). The run's
             ``params["model"]`` names the model so chosen.
         model_dir: where models converted on first use are cached.
         artifact_dir: where the sentiment heads are read from (default: shipped ones).
@@ -190,7 +197,7 @@ def run_pipeline(
         )
     model_name: str | None = None
     if embedder is None:
-        model_name = resolve_model(model, [f.language for f in corpus.feedback])
+        model_name = run_model(store, model, [f.language for f in corpus.feedback])
         embedder = get_embedder(model_name, model_dir)
     clusterer = clusterer or ThemeClusterer(seed=seed)
     describer = describer or ThemeDescriber()

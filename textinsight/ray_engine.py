@@ -47,7 +47,8 @@ from textinsight.ingest.source_ids import SourceIds
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.ray_workers import EmbedActor, StageActor, assign_block
 from textinsight.records import StoredFeedback
-from textinsight.stages.embed import AUTO, get_embedder, resolve_model
+from textinsight.run_embed import run_model
+from textinsight.stages.embed import AUTO, get_embedder
 from textinsight.stages.normalize import normalize_text
 from textinsight.store import Store
 
@@ -334,7 +335,7 @@ class RayEngine:
             name to ``run_pipeline``, which then finds every vector cached.
         """
         feedback = store.feedback.all()
-        name = resolve_model(model, [f.language for f in feedback])
+        name = run_model(store, model, [f.language for f in feedback])
         model_id = get_embedder(name, model_dir).model_id
         return name, self.embed_feedback(
             store, model_id, feedback, model_dir=model_dir, progress=progress

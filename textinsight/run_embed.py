@@ -3,7 +3,8 @@
 ``embed_cached`` embeds texts reusing vectors cached under (model id, text hash);
 ``embed_feedback`` does it for stored feedback rows and returns their vectors;
 ``embed_stream`` makes sure every row of a large corpus has a cached vector while
-holding one batch at a time (the run then reads vectors back batch by batch).
+holding one batch at a time (the run then reads vectors back batch by batch);
+``run_model`` names the model a run uses.
 """
 
 from __future__ import annotations
@@ -14,13 +15,26 @@ import numpy as np
 
 from textinsight.progress import ProgressFactory, no_progress
 from textinsight.records import StoredFeedback
-from textinsight.stages.embed import Embedder
+from textinsight.stages.embed import Embedder, resolve_model
 from textinsight.stages.normalize import normalize_text
 from textinsight.store import Store
 
 EMBED_CHUNK = 4096
 """Texts per embedder call (``TEXTINSIGHT_BATCH_SIZE``): large, so the model's own
 length sorting sees many texts; vectors are cached after each call."""
+
+
+def run_model(store: Store, model: str, languages: Sequence[str | None]) -> str:
+    """The registered model a run on ``store`` uses for ``model`` (``TEXTINSIGHT_MODEL``):
+    ``auto`` picks one from the corpus' ``languages``, as int8 unless the store already
+    holds runs or vectors of the fp32 model (``embed.prefer_int8``)."""
+
+    def used(model_id: str) -> bool:
+        return store.embeddings.has_model(model_id) or any(
+            run.model_id == model_id for run in store.runs.all()
+        )
+
+    return resolve_model(model, languages, used)
 
 
 def embed_feedback(

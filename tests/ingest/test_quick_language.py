@@ -30,6 +30,12 @@ HAND_WRITTEN = Path(__file__).resolve().parents[2] / "data" / "eval"
         ("Sovellus kaatuu aina kun kirjaudun sisään.", None),  # "kun" alone: not Nordic
         ("Thanks!", None),  # too short
         ("Where is my café order? The staff never answered.", None),  # é: not ASCII
+        # å/ø: only sv/no/da write them, so lingua chooses among the configured languages
+        ("Grensekryssing på fjellet i går.", NORDIC),  # no marker word at all
+        ("RT @USER: Det er jo frygteligt 🙄 it is what it is, Søren", NORDIC),  # English too
+        ("Her er mye å le av, og på ingen måte noen lett plate.", NORDIC),  # "le" (fr) outvoted
+        ("Ich habe bei Jørgensen bestellt und nichts bekommen.", None),  # a Danish name in German
+        ("Jeg har ventet længe 🙄 og hvad sker der? Ingen svarer mig.", "da"),  # emoji: no letter
     ],
 )
 def test_first_pass_decides_the_obvious_and_leaves_the_rest(

@@ -193,16 +193,20 @@ def stage_feedback(
 def finish_feedback(staged: Sequence[Staged], source_ids: SourceIds) -> list[Feedback]:
     """Staged rows as Feedback records, in order: missing source ids derived and
     repeated ones noted by ``source_ids`` (which spans the whole file)."""
-    out = []
-    for line, fields, text in staged:
-        if fields["source_id"] is None:
-            fields["source_id"] = source_ids.derive(
-                fields["channel"], text, fields["customer_id"], fields["created_at"]
-            )
-        else:
-            source_ids.given(fields["channel"], fields["source_id"], line)
-        out.append(Feedback(text=text, **fields))
-    return out
+    source_ids.given_many(
+        [
+            (f["channel"], f["source_id"], line)
+            for line, f, _ in staged
+            if f["source_id"] is not None
+        ]
+    )
+    missing = [(fields, text) for _, fields, text in staged if fields["source_id"] is None]
+    derived = source_ids.derive_many(
+        [(f["channel"], text, f["customer_id"], f["created_at"]) for f, text in missing]
+    )
+    for (fields, _), source_id in zip(missing, derived, strict=True):
+        fields["source_id"] = source_id
+    return [Feedback(text=text, **fields) for _, fields, text in staged]
 
 
 def read_records(

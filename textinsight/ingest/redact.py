@@ -72,7 +72,8 @@ Matching runs on a normalised copy (:func:`normalise`: NFKC, dash and space
 variants, zero-width characters dropped); hits are mapped back to the original, so
 the text around them keeps its original characters.
 
-Texts with no ``@`` or spelled-out "at" skip the e-mail passes, and texts with no 7
+Texts with no ``x@y`` skip the plain e-mail pass, texts with no spelled-out "at" or
+no top-level domain after a dot the obfuscated one, and texts with no 7
 digits close together skip every numeric pass (every numeric kind has such a run), so
 most feedback costs microseconds.
 
@@ -154,9 +155,23 @@ _AT_HINTS = ("@", " at ", "(a", "[a", "{a", "snabel", "alfakr", "krøllalfa")
 _AT_HINT = re.compile("|".join(re.escape(hint) for hint in _AT_HINTS))
 
 
-def _maybe_email(text: str) -> bool:
-    """A cheap pre-check: could ``text`` hold a plain or obfuscated e-mail address?"""
-    return "@" in text or _AT_HINT.search(text.lower()) is not None
+# What every address holds: a plain one "x@y", an obfuscated one a top-level domain
+# right after a dot or a written-out dot (the end of ``_ODOT``). Texts without them
+# skip the e-mail passes: "@USER" mentions and English " at " are common.
+_PLAIN_AT = re.compile(r"[\w.%+\-]@[^\W_]")
+_TLD_END = re.compile(
+    rf"(?i)(?:\.|[\)\]\}}]\s*|(?:dot|punkt|punktum|prikk|prik)\s+){_TLDS}(?![\w\-])"
+)
+
+
+def _maybe_plain_email(text: str) -> bool:
+    """A cheap pre-check: could ``text`` hold a plain e-mail address?"""
+    return "@" in text and _PLAIN_AT.search(text) is not None
+
+
+def _maybe_obfuscated_email(text: str) -> bool:
+    """A cheap pre-check: could ``text`` hold an obfuscated e-mail address?"""
+    return _TLD_END.search(text) is not None and _AT_HINT.search(text.lower()) is not None
 
 
 _IBAN = re.compile(
@@ -241,9 +256,10 @@ def redact(text: str) -> tuple[str, dict[str, int]]:
     counts: dict[str, int] = {}
     hits: list[tuple[int, int, str]] = []
     masked = normal
-    if _maybe_email(masked):
-        for rule in _RULES[:2]:
-            masked = _apply(rule, masked, hits)
+    if _maybe_plain_email(masked):
+        masked = _apply(_RULES[0], masked, hits)
+    if _maybe_obfuscated_email(masked):
+        masked = _apply(_RULES[1], masked, hits)
     if _SEVEN_DIGITS.search(masked):
         for rule in _RULES[2:]:
             masked = _apply(rule, masked, hits)

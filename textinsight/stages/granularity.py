@@ -33,6 +33,21 @@ modularity stops rising (resolution 1, the usual maximum); silhouette of the the
 centroids was measured as the alternative and rejected: over 4-30 cuts it is flat on
 Banking77 and falls with the count on the demo, while NMI vs the coarse truth rises.
 
+**Tried for the category level in session 5 and not adopted** (category NMI minus
+the flat themes' NMI, both vs the coarse truth; fit seeds 0/1/2; this greedy merge in
+brackets): a Ward hierarchy of each theme's tone-neutral centred centroid joined with
+its words (share of its items using each content lemma x log(themes / themes where
+the term is common)), cut at the 5-30 count with the most modular item graph:
+Banking77 vs its 10 areas +0.3/+0.5/+0.3 (-0.8/-1.4/-0.4), the 25-group corpus
+-0.2/+1.5/+0.8 (+0.8/-5.6/-4.7), the demo +6.0/+6.4/+3.9 (+5.9/+5.7/+3.6), but a
+3,000-item Banking77 sample (43 themes) -4.2/-7.1 on two samples (-2.1/-0.7), and
+``tests/test_banking77_levels.py`` fails with it (categories NMI 56.6 vs themes 60.6).
+No grouping reached +10 on Banking77: the oracle (each theme to its majority area)
+is 73 vs flat 58, and average/complete/Ward linkage, spectral or Louvain on a theme
+kNN graph, UMAP-space centroids, c-TF-IDF or shared-word anchors ("card",
+"transfer") all stay at 45-59 for 5-30 categories. The words give this merge +2 on the
+demo as a per-pair resolution (``1 - 0.5 * word cosine``) and nothing on Banking77.
+
 ``THEME_RESOLUTION`` and ``CATEGORY_RESOLUTION`` were chosen on Banking77 (77 intents,
 and the 25 groups / 10 areas of ``tests/data/banking77_groups.csv``) and the demo's
 14 planted themes; see ``scripts/benchmark.py --levels`` for the measurement.

@@ -81,6 +81,11 @@ class EmbeddingCache:
             self._db.execute("DETACH DATABASE other")
         return self.count() - before
 
+    def has_model(self, model_id: str) -> bool:
+        """Whether any vector is cached for ``model_id``."""
+        sql = "SELECT 1 FROM embeddings WHERE model_id = ? LIMIT 1"
+        return self._db.execute(sql, [model_id]).fetchone() is not None
+
     def count(self, model_id: str | None = None) -> int:
         """Number of cached vectors, for one model or all."""
         if model_id is None:
