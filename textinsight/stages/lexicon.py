@@ -21,6 +21,7 @@ import functools
 import threading
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from spacy.language import Language
@@ -72,7 +73,8 @@ def lexicon_features(
             nlp = _pipeline(lang)
             rules = Rules.installed()
             component = nlp.pipe_names[-1]
-            docs = nlp.tokenizer.pipe(rows, batch_size=batch_size)
+            tokenizer: Any = nlp.tokenizer
+            docs = tokenizer.pipe(rows, batch_size=batch_size)
             if rules is not None:  # texts with no lexicon word score zeros: skipped
                 docs = (d for d in docs if any(t.text.lower() in rules.scored for t in d))
             for doc in nlp.pipe(docs, batch_size=batch_size, disable=[component]):
@@ -84,7 +86,8 @@ def lexicon_features(
 
 def _asent(nlp: Language, component: str, doc: Doc) -> tuple[float, float, float, float]:
     """The features by asent's own component (when ``asent_rules`` cannot read it)."""
-    result = nlp.get_pipe(component).doc_pol_getter(doc)
+    pipe: Any = nlp.get_pipe(component)
+    result = pipe.doc_pol_getter(doc)
     hit = any(t.polarity != 0 for s in result.polarities for t in s.polarities)
     return result.compound, result.positive, result.negative, float(hit)
 
