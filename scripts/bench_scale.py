@@ -1,28 +1,36 @@
 """Ingest and run time and peak memory, stage by stage, at growing N (issue #15).
 
 Usage:
-    python scripts/bench_scale.py                                # N = 10k, 100k, 1M
-    python scripts/bench_scale.py --sizes 10000,30000 --no-bertopic --no-full-fit
+    python scripts/bench_scale.py                      # N = 10k, 100k, 1M; 30k real model
+    python scripts/bench_scale.py --sizes 10000,30000 --no-bertopic --no-full-fit --no-real-model
+    python scripts/bench_scale.py --sizes 1000000 --work DIR --ingest-only   # in pieces:
+    python scripts/bench_scale.py --sizes 1000000 --work DIR   # ... runs on DIR's store
 
-For each N it writes N synthetic feedback rows to a temporary CSV: by default
-(``--texts themed``) rows with planted themes from ``synth_feedback.py`` (the 14 Nordhem
-themes in sv/no/da/en and 24 Banking77 intents, skewed sizes, 5% off-topic rows); with
-``--texts pairs`` two random Banking77 texts glued together with a short tail (no
-stable themes). Both have a ``language`` column, four channels, dates over six months
-and 2,000 customers. Then in a fresh
-child process (so each peak is its own) ingests it into an empty store and runs the
+For each N it writes N synthetic feedback rows to a CSV: by default (``--texts
+themed``) rows with planted themes from ``synth_feedback.py`` (the 14 Nordhem themes in
+sv/no/da/en and 24 Banking77 intents, skewed sizes, 5% off-topic rows); with ``--texts
+pairs`` two random Banking77 texts glued together with a short tail (no stable themes).
+Four channels, dates over six months, 2,000 customers; no ``language`` column unless
+``--language-column``, so ingest detects every row's language. Then in a fresh child
+process (so each peak is its own) it ingests the CSV into an empty store and runs the
 pipeline with the ``hashing`` embedder and the default sample size. A thread samples
 the child's resident memory every 0.1 s, so each stage of ``run`` (its timings) gets
-its own peak.
+its own peak; the child's CPU seconds and the machine's load average are reported
+beside the wall times (the machine may be shared).
 
-At ``--full-fit-at`` (default 100,000) the same child ingests the rows into a second,
-fresh store (no warm start from the sampled run; the vectors copied), runs with the
-sample as large as the corpus (a full fit) and reports the NMI between the two runs'
-assignments (unassigned counted as one more label), and each run's NMI against the
-planted themes (themed rows; noise rows are one more label). ``--sample-size`` sets the
-sampled run's sample (default ``TEXTINSIGHT_SAMPLE_SIZE``'s, 50,000). At ``--bertopic-at`` (default
-100,000) BERTopic (``pip install -e '.[bench]'``) is fitted, in its own child, on the
-same stored vectors. It prints Markdown tables.
+At ``--real-model-at`` (default 30,000) the same rows are run once more with a real
+model (``--real-model``, default ``minilm-int8``). At ``--full-fit-at`` (default
+100,000) the same child ingests the rows into a second, fresh store (no warm start from
+the sampled run; the vectors copied), runs with the sample as large as the corpus (a
+full fit) and reports the NMI between the two runs' assignments (unassigned counted as
+one more label), and each run's NMI against the planted themes (themed rows; noise
+rows are one more label). ``--sample-size`` sets the sampled run's sample (default
+``TEXTINSIGHT_SAMPLE_SIZE``'s, 50,000). At ``--bertopic-at`` (default 100,000) BERTopic
+(``pip install -e '.[bench]'``) is fitted, in its own child, on the same stored
+vectors. With ``--work DIR`` the CSV and the store of each N are kept in ``DIR/N`` and
+an ingest already done there is not repeated (``--ingest-only`` stops after it), so a
+long benchmark can be run in pieces (``--combine LOG ...`` prints their tables). It
+prints Markdown tables.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ import csv
 import json
 import os
 import random
+import re
 import resource
 import subprocess
 import sys
@@ -60,25 +69,35 @@ STAGES = (
 )
 
 
-def write_rows(path: Path, n: int, intents: Path, seed: int = 0, texts: str = "themed") -> None:
-    """``n`` synthetic feedback rows as a CSV at ``path`` (``texts``: themed or pairs);
-    themed rows' planted themes go to ``truth_path(path)``."""
+def write_rows(
+    path: Path,
+    n: int,
+    intents: Path,
+    seed: int = 0,
+    texts: str = "themed",
+    language_column: bool = False,
+) -> None:
+    """``n`` synthetic feedback rows as a CSV at ``path`` (``texts``: themed or pairs;
+    with a ``language`` column when ``language_column``); themed rows' planted themes go
+    to ``truth_path(path)``."""
     if texts == "themed":
         b77 = synth_feedback.load_banking77(intents) if intents.exists() else None
         rows = synth_feedback.generate(n, seed=seed, banking77=b77)
-        synth_feedback.write_csv(path, rows, truth_path(path))
+        synth_feedback.write_csv(path, rows, truth_path(path), language_column=language_column)
         return
     with intents.open(encoding="utf-8", newline="") as handle:
         pool = [row["text"] for row in csv.DictReader(handle)]
     rng = random.Random(seed)
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["source_id", "channel", "created_at", "customer_id", "language", "text"])
+        language = ["language"] if language_column else []
+        writer.writerow(["source_id", "channel", "created_at", "customer_id", *language, "text"])
+        language = ["en"] if language_column else []
         for i in range(n):
             text = f"{rng.choice(pool)} {rng.choice(pool)} {rng.choice(TAILS)}".strip()
             day = f"2026-{rng.randint(4, 9):02d}-{rng.randint(1, 28):02d}"
             channel = CHANNELS[i % len(CHANNELS)]
-            writer.writerow([f"s{i}", channel, day, f"c{rng.randrange(2000)}", "en", text])
+            writer.writerow([f"s{i}", channel, day, f"c{rng.randrange(2000)}", *language, text])
 
 
 def truth_path(path: Path) -> Path:
@@ -131,24 +150,43 @@ def stage_windows(start: float, run_s: float, timings: dict[str, Any]) -> dict[s
 
 
 def measure_one(
-    csv_path: Path, db_path: Path, full_fit: bool, sample_size: int | None = None
+    csv_path: Path,
+    db_path: Path,
+    full_fit: bool,
+    model: str = "hashing",
+    ingest_only: bool = False,
+    sample_size: int | None = None,
 ) -> dict[str, Any]:
-    """Ingest ``csv_path`` and run the pipeline (hashing); times and peak RSS per stage."""
+    """Ingest ``csv_path`` (unless ``db_path`` holds it already: ``ingest.json`` beside
+    it) and run the pipeline with ``model``; times, CPU, load and peak RSS per stage."""
     from textinsight.pipeline import ingest_file, run_pipeline
-    from textinsight.stages.embed import HashingEmbedder
+    from textinsight.stages.embed import get_embedder
     from textinsight.stages.sample_fit import DEFAULT_SAMPLE_SIZE
     from textinsight.store import Store
 
     sampler = RssSampler()
     sampler.start()
-    store = Store(db_path)
-    start = time.perf_counter()
-    ingest_file(store, csv_path)
-    ingest_s = time.perf_counter() - start
-    rss_ingest = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    start = time.perf_counter()
-    cpu = time.process_time()
-    info = run_pipeline(store, HashingEmbedder(), sample_size=sample_size or DEFAULT_SAMPLE_SIZE)
+    done = db_path.with_name("ingest.json")
+    if done.exists():
+        ingested = json.loads(done.read_text())
+        store = Store(db_path)
+    else:
+        load, start, cpu = os.getloadavg()[0], time.perf_counter(), time.process_time()
+        store = Store(db_path)
+        ingest_file(store, csv_path)
+        ingested = {
+            "ingest_s": time.perf_counter() - start,
+            "ingest_cpu_s": time.process_time() - cpu,
+            "ingest_load": (load + os.getloadavg()[0]) / 2,
+            "peak_rss_ingest_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+        done.write_text(json.dumps(ingested))
+    if ingest_only:
+        sampler.stop()
+        return ingested
+    embedder = get_embedder(model)
+    load, start, cpu = os.getloadavg()[0], time.perf_counter(), time.process_time()
+    info = run_pipeline(store, embedder, sample_size=sample_size or DEFAULT_SAMPLE_SIZE)
     run_s = time.perf_counter() - start
     run_cpu_s = time.process_time() - cpu
     laps = stage_windows(start, run_s, info.timings)
@@ -157,11 +195,12 @@ def measure_one(
         peaks[name] = sampler.peak(at, at + seconds + 0.05)
         at += seconds
     result: dict[str, Any] = {
-        "ingest_s": ingest_s,
+        **ingested,
+        "model": model,
         "run_s": run_s,
         "run_cpu_s": run_cpu_s,
-        "peak_rss_ingest_mb": rss_ingest,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "run_load": (load + os.getloadavg()[0]) / 2,
+        "peak_rss_mb": max(peaks.values()),
         "db_mb": db_path.stat().st_size / 2**20,
         "laps": laps,
         "peaks": peaks,
@@ -174,7 +213,7 @@ def measure_one(
         result["nmi_planted"] = nmi_planted(store, info.id, planted)
     if full_fit:
         result["full_fit"] = compare_full_fit(
-            csv_path, db_path, run_labels(store, info.id), HashingEmbedder(), planted
+            csv_path, db_path, run_labels(store, info.id), embedder, planted
         )
     sampler.stop()
     return result
@@ -279,60 +318,107 @@ def main() -> None:
     parser.add_argument("--texts", choices=("themed", "pairs"), default="themed")
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic rows")
     parser.add_argument("--sample-size", type=int, help="the sampled run's sample size")
+    parser.add_argument("--language-column", action="store_true", help="no language detection")
     parser.add_argument("--full-fit-at", type=int, default=100_000)
     parser.add_argument("--no-full-fit", action="store_true")
     parser.add_argument("--bertopic-at", type=int, default=100_000)
     parser.add_argument("--no-bertopic", action="store_true")
-    parser.add_argument("--one", nargs=3, metavar=("CSV", "DB", "FULL"), help=argparse.SUPPRESS)
+    parser.add_argument("--real-model-at", type=int, default=30_000)
+    parser.add_argument("--real-model", default="minilm-int8")
+    parser.add_argument("--no-real-model", action="store_true")
+    parser.add_argument("--work", type=Path, help="keep each N's CSV and store in WORK/N")
+    parser.add_argument("--ingest-only", action="store_true")
+    parser.add_argument("--one", nargs=5, help=argparse.SUPPRESS)
     parser.add_argument("--bertopic-db", help=argparse.SUPPRESS)
+    parser.add_argument("--combine", nargs="+", type=Path, help="print the tables of saved logs")
     args = parser.parse_args()
+    if args.combine:
+        print_tables(read_logs(args.combine))
+        return
     if args.one:
-        full = args.one[2] == "1"
-        result = measure_one(Path(args.one[0]), Path(args.one[1]), full, args.sample_size)
+        csv_path, db, full, model, only = args.one
+        result = measure_one(
+            Path(csv_path), Path(db), full == "1", model, only == "1", args.sample_size
+        )
         print(json.dumps(result))
         return
     if args.bertopic_db:
         print(json.dumps(measure_bertopic(Path(args.bertopic_db))))
         return
 
-    results: dict[int, dict[str, Any]] = {}
-    for n in (int(s) for s in args.sizes.split(",")):
+    runs = [(int(s), "hashing") for s in args.sizes.split(",") if s]
+    if not args.no_real_model and not args.ingest_only:
+        runs.append((args.real_model_at, args.real_model))
+    results: dict[str, dict[str, Any]] = {}
+    for n, model in runs:
         with tempfile.TemporaryDirectory() as tmp:
-            rows, db = Path(tmp) / "feedback.csv", Path(tmp) / "t.db"
-            write_rows(rows, n, args.banking77, args.seed, args.texts)
-            full = not args.no_full_fit and n == args.full_fit_at
+            folder = (
+                args.work / (str(n) if model == "hashing" else f"{n}-{model}")
+                if args.work
+                else Path(tmp)
+            )
+            folder.mkdir(parents=True, exist_ok=True)
+            rows, db = folder / "feedback.csv", folder / "t.db"
+            if not rows.exists():
+                write_rows(rows, n, args.banking77, args.seed, args.texts, args.language_column)
+            full = not args.no_full_fit and n == args.full_fit_at and model == "hashing"
+            flags = ("1" if full else "0", model, "1" if args.ingest_only else "0")
             sample = ["--sample-size", str(args.sample_size)] if args.sample_size else []
-            r = child("--one", str(rows), str(db), "1" if full else "0", *sample)
-            if not args.no_bertopic and n == args.bertopic_at:
+            r = child("--one", str(rows), str(db), *flags, *sample)
+            bertopic = not args.no_bertopic and n == args.bertopic_at and model == "hashing"
+            if bertopic and not args.ingest_only:
                 r["bertopic"] = child("--bertopic-db", str(db))
-        results[n] = r
-        print(f"<!-- {n}: {json.dumps(r)} -->", flush=True)
-    print_tables(results)
+        key = f"{n}" if model == "hashing" else f"{n} {model}"
+        results[key] = {"n": n, **r}
+        print(f"<!-- {key}: {json.dumps(r)} -->", flush=True)
+    if not args.ingest_only:
+        print_tables(results)
 
 
-def print_tables(results: dict[int, dict[str, Any]]) -> None:
+def read_logs(paths: list[Path]) -> dict[str, dict[str, Any]]:
+    """The results printed (``<!-- key: json -->``) by earlier runs, in pieces."""
+    results: dict[str, dict[str, Any]] = {}
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            match = re.fullmatch(r"<!-- (.+?): (\{.*\}) -->", line.strip())
+            if match:
+                key = match.group(1)
+                results[key] = {"n": int(key.split()[0]), **json.loads(match.group(2))}
+    return results
+
+
+def print_tables(results: dict[str, dict[str, Any]]) -> None:
     """The Markdown tables of docs/scale.md."""
     names = [s.removesuffix("_s") for s in STAGES]
-    print("\n| rows | ingest s | run s | " + " | ".join(names) + " | themes | unassigned |")
-    print("|---" * (len(names) + 5) + "|")
-    for n, r in sorted(results.items()):
+    order = sorted(results, key=lambda key: (len(key.split()) > 1, results[key]["n"]))
+    print(
+        "\n| rows | ingest s (CPU s) | run s (CPU s) | "
+        + " | ".join(names)
+        + " | load | themes | unassigned |"
+    )
+    print("|---" * (len(names) + 6) + "|")
+    for key in order:
+        r, n = results[key], results[key]["n"]
         laps = " | ".join(f"{r['laps'][s]:.0f}" for s in STAGES)
         print(
-            f"| {n:,} | {r['ingest_s']:.0f} | {r['run_s']:.0f} | {laps} | {r['n_themes']} "
-            f"| {r['n_unassigned'] / n:.1%} |"
+            f"| {n:,}{key[len(str(n)) :]} | {r['ingest_s']:.0f} ({r.get('ingest_cpu_s', 0):.0f}) "
+            f"| {r['run_s']:.0f} ({r.get('run_cpu_s', 0):.0f}) | {laps} "
+            f"| {r.get('run_load', 0):.1f} | {r['n_themes']} | {r['n_unassigned'] / n:.1%} |"
         )
     print("\nPeak RSS (MB):\n")
     print("| rows | ingest | run | " + " | ".join(names) + " | database |")
     print("|---" * (len(names) + 4) + "|")
-    for n, r in sorted(results.items()):
+    for key in order:
+        r, n = results[key], results[key]["n"]
         peaks = " | ".join(f"{r['peaks'][s]:.0f}" for s in STAGES)
         print(
-            f"| {n:,} | {r['peak_rss_ingest_mb']:.0f} | {r['peak_rss_mb']:.0f} | {peaks} "
-            f"| {r['db_mb']:.0f} |"
+            f"| {n:,}{key[len(str(n)) :]} | {r['peak_rss_ingest_mb']:.0f} | {r['peak_rss_mb']:.0f} "
+            f"| {peaks} | {r['db_mb']:.0f} |"
         )
-    for n, r in sorted(results.items()):
+    for key in order:
+        r, n = results[key], results[key]["n"]
         if "nmi_planted" in r:
-            print(f"\n{n:,} rows, sampled fit: NMI vs the planted themes {r['nmi_planted']:.1f}")
+            print(f"\n{key} rows, sampled fit: NMI vs the planted themes {r['nmi_planted']:.1f}")
         if "full_fit" in r:
             f = r["full_fit"]
             planted = "" if f["nmi_planted"] is None else f" (vs planted {f['nmi_planted']:.1f})"
@@ -348,11 +434,13 @@ def print_tables(results: dict[int, dict[str, Any]]) -> None:
                 f"RSS {b['peak_rss_mb']:.0f} MB, {b['n_topics']} topics, "
                 f"{b['outliers'] / n:.1%} outliers"
             )
-    if len(results) > 1:
-        sizes = sorted(results)
-        for small, large in zip(sizes, sizes[1:], strict=False):
-            ratio = results[large]["run_s"] / results[small]["run_s"]
-            print(f"\nrun time {large:,} / {small:,}: {ratio:.1f}x")
+    sizes = [key for key in order if len(key.split()) == 1]
+    for small, large in zip(sizes, sizes[1:], strict=False):
+        a, b = results[small], results[large]
+        print(
+            f"\nrun time {b['n']:,} / {a['n']:,}: {b['run_s'] / a['run_s']:.1f}x wall, "
+            f"{b.get('run_cpu_s', 0) / max(a.get('run_cpu_s', 0), 1e-9):.1f}x CPU"
+        )
 
 
 if __name__ == "__main__":

@@ -104,8 +104,8 @@ class SynthRow:
     text: str
     theme: str
 
-    def csv_row(self) -> tuple[str, ...]:
-        return tuple(getattr(self, name) for name in HEADER)
+    def csv_row(self, header: tuple[str, ...] = HEADER) -> tuple[str, ...]:
+        return tuple(getattr(self, name) for name in header)
 
 
 def load_banking77(path: Path) -> dict[str, list[str]]:
@@ -206,15 +206,22 @@ def generate(
         )
 
 
-def write_csv(path: Path, rows: Iterator[SynthRow], truth: Path | None = None) -> dict[str, str]:
-    """Write ``rows`` as a feedback CSV (``HEADER``); return source id -> planted theme,
-    also written to ``truth`` (``source_id,theme``) when given."""
+def write_csv(
+    path: Path,
+    rows: Iterator[SynthRow],
+    truth: Path | None = None,
+    language_column: bool = True,
+) -> dict[str, str]:
+    """Write ``rows`` as a feedback CSV (``HEADER``; without its ``language`` column
+    unless ``language_column``, so that ingest detects it); return source id -> planted
+    theme, also written to ``truth`` (``source_id,theme``) when given."""
+    header = HEADER if language_column else tuple(h for h in HEADER if h != "language")
     planted: dict[str, str] = {}
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(HEADER)
+        writer.writerow(header)
         for row in rows:
-            writer.writerow(row.csv_row())
+            writer.writerow(row.csv_row(header))
             planted[row.source_id] = row.theme
     if truth is not None:
         with truth.open("w", encoding="utf-8", newline="") as handle:

@@ -51,8 +51,20 @@ NOVELTY_QUANTILE = 0.02
 #: A text at least this similar to a reference item is that item (seen in the run).
 SAME_TEXT = 0.9999
 
+#: ``known`` first scores each row against one of ``NOVELTY_CELLS`` cells of the
+#: reference (from ``SUBSET_MIN_ROWS`` rows on; below it one product with the whole
+#: reference is as cheap). Measured on a 20,000-row batch against a 20,000-item
+#: reference (hashing vectors): 4.0 CPU-s -> 0.8 (95% of the rows pass on their
+#: cell), same labels; 64 cells pass 92%, 256 cells 87% (more rows scored twice).
+NOVELTY_CELLS = 24
+SUBSET_MIN_ROWS = 256
+
 _CHUNK = 8192  # rows per block when comparing with centroids (bounds memory)
 _BLOCK_VALUES = 2**24  # similarities held at once by exact_knn (64 MB of float32)
+#: Products up to this many similarities are scored by numpy in ``novelty_scores``:
+#: torch's thread pool costs ~70 ms a call on a loaded 2-core machine (load 13: 24
+#: calls of ~60 x 60 took 1.6 s with torch, 1 ms with numpy).
+_SMALL_VALUES = 2**20
 
 
 def normalise(X: np.ndarray) -> np.ndarray:
@@ -136,9 +148,37 @@ def assign_to_centroids(
     labels[sims < threshold] = -1
     if reference is not None and novelty is not None and len(reference):
         rows = np.flatnonzero(labels >= 0)
-        scores, best = novelty_scores(X[rows], reference)
-        labels[rows[(scores < novelty) & (best < SAME_TEXT)]] = -1
+        labels[rows[~known(X[rows], reference, novelty)]] = -1
     return labels, sims
+
+
+def known(X: np.ndarray, reference: np.ndarray, novelty: float, k: int = NOVELTY_K) -> np.ndarray:
+    """Whether each row of ``X`` passes the novelty test: its ``novelty_scores``
+    against ``reference`` reach ``novelty``, or it repeats a reference text.
+
+    The same test as scoring every row against the whole reference, and cheaper: the
+    reference is split into ``NOVELTY_CELLS`` cells (each item goes to the nearest of
+    that many evenly spaced reference items) and each row is first scored against its
+    own cell only. The mean of the ``k`` best similarities within a subset never
+    exceeds the mean over the whole reference, so a row that passes on its cell
+    passes; only the rows that do not (near the threshold, or novel) are scored
+    against every reference item. ``X`` and ``reference`` rows are L2-normalised.
+    """
+    passed = np.zeros(len(X), dtype=bool)
+    k = max(1, min(k, len(reference)))
+    if len(X) >= SUBSET_MIN_ROWS and len(reference) >= NOVELTY_CELLS * k:
+        pivots = reference[np.linspace(0, len(reference) - 1, NOVELTY_CELLS).astype(np.int64)]
+        cells, cell = _nearest(reference, pivots)[0], _nearest(X, pivots)[0]
+        for c in np.unique(cell).tolist():
+            members = reference[cells == c]
+            if len(members) >= k:
+                rows = np.flatnonzero(cell == c)
+                scores, best = novelty_scores(X[rows], members, k)
+                passed[rows] = (scores >= novelty) | (best >= SAME_TEXT)
+    rest = np.flatnonzero(~passed)
+    scores, best = novelty_scores(X[rest], reference, k)
+    passed[rest] = (scores >= novelty) | (best >= SAME_TEXT)
+    return passed
 
 
 def novelty_scores(
@@ -149,7 +189,8 @@ def novelty_scores(
     Returns ``(scores, best)``: the mean cosine similarity to the ``k`` most similar
     reference rows, and the largest similarity. With ``leave_one_out`` (``X`` *is*
     the reference) each row's most similar item, itself, is skipped. Blockwise with
-    torch ``topk``, so memory is ``block x len(reference)``.
+    torch ``topk``, so memory is ``block x len(reference)``; a small product
+    (``_SMALL_VALUES``) is done by numpy, without torch's thread pool.
     """
     import torch
 
@@ -159,6 +200,13 @@ def novelty_scores(
     scores = np.zeros(n, dtype=np.float32)
     best = np.full(n, -1.0, dtype=np.float32)
     if n == 0 or m == 0:
+        return scores, best
+    if n * m <= _SMALL_VALUES:
+        sims = np.asarray(X, dtype=np.float32) @ np.asarray(reference, dtype=np.float32).T
+        top = np.sort(np.partition(sims, m - k - skip, axis=1)[:, m - k - skip :], axis=1)
+        top = top[:, ::-1]  # most similar first, as torch.topk
+        scores[:] = top[:, skip:].mean(axis=1)
+        best[:] = top[:, skip]
         return scores, best
     block = max(1, _BLOCK_VALUES // m)
     R = torch.from_numpy(np.ascontiguousarray(reference, dtype=np.float32))

@@ -21,11 +21,14 @@ import functools
 import threading
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from textinsight.errors import ModelError, ValidationError
+from textinsight.stages.asent_rules import Rules, polarity
 from textinsight.stages.tokens import spacy_language
 
 FEATURES = ("compound", "positive", "negative", "has_hit")
@@ -60,19 +63,33 @@ def lexicon_features(
             f"got {len(texts)} texts but {len(languages)} languages; pass one code per text"
         )
     features = np.zeros((len(texts), len(FEATURES)))
-    groups: dict[str, list[int]] = {}
+    groups: dict[str, dict[str, list[int]]] = {}  # language -> text -> its rows
     for i, language in enumerate(languages):
         lang = spacy_language(language)
         if lang in LEXICON_LANGUAGES:
-            groups.setdefault(lang, []).append(i)
-    for lang, indices in sorted(groups.items()):
+            groups.setdefault(lang, {}).setdefault(texts[i] or "", []).append(i)
+    for lang, rows in sorted(groups.items()):
         with _LOCK:  # asent's getters are process-wide: one language at a time
-            docs = _pipeline(lang).pipe((texts[i] or "" for i in indices), batch_size=batch_size)
-            for i, doc in zip(indices, docs, strict=True):
-                polarity = doc._.polarity
-                hit = any(t.polarity != 0 for s in polarity.polarities for t in s.polarities)
-                features[i] = (polarity.compound, polarity.positive, polarity.negative, float(hit))
+            nlp = _pipeline(lang)
+            rules = Rules.installed()
+            component = nlp.pipe_names[-1]
+            tokenizer: Any = nlp.tokenizer
+            docs = tokenizer.pipe(rows, batch_size=batch_size)
+            if rules is not None:  # texts with no lexicon word score zeros: skipped
+                docs = (d for d in docs if any(t.text.lower() in rules.scored for t in d))
+            for doc in nlp.pipe(docs, batch_size=batch_size, disable=[component]):
+                features[rows[doc.text]] = (
+                    polarity(doc, rules) if rules is not None else _asent(nlp, component, doc)
+                )
     return features
+
+
+def _asent(nlp: Language, component: str, doc: Doc) -> tuple[float, float, float, float]:
+    """The features by asent's own component (when ``asent_rules`` cannot read it)."""
+    pipe: Any = nlp.get_pipe(component)
+    result = pipe.doc_pol_getter(doc)
+    hit = any(t.polarity != 0 for s in result.polarities for t in s.polarities)
+    return result.compound, result.positive, result.negative, float(hit)
 
 
 _LOCK = threading.Lock()
