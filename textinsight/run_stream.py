@@ -30,7 +30,7 @@ from textinsight.records import Assignment, StoredFeedback, ThemeDescription
 from textinsight.stages.cluster import ThemeClusterer, _init_names
 from textinsight.stages.granularity import sentiment_directions
 from textinsight.stages.normalize import display_text, normalize_text
-from textinsight.stages.sample_fit import assign_batch, strata, stratified_sample
+from textinsight.stages.sample_fit import assign_batch, fit_on_sample, strata, stratified_sample
 from textinsight.stages.sentiment import SentimentModel, item_sentiments
 from textinsight.store import Store
 
@@ -189,10 +189,14 @@ def fit_sample(
     extra: dict[str, Any] = {} if neutral is None else {"neutral": neutral}
     if previous is not None:  # only when set: clusterer subclasses may predate it
         extra["previous"] = np.array([previous.get(f.id, -1) for f in items], dtype=np.int64)
-    if len(rows) < len(corpus.feedback):  # a sample: themes as the whole corpus would have
-        extra["corpus_size"] = len(corpus.feedback)
-    with progress("Clustering", None):
-        clusterer.fit(vectors, languages=sample.languages, **extra)
+    with progress("Clustering", None):  # a sample: themes as the whole corpus would have
+        fit_on_sample(
+            vectors,
+            sample.languages,
+            clusterer=clusterer,
+            corpus_size=len(corpus.feedback),
+            **extra,
+        )
     store.checkpoints.save(run_id, fingerprint, {"rows": rows, **fitted_state(clusterer)})
     return sample
 

@@ -149,6 +149,7 @@ def fit_on_sample(
     seed: int = 0,
     clusterer: ThemeClusterer | None = None,
     corpus_size: int | None = None,
+    **fit_args: Any,
 ) -> ThemeClusterer:
     """Fit ``clusterer`` (default ``ThemeClusterer(seed=seed)``) on the sample's vectors.
 
@@ -157,12 +158,12 @@ def fit_on_sample(
     would (``ThemeClusterer.fit``). The sample's own labels are
     ``labels_``/``probabilities_``; everything else goes through :func:`assign_batch`.
     The fitted state to ship to workers is ``to_state()`` (``ThemeClusterer.from_state``
-    rebuilds it).
+    rebuilds it). ``fit_args`` go to ``fit`` as they are (e.g. ``previous``, ``neutral``).
     """
     model = clusterer or ThemeClusterer(seed=seed)
-    if corpus_size is None or corpus_size <= len(vectors):
-        return model.fit(vectors, languages=languages)
-    return model.fit(vectors, languages=languages, corpus_size=corpus_size)
+    if corpus_size is not None and corpus_size > len(vectors):
+        fit_args["corpus_size"] = corpus_size  # only for a sample: subclasses may predate it
+    return model.fit(vectors, languages=languages, **fit_args)
 
 
 def assign_batch(
