@@ -249,6 +249,7 @@
     syncFilters();
     var main = $("#main");
     var id = ++renderId;
+    var hash = location.hash;
     main.replaceChildren();
     main.dataset.view = view;
     main.dataset.ready = "";
@@ -257,10 +258,12 @@
     Promise.resolve(VIEWS[view](main, r, function () { return id === renderId; })).then(function () {
       if (id !== renderId) return;
       main.dataset.ready = view;
+      main.dataset.route = hash;
       status("");
     }).catch(function (err) {
       if (id !== renderId) return;
       main.dataset.ready = view;
+      main.dataset.route = hash;
       status("");
       main.appendChild(h("p", { "class": "error", role: "alert", text: err.message }));
     });

@@ -59,11 +59,16 @@ def wait(browser: Any, condition: Callable[[Any], Any], what: str) -> Any:
 
 
 def ready(browser: Any, view: str) -> None:
-    """Wait until the view has rendered all it fetched."""
+    """Wait until the view has rendered all it fetched for the page's current address.
+
+    The address changes before the browser fires `hashchange`, so the previous render can
+    still read as ready for a moment: the view records which address it rendered.
+    """
     wait(
         browser,
         lambda d: d.execute_script(
             "var m = document.getElementById('main'); return m.dataset.ready === arguments[0]"
+            " && m.dataset.route === location.hash"
             " && !document.getElementById('status').textContent"
             " && (arguments[0] !== 'themes' || m.dataset.changes === '1');",
             view,
