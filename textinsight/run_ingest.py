@@ -16,6 +16,7 @@ from textinsight.errors import TextInsightError
 from textinsight.ingest.formats import FileOptions
 from textinsight.ingest.language import LanguageIdentifier
 from textinsight.ingest.load import FileKind, chunk_state, read_records, restore, resume_key
+from textinsight.ingest.memory import release_free_memory
 from textinsight.ingest.pseudonym import Pseudonymiser, key_bytes
 from textinsight.ingest.source_ids import SourceIds
 from textinsight.progress import ProgressFactory, no_progress
@@ -95,6 +96,8 @@ def ingest_file(
             advance(done.rows)
             for n, (n_rows, items) in enumerate(chunks, start=done.chunks):
                 store.staging.put(key, n, n_rows, items, chunk_state(tally, source_ids))
+                del items
+                release_free_memory()  # memory flat whatever the file's length (#15)
                 advance(n_rows)
         with store.transaction():  # publish: the file's rows become visible at once
             for items in store.staging.chunks(key, kind):
@@ -102,6 +105,7 @@ def ingest_file(
                     counts[i] += n
                 if collect_keys and kind == "feedback":
                     keys.extend((f.channel, f.source_id) for f in items)
+                release_free_memory()
             store.staging.clear(key)
             if ingest_id is not None:
                 store.erasure.finish_ingest(ingest_id, tally.read, counts[0], counts[1])
