@@ -144,8 +144,8 @@ def _detector(codes: tuple[str, ...], others: tuple[str, ...]) -> LanguageDetect
         languages.append(
             Language.ENGLISH if Language.ENGLISH not in languages else Language.SWEDISH
         )
-    detector = LanguageDetectorBuilder.from_languages(*languages)
-    detector = detector.with_preloaded_language_models().build()
+    builder = LanguageDetectorBuilder.from_languages(*languages)
+    detector = builder.with_preloaded_language_models().build()
     release_free_memory()  # what parsing the models left behind (~90 MB)
     return detector
 
