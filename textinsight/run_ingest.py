@@ -2,7 +2,7 @@
 
 Split from ``textinsight.pipeline`` (which re-exports :func:`ingest_file`) so that an
 ingest imports only what it needs: the pipeline's clustering, describing and
-embedding stack (torch, spaCy, scikit-learn: ~260 MB resident) is never loaded by
+embedding stack (torch, spaCy, scikit-learn: ~230 MB resident) is never loaded by
 ``textinsight ingest`` (issue #15: ingest memory).
 """
 

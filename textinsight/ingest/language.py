@@ -146,7 +146,7 @@ def _detector(codes: tuple[str, ...], others: tuple[str, ...]) -> LanguageDetect
         )
     builder = LanguageDetectorBuilder.from_languages(*languages)
     detector = builder.with_preloaded_language_models().build()
-    release_free_memory()  # what parsing the models left behind (~90 MB)
+    release_free_memory()  # what parsing the models left behind (~90-120 MB)
     return detector
 
 

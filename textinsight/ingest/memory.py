@@ -4,7 +4,7 @@ An ingest's live memory is flat: each chunk's rows are dropped once it is staged
 lingua's models are loaded once (``ingest.language``). Its resident size still crept
 up with the file, because glibc's ``malloc`` keeps the pages of freed blocks (each
 chunk's JSON, compressed blobs, numpy lookups; the temporary tables lingua builds
-while it parses its models, ~90 MB) in its heaps. :func:`release_free_memory` asks
+while it parses its models, ~90-120 MB) in its heaps. :func:`release_free_memory` asks
 glibc to return every whole free page (``malloc_trim(0)``, which also releases pages
 in the middle of a heap, not just its top).
 
