@@ -1,4 +1,4 @@
-"""Vector geometry of the themes: language offsets, the nearest-centroid rule,
+"""Vector geometry of the themes: language offsets, the kNN-vote assignment rule,
 exact neighbours, centroid refinement and merging. Pure numpy/scipy functions that
 ``ThemeClusterer`` composes (``textinsight.stages.cluster``).
 """
@@ -68,7 +68,11 @@ SAME_TEXT = 0.9999
 NOVELTY_CELLS = 24
 SUBSET_MIN_ROWS = 256
 
-#: Voters behind ``assign_by_vote``. Measured on Banking77 (MiniLM): ...
+#: Voters behind ``assign_by_vote``. Measured on Banking77 (MiniLM, seeds 0/1/2):
+#: fitted on a 5,000-item sample, the other 8,083 assigned with the same novelty test
+#: (q=0.02), NMI 77.84 / 78.36 / 77.91 with the vote against 77.55 / 77.77 / 77.71 with
+#: the nearest centroid (k=30: 77.44 / 77.95 / 77.50); the whole run, flat, with the
+#: outliers at q=0.02: 79.65 / 79.08 / 79.98 against 79.5 / 79.1 / 79.8.
 VOTE_K = 15
 #: ``nearest_members`` searches a reference of ``VOTE_MIN_REFERENCE`` rows or more by
 #: cells: each row only the ``VOTE_PROBES`` cells (of ``NOVELTY_CELLS``) nearest to it.
@@ -453,7 +457,7 @@ def fit_prototypes(
 
     Clustering after a non-linear reduction draws boundaries that the plain mean of
     each theme does not follow: some members are nearer another theme's mean, and
-    ``assign_to_centroids`` would give them another theme later. Each pass moves,
+    the nearest centroid would give them another theme. Each pass moves,
     for every such member, its own theme's centroid towards it and the wrongly
     nearest centroid away from it (a perceptron/LVQ step, scaled by theme size);
     the centroids that reproduce the most members are returned. Members keep their

@@ -10,20 +10,26 @@
 3. merge themes whose centroids nearly coincide (``merge_similar``), then themes
    that the items' kNN graph shows to be one topic (``granularity``: greedy
    modularity merging at ``resolution``);
-4. pass HDBSCAN's outliers, and members unusually far from their theme's centroid,
-   through ``assign_to_centroids``: joined to the most similar theme when the
-   cosine similarity reaches ``threshold_``, else left unassigned (-1);
-5. nudge the centroids so that this nearest-centroid rule reproduces the themes of
-   the members (``fit_prototypes``), then apply step 4 once more with them;
-6. keep a *reference* sample of the members (``reference_``) and calibrate the
-   novelty threshold (``centroids.novelty_threshold``): an outlier joins a theme only
-   if it also lies among known feedback (``centroids.novelty_scores``: mean similarity
-   to its ``NOVELTY_K`` nearest reference items) as closely as all but
-   ``NOVELTY_QUANTILE`` of the members themselves do. Being nearer one centroid than
-   the others does not make a text about a known theme; this lets new topics stay
-   unassigned for ``emerging``.
-   ``predict`` applies the same rule to new feedback, so a text gets the same theme
-   at the end of a run and when it is assigned later;
+4. the centroids: the members' means, with HDBSCAN's outliers provisionally joined
+   to the nearest mean, nudged so that the nearest centroid reproduces the members'
+   themes (``fit_prototypes``); ``threshold_`` a low fence of the members'
+   similarity to them;
+5. keep a *reference* of the members at least ``threshold_`` similar to their
+   centroid (``reference_``, with their themes ``reference_labels_``; at most
+   ``REFERENCE_MAX``, sampled per theme by ``reference_rows``) and calibrate the
+   novelty thresholds on it (``centroids.novelty_threshold``); pass every other item
+   (HDBSCAN's outliers, members far from their centroid) through the one assignment
+   rule, ``centroids.assign_by_vote``: the theme its ``VOTE_K`` most similar
+   reference members vote for (weighted by similarity), kept when the item is at
+   least ``threshold_`` similar to that theme's centroid and, for an outlier, lies
+   among known feedback (``centroids.novelty_scores``: mean similarity to its
+   ``NOVELTY_K`` nearest reference items) as closely as all but
+   ``OWN_NOVELTY_QUANTILE`` of the members themselves do; else unassigned (-1).
+   Being near one theme does not make a text about a known theme; this lets new
+   topics stay unassigned for ``emerging``. ``predict`` applies the same rule to new
+   feedback (at ``NOVELTY_QUANTILE``; the run's own items, ``predict_similarity(own=
+   True)``, at the outliers' threshold), so a text gets the same theme at the end of
+   a run and when it is assigned later;
 6. group the themes into categories (``granularity.categories``): ``parents_``.
 
 Every tunable left as ``None`` is derived from the data (``density.resolve_params``,
@@ -77,8 +83,10 @@ __all__ = ["ThemeClusterer"]
 #: Below this many distinct vectors no clustering is attempted: all form one theme.
 MIN_ITEMS_TO_CLUSTER = 10
 
-#: Most members kept as the novelty test's reference sample (a seeded random sample
-#: above it), which bounds the size of a run's saved state and the cost of scoring.
+#: Most members kept as the reference (the assignment vote's voters and the novelty
+#: test's sample; above it a seeded sample stratified by theme, ``reference_rows``),
+#: which bounds the size of a run's saved state (20,000 x dim float32 and an int64
+#: label each: 31 MB at 384 dimensions) and the cost of assigning, whatever N.
 REFERENCE_MAX = 20_000
 
 #: Fewest voters a theme keeps in the reference when it is sampled (all of a smaller
@@ -500,10 +508,10 @@ def reference_rows(labels: np.ndarray, eligible: np.ndarray, most: int, seed: in
     smaller theme), so the reference holds at most ``most`` plus that floor per theme.
 
     Example:
-        >>> labels = np.array([0] * 90 + [1] * 10)
-        >>> rows = reference_rows(labels, labels >= 0, 20, seed=0)
-        >>> len(rows), int((labels[rows] == 1).sum())
-        (28, 10)
+        >>> labels = np.array([0] * 900 + [1] * 100 + [2] * 10)
+        >>> rows = reference_rows(labels, labels >= 0, 200, seed=0)
+        >>> np.bincount(labels[rows]).tolist()
+        [178, 30, 10]
     """
     rows = np.flatnonzero(eligible)
     if len(rows) <= most:
