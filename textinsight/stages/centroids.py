@@ -265,19 +265,16 @@ def _top_k(
     kk = min(k, m)
     if n == 0 or m == 0:
         return top, index
+    import torch
+
     block = max(1, _BLOCK_VALUES // m)
-    R = np.ascontiguousarray(reference, dtype=np.float32)
-    for start in range(0, n, block):
-        sims = np.asarray(X[start : start + block], dtype=np.float32) @ R.T
-        part = (
-            np.argpartition(-sims, kk - 1, axis=1)[:, :kk]
-            if kk < m
-            else np.tile(np.arange(m), (len(sims), 1))
-        )
-        values = np.take_along_axis(sims, part, 1)
-        order = np.argsort(-values, axis=1, kind="stable")
-        top[start : start + block, :kk] = np.take_along_axis(values, order, 1)
-        index[start : start + block, :kk] = ids[np.take_along_axis(part, order, 1)]
+    R = torch.from_numpy(np.ascontiguousarray(reference, dtype=np.float32))
+    with torch.inference_mode():
+        for start in range(0, n, block):
+            Q = torch.from_numpy(np.ascontiguousarray(X[start : start + block], dtype=np.float32))
+            values, found = torch.topk(Q @ R.T, kk, dim=1)
+            top[start : start + block, :kk] = values.numpy()
+            index[start : start + block, :kk] = ids[found.numpy()]
     return top, index
 
 
