@@ -108,7 +108,7 @@ def test_vote_beats_the_nearest_centroid_on_uneven_themes_over_seeds() -> None:
     """Over 20 seeds, held-out items of a two-lobed theme and a small one: the vote
     of the reference members agrees with the truth on >= 92% (mean), >= 2 points
     more than the nearest centroid, and is never 5 points worse in any seed
-    (measured: 94.4% vs 90.8%)."""
+    (measured with 10 voters: 95.3% vs 91.0%)."""
     votes, nearest = [], []
     for seed in range(20):
         X, y, centroids = _crescent(seed)
