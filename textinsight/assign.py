@@ -1,7 +1,8 @@
 """Assign new feedback to the current run's themes without re-clustering.
 
 Loads the run's saved ``ThemeClusterer`` and calls its ``predict``: the rule a run
-ends with (nearest centroid, threshold and novelty test), so a text gets the same
+ends with (``centroids.assign_by_vote``: a kNN vote of the reference members, threshold
+and novelty test), so a text gets the same
 theme either way, and a text about no known theme stays unassigned for ``emerging``.
 """
 

@@ -29,7 +29,7 @@ def post_feedback(
         Body(max_length=MAX_BATCH, description=f"At most {MAX_BATCH} feedback items."),
     ],
 ) -> FeedbackBatchOut:
-    """Validate, PII-redact, store, embed and assign feedback to the nearest theme of
+    """Validate, PII-redact, store, embed and assign feedback to a theme of
     the current run (or leave it unassigned).
 
     Idempotent on (channel, source_id): posting an item again updates it. Nothing is

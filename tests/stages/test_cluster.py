@@ -15,7 +15,7 @@ from textinsight.errors import (
 )
 from textinsight.stages import cluster
 from textinsight.stages.centroids import (
-    assign_to_centroids,
+    assign_by_vote,
     exact_knn,
     fit_prototypes,
     language_offsets,
@@ -104,7 +104,7 @@ def test_far_outliers_stay_unassigned_near_ones_join(fitted):
 
 
 def test_hdbscan_outliers_rejoin_when_similar_enough(monkeypatch):
-    """Outliers of the clustering step go through assign_to_centroids."""
+    """Outliers of the clustering step go through assign_by_vote."""
     X, y, _ = _blobs()
     rng = np.random.default_rng(2)
     far = _unit(rng.normal(size=(3, DIM)))
@@ -125,17 +125,17 @@ def test_hdbscan_outliers_rejoin_when_similar_enough(monkeypatch):
     assert (model.probabilities_[-3:] == 0).all()
 
 
-def test_assign_to_centroids_at_the_threshold():
+def test_assign_by_vote_at_the_threshold():
     C = np.eye(3, dtype=np.float32)
     X = np.array([[0.6, 0.8, 0.0], [0.0, 0.0, 1.0], [-1.0, 0.0, 0.0]], dtype=np.float32)
-    labels, sims = assign_to_centroids(X, C, threshold=0.8)
+    labels, sims = assign_by_vote(X, C, threshold=0.8)
     assert labels.tolist() == [1, 2, -1]
     assert sims == pytest.approx([0.8, 1.0, 0.0], abs=1e-6)
     # exactly at the threshold joins; just above it does not
-    assert assign_to_centroids(X[:1], C, threshold=float(sims[0]))[0].tolist() == [1]
-    assert assign_to_centroids(X[:1], C, threshold=float(sims[0]) + 1e-4)[0].tolist() == [-1]
+    assert assign_by_vote(X[:1], C, threshold=float(sims[0]))[0].tolist() == [1]
+    assert assign_by_vote(X[:1], C, threshold=float(sims[0]) + 1e-4)[0].tolist() == [-1]
     # no centroids: everything unassigned
-    labels, sims = assign_to_centroids(X, np.zeros((0, 3), np.float32), 0.0)
+    labels, sims = assign_by_vote(X, np.zeros((0, 3), np.float32), 0.0)
     assert labels.tolist() == [-1, -1, -1]
 
 
@@ -251,9 +251,9 @@ def _wide_and_tight(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 def test_fit_prototypes_reproduces_labels_the_means_miss():
     X, y = _wide_and_tight()
     means = np.stack([_unit(X[y == k].mean(axis=0, keepdims=True))[0] for k in (0, 1)])
-    before = (assign_to_centroids(X, means, -1.0)[0] == y).mean()
+    before = (assign_by_vote(X, means, -1.0)[0] == y).mean()
     prototypes = fit_prototypes(X, y, means)
-    after = (assign_to_centroids(X, prototypes, -1.0)[0] == y).mean()
+    after = (assign_by_vote(X, prototypes, -1.0)[0] == y).mean()
     assert before < 0.97
     assert after > before
     assert np.allclose(np.linalg.norm(prototypes, axis=1), 1.0, atol=1e-5)
@@ -262,10 +262,10 @@ def test_fit_prototypes_reproduces_labels_the_means_miss():
 def test_fit_prototypes_keeps_centroids_that_already_agree(fitted):
     model, X, _, _ = fitted
     again = fit_prototypes(X, model.labels_, model.centroids_)
-    nearest = assign_to_centroids(X, again, -1.0)[0]
+    nearest = assign_by_vote(X, again, -1.0)[0]
     members = model.labels_ >= 0
     assert (nearest[members] == model.labels_[members]).mean() >= (
-        assign_to_centroids(X[members], model.centroids_, -1.0)[0] == model.labels_[members]
+        assign_by_vote(X[members], model.centroids_, -1.0)[0] == model.labels_[members]
     ).mean()
 
 

@@ -10,7 +10,7 @@ from textinsight.stages.centroids import (
     NOVELTY_CELLS,
     SAME_TEXT,
     SUBSET_MIN_ROWS,
-    assign_to_centroids,
+    assign_by_vote,
     known,
     normalise,
     novelty_scores,
@@ -47,11 +47,11 @@ def test_cell_first_novelty_test_equals_the_full_one(seed: int) -> None:
     assert known(X, reference, 2.0)[-50:].all()  # repeats of reference texts always pass
 
 
-def test_assign_to_centroids_applies_the_same_rule_to_one_row_and_to_a_batch() -> None:
+def test_assign_by_vote_applies_the_same_rule_to_one_row_and_to_a_batch() -> None:
     X, reference = _data(0)
     centroids = normalise(np.vstack([reference[i::12].mean(axis=0) for i in range(12)]))
     novelty = float(np.quantile(novelty_scores(reference, reference, leave_one_out=True)[0], 0.3))
-    batch, _ = assign_to_centroids(X, centroids, 0.1, reference, novelty)
-    one_by_one = [assign_to_centroids(x, centroids, 0.1, reference, novelty)[0][0] for x in X[:80]]
+    batch, _ = assign_by_vote(X, centroids, 0.1, reference, novelty)
+    one_by_one = [assign_by_vote(x, centroids, 0.1, reference, novelty)[0][0] for x in X[:80]]
     np.testing.assert_array_equal(batch[:80], one_by_one)
     assert (batch == -1).any() and (batch >= 0).any()

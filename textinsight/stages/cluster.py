@@ -10,20 +10,26 @@
 3. merge themes whose centroids nearly coincide (``merge_similar``), then themes
    that the items' kNN graph shows to be one topic (``granularity``: greedy
    modularity merging at ``resolution``);
-4. pass HDBSCAN's outliers, and members unusually far from their theme's centroid,
-   through ``assign_to_centroids``: joined to the most similar theme when the
-   cosine similarity reaches ``threshold_``, else left unassigned (-1);
-5. nudge the centroids so that this nearest-centroid rule reproduces the themes of
-   the members (``fit_prototypes``), then apply step 4 once more with them;
-6. keep a *reference* sample of the members (``reference_``) and calibrate the
-   novelty threshold (``centroids.novelty_threshold``): an outlier joins a theme only
-   if it also lies among known feedback (``centroids.novelty_scores``: mean similarity
-   to its ``NOVELTY_K`` nearest reference items) as closely as all but
-   ``NOVELTY_QUANTILE`` of the members themselves do. Being nearer one centroid than
-   the others does not make a text about a known theme; this lets new topics stay
-   unassigned for ``emerging``.
-   ``predict`` applies the same rule to new feedback, so a text gets the same theme
-   at the end of a run and when it is assigned later;
+4. the centroids: the members' means, with HDBSCAN's outliers provisionally joined
+   to the nearest mean, nudged so that the nearest centroid reproduces the members'
+   themes (``fit_prototypes``); ``threshold_`` a low fence of the members'
+   similarity to them;
+5. keep a *reference* of the members at least ``threshold_`` similar to their
+   centroid (``reference_``, with their themes ``reference_labels_``; at most
+   ``REFERENCE_MAX``, sampled per theme by ``reference_rows``) and calibrate the
+   novelty thresholds on it (``centroids.novelty_threshold``); pass every other item
+   (HDBSCAN's outliers, members far from their centroid) through the one assignment
+   rule, ``centroids.assign_by_vote``: the theme its ``VOTE_K`` most similar
+   reference members vote for (weighted by similarity), kept when the item is at
+   least ``threshold_`` similar to that theme's centroid and, for an outlier, lies
+   among known feedback (``centroids.novelty_scores``: mean similarity to its
+   ``NOVELTY_K`` nearest reference items) as closely as all but
+   ``OWN_NOVELTY_QUANTILE`` of the members themselves do; else unassigned (-1).
+   Being near one theme does not make a text about a known theme; this lets new
+   topics stay unassigned for ``emerging``. ``predict`` applies the same rule to new
+   feedback (at ``NOVELTY_QUANTILE``; the run's own items, ``predict_similarity(own=
+   True)``, at the outliers' threshold), so a text gets the same theme at the end of
+   a run and when it is assigned later;
 6. group the themes into categories (``granularity.categories``): ``parents_``.
 
 Every tunable left as ``None`` is derived from the data (``density.resolve_params``,
@@ -48,13 +54,14 @@ from textinsight.errors import (
 )
 from textinsight.stages.centroids import (
     NOVELTY_K,
-    SAME_TEXT,
-    assign_to_centroids,
+    NOVELTY_QUANTILE,
+    OWN_NOVELTY_QUANTILE,
+    VOTE_K,
+    assign_by_vote,
     fit_prototypes,
     language_offsets,
     merge_similar,
     normalise,
-    novelty_scores,
     novelty_threshold,
     reassign_outliers,
     remove_offsets,
@@ -76,9 +83,15 @@ __all__ = ["ThemeClusterer"]
 #: Below this many distinct vectors no clustering is attempted: all form one theme.
 MIN_ITEMS_TO_CLUSTER = 10
 
-#: Most members kept as the novelty test's reference sample (a seeded random sample
-#: above it), which bounds the size of a run's saved state and the cost of scoring.
+#: Most members kept as the reference (the assignment vote's voters and the novelty
+#: test's sample; above it a seeded sample stratified by theme, ``reference_rows``),
+#: which bounds the size of a run's saved state (20,000 x dim float32 and an int64
+#: label each: 31 MB at 384 dimensions) and the cost of assigning, whatever N.
 REFERENCE_MAX = 20_000
+
+#: Fewest voters a theme keeps in the reference when it is sampled (all of a smaller
+#: theme), so that a small theme still wins the votes of its own kind.
+REFERENCE_MIN_PER_THEME = 2 * VOTE_K
 
 #: Width of the default assignment threshold's fence, in interquartile ranges.
 FENCE = 2.0
@@ -258,20 +271,22 @@ class ThemeClusterer:
                 )
             centroids = theme_centroids(X, labels)
             threshold = self._threshold(X, labels, centroids)
-            labels, probabilities = reassign_outliers(
-                X, labels, probabilities, centroids, threshold
+            joined, _ = reassign_outliers(X, labels, probabilities, centroids, threshold)
+            centroids = fit_prototypes(X, joined, theme_centroids(X, joined))
+            threshold = self._threshold(X, joined, centroids)
+            labels, probabilities = self._assign_outliers(
+                X, labels, probabilities, clustered, centroids, threshold, params
             )
-            centroids = fit_prototypes(X, labels, theme_centroids(X, labels))
-            threshold = self._threshold(X, labels, centroids)
-            labels, probabilities = reassign_outliers(
-                X, labels, probabilities, centroids, threshold
-            )
-            labels, probabilities = self._novelty(X, labels, probabilities, clustered, params)
             timings["outliers_s"] = time.perf_counter() - start
         if len(distinct) < MIN_ITEMS_TO_CLUSTER:
             self.reference_ = np.zeros((0, X.shape[1]), dtype=np.float32)
-            self.novelty_threshold_ = -1.0
+            self.reference_labels_ = np.zeros(0, dtype=np.int64)
+            self.novelty_threshold_ = self.own_novelty_threshold_ = -1.0
         self.labels_, order = renumber_by_size(labels)
+        mapping = np.full(len(centroids) + 1, -1, dtype=np.int64)
+        mapping[order] = np.arange(len(order))
+        voted = mapping[self.reference_labels_]  # -1: a theme left without members
+        self.reference_, self.reference_labels_ = self.reference_[voted >= 0], voted[voted >= 0]
         self.probabilities_ = probabilities
         self.centroids_ = centroids[order].astype(np.float32)
         self.parents_ = (
@@ -285,7 +300,9 @@ class ThemeClusterer:
         self.params_["language_offsets"] = sorted(self.offsets_)
         self.params_["assign_threshold"] = threshold
         self.params_["novelty_k"] = NOVELTY_K
+        self.params_["vote_k"] = VOTE_K
         self.params_["novelty_threshold"] = self.novelty_threshold_
+        self.params_["own_novelty_threshold"] = self.own_novelty_threshold_
         self.params_["reference_items"] = len(self.reference_)
         self.params_["warm_start_items"] = 0 if previous is None else int((previous >= 0).sum())
         self.params_["category_neutral_directions"] = 0 if neutral is None else len(neutral)
@@ -301,28 +318,49 @@ class ThemeClusterer:
             return graph
         return ItemGraph.build(without_directions(X, neutral), seed=self.seed)
 
-    def _novelty(
+    def _assign_outliers(
         self,
         X: np.ndarray,
         labels: np.ndarray,
         probabilities: np.ndarray,
         clustered: np.ndarray,
+        centroids: np.ndarray,
+        threshold: float,
         params: dict[str, Any],
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Keep a reference sample of the clustered members, calibrate the novelty
-        threshold on it, and unassign the joined outliers that fail it."""
-        members = np.flatnonzero(clustered & (labels >= 0))
-        if len(members) > REFERENCE_MAX:
-            rng = np.random.default_rng(params["seed"])
-            members = np.sort(rng.choice(members, REFERENCE_MAX, replace=False))
+        """Keep the voters (``reference_``/``reference_labels_``: the clustered members
+        at least ``threshold`` similar to their centroid, at most ``REFERENCE_MAX`` of
+        them, ``reference_rows``), calibrate the novelty thresholds on them, and pass
+        every other item through the one rule (``assign_by_vote``); HDBSCAN's outliers
+        also face the novelty test, at the run's own items' threshold
+        (``own_novelty_threshold_``: ``OWN_NOVELTY_QUANTILE``)."""
+        own = (
+            np.einsum("ij,ij->i", X, centroids[np.maximum(labels, 0)])
+            if len(centroids)
+            else np.full(len(X), -np.inf)
+        )
+        voters = clustered & (labels >= 0) & (own >= threshold)
+        members = reference_rows(labels, voters, REFERENCE_MAX, params["seed"])
         self.reference_ = X[members].astype(np.float32)
-        self.novelty_threshold_ = novelty_threshold(self.reference_)
-        joined = np.flatnonzero(~clustered & (labels >= 0))
-        scores, best = novelty_scores(X[joined], self.reference_)
-        novel = joined[(scores < self.novelty_threshold_) & (best < SAME_TEXT)]
-        labels, probabilities = labels.copy(), probabilities.copy()
-        labels[novel] = -1
-        probabilities[novel] = 0.0
+        self.reference_labels_ = labels[members].astype(np.int64)
+        self.novelty_threshold_, self.own_novelty_threshold_ = novelty_threshold(
+            self.reference_, quantile=(NOVELTY_QUANTILE, OWN_NOVELTY_QUANTILE)
+        )
+        labels, probabilities = labels.copy(), probabilities.astype(np.float64)
+        for rows, novelty in (
+            (np.flatnonzero(~voters & ~clustered), self.own_novelty_threshold_),
+            (np.flatnonzero(~voters & clustered), None),
+        ):
+            new, sims = assign_by_vote(
+                X[rows],
+                centroids,
+                threshold,
+                self.reference_,
+                novelty,
+                self.reference_labels_,
+            )
+            labels[rows] = new
+            probabilities[rows] = np.where(new >= 0, np.clip(sims, 0.0, 1.0), 0.0)
         return labels, probabilities
 
     def predict(self, X: np.ndarray, languages: Sequence[str | None] | None = None) -> np.ndarray:
@@ -331,13 +369,23 @@ class ThemeClusterer:
         return self.predict_similarity(X, languages)[0]
 
     def predict_similarity(
-        self, X: np.ndarray, languages: Sequence[str | None] | None = None
+        self, X: np.ndarray, languages: Sequence[str | None] | None = None, own: bool = False
     ) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`predict`'s labels, and each row's similarity to its nearest theme."""
+        """:meth:`predict`'s labels, and each row's similarity to its theme's centroid.
+
+        ``own``: the rows are the run's own items (a sampled fit's other items,
+        ``sample_fit.assign_batch``), which face the novelty test at the threshold
+        the fit's outliers faced (``own_novelty_threshold_``); new feedback faces
+        ``novelty_threshold_``."""
         self._check_fitted("predict")
         space = self.transform(X, languages)
-        return assign_to_centroids(
-            space, self.centroids_, self.threshold_, self.reference_, self.novelty_threshold_
+        return assign_by_vote(
+            space,
+            self.centroids_,
+            self.threshold_,
+            self.reference_,
+            self.own_novelty_threshold_ if own else self.novelty_threshold_,
+            self.reference_labels_,
         )
 
     def category_labels(self) -> np.ndarray:
@@ -369,7 +417,9 @@ class ThemeClusterer:
             "threshold": float(self.threshold_),
             "params": dict(getattr(self, "params_", {})),
             "reference": np.asarray(self.reference_, dtype=np.float32),
+            "reference_labels": np.asarray(self.reference_labels_, dtype=np.int64),
             "novelty_threshold": float(self.novelty_threshold_),
+            "own_novelty_threshold": float(self.own_novelty_threshold_),
         }
 
     @classmethod
@@ -402,6 +452,16 @@ class ThemeClusterer:
             state.get("reference", np.zeros((0, dim))), dtype=np.float32
         ).reshape(-1, dim)
         model.novelty_threshold_ = float(state.get("novelty_threshold", -1.0))
+        model.own_novelty_threshold_ = float(
+            state.get("own_novelty_threshold", model.novelty_threshold_)
+        )
+        # states saved before the vote: each reference item votes for its nearest centroid
+        saved = state.get("reference_labels")
+        model.reference_labels_ = (
+            assign_by_vote(model.reference_, model.centroids_, -1.0)[0]
+            if saved is None
+            else np.asarray(saved, dtype=np.int64).reshape(-1)
+        )
         return model
 
     def with_theme(self, centroid: np.ndarray, members: np.ndarray) -> ThemeClusterer:
@@ -413,6 +473,8 @@ class ThemeClusterer:
         model.centroids_ = np.vstack([self.centroids_, normalise(centroid[None])])
         rows = np.asarray(members, dtype=np.float32).reshape(-1, self.centroids_.shape[1])
         model.reference_ = np.vstack([self.reference_, rows])
+        theme = np.full(len(rows), len(self.centroids_), dtype=np.int64)
+        model.reference_labels_ = np.concatenate([self.reference_labels_, theme])
         return model
 
     def _check_fitted(self, method: str) -> None:
@@ -437,6 +499,33 @@ class ThemeClusterer:
         own = np.einsum("ij,ij->i", X[members], centroids[labels[members]])
         q1, q3 = np.quantile(own, [0.25, 0.75])
         return float(np.clip(q1 - FENCE * (q3 - q1), 0.0, 1.0))
+
+
+def reference_rows(labels: np.ndarray, eligible: np.ndarray, most: int, seed: int) -> np.ndarray:
+    """The sorted rows the reference keeps: every ``eligible`` row, or above ``most``
+    of them a seeded random sample stratified by theme (``labels``): each theme keeps
+    its share of ``most`` and at least ``REFERENCE_MIN_PER_THEME`` rows (all of a
+    smaller theme), so the reference holds at most ``most`` plus that floor per theme.
+
+    Example:
+        >>> labels = np.array([0] * 900 + [1] * 100 + [2] * 10)
+        >>> rows = reference_rows(labels, labels >= 0, 200, seed=0)
+        >>> np.bincount(labels[rows]).tolist()
+        [178, 30, 10]
+    """
+    rows = np.flatnonzero(eligible)
+    if len(rows) <= most:
+        return rows
+    order = np.random.default_rng(seed).permutation(rows)
+    themes = labels[order]
+    sizes = np.bincount(themes)
+    quota = np.maximum(np.floor(sizes * most / len(rows)), REFERENCE_MIN_PER_THEME)
+    # the rank of each row among its theme's rows in ``order``
+    by_theme = np.argsort(themes, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[by_theme] = np.arange(len(order)) - starts[themes[by_theme]]
+    return np.sort(order[rank < quota[themes]])
 
 
 def _init_names() -> list[str]:

@@ -5,8 +5,10 @@ A large corpus is not clustered whole. ``ThemeClusterer.fit`` runs on at most
 (language x channel x month, :func:`strata`) keeps at least ``min_per_stratum`` items
 (all of a smaller one) and the rest of the budget is shared in proportion to size.
 Every other item is then assigned in batches by :func:`assign_batch`, the one
-assignment rule (``ThemeClusterer.predict_similarity``: nearest centroid, threshold
-and novelty test), the same rule ``assign`` uses between runs. Memory therefore
+assignment rule (``ThemeClusterer.predict_similarity``: a kNN vote among the
+reference members, threshold and novelty test, ``centroids.assign_by_vote``), the
+same rule ``assign`` uses between runs; as items of the run they face the novelty
+test at the threshold the fit's own outliers face. Memory therefore
 depends on the sample and the batch, not on the corpus.
 
 A local run (``pipeline.run_pipeline``) and the Ray engine share these functions::
@@ -194,6 +196,6 @@ def assign_batch(
     model = (
         clusterer if isinstance(clusterer, ThemeClusterer) else ThemeClusterer.from_state(clusterer)
     )
-    labels, sims = model.predict_similarity(vectors, languages)
+    labels, sims = model.predict_similarity(vectors, languages, own=True)
     probabilities = np.where(labels >= 0, np.clip(sims, 0.0, 1.0), 0.0).astype(np.float64)
     return labels, probabilities
