@@ -24,6 +24,7 @@ import itertools
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.metrics import normalized_mutual_info_score
@@ -73,7 +74,7 @@ def corpus(n: int, seed: int, banking77: Path, cache: Path) -> dict[str, np.ndar
 
 
 def sampled_fit(
-    data: dict[str, np.ndarray], size: int, seed: int, args: dict[str, int]
+    data: dict[str, np.ndarray], size: int, seed: int, args: dict[str, Any]
 ) -> np.ndarray:
     """Every item's theme as a run with a sample of ``size`` gives it."""
     X, languages = data["X"], data["language"].tolist()
@@ -103,7 +104,7 @@ def main() -> None:
     parser.add_argument("--cache-dir", type=Path, default=Path("bench") / "agreement")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     args = parser.parse_args()
-    settings = {k: int(v) for k, v in (item.split("=", 1) for item in args.set)}
+    settings: dict[str, Any] = {k: int(v) for k, v in (item.split("=", 1) for item in args.set)}
     data = corpus(args.n, args.gen_seed, args.banking77, args.cache_dir)
     X, languages, planted = data["X"], data["language"].tolist(), data["theme"]
     print(f"{args.n:,} rows (generator seed {args.gen_seed}), settings {settings or 'default'}")
