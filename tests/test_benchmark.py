@@ -199,7 +199,12 @@ def test_suite_table_puts_both_levels_beside_bertopic() -> None:
 
     levels = {
         "categories": scores(5, 70),
-        "area": {"groups": 4, "themes": scores(20, 60), "categories": scores(5, 72.5)},
+        "area": {
+            "groups": 4,
+            "themes": scores(20, 60),
+            "categories": scores(5, 72.5),
+            "ceiling": scores(4, 75),
+        },
     }
     corpus = {
         "corpus": "toy",
@@ -210,9 +215,20 @@ def test_suite_table_puts_both_levels_beside_bertopic() -> None:
     table = benchmark.suite_table([corpus])
     assert (
         "| toy | 1,000 | textinsight | 20 | 80.0 / 40.0 | 5 | area (4) | 60.0 | "
-        "72.5 / 36.2 | +12.5 |" in table
+        "72.5 / 36.2 | +12.5 | +15.0 |" in table
     )
     assert "| toy | 1,000 | BERTopic hierarchical_topics | 40 |" in table
+
+
+def test_levels_report_the_ceiling_of_any_grouping_of_the_themes() -> None:
+    labels = ["a1", "a1", "a2", "a2", "b1", "b1"]
+    groups = {"area": {"a1": "a", "a2": "a", "b1": "b"}}
+    # theme 1 mixes the areas: no grouping of these themes can reach NMI 100
+    scored = benchmark.level_scores([0, 0, 1, 1, 1, 2], [0, 0, 0, 0, 0, 1], labels, groups)
+    area = scored["area"]
+    assert area["ceiling"]["themes"] == 2
+    assert area["themes"]["nmi"] < area["ceiling"]["nmi"] < 100.0
+    assert area["categories"]["nmi"] <= area["ceiling"]["nmi"]
 
 
 def test_suite_needs_groups(tmp_path: Path) -> None:

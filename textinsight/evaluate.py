@@ -27,6 +27,25 @@ def cluster_scores(truth: Sequence[Any], found: Sequence[int]) -> dict[str, floa
     }
 
 
+def majority_groups(truth: Sequence[Any], found: Sequence[int]) -> list[int]:
+    """Each found cluster replaced by the reference group most of its items hold (-1
+    stays -1; groups numbered by first appearance): the best any grouping of the
+    clusters can agree with ``truth``, the ceiling a category level is measured against.
+
+    Example:
+        >>> majority_groups(["x", "x", "y", "y", "y"], [0, 1, 1, 2, -1])
+        [0, 1, 1, 1, -1]
+    """
+    votes: dict[int, dict[Any, int]] = {}
+    for label, cluster in zip(truth, found, strict=True):
+        if cluster != -1:
+            counts = votes.setdefault(cluster, {})
+            counts[label] = counts.get(label, 0) + 1
+    winner = {c: max(counts, key=lambda g: (counts[g], str(g))) for c, counts in votes.items()}
+    numbers: dict[Any, int] = {}
+    return [-1 if c == -1 else numbers.setdefault(winner[c], len(numbers)) for c in found]
+
+
 def cut_merges(merges: Iterable[Iterable[int]], n_groups: int) -> dict[int, int]:
     """Cut an agglomerative hierarchy at ``n_groups`` groups: the group of each leaf.
 
