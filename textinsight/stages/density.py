@@ -64,7 +64,8 @@ SPECTRAL_INIT_MAX_ITEMS = 50_000
 #: 30 neighbours 90.6 / 90.1 / 90.0; the run's sampled fit (50k) vs the full fits
 #: 79.9 / 80.3 -> 83.0 / 83.0 / 81.9 (its sample's own items 83 -> 86); against the
 #: planted themes 76.2-77.3 -> 78.4-79.3; unassigned 4.2-5.6% -> 3.6%. Generator seed 1:
-#: full fits 88.0 -> 89.6, sampled vs full 79.2 / 80.6 -> 81.5 / 80.5. Tried at the
+#: full fits 88.0 / 88.6 / 87.7 -> 89.6 / 90.3 / 88.5, sampled vs full 79.2 / 80.6 / 80.0
+#: -> 81.5 / 80.5 / 82.5. Tried at the
 #: same time and not adopted: 200 epochs instead of ``LARGE_CORPUS_EPOCHS`` (88.4 for
 #: seeds 0-1, the layout 2.5x slower), HDBSCAN ``min_samples`` 100 (87.0-87.8). Below the
 #: threshold (Banking77, 13,083 items; its 5,000-item samples) nothing changes.
