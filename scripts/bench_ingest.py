@@ -75,7 +75,7 @@ def write_rows(path: Path, n: int, mix: str, seed: int = 0) -> None:
 
 def measure_ingest(csv_path: Path, db_path: Path) -> dict[str, float]:
     """Ingest ``csv_path`` into a new store: seconds, rows/s and peak RSS."""
-    from textinsight.pipeline import ingest_file
+    from textinsight.run_ingest import ingest_file  # what `textinsight ingest` imports
     from textinsight.store import Store
 
     store = Store(db_path)

@@ -182,7 +182,7 @@ def _ingest(
     """Ingest a file with the configured languages and chunk size; print what it did."""
     from textinsight.ingest.formats import FileOptions
     from textinsight.ingest.language import LanguageIdentifier
-    from textinsight.pipeline import ingest_file
+    from textinsight.run_ingest import ingest_file
 
     settings = get_settings()
     report = ingest_file(
