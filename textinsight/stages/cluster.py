@@ -110,7 +110,8 @@ class ThemeClusterer:
         min_samples: HDBSCAN density smoothing; higher leaves more items as
             outliers. ``None``: a quarter of ``min_cluster_size``, from 5 up to it, at
             most ``MAX_MIN_SAMPLES``.
-        n_neighbors: UMAP neighbourhood size. ``None``: 15 (at most ``N - 1``).
+        n_neighbors: UMAP neighbourhood size. ``None``: 15 (at most ``N - 1``), or
+            ``LARGE_CORPUS_NEIGHBOURS`` above ``EXACT_KNN_MAX_ITEMS`` distinct items.
         n_components: UMAP output dimensions. ``None``: 5.
         n_epochs: UMAP optimisation epochs. ``None``: 500, or ``LARGE_CORPUS_EPOCHS``
             above ``LARGE_CORPUS`` distinct items.
