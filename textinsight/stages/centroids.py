@@ -333,8 +333,6 @@ def novelty_scores(
     torch ``topk``, so memory is ``block x len(reference)``; a small product
     (``_SMALL_VALUES``) is done by numpy, without torch's thread pool.
     """
-    import torch
-
     skip = 1 if leave_one_out else 0
     n, m = len(X), len(reference)
     k = max(1, min(k, m - skip))
@@ -349,14 +347,9 @@ def novelty_scores(
         scores[:] = top[:, skip:].mean(axis=1)
         best[:] = top[:, skip]
         return scores, best
-    block = max(1, _BLOCK_VALUES // m)
-    R = torch.from_numpy(np.ascontiguousarray(reference, dtype=np.float32))
-    with torch.inference_mode():
-        for start in range(0, n, block):
-            Q = torch.from_numpy(np.ascontiguousarray(X[start : start + block], dtype=np.float32))
-            top = torch.topk(Q @ R.T, k + skip, dim=1).values.numpy()
-            scores[start : start + block] = top[:, skip:].mean(axis=1)
-            best[start : start + block] = top[:, skip]
+    top, _ = _top_k(X, reference, np.arange(m), k + skip)
+    scores[:] = top[:, skip:].mean(axis=1)
+    best[:] = top[:, skip]
     return scores, best
 
 
