@@ -512,7 +512,7 @@ def reference_rows(labels: np.ndarray, eligible: np.ndarray, most: int, seed: in
         >>> labels = np.array([0] * 900 + [1] * 100 + [2] * 10)
         >>> rows = reference_rows(labels, labels >= 0, 200, seed=0)
         >>> np.bincount(labels[rows]).tolist()
-        [178, 30, 10]
+        [178, 20, 10]
     """
     rows = np.flatnonzero(eligible)
     if len(rows) <= most:
