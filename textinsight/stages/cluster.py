@@ -76,6 +76,7 @@ from textinsight.stages.granularity import (
     relabel,
     without_directions,
 )
+from textinsight.stages.stratify import stratified_sample
 from textinsight.stages.warm import keep_previous
 
 __all__ = ["ThemeClusterer"]
@@ -504,29 +505,19 @@ class ThemeClusterer:
 
 def reference_rows(labels: np.ndarray, eligible: np.ndarray, most: int, seed: int) -> np.ndarray:
     """The sorted rows the reference keeps: every ``eligible`` row, or above ``most``
-    of them a seeded random sample stratified by theme (``labels``): each theme keeps
-    its share of ``most`` and at least ``REFERENCE_MIN_PER_THEME`` rows (all of a
-    smaller theme), so the reference holds at most ``most`` plus that floor per theme.
+    of them a seeded sample of ``most`` stratified by theme (``labels``;
+    ``stratify.stratified_sample``): each theme keeps its share and at least
+    ``REFERENCE_MIN_PER_THEME`` rows (all of a smaller theme).
 
     Example:
         >>> labels = np.array([0] * 900 + [1] * 100 + [2] * 10)
         >>> rows = reference_rows(labels, labels >= 0, 200, seed=0)
         >>> np.bincount(labels[rows]).tolist()
-        [178, 20, 10]
+        [170, 20, 10]
     """
     rows = np.flatnonzero(eligible)
-    if len(rows) <= most:
-        return rows
-    order = np.random.default_rng(seed).permutation(rows)
-    themes = labels[order]
-    sizes = np.bincount(themes)
-    quota = np.maximum(np.floor(sizes * most / len(rows)), REFERENCE_MIN_PER_THEME)
-    # the rank of each row among its theme's rows in ``order``
-    by_theme = np.argsort(themes, kind="stable")
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[by_theme] = np.arange(len(order)) - starts[themes[by_theme]]
-    return np.sort(order[rank < quota[themes]])
+    themes = labels[rows].tolist()
+    return rows[stratified_sample(themes, most, seed=seed, min_per_stratum=REFERENCE_MIN_PER_THEME)]
 
 
 def _init_names() -> list[str]:
