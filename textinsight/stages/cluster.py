@@ -105,7 +105,8 @@ FENCE = 2.0
 #: inner one that outliers face. A member that lies in one of the dense regions the
 #: themes were found in is about a known theme unless it is far out (UMAP pulls an
 #: isolated text into some cluster), and a broad theme's own members lie far from its
-#: mean. Measured in docs/status.md (issue #13).
+#: mean. Measured (issue #13, Banking77 NMI 79.8-80.5 -> 80.2-81.0 on fit seeds 0-4):
+#: ``granularity``'s docstring.
 MEMBER_FENCE = 3.0
 
 #: Version of ``ThemeClusterer.to_state``'s layout.
