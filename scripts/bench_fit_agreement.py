@@ -162,11 +162,11 @@ def main() -> None:
     ):
         own = np.zeros(len(X), dtype=bool)
         own[rows] = True
-        a, b = fits["sampled", sa], fits["full", sb]
-        ceiling = nmi(b, vote_ceiling(model, X, languages, rows))
+        part, whole = fits["sampled", sa], fits["full", sb]
+        ceiling = nmi(whole, vote_ceiling(model, X, languages, rows))
         print(
-            f"| {sa} vs {sb} | {nmi(a, b):.1f} | {nmi(a[own], b[own]):.1f} "
-            f"| {nmi(a[~own], b[~own]):.1f} | {ceiling:.1f} |"
+            f"| {sa} vs {sb} | {nmi(part, whole):.1f} | {nmi(part[own], whole[own]):.1f} "
+            f"| {nmi(part[~own], whole[~own]):.1f} | {ceiling:.1f} |"
         )
 
 
