@@ -358,3 +358,42 @@ def test_novelty_reference_rides_in_the_state_and_with_theme_adds_a_theme(fitted
     del old["reference"], old["novelty_threshold"]  # saved before the novelty test
     legacy = ThemeClusterer.from_state(old).predict(X[members])
     assert (legacy == model.labels_[members]).mean() >= 0.99
+
+
+def _beside(centre: np.ndarray, similarity: float, rng: np.random.Generator) -> np.ndarray:
+    """A unit vector at exactly ``similarity`` (cosine) to the unit vector ``centre``."""
+    other = rng.normal(size=centre.shape)
+    other -= (other @ centre) * centre
+    other /= np.linalg.norm(other)
+    return _unit((similarity * centre + np.sqrt(1 - similarity**2) * other)[None])[0]
+
+
+def test_members_face_the_outer_fence_outliers_the_inner_one(monkeypatch):
+    """HDBSCAN's members between Tukey's inner and outer fence keep their theme; an
+    outlier at the same place, and a member beyond the outer fence, stay unassigned."""
+    X, y, _ = _blobs(seed=4)
+    rng = np.random.default_rng(40)  # not _blobs' stream: that would redraw its centres
+    first = ThemeClusterer(seed=0).fit(X)
+    inner, outer = first.params_["assign_threshold"], first.params_["member_threshold"]
+    assert outer < inner
+    centre = first.centroids_[np.bincount(first.labels_[y == 0]).argmax()].astype(np.float64)
+    between = (inner + outer) / 2
+    extra = np.stack(
+        [_beside(centre, between, rng), _beside(centre, between, rng)]
+        + [_beside(centre, outer - 0.2, rng)]
+    )
+    Xe = np.concatenate([X, extra])
+    # HDBSCAN's own verdict, planted: the first two are members, the last is one
+    # too (UMAP can pull an isolated text into a cluster), the middle one an outlier
+    planted = np.concatenate([y, [0, -1, 0]])
+
+    def hdbscan_labels(Z, params, allow_single_cluster=False):
+        return planted.astype(np.int64), (planted >= 0).astype(np.float64)
+
+    monkeypatch.setattr(cluster, "hdbscan_labels", hdbscan_labels)
+    model = ThemeClusterer(seed=0).fit(Xe)
+    n = len(X)
+    theme = np.bincount(model.labels_[:n][y == 0]).argmax()
+    assert model.labels_[n] == theme  # a member between the fences keeps its theme
+    assert model.labels_[n + 1] == -1  # an outlier there does not join
+    assert model.labels_[n + 2] == -1  # a member far out does not keep one

@@ -149,8 +149,11 @@ def test_reference_labels_ride_in_the_state() -> None:
     again = ThemeClusterer.from_state(state)
     np.testing.assert_array_equal(again.reference_labels_, model.reference_labels_)
     assert len(model.reference_labels_) == len(model.reference_)
-    members = model.labels_ >= 0
-    # a reference member's theme is its fitted theme
+    # a reference member's theme is its fitted theme (the members between Tukey's
+    # inner and outer fence keep a theme in the run that new feedback there would not
+    # get: cluster.MEMBER_FENCE)
+    own = np.einsum("ij,ij->i", X, model.centroids_[np.maximum(model.labels_, 0)])
+    members = (model.labels_ >= 0) & (own >= model.threshold_)
     assert (again.predict(X[members]) == model.labels_[members]).mean() >= 0.99
     del state["reference_labels"]  # saved before the vote: nearest-centroid voters
     legacy = ThemeClusterer.from_state(state)
