@@ -106,3 +106,21 @@ def make_theme(**fields: Any) -> Theme:
         "channels": {},
     }
     return Theme(**{**defaults, **fields})
+
+
+def load_script(name: str) -> Any:
+    """Import ``scripts/<name>.py`` as a module (with ``scripts/`` on the path while it
+    loads, for the scripts' imports of one another)."""
+    import importlib.util
+    import sys
+
+    scripts = Path(__file__).resolve().parent.parent / "scripts"
+    sys.path.insert(0, str(scripts))
+    try:
+        spec = importlib.util.spec_from_file_location(name, scripts / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(scripts))

@@ -3,32 +3,21 @@ temperature fit behave as the e5-small card relies on, on data with a known answ
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import load_script
+
 CENTRES = np.array([-2.0, 0.0, 2.0])
 """Three classes on a line, unit-variance Gaussians: exact posteriors are known."""
 
 
 @pytest.fixture(scope="module")
 def shift() -> ModuleType:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        spec = importlib.util.spec_from_file_location(
-            "sentiment_prior_shift", ROOT / "scripts" / "sentiment_prior_shift.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+    module: ModuleType = load_script("sentiment_prior_shift")
+    return module
 
 
 def _corpus(prior: np.ndarray, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

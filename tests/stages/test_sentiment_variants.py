@@ -3,32 +3,19 @@ and each knob does what the e5-small card says it measured."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
 
+from tests.conftest import load_script
 from textinsight.stages.sentiment import CLASSES
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def variants() -> ModuleType:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        spec = importlib.util.spec_from_file_location(
-            "sentiment_variants", ROOT / "scripts" / "sentiment_variants.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+    module: ModuleType = load_script("sentiment_variants")
+    return module
 
 
 def _toy(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
