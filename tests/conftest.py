@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -108,18 +111,17 @@ def make_theme(**fields: Any) -> Theme:
     return Theme(**{**defaults, **fields})
 
 
-def load_script(name: str) -> Any:
-    """Import ``scripts/<name>.py`` as a module (with ``scripts/`` on the path while it
-    loads, for the scripts' imports of one another)."""
-    import importlib.util
-    import sys
-
+def load_script(name: str) -> ModuleType:
+    """Import ``scripts/<name>.py`` as the module ``name`` (registered in
+    ``sys.modules``, as its dataclasses look their module up; ``scripts/`` on the path
+    while it loads, for the scripts' imports of one another)."""
     scripts = Path(__file__).resolve().parent.parent / "scripts"
     sys.path.insert(0, str(scripts))
     try:
         spec = importlib.util.spec_from_file_location(name, scripts / f"{name}.py")
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
         spec.loader.exec_module(module)
         return module
     finally:

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from tests.conftest import load_script
 from textinsight.stages.embed import HashingEmbedder
-
-ROOT = Path(__file__).resolve().parent.parent
 
 TOPICS = {
     "delivery": ["my parcel arrived {} days late", "delivery took {} days, far too slow"],
@@ -24,15 +21,7 @@ TOPICS = {
 }
 
 
-def _load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("benchmark", ROOT / "scripts" / "benchmark.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-benchmark = _load_script()
+benchmark = load_script("benchmark")
 
 
 def _write_csv(path: Path, per_topic: int, *, language: bool) -> Path:

@@ -1,11 +1,9 @@
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
 
-from tests.conftest import topic_rows
+from tests.conftest import load_script, topic_rows
 from textinsight.emerging import find_emerging
 from textinsight.errors import EmptyCorpusError
 from textinsight.pipeline import embed_cached, ingest_file, run_pipeline
@@ -94,15 +92,6 @@ def test_embed_cached_embeds_each_text_once(store: Store) -> None:
     np.testing.assert_array_equal(again, vectors)
 
 
-def _benchmark_script() -> ModuleType:
-    path = Path(__file__).resolve().parent.parent / "scripts" / "benchmark.py"
-    spec = importlib.util.spec_from_file_location("benchmark_script", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_run_benchmark_and_emerging_find_identical_themes(
     loaded: Store, embedder, tmp_path: Path, write_csv
 ) -> None:
@@ -117,7 +106,7 @@ def test_run_benchmark_and_emerging_find_identical_themes(
         loaded, embedder, [f.text for f in feedback], [f.text_hash for f in feedback]
     )
     texts, languages = [f.text for f in feedback], [f.language for f in feedback]
-    _, clusterer, descriptions = _benchmark_script().run_product(texts, languages, vectors, 0)
+    _, clusterer, descriptions = load_script("benchmark").run_product(texts, languages, vectors, 0)
     from_benchmark = sorted(
         (d.keywords, int((clusterer.labels_ == k).sum())) for k, d in descriptions.items()
     )

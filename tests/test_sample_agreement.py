@@ -13,37 +13,23 @@ fit clusters every item. The issue's target is NMI >= 90 between the two assignm
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
 from sklearn.metrics import normalized_mutual_info_score
 
+from tests.conftest import load_script
 from textinsight.stages.cluster import ThemeClusterer
 from textinsight.stages.sample_fit import assign_batch, fit_on_sample, strata, stratified_sample
 
-ROOT = Path(__file__).resolve().parent.parent
 N_ROWS = 1_200
 DIM = 32
 SPREAD = 0.9
 """Noise per row relative to a theme's direction (unit-variance components)."""
 
 
-def _load_generator() -> ModuleType:
-    path = ROOT / "scripts" / "synth_feedback.py"
-    spec = importlib.util.spec_from_file_location("synth_feedback", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-synth = _load_generator()
+synth = load_script("synth_feedback")
 
 
 def _vectors(rows: list[Any], seed: int) -> np.ndarray:

@@ -16,8 +16,7 @@ CENTRES = np.array([-2.0, 0.0, 2.0])
 
 @pytest.fixture(scope="module")
 def shift() -> ModuleType:
-    module: ModuleType = load_script("sentiment_prior_shift")
-    return module
+    return load_script("sentiment_prior_shift")
 
 
 def _corpus(prior: np.ndarray, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -14,8 +14,7 @@ from textinsight.stages.sentiment import CLASSES
 
 @pytest.fixture(scope="module")
 def variants() -> ModuleType:
-    module: ModuleType = load_script("sentiment_variants")
-    return module
+    return load_script("sentiment_variants")
 
 
 def _toy(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
