@@ -203,6 +203,15 @@ MAX_CATEGORIES = 30
 #: that: only edge counts between clusters are needed).
 GRAPH_NEIGHBOURS = 15
 CATEGORY_NEIGHBOURS = 100
+
+#: A theme with fewer members than this share of the median theme's is taken for a
+#: fragment of a neighbour rather than a topic of its own: ``absorb_small`` merges it
+#: into the theme its members' graph edges mostly reach, where those edges are at least
+#: ``SMALL_THEME_RESOLUTION`` times chance (plain modularity's test; the theme merge
+#: asks ``THEME_RESOLUTION`` of themes of the usual size). 0 turns it off. Measured in
+#: session 8 (the module docstring).
+SMALL_THEME_SHARE = 0.5
+SMALL_THEME_RESOLUTION = 1.0
 GRAPH_MAX_ITEMS = 20_000
 
 
@@ -306,6 +315,53 @@ def merge_clusters(
         R[a, :] = R[:, a] = np.maximum(R[a, :], R[b, :])
         alive[b] = False
         group[group == b] = a
+    _, out = np.unique(group, return_inverse=True)
+    return out.astype(np.int64)
+
+
+def absorb_small(
+    W: np.ndarray,
+    sizes: np.ndarray,
+    share: float | None = None,
+    resolution: float | None = None,
+) -> np.ndarray:
+    """Group index per cluster: each cluster with fewer than ``share`` (default
+    ``SMALL_THEME_SHARE``) times the median cluster's ``sizes`` merged, smallest
+    first, into the cluster it shares most edges of graph ``W`` with, where those
+    edges are at least ``resolution`` (default ``SMALL_THEME_RESOLUTION``) times
+    what chance gives (the modularity merge's test, ``merge_clusters``). Groups are
+    numbered as ``merge_clusters`` numbers them.
+
+    Example:
+        >>> W = np.array([[90.0, 8, 1], [8, 90, 0], [1, 0, 9]])
+        >>> absorb_small(W, np.array([30, 30, 3]), resolution=0.0).tolist()
+        [0, 1, 0]
+    """
+    share = SMALL_THEME_SHARE if share is None else share
+    resolution = SMALL_THEME_RESOLUTION if resolution is None else resolution
+    n = len(W)
+    group = np.arange(n)
+    if n < 3 or not share:
+        return group
+    W = W.astype(np.float64).copy()
+    degree = W.sum(axis=1)
+    total = degree.sum()
+    np.fill_diagonal(W, 0.0)
+    size = np.asarray(sizes, dtype=np.float64).copy()
+    floor = share * float(np.median(size))
+    for a in np.lexsort((np.arange(n), size)):
+        if size[a] >= floor or group[a] != a or W[a].max() <= 0:
+            continue
+        b = int(np.argmax(W[a]))
+        if W[a, b] * total < resolution * degree[a] * degree[b]:
+            continue
+        W[b, :] += W[a, :]
+        W[:, b] += W[:, a]
+        W[a, :] = W[:, a] = 0.0
+        W[b, b] = 0.0
+        size[b] += size[a]
+        degree[b] += degree[a]
+        group[group == a] = b
     _, out = np.unique(group, return_inverse=True)
     return out.astype(np.int64)
 
