@@ -248,7 +248,7 @@ ARI; unassigned stays 1.0-2.4%):
   1's categories lose 3.3); the 25 groups 61.3 / 61.5 / 58.7 -> 60.8 / 61.2 / 58.8
   (+1.0 / +2.0 / -0.3 -> +0.8 / +1.5 / -0.2); Banking77 58.5 / 57.9 / 59.2 -> 58.4 /
   57.8 / 59.2 (-0.4 / -1.4 / -0.2 -> -0.7 / -1.5 / -0.4); the 3,000 sample 60.4 / 61.4 /
-  56.6 -> 60.4 / 61.6 / 55.2. Category counts unchanged (10-22).
+  56.6 -> 60.4 / 61.6 / 55.2. Category counts unchanged (9-22).
 - ``benchmark.py --suite --no-bertopic --seed 1`` end to end (load 7-9): Banking77 64
   themes, NMI / ARI 80.11 / 53.25; 25 groups 47 themes, 75.43 / 49.58; demo 21 themes,
   85.6 / 75.5: the figures above.
