@@ -139,7 +139,7 @@ class ThemeClusterer:
             ``GRAPH_NEIGHBOURS``, fewer for a sample (``fit(corpus_size=...)``).
         assign_threshold: outliers (and new feedback) join their nearest theme at
             this cosine similarity or more. ``None``: adapted to how tight the
-            themes are (see ``_threshold``).
+            themes are (see ``_thresholds``).
         allow_single_cluster: let HDBSCAN return one theme for data that holds only
             one dense group (used for the pool of unassigned feedback).
 
@@ -263,7 +263,8 @@ class ThemeClusterer:
             labels = np.zeros(n, dtype=np.int64)
             probabilities = np.ones(n, dtype=np.float64)
             centroids = theme_centroids(X, labels)
-            threshold = member_threshold = self._threshold(X, labels, centroids)
+            (threshold,) = self._thresholds(X, labels, centroids, FENCE)
+            member_threshold = threshold
         else:
             start = time.perf_counter()
             Z = umap_reduce(distinct, params)[inverse.reshape(-1)]
@@ -284,11 +285,12 @@ class ThemeClusterer:
                     X, labels, previous, graph, resolution, neighbours, params["min_cluster_size"]
                 )
             centroids = theme_centroids(X, labels)
-            threshold = self._threshold(X, labels, centroids)
+            (threshold,) = self._thresholds(X, labels, centroids, FENCE)
             joined, _ = reassign_outliers(X, labels, probabilities, centroids, threshold)
             centroids = fit_prototypes(X, joined, theme_centroids(X, joined))
-            threshold = self._threshold(X, joined, centroids)
-            member_threshold = self._threshold(X, joined, centroids, MEMBER_FENCE)
+            threshold, member_threshold = self._thresholds(
+                X, joined, centroids, FENCE, MEMBER_FENCE
+            )
             labels, probabilities = self._assign_outliers(
                 X, labels, probabilities, clustered, centroids, threshold, params, member_threshold
             )
@@ -502,23 +504,25 @@ class ThemeClusterer:
                 f"ThemeClusterer.from_state(...)) before {method}()."
             )
 
-    def _threshold(
-        self, X: np.ndarray, labels: np.ndarray, centroids: np.ndarray, fence: float = FENCE
-    ) -> float:
-        """The assignment threshold: explicit, or a low fence of the members' similarity.
+    def _thresholds(
+        self, X: np.ndarray, labels: np.ndarray, centroids: np.ndarray, *fences: float
+    ) -> tuple[float, ...]:
+        """The assignment thresholds, one per fence: explicit, or low fences of the
+        members' similarity.
 
         The default is Tukey's lower fence ``Q1 - fence * IQR`` of the similarities of
         the clustered items to their own theme's centroid: an item less similar than
-        that to every theme would be an unusual member of any of them.
+        that to every theme would be an unusual member of any of them. The
+        similarities are computed once for all the fences asked for.
         """
         if self.assign_threshold is not None:
-            return float(self.assign_threshold)
+            return tuple(float(self.assign_threshold) for _ in fences)
         members = labels >= 0
         if not members.any():
-            return 1.0
+            return tuple(1.0 for _ in fences)
         own = np.einsum("ij,ij->i", X[members], centroids[labels[members]])
         q1, q3 = np.quantile(own, [0.25, 0.75])
-        return float(np.clip(q1 - fence * (q3 - q1), 0.0, 1.0))
+        return tuple(float(np.clip(q1 - fence * (q3 - q1), 0.0, 1.0)) for fence in fences)
 
 
 def reference_rows(labels: np.ndarray, eligible: np.ndarray, most: int, seed: int) -> np.ndarray:
