@@ -7,7 +7,9 @@ from textinsight.evaluate import cluster_scores
 from textinsight.stages.cluster import ThemeClusterer
 from textinsight.stages.density import merge_neighbours
 from textinsight.stages.granularity import (
+    SMALL_THEME_SHARE,
     ItemGraph,
+    absorb_small,
     categories,
     merge_clusters,
     relabel,
@@ -86,6 +88,47 @@ def test_clusterer_scales_the_merge_graph_to_the_corpus_a_sample_stands_for() ->
     assert given.params_["merge_neighbours"] == 10  # an explicit value wins
 
 
+def test_absorb_small_merges_a_fragment_only_where_its_edges_beat_chance() -> None:
+    W = np.array([[90.0, 8, 1, 0], [8, 90, 0, 1], [1, 0, 9, 0], [0, 1, 0, 9]])
+    sizes = np.array([30, 30, 3, 30])
+    assert absorb_small(W, sizes, resolution=0.0).tolist() == [0, 1, 0, 2]
+    # 1 edge of theme 2's 10 to theme 0 (degree 99 of 218): below chance, it stays
+    assert absorb_small(W, sizes, resolution=1.0).tolist() == [0, 1, 2, 3]
+    assert absorb_small(W, sizes, share=0.0, resolution=0.0).tolist() == [0, 1, 2, 3]
+    big = np.array([30, 30, 20, 30])  # at least half the median: a theme of its own
+    assert absorb_small(W, big, resolution=0.0).tolist() == [0, 1, 2, 3]
+
+
+def fragments(seed: int, topics: int = 8, cut: int = 3, per_topic: int = 80, dim: int = 48):
+    """``topics`` distinct topics, the first ``cut`` of them each cut into a main part
+    and a small random fragment, plus one small topic of its own: (X, labels, topic,
+    the small topic)."""
+    rng = np.random.default_rng(seed)
+    X, topic = [], []
+    for t in range(topics + 1):
+        n = per_topic if t < topics else per_topic // 5
+        X.append(rng.normal(size=dim) + 0.45 * rng.normal(size=(n, dim)))
+        topic += [t] * n
+    X, topic = np.vstack(X), np.array(topic)
+    labels = topic.copy()
+    for t in range(cut):
+        rows = np.flatnonzero(topic == t)
+        labels[rng.choice(rows, per_topic // 6, replace=False)] = topics + 1 + t
+    return X / np.linalg.norm(X, axis=1, keepdims=True), labels, topic, topics
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_fragments_join_their_topic_and_a_small_distinct_topic_stays(seed: int) -> None:
+    """Over 10 seeds: every fragment (a sixth of its topic, under half the median
+    theme) joins its own topic; the small topic (a fifth of the others, under half the
+    median too, but distinct) keeps its own theme."""
+    X, labels, topic, small = fragments(seed)
+    sizes = np.bincount(labels)
+    assert (sizes[small:] < SMALL_THEME_SHARE * np.median(sizes)).all()  # all small
+    groups = absorb_small(ItemGraph.build(X).cluster_weights(labels), sizes)
+    assert cluster_scores(topic, relabel(labels, groups).tolist())["ari"] == 100.0
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_categories_recover_the_coarse_level(seed: int) -> None:
     X, topic, area = hierarchy(seed)
@@ -107,6 +150,7 @@ def test_categories_stay_within_the_range() -> None:
 def test_clusterer_reports_categories_and_merges_less_at_high_resolution() -> None:
     X, topic, area = hierarchy(2, areas=3, topics=3, per_topic=50)
     fine = ThemeClusterer(seed=0, resolution=np.inf, min_cluster_size=8).fit(X)
+    assert fine.params_["resolution"] == np.inf  # no merge, not even absorb_small's
     merged = ThemeClusterer(seed=0, min_cluster_size=8).fit(X)
     assert len(merged.centroids_) <= len(fine.centroids_)
     assert merged.params_["resolution"] == 2.0

@@ -9,7 +9,8 @@
 2. cluster the reduced vectors with HDBSCAN;
 3. merge themes whose centroids nearly coincide (``merge_similar``), then themes
    that the items' kNN graph shows to be one topic (``granularity``: greedy
-   modularity merging at ``resolution``);
+   modularity merging at ``resolution``), then themes under half the median theme's
+   size into the neighbour their edges reach beyond chance (``absorb_small``);
 4. the centroids: the members' means, with HDBSCAN's outliers provisionally joined
    to the nearest mean, nudged so that the nearest centroid reproduces the members'
    themes (``fit_prototypes``); ``threshold_`` a low fence of the members'
@@ -74,6 +75,7 @@ from textinsight.stages.centroids import (
 from textinsight.stages.density import hdbscan_labels, resolve_params, umap_reduce
 from textinsight.stages.granularity import (
     ItemGraph,
+    absorb_small,
     categories,
     merge_clusters,
     relabel,
@@ -132,7 +134,8 @@ class ThemeClusterer:
         merge_threshold: themes whose centroids have cosine similarity at least this
             are merged. ``None``: ``MERGE_THRESHOLD``.
         resolution: modularity resolution of the theme merge (``granularity``);
-            higher keeps more themes, ``math.inf`` merges nothing. ``None``:
+            higher keeps more themes, ``math.inf`` merges nothing (not even
+            ``absorb_small``'s fragments). ``None``:
             ``THEME_RESOLUTION``.
         merge_neighbours: neighbours per item in the graph of that merge (at most
             ``CATEGORY_NEIGHBOURS``); more neighbours see broader topics. ``None``:
@@ -280,6 +283,10 @@ class ThemeClusterer:
             neighbours, resolution = params["merge_neighbours"], params["resolution"]
             merged = merge_clusters(graph.cluster_weights(labels, neighbours), resolution)
             labels = relabel(labels, merged)
+            if np.isfinite(resolution):  # math.inf merges nothing
+                sizes = np.bincount(labels[labels >= 0], minlength=int(labels.max()) + 1)
+                small = absorb_small(graph.cluster_weights(labels, neighbours), sizes)
+                labels = relabel(labels, small)
             if previous is not None:
                 labels = keep_previous(
                     X, labels, previous, graph, resolution, neighbours, params["min_cluster_size"]
