@@ -127,6 +127,37 @@ def test_fillers_are_per_language(tokenizer: Tokenizer) -> None:
     assert "tak" not in da
 
 
+@pytest.mark.parametrize(
+    ("language", "text", "words"),
+    [
+        (
+            "sv",
+            "Personalen pratade med varandra och klubben skickar mejl varje vecka",
+            ["varandra", "varje"],
+        ),
+        (
+            "no",
+            "De ansatte snakket med hverandre, og hver uke kommer det e-post",
+            ["hverandre", "hver"],
+        ),
+        ("da", "Personalet talte med hinanden hele tiden", ["hinanden", "hele"]),
+    ],
+)
+def test_determiners_and_reciprocal_pronouns_are_stop_words(
+    tokenizer: Tokenizer, language: str, text: str, words: list[str]
+) -> None:
+    """ "Every", "each other", "whole" (missing from spaCy's Nordic stop lists) never
+    become keywords or a label's first or last word: the text's terms are those of
+    the text without them."""
+    without = " ".join(w for w in text.split() if w.strip(",") not in words)
+    [terms], [expected] = (
+        tokenizer.tokenize([text], [language]),
+        tokenizer.tokenize([without], [language]),
+    )
+    assert terms == expected and len(terms) >= 3
+    assert not set(words) & set(terms)
+
+
 def test_unknown_language_uses_all_stop_words(tokenizer: Tokenizer) -> None:
     [terms] = tokenizer.tokenize(["the leveransen och pakkene, mvh og det"], ["und"])
     assert terms == ["leveransen", "pakkene"]

@@ -65,13 +65,19 @@ FILLER_WORDS: dict[str, frozenset[str]] = {
 # Function words missing from spaCy 3.8's stop lists that are frequent in feedback:
 # Swedish "är" (is) is not a spaCy stop word and would surface as the keyword "vara";
 # Norwegian lacks "hva", "hvorfor", "min"; Danish lacks "får", "når"; English
-# irregular forms ("got", "went") are not stop words but their lemmas are.
+# irregular forms ("got", "went") are not stop words but their lemmas are. The
+# determiners and pronouns English's list has ("every", "each other", "whole", "such")
+# are missing in the Nordic lists too; without them a label reads "... skickar mejl
+# varje" (every) or "Varandra och ..." (each other).
 # fmt: off
 _STOP_WORD_GAPS: dict[str, frozenset[str]] = {
-    "sv": frozenset({"är", "ju", "väl", "ens", "denna", "dessa", "ändå", "väldigt"}),
+    "sv": frozenset({"är", "ju", "väl", "ens", "denna", "dessa", "ändå", "väldigt",
+                     "varje", "varandra", "själv", "hela", "sådan", "sådana"}),
     "nb": frozenset({"min", "mitt", "mine", "dere", "hva", "hvordan", "hvorfor", "hvilken",
-                     "heller", "aldri", "alltid", "altfor"}),
-    "da": frozenset({"bare", "når", "fik", "får", "gik", "rigtig", "virkelig"}),
+                     "heller", "aldri", "alltid", "altfor", "hver", "hvert", "hverandre",
+                     "hvilke", "intet", "begge", "slike", "våre", "deres"}),
+    "da": frozenset({"bare", "når", "fik", "får", "gik", "rigtig", "virkelig", "hvert",
+                     "hinanden", "hele", "sin", "sine", "sit"}),
     "en": frozenset({"got", "gets", "goes", "going", "came", "come", "comes", "coming",
                      "went", "lot", "lots"}),
 }
