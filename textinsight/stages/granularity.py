@@ -388,15 +388,21 @@ def merge_clusters(
         if gain[a, b] <= 0 and alive.sum() <= ceiling:
             break
         a, b = min(a, b), max(a, b)
-        W[a, :] += W[b, :]
-        W[:, a] += W[:, b]
-        W[b, :] = 0.0
-        W[:, b] = 0.0
+        _fold(W, group, int(a), int(b))
         R[a, :] = R[:, a] = np.maximum(R[a, :], R[b, :])
         alive[b] = False
-        group[group == b] = a
     _, out = np.unique(group, return_inverse=True)
     return out.astype(np.int64)
+
+
+def _fold(W: np.ndarray, group: np.ndarray, into: int, part: int) -> None:
+    """Merge cluster ``part`` into cluster ``into`` in place: its edges in graph ``W``
+    (rows and columns) and its clusters in ``group``."""
+    W[into, :] += W[part, :]
+    W[:, into] += W[:, part]
+    W[part, :] = 0.0
+    W[:, part] = 0.0
+    group[group == part] = into
 
 
 def absorb_small(
@@ -435,13 +441,10 @@ def absorb_small(
         b = int(np.argmax(W[a]))
         if W[a, b] * total < resolution * degree[a] * degree[b]:
             continue
-        W[b, :] += W[a, :]
-        W[:, b] += W[:, a]
-        W[a, :] = W[:, a] = 0.0
+        _fold(W, group, b, a)
         W[b, b] = 0.0
         size[b] += size[a]
         degree[b] += degree[a]
-        group[group == a] = b
     _, out = np.unique(group, return_inverse=True)
     return out.astype(np.int64)
 
